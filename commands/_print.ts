@@ -1,0 +1,20 @@
+/** Output lines several chart commands share, in the seed's exact shape. @module */
+import type { ChartParts } from "../core/chart/manifest.ts";
+import { shortDigest } from "../core/oci/descriptor.ts";
+import type { Descriptor } from "../core/oci/descriptor.ts";
+import { humanSize } from "../core/ui/size.ts";
+
+/** `Name:`, `Version:`, `Meta:`, `Content:` lines for a chart. */
+export function chartSummary(meta: { name: string; version: string }, parts: ChartParts): string {
+  return [
+    `Name: ${meta.name}`,
+    `Version: ${meta.version}`,
+    `Meta: ${parts.config.digest}`,
+    `Content: ${parts.content.digest}`,
+  ].join("\n");
+}
+
+/** `3344059: Saving meta (216 B)` for a config blob, `... Saving content (...)` for a layer. */
+export function savingLine(desc: Descriptor, what: "meta" | "content" | "provenance"): string {
+  return `${shortDigest(desc.digest)}: Saving ${what} (${humanSize(desc.size)})`;
+}

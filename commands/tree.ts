@@ -1,0 +1,62 @@
+/**
+ * The built-in command tree: names and one-line descriptions only, each command's module loaded
+ * when it runs, so start-up and `--help` import no command code.
+ * @module
+ */
+
+/** A command whose definition is loaded from its own module on use. */
+export interface LazyEntry {
+  description: string;
+  load: () => Promise<{ default: unknown }>;
+}
+
+/** A command group (`chart`, `registry`, `plugin`) with its sub-commands. */
+export interface GroupEntry {
+  description: string;
+  commands: Record<string, LazyEntry>;
+}
+
+/** Every built-in command, by group. */
+export const tree: Record<string, GroupEntry | LazyEntry> = {
+  chart: {
+    description: "Save, push, pull and manage Helm charts in OCI registries",
+    commands: {
+      save: {
+        description: "Save a chart directory into the local cache",
+        load: () => import("./chart_save.ts"),
+      },
+      list: {
+        description: "List the charts in the local cache",
+        load: () => import("./chart_list.ts"),
+      },
+      export: {
+        description: "Export a cached chart to a directory",
+        load: () => import("./chart_export.ts"),
+      },
+      push: {
+        description: "Push cached charts to their registry",
+        load: () => import("./chart_push.ts"),
+      },
+      pull: {
+        description: "Pull charts from a registry into the cache",
+        load: () => import("./chart_pull.ts"),
+      },
+      remove: {
+        description: "Remove charts from the local cache",
+        load: () => import("./chart_remove.ts"),
+      },
+    },
+  },
+  registry: {
+    description: "Log in to and out of registries",
+    commands: {
+      login: { description: "Log in to a registry", load: () => import("./registry_login.ts") },
+      logout: { description: "Log out of a registry", load: () => import("./registry_logout.ts") },
+    },
+  },
+};
+
+/** Whether an entry is a group of commands rather than a command. */
+export function isGroup(entry: GroupEntry | LazyEntry): entry is GroupEntry {
+  return "commands" in entry;
+}

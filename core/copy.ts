@@ -1,0 +1,144 @@
+/**
+ * The one transfer routine: copy a manifest and the blobs it references from one Target to
+ * another, skipping what the destination has. Push, pull and mirror are all this.
+ * @module
+ */
+import pLimit from "p-limit";
+import { readAll } from "./digest.ts";
+import { DigestError } from "./errors.ts";
+import {
+  decodeManifest,
+  type Descriptor,
+  type Manifest,
+  maxManifestSize,
+} from "./oci/descriptor.ts";
+import { isLocated, isMounter, isReferencePusher, type Target } from "./target.ts";
+
+/** Which part of a chart a blob is. */
+export type BlobRole = "config" | "layer";
+
+/** Something that happened to one blob during a copy, for progress and printing. */
+export type CopyEvent =
+  | { kind: "skip"; role: BlobRole; desc: Descriptor }
+  | { kind: "start"; role: BlobRole; desc: Descriptor }
+  | { kind: "progress"; role: BlobRole; desc: Descriptor; transferred: number }
+  | { kind: "done"; role: BlobRole; desc: Descriptor; mounted: boolean };
+
+/** How a copy runs. */
+export interface CopyOptions {
+  /** Blobs transferred at once (default 4). */
+  concurrency?: number;
+  /** Called for each blob event, in order per blob. */
+  onEvent?: (event: CopyEvent) => void;
+  /** Checked before any blob moves; throw to refuse the manifest (e.g. "not a Helm chart"). */
+  validate?: (manifest: Manifest, desc: Descriptor) => void | Promise<void>;
+  /** When set, the manifest must have this digest (a digest pin). */
+  expectDigest?: string;
+}
+
+/** What a copy did. */
+export interface CopyResult {
+  /** The manifest's descriptor, as the source resolved it. */
+  desc: Descriptor;
+  /** The manifest itself. */
+  manifest: Manifest;
+  /** True when the destination reference already pointed at this manifest. */
+  upToDate: boolean;
+  /** Blobs that were transferred (or mounted). */
+  copied: Descriptor[];
+  /** Blobs the destination had already. */
+  skipped: Descriptor[];
+}
+
+/** Reads and parses the manifest `reference` resolves to in `src`, verified against its digest. */
+export async function fetchManifest(
+  src: Target,
+  reference: string,
+): Promise<{ desc: Descriptor; manifest: Manifest; bytes: Uint8Array }> {
+  const desc = await src.resolve(reference);
+  if (desc.size > maxManifestSize) {
+    throw new DigestError(
+      `manifest ${desc.digest} is ${desc.size} bytes, over the ${maxManifestSize} bytes allowed`,
+    );
+  }
+  const bytes = await readAll(await src.fetch(desc), maxManifestSize);
+  return { desc, manifest: decodeManifest(bytes, desc.mediaType), bytes };
+}
+
+/** Copies `srcRef` in `src` to `dstRef` in `dst`: blobs first, the manifest last. */
+export async function copy(
+  src: Target,
+  srcRef: string,
+  dst: Target,
+  dstRef: string,
+  options: CopyOptions = {},
+): Promise<CopyResult> {
+  const { desc, manifest, bytes } = await fetchManifest(src, srcRef);
+  if (options.expectDigest && desc.digest !== options.expectDigest) {
+    throw new DigestError(
+      `manifest digest is ${desc.digest}, not the pinned ${options.expectDigest}`,
+    );
+  }
+  await options.validate?.(manifest, desc);
+
+  const current = await dst.resolve(dstRef).catch(() => undefined);
+  const upToDate = current?.digest === desc.digest;
+
+  const copied: Descriptor[] = [];
+  const skipped: Descriptor[] = [];
+  const limit = pLimit(options.concurrency ?? 4);
+  const blobs: [BlobRole, Descriptor][] = [
+    ["config", manifest.config],
+    ...manifest.layers.map((l): [BlobRole, Descriptor] => ["layer", l]),
+  ];
+  await Promise.all(blobs.map(([role, blob]) =>
+    limit(async () => {
+      if (await dst.exists(blob)) {
+        skipped.push(blob);
+        options.onEvent?.({ kind: "skip", role, desc: blob });
+        return;
+      }
+      options.onEvent?.({ kind: "start", role, desc: blob });
+      let mounted = false;
+      if (
+        isMounter(dst) && isLocated(src) && src.registry === dst.registry &&
+        src.repository !== dst.repository
+      ) {
+        mounted = await dst.mount(blob, src.repository);
+      }
+      if (!mounted) {
+        await dst.push(
+          blob,
+          (await src.fetch(blob)).pipeThrough(progress(role, blob, options.onEvent)),
+        );
+      }
+      copied.push(blob);
+      options.onEvent?.({ kind: "done", role, desc: blob, mounted });
+    })
+  ));
+
+  if (!upToDate) {
+    if (isReferencePusher(dst)) {
+      await dst.pushReference(desc, ReadableStream.from([bytes]), dstRef);
+    } else {
+      if (!(await dst.exists(desc))) await dst.push(desc, ReadableStream.from([bytes]));
+      await dst.tag(desc, dstRef);
+    }
+  }
+  return { desc, manifest, upToDate, copied, skipped };
+}
+
+function progress(
+  role: BlobRole,
+  desc: Descriptor,
+  onEvent: CopyOptions["onEvent"],
+): TransformStream<Uint8Array, Uint8Array> {
+  let transferred = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      transferred += chunk.byteLength;
+      onEvent?.({ kind: "progress", role, desc, transferred });
+      controller.enqueue(chunk);
+    },
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * Typed errors raised by h3's core. Each kind names a user-facing problem; the CLI maps them to
+ * one line and an exit code in one place (`errorExitCode`, `errorMessage`).
+ * @module
+ */
+
+/** Exit codes h3 uses, documented in the README. */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  partial: 3,
+} as const;
+
+/** Base class of every error h3 raises on purpose: its message is fit to show a user as is. */
+export class H3Error extends Error {
+  /** The exit code the CLI ends with when this error reaches the top. */
+  exitCode: number = ExitCode.failure;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A malformed or unsupported reference (`registry/repo:tag@digest`). */
+export class RefError extends H3Error {}
+
+/** A chart that breaks Helm's rules: bad Chart.yaml, unsafe archive, not a Helm chart. */
+export class ChartError extends H3Error {}
+
+/** A problem with the local cache: unknown ref, missing blob, a lock that cannot be taken. */
+export class CacheError extends H3Error {}
+
+/** Content that does not match its descriptor: wrong digest, wrong size, too large. */
+export class DigestError extends H3Error {}
+
+/** The registry answered with an error; `code` is the distribution error code when it sent one. */
+export class RegistryError extends H3Error {
+  /** HTTP status of the failing response (0 when there was no response). */
+  status: number;
+  /** Distribution-spec error code (`MANIFEST_UNKNOWN`, `DENIED`, ...), when the registry sent one. */
+  code?: string;
+  constructor(message: string, status: number, code?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Authentication failed or credentials could not be read or stored. */
+export class AuthError extends H3Error {}
+
+/** A plugin could not be added, loaded or run. */
+export class PluginError extends H3Error {}
+
+/** The user called a command wrongly: missing argument, bad flag value. Exits with 2. */
+export class UsageError extends H3Error {
+  override exitCode: number = ExitCode.usage;
+}
+
+/** Several refs were processed and some failed; each failure was already reported. */
+export class PartialFailure extends H3Error {
+  override exitCode: number = ExitCode.partial;
+}
+
+/** The exit code for any thrown value: H3 errors carry theirs, anything else is a failure. */
+export function errorExitCode(error: unknown): number {
+  return error instanceof H3Error ? error.exitCode : ExitCode.failure;
+}
+
+/** One line that tells the user what went wrong, without a stack trace. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof H3Error) return error.message;
+  if (error instanceof Deno.errors.NotFound) return error.message;
+  if (error instanceof Deno.errors.PermissionDenied) return error.message;
+  if (error instanceof Error) {
+    return `${error.name === "Error" ? "" : error.name + ": "}${error.message}`;
+  }
+  return String(error);
+}

@@ -1,0 +1,111 @@
+/** OCI descriptors and image manifests: types, construction and strict parsing. @module */
+import { DigestError, RegistryError } from "../errors.ts";
+import { dockerManifestList, isManifest, ociIndex, ociManifest } from "./media_types.ts";
+
+/** Points at content by media type, digest and size. */
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+
+/** An OCI (or Docker schema 2) image manifest. */
+export interface Manifest {
+  schemaVersion: 2;
+  mediaType?: string;
+  artifactType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  annotations?: Record<string, string>;
+}
+
+/** Manifests larger than this are refused before being read whole (as the distribution spec). */
+export const maxManifestSize = 4 * 1024 * 1024;
+
+const encoder = new TextEncoder();
+
+/** Serializes a manifest to the exact bytes that are hashed and stored. */
+export function encodeManifest(manifest: Manifest): Uint8Array {
+  return encoder.encode(JSON.stringify(manifest));
+}
+
+/** Parses manifest bytes, refusing indexes, non-JSON and anything without config and layers. */
+export function decodeManifest(bytes: Uint8Array, mediaType?: string): Manifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new RegistryError("manifest is not valid JSON", 0, "MANIFEST_INVALID");
+  }
+  if (typeof value !== "object" || value === null) {
+    throw new RegistryError("manifest is not a JSON object", 0, "MANIFEST_INVALID");
+  }
+  const m = value as Record<string, unknown>;
+  const type = (m.mediaType as string | undefined) ?? mediaType;
+  if (type === ociIndex || type === dockerManifestList || Array.isArray(m.manifests)) {
+    throw new RegistryError(
+      "reference points to an image index (a list of manifests), not a chart",
+      0,
+      "MANIFEST_INVALID",
+    );
+  }
+  if (type !== undefined && !isManifest(type)) {
+    throw new RegistryError(`unsupported manifest media type "${type}"`, 0, "MANIFEST_INVALID");
+  }
+  if (m.schemaVersion !== 2 || !isDescriptor(m.config) || !Array.isArray(m.layers)) {
+    throw new RegistryError(
+      "manifest is not an image manifest (schemaVersion 2 with config and layers)",
+      0,
+      "MANIFEST_INVALID",
+    );
+  }
+  for (const layer of m.layers) {
+    if (!isDescriptor(layer)) {
+      throw new RegistryError("manifest has a malformed layer descriptor", 0, "MANIFEST_INVALID");
+    }
+  }
+  return m as unknown as Manifest;
+}
+
+/** Whether a value has the shape of a descriptor with a sha256 digest. */
+export function isDescriptor(value: unknown): value is Descriptor {
+  if (typeof value !== "object" || value === null) return false;
+  const d = value as Record<string, unknown>;
+  return typeof d.mediaType === "string" && typeof d.digest === "string" &&
+    /^sha256:[a-f0-9]{64}$/.test(d.digest) && Number.isSafeInteger(d.size) &&
+    (d.size as number) >= 0;
+}
+
+/** The descriptor of a manifest's bytes (media type OCI manifest unless it says otherwise). */
+export async function manifestDescriptor(
+  bytes: Uint8Array,
+  mediaType = ociManifest,
+): Promise<Descriptor> {
+  return { mediaType, digest: await digestOf(bytes), size: bytes.byteLength };
+}
+
+/** sha256 digest of a small in-memory buffer, as `sha256:<hex>` (for manifests and configs). */
+export async function digestOf(bytes: Uint8Array): Promise<string> {
+  const hash = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return "sha256:" +
+    Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Throws a `DigestError` unless `bytes` match `desc` in size and digest. */
+export async function verifyBytes(desc: Descriptor, bytes: Uint8Array): Promise<void> {
+  if (bytes.byteLength !== desc.size) {
+    throw new DigestError(
+      `size mismatch for ${desc.digest}: expected ${desc.size} bytes, got ${bytes.byteLength}`,
+    );
+  }
+  const actual = await digestOf(bytes);
+  if (actual !== desc.digest) {
+    throw new DigestError(`digest mismatch: expected ${desc.digest}, got ${actual}`);
+  }
+}
+
+/** The first 7 hex digits of a digest, as the seed prints them. */
+export function shortDigest(digest: string): string {
+  return digest.slice(digest.indexOf(":") + 1, digest.indexOf(":") + 8);
+}

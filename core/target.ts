@@ -1,0 +1,91 @@
+/**
+ * The Target: a content-addressed store with tags. The local cache and a remote registry
+ * repository both implement it, so push, pull and registry-to-registry copy are one routine.
+ * @module
+ */
+import type { Descriptor } from "./oci/descriptor.ts";
+
+/** Resolves a reference (a tag, a digest, or for the cache a full ref) to a manifest descriptor. */
+export interface Resolver {
+  /** Throws a `CacheError`/`RegistryError` naming the reference when it is unknown. */
+  resolve(reference: string): Promise<Descriptor>;
+}
+
+/** Reads content by descriptor. */
+export interface Fetcher {
+  /** A stream of the content; it errors (never ends cleanly) when bytes do not match `desc`. */
+  fetch(desc: Descriptor): Promise<ReadableStream<Uint8Array>>;
+}
+
+/** Tells whether content is present. */
+export interface Exister {
+  exists(desc: Descriptor): Promise<boolean>;
+}
+
+/** Stores content; the stream must match `desc` or nothing is stored. */
+export interface Pusher {
+  push(desc: Descriptor, content: ReadableStream<Uint8Array>): Promise<void>;
+}
+
+/** Points a reference at a manifest already stored. */
+export interface Tagger {
+  tag(desc: Descriptor, reference: string): Promise<void>;
+}
+
+/** Lists the references a target holds (tags of a repository, or refs of the cache). */
+export interface TagLister {
+  tags(): AsyncIterable<string>;
+}
+
+/** Removes a manifest (and, for the cache, what only it needed). */
+export interface Deleter {
+  delete(desc: Descriptor): Promise<void>;
+}
+
+/** A full target: what the cache and a registry repository both are. */
+export interface Target extends Resolver, Fetcher, Exister, Pusher, Tagger, TagLister, Deleter {}
+
+/**
+ * Optional: push a manifest and point a reference at it in one step (a registry does both with one
+ * PUT by tag). `copy` uses it when the destination has it.
+ */
+export interface ReferencePusher {
+  pushReference(
+    desc: Descriptor,
+    content: ReadableStream<Uint8Array>,
+    reference: string,
+  ): Promise<void>;
+}
+
+/** Whether a target can push a manifest under a reference in one step. */
+export function isReferencePusher(target: object): target is ReferencePusher {
+  return typeof (target as Partial<ReferencePusher>).pushReference === "function";
+}
+
+/**
+ * Optional: make a blob already in another repository of the same registry appear in this one
+ * without uploading it (a cross-repository mount). Returns false when the registry declined.
+ */
+export interface Mounter {
+  mount(desc: Descriptor, fromRepository: string): Promise<boolean>;
+}
+
+/** Optional: where a target lives, so `copy` can offer a cross-repository mount. */
+export interface Located {
+  /** Registry host[:port]. */
+  readonly registry: string;
+  /** Repository path within that registry. */
+  readonly repository: string;
+}
+
+/** Whether a target can mount blobs from another repository. */
+export function isMounter(target: object): target is Mounter & Located {
+  return typeof (target as Partial<Mounter>).mount === "function" &&
+    typeof (target as Partial<Located>).registry === "string";
+}
+
+/** Whether a target says which registry repository it is. */
+export function isLocated(target: object): target is Located {
+  return typeof (target as Partial<Located>).registry === "string" &&
+    typeof (target as Partial<Located>).repository === "string";
+}

@@ -1,0 +1,85 @@
+/**
+ * Runs h3 as a user does: a separate process, from source (`main.ts`) or, with `H3_TEST_BUNDLE`
+ * set to a path, from the bundle. Each test gets its own HELM_HOME and DOCKER_CONFIG.
+ * @module
+ */
+
+const root = new URL("../../", import.meta.url).pathname;
+
+/** What one h3 run printed and returned. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options for one run. */
+export interface RunOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  stdin?: string;
+}
+
+/** The program a test runs: the bundle when `H3_TEST_BUNDLE` names one, else `main.ts`. */
+export function h3Entry(): string {
+  return Deno.env.get("H3_TEST_BUNDLE") || `${root}main.ts`;
+}
+
+/** Runs `h3 ...args` and collects its output. */
+export async function runH3(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", h3Entry(), ...args],
+    cwd: options.cwd,
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = command.spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const out = await child.output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** A fresh temporary world for one test: HELM_HOME, DOCKER_CONFIG and a work dir. */
+export interface Sandbox {
+  dir: string;
+  helmHome: string;
+  env: Record<string, string>;
+  /** Runs h3 inside this sandbox (cwd = `dir` unless given). */
+  run(args: string[], options?: RunOptions): Promise<RunResult>;
+  /** Removes everything the sandbox wrote. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Makes a sandbox; use with `await using`. */
+export async function sandbox(): Promise<Sandbox> {
+  const dir = await Deno.makeTempDir({ prefix: "h3-test-" });
+  const helmHome = `${dir}/helm`;
+  const env = { HELM_HOME: helmHome, DOCKER_CONFIG: `${dir}/docker`, HOME: dir };
+  return {
+    dir,
+    helmHome,
+    env,
+    run: (args, options = {}) =>
+      runH3(args, { cwd: dir, ...options, env: { ...env, ...options.env } }),
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Throws with the whole output when a run did not exit as expected; returns it otherwise. */
+export function expectCode(result: RunResult, code: number): RunResult {
+  if (result.code !== code) {
+    throw new Error(
+      `expected exit ${code}, got ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
+    );
+  }
+  return result;
+}
