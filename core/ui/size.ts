@@ -1,7 +1,7 @@
 /** Human sizes in binary units, as the seed prints them: `454 B`, `4.3 KiB`, `1.2 MiB`. @module */
 import prettyBytes from "pretty-bytes";
 
-/** Formats a byte count in binary units with at most three significant digits. */
+/** Formats a byte count in binary units with three significant digits (`4.3 KiB`, `28.1 KiB`). */
 export function humanSize(bytes: number): string {
-  return prettyBytes(bytes, { binary: true, maximumFractionDigits: 1 });
+  return prettyBytes(bytes, { binary: true });
 }

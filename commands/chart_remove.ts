@@ -1,0 +1,34 @@
+/** `h3 chart remove REF...`: drop refs from the local cache and collect what they alone needed. @module */
+import { define } from "gunshi";
+import { openCache } from "../core/cache/layout.ts";
+import { errorMessage, PartialFailure } from "../core/errors.ts";
+import { formatReference, parseCachedReference, refLabel } from "../core/ref.ts";
+
+export default define({
+  name: "remove",
+  description: "Remove charts from the local cache",
+  args: {
+    refs: { type: "positional", multiple: true, description: "References of cached charts" },
+  },
+  examples: "$ h3 chart remove localhost:5000/myrepo/mychart:latest",
+  run: async (ctx) => {
+    const refs = ctx.values.refs as string[];
+    const cache = await openCache();
+    const failures: unknown[] = [];
+    for (const input of refs) {
+      try {
+        const ref = parseCachedReference(input);
+        await cache.untag(formatReference(ref));
+        console.log(`${refLabel(ref)}: removed`);
+      } catch (error) {
+        if (refs.length === 1) throw error;
+        failures.push(error);
+        console.error(`Error: ${errorMessage(error)}`);
+      }
+    }
+    await cache.collect();
+    if (failures.length) {
+      throw new PartialFailure(`${failures.length} of ${refs.length} refs could not be removed`);
+    }
+  },
+});

@@ -1,0 +1,271 @@
+/**
+ * An OCI image layout on disk (`oci-layout`, `index.json`, `blobs/sha256/`) as a Target. The local
+ * chart cache is one; refs are `org.opencontainers.image.ref.name` annotations holding the full
+ * reference, so skopeo and oras read it. Blobs are written to a temp file and renamed; index.json
+ * is replaced whole under a lock; garbage collection waits for writers.
+ * @module
+ */
+import { chartParts } from "../chart/manifest.ts";
+import { hashingStream, readAll, verifyingStream } from "../digest.ts";
+import { CacheError } from "../errors.ts";
+import {
+  decodeManifest,
+  type Descriptor,
+  type Manifest,
+  maxManifestSize,
+} from "../oci/descriptor.ts";
+import { annotations, ociLayoutVersion, ociManifest } from "../oci/media_types.ts";
+import { cacheDir } from "../paths.ts";
+import type { Target } from "../target.ts";
+import { cleanTemps, tempDir, tempPath, writeFileAtomic } from "./_files.ts";
+import { readIndex, refName, updateIndex } from "./_index.ts";
+import { type Lock, lockFile } from "./lock.ts";
+
+/** One named entry of the layout's index. */
+export interface IndexEntry {
+  /** The full reference, e.g. `localhost:5000/myrepo/mychart:latest`. */
+  ref: string;
+  /** The manifest descriptor, with h3's list annotations when h3 wrote it. */
+  desc: Descriptor;
+}
+
+/** What a garbage collection removed. */
+export interface CollectResult {
+  blobs: number;
+  bytes: number;
+}
+
+const digestPattern = /^sha256:[a-f0-9]{64}$/;
+
+/** An OCI image layout directory, usable as a Target. */
+export class OciLayout implements Target {
+  /** The layout's root directory. */
+  readonly dir: string;
+  #writers?: Promise<Lock>;
+  #ready?: Promise<void>;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** Opens the layout at `dir`; nothing is created until the first write. */
+  static open(dir: string): Promise<OciLayout> {
+    return Promise.resolve(new OciLayout(dir));
+  }
+
+  /** Where the blob with this digest lives. */
+  blobPath(digest: string): string {
+    if (!digestPattern.test(digest)) throw new CacheError(`unsupported digest "${digest}"`);
+    return `${this.dir}/blobs/sha256/${digest.slice("sha256:".length)}`;
+  }
+
+  /** Resolves a full ref, `repo@sha256:...` or a bare digest to its manifest descriptor. */
+  async resolve(reference: string): Promise<Descriptor> {
+    const index = await readIndex(this.dir);
+    const named = index.manifests.find((d) => refName(d) === reference);
+    if (named) return named;
+    const digest = reference.startsWith("sha256:") ? reference : reference.split("@")[1];
+    if (digest && digestPattern.test(digest)) {
+      const indexed = index.manifests.find((d) => d.digest === digest);
+      if (indexed) return indexed;
+      const info = await Deno.stat(this.blobPath(digest)).catch(() => undefined);
+      if (info) return { mediaType: ociManifest, digest, size: info.size };
+    }
+    throw new CacheError(`chart "${reference}" not found in the cache`);
+  }
+
+  /** Streams a blob, verified against `desc` while it is read. */
+  async fetch(desc: Descriptor): Promise<ReadableStream<Uint8Array>> {
+    try {
+      const file = await Deno.open(this.blobPath(desc.digest));
+      return file.readable.pipeThrough(verifyingStream(desc));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new CacheError(`blob ${desc.digest} is missing from the cache (${this.dir})`);
+      }
+      throw error;
+    }
+  }
+
+  /** Whether the blob is present with the right size. */
+  async exists(desc: Descriptor): Promise<boolean> {
+    const info = await Deno.stat(this.blobPath(desc.digest)).catch(() => undefined);
+    return info?.isFile === true && info.size === desc.size;
+  }
+
+  /** Stores a blob whose digest is known; content not matching `desc` is never stored. */
+  async push(desc: Descriptor, content: ReadableStream<Uint8Array>): Promise<void> {
+    if (await this.exists(desc)) {
+      await content.cancel();
+      return;
+    }
+    await this.#write(content.pipeThrough(verifyingStream(desc)), () => this.blobPath(desc.digest));
+  }
+
+  /** Stores a blob whose digest is not known yet, hashing it on the way; returns its descriptor. */
+  async ingest(content: ReadableStream<Uint8Array>, mediaType: string): Promise<Descriptor> {
+    const { stream, measured } = hashingStream();
+    let desc: Descriptor | undefined;
+    await this.#write(content.pipeThrough(stream), async () => {
+      const { digest, size } = await measured;
+      desc = { mediaType, digest, size };
+      return this.blobPath(digest);
+    });
+    return desc!;
+  }
+
+  /** Points `reference` at a stored manifest, replacing what it pointed at before. */
+  async tag(desc: Descriptor, reference: string): Promise<void> {
+    const entry = await this.#indexEntry(desc, reference);
+    await this.#beginWrite();
+    await updateIndex(this.dir, (index) => {
+      index.manifests = index.manifests.filter((d) => refName(d) !== reference);
+      index.manifests.push(entry);
+      index.manifests.sort((a, b) => (refName(a) ?? "").localeCompare(refName(b) ?? ""));
+    });
+  }
+
+  /** Every reference in the layout. */
+  async *tags(): AsyncIterable<string> {
+    for (const entry of await this.entries()) yield entry.ref;
+  }
+
+  /** Removes every reference to this manifest, then collects what nothing needs any more. */
+  async delete(desc: Descriptor): Promise<void> {
+    await updateIndex(this.dir, (index) => {
+      index.manifests = index.manifests.filter((d) => d.digest !== desc.digest);
+    });
+    await this.collect();
+  }
+
+  /** Removes one reference and returns what it pointed at; blobs stay until `collect`. */
+  async untag(reference: string): Promise<Descriptor> {
+    await this.#ensureLayout();
+    return await updateIndex(this.dir, (index) => {
+      const found = index.manifests.find((d) => refName(d) === reference);
+      if (!found) throw new CacheError(`chart "${reference}" not found in the cache`);
+      index.manifests = index.manifests.filter((d) => refName(d) !== reference);
+      return found;
+    });
+  }
+
+  /** The named entries of the index, in ref order. */
+  async entries(): Promise<IndexEntry[]> {
+    const index = await readIndex(this.dir);
+    return index.manifests.flatMap((desc) => {
+      const ref = refName(desc);
+      return ref === undefined ? [] : [{ ref, desc }];
+    });
+  }
+
+  /** Reads and parses a stored manifest. */
+  async manifest(desc: Descriptor): Promise<Manifest> {
+    return decodeManifest(await readAll(await this.fetch(desc), maxManifestSize), desc.mediaType);
+  }
+
+  /**
+   * Deletes blobs no reference needs and temp files of dead writers. Waits until no other process
+   * is writing to the cache. Must not run while this process has writes in flight.
+   */
+  async collect(): Promise<CollectResult> {
+    (await this.#writers)?.release();
+    this.#writers = undefined;
+    await this.#ensureLayout();
+    const gc = await lockFile(`${this.dir}/.gc.lock`, true);
+    try {
+      const live = new Set<string>();
+      for (const desc of (await readIndex(this.dir)).manifests) {
+        live.add(desc.digest);
+        const manifest = await this.manifest(desc).catch(() => undefined);
+        if (!manifest) continue;
+        live.add(manifest.config.digest);
+        for (const layer of manifest.layers) live.add(layer.digest);
+      }
+      const result: CollectResult = { blobs: 0, bytes: await cleanTemps(this.dir, 0) };
+      for await (const entry of Deno.readDir(`${this.dir}/blobs/sha256`)) {
+        if (live.has(`sha256:${entry.name}`)) continue;
+        const path = `${this.dir}/blobs/sha256/${entry.name}`;
+        const info = await Deno.stat(path).catch(() => undefined);
+        await Deno.remove(path).catch(() => {});
+        result.blobs++;
+        result.bytes += info?.size ?? 0;
+      }
+      return result;
+    } finally {
+      gc.release();
+    }
+  }
+
+  async #indexEntry(desc: Descriptor, reference: string): Promise<Descriptor> {
+    const manifest = await this.manifest(desc);
+    const notes: Record<string, string> = { [annotations.refName]: reference };
+    for (const key of [annotations.created, annotations.title, annotations.version]) {
+      const value = manifest.annotations?.[key];
+      if (value !== undefined) notes[key] = value;
+    }
+    try {
+      const parts = chartParts(manifest);
+      notes[annotations.contentDigest] = parts.content.digest;
+      notes[annotations.contentSize] = String(parts.content.size);
+      if (!notes[annotations.title] || !notes[annotations.version]) {
+        const config = JSON.parse(new TextDecoder().decode(
+          await readAll(await this.fetch(parts.config), maxManifestSize),
+        ));
+        notes[annotations.title] ??= String(config.name ?? "");
+        notes[annotations.version] ??= String(config.version ?? "");
+      }
+    } catch {
+      // Not a chart: it is still a valid layout entry, listed without chart columns.
+    }
+    return { mediaType: desc.mediaType, digest: desc.digest, size: desc.size, annotations: notes };
+  }
+
+  /** Creates the layout's files and folders on first write. */
+  #ensureLayout(): Promise<void> {
+    this.#ready ??= (async () => {
+      await Deno.mkdir(`${this.dir}/blobs/sha256`, { recursive: true });
+      await Deno.mkdir(tempDir(this.dir), { recursive: true });
+      const marker = `${this.dir}/oci-layout`;
+      if (!(await Deno.stat(marker).catch(() => undefined))) {
+        await writeFileAtomic(
+          this.dir,
+          marker,
+          JSON.stringify({ imageLayoutVersion: ociLayoutVersion }),
+        );
+      }
+      if (!(await Deno.stat(`${this.dir}/index.json`).catch(() => undefined))) {
+        await updateIndex(this.dir, () => {});
+      }
+      await cleanTemps(this.dir);
+    })();
+    return this.#ready;
+  }
+
+  /** Holds the shared writers' lock (so `collect` waits) from the first write to process exit. */
+  async #beginWrite(): Promise<void> {
+    await this.#ensureLayout();
+    this.#writers ??= lockFile(`${this.dir}/.gc.lock`, false);
+    await this.#writers;
+  }
+
+  async #write(
+    content: ReadableStream<Uint8Array>,
+    finalPath: () => string | Promise<string>,
+  ): Promise<void> {
+    await this.#beginWrite();
+    const tmp = tempPath(this.dir);
+    try {
+      const file = await Deno.open(tmp, { write: true, createNew: true });
+      await content.pipeTo(file.writable);
+      await Deno.rename(tmp, await finalPath());
+    } catch (error) {
+      await Deno.remove(tmp).catch(() => {});
+      throw error;
+    }
+  }
+}
+
+/** Opens the local chart cache at `$HELM_HOME/registry`. */
+export function openCache(): Promise<OciLayout> {
+  return OciLayout.open(cacheDir());
+}
