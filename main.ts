@@ -3,11 +3,15 @@
  * line on stderr and an exit code (a stack trace only with `--debug`).
  * @module
  */
-import { cli, lazy } from "gunshi";
+import { cli } from "gunshi/bone";
+import { lazy } from "gunshi";
+import { plugin } from "gunshi/plugin";
 import { errorExitCode, errorMessage, ExitCode, UsageError } from "./core/errors.ts";
 import { isGroup, type LazyEntry, tree } from "./commands/tree.ts";
+import { type ExecutableEntry, pluginCommands } from "./commands/_plugin_entries.ts";
 import { suggest } from "./core/ui/suggest.ts";
-import denoJson from "./deno.json" with { type: "json" };
+import { commandHelp, type HelpSource, treeHelp } from "./commands/_help.ts";
+import { describeVersion } from "./core/version.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyCommand = any;
@@ -19,9 +23,12 @@ function lazyCommand(name: string, entry: LazyEntry): AnyCommand {
   });
 }
 
-function buildTree(): Record<string, AnyCommand> {
+function buildTree(
+  entries: typeof tree,
+  executables: Record<string, ExecutableEntry>,
+): Record<string, AnyCommand> {
   const commands: Record<string, AnyCommand> = {};
-  for (const [name, entry] of Object.entries(tree)) {
+  for (const [name, entry] of Object.entries(entries)) {
     if (isGroup(entry)) {
       const subCommands = Object.fromEntries(
         Object.entries(entry.commands).map(([sub, e]) => [sub, lazyCommand(sub, e)]),
@@ -31,17 +38,43 @@ function buildTree(): Record<string, AnyCommand> {
       commands[name] = lazyCommand(name, entry);
     }
   }
+  for (const [name, entry] of Object.entries(executables)) {
+    commands[name] = { name, description: entry.description }; // listed in help; run before gunshi
+  }
   return commands;
 }
 
+/**
+ * `--help`/`-h` on any command: our help page, rendered from the loaded command's definition; and
+ * argument errors raised before the command runs. (gunshi's built-in plugins would also claim
+ * `--version` on every command, which `chart pull --version RANGE` needs.)
+ */
+const helpPlugin = plugin({
+  id: "h3:help",
+  name: "help",
+  extension: (_ctx, command) => ({ command: command as HelpSource }),
+  setup(ctx) {
+    ctx.addGlobalOption("help", { type: "boolean", short: "h", description: "Show this help" });
+    ctx.decorateCommand((run) => (c) => {
+      if (!c.values.help) {
+        if (c.validationError) throw c.validationError;
+        return run(c);
+      }
+      const { command } = c.extensions["h3:help"] as { command: HelpSource };
+      console.log(commandHelp(c.commandPath, command));
+      return undefined;
+    });
+  },
+});
+
 /** Checks the command words before gunshi sees them: unknown ones get a suggestion, groups help. */
-function checkCommandWords(args: string[]): string[] {
+function checkCommandWords(args: string[], commands: typeof tree): string[] {
   const words = args.filter((a) => !a.startsWith("-"));
   const [first, second] = words;
   if (first === undefined) return args.length === 0 ? ["--help"] : args;
-  const entry = tree[first];
+  const entry = commands[first];
   if (!entry) {
-    throw new UsageError(unknown(first, "h3", Object.keys(tree)));
+    throw new UsageError(unknown(first, "h3", Object.keys(commands)));
   }
   if (isGroup(entry)) {
     if (second === undefined) return [...args, "--help"];
@@ -66,27 +99,51 @@ function usageFromValidation(error: unknown): UsageError | undefined {
       const close = e.values?.name && e.values.candidates
         ? suggest(`--${e.values.name}`, e.values.candidates)
         : undefined;
-      return e.message + (close ? `; did you mean "${close}"?` : "");
+      const message = e.message.charAt(0).toLowerCase() + e.message.slice(1);
+      return message + (close ? `; did you mean "${close}"?` : "");
     },
   );
   return new UsageError(parts.join("; ") || error.message);
 }
 
-async function main(argv: string[]): Promise<number> {
-  const args = argv.filter((a) => a !== "--debug");
-  const debug = args.length !== argv.length || Deno.env.get("H3_DEBUG") === "1";
+/** `h3 help [COMMAND...]` is `h3 [COMMAND...] --help`. */
+function helpAlias(args: string[]): string[] {
+  return args[0] === "help" ? [...args.slice(1), "--help"] : args;
+}
+
+/** Runs h3 with `argv` and returns the exit code (build entries call it too). */
+export async function main(argv: string[]): Promise<number> {
+  const end = argv.includes("--") ? argv.indexOf("--") : argv.length; // words after -- are data
+  const args = helpAlias([
+    ...argv.slice(0, end).filter((a) => a !== "--debug"),
+    ...argv.slice(end),
+  ]);
+  const debug = argv.slice(0, end).includes("--debug") || Deno.env.get("H3_DEBUG") === "1";
   try {
-    const subCommands = buildTree();
-    await cli(checkCommandWords(args), {
+    const plugins = await pluginCommands(Object.keys(tree));
+    if (plugins.problem) console.error(`Warning: plugins ignored: ${plugins.problem}`);
+    const executable = plugins.executables[args[0]];
+    if (executable) return await executable.run(args.slice(1));
+    const options = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+    if (options[0] === "--version" || options[0] === "-v") {
+      console.log(await describeVersion());
+      return ExitCode.ok;
+    }
+    const entries = { ...tree, ...plugins.commands };
+    const help = treeHelp(args, { ...entries, ...plugins.executables });
+    if (help !== undefined) {
+      console.log(help);
+      return ExitCode.ok;
+    }
+    const subCommands = buildTree(entries, plugins.executables);
+    await cli(checkCommandWords(args, entries), {
       name: "h3",
       description: "Keep Helm charts in OCI registries",
       subCommands,
     }, {
       name: "h3",
-      version: denoJson.version,
       strict: true,
-      renderHeader: null,
-      renderValidationErrors: null,
+      plugins: [helpPlugin],
       subCommands,
     });
     return ExitCode.ok;

@@ -54,6 +54,28 @@ export const tree: Record<string, GroupEntry | LazyEntry> = {
       logout: { description: "Log out of a registry", load: () => import("./registry_logout.ts") },
     },
   },
+  plugin: {
+    description: "Add, list and remove plugins",
+    commands: {
+      add: {
+        description: "Add a plugin from a path, an http(s) URL or npm:PACKAGE",
+        load: () => import("./plugin_add.ts"),
+      },
+      list: { description: "List the plugins", load: () => import("./plugin_list.ts") },
+      remove: {
+        description: "Remove an installed plugin",
+        load: () => import("./plugin_remove.ts"),
+      },
+    },
+  },
+  env: {
+    description: "Print the paths and settings h3 uses",
+    load: () => import("./env.ts"),
+  },
+  completion: {
+    description: "Print a shell completion script (bash, zsh, fish, powershell)",
+    load: () => import("./completion.ts"),
+  },
 };
 
 /** Whether an entry is a group of commands rather than a command. */

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { OciLayout } from "../core/cache/layout.ts";
-import { digestOf, encodeManifest, type Manifest, manifestDescriptor } from "../core/oci/descriptor.ts";
+import {
+  digestOf,
+  encodeManifest,
+  type Manifest,
+  manifestDescriptor,
+} from "../core/oci/descriptor.ts";
 import { annotations, helmConfig, helmContent } from "../core/oci/media_types.ts";
 import { CacheError, DigestError } from "../core/errors.ts";
 

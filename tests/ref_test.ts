@@ -56,7 +56,11 @@ Deno.test("refuses malformed references with a message naming the problem", () =
     ["local host:5000/a", /white space/],
   ];
   for (const [input, message] of cases) {
-    assert.throws(() => parseReference(input), (e) => e instanceof RefError && message.test(e.message), input);
+    assert.throws(
+      () => parseReference(input),
+      (e) => e instanceof RefError && message.test(e.message),
+      input,
+    );
   }
 });
 

@@ -18,6 +18,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   cwd?: string;
   stdin?: string;
+  /** The program to run instead of `h3Entry()`, e.g. a bundle a test built. */
+  entry?: string;
 }
 
 /** The program a test runs: the bundle when `H3_TEST_BUNDLE` names one, else `main.ts`. */
@@ -25,12 +27,21 @@ export function h3Entry(): string {
   return Deno.env.get("H3_TEST_BUNDLE") || `${root}main.ts`;
 }
 
+/**
+ * Deno's cache as the test runner sees it. Sandboxes set HOME, which would otherwise move Deno's
+ * cache into the sandbox: every run would then download its npm packages again.
+ */
+const denoDir = Deno.env.get("DENO_DIR") ||
+  (Deno.build.os === "darwin"
+    ? `${Deno.env.get("HOME")}/Library/Caches/deno`
+    : `${Deno.env.get("XDG_CACHE_HOME") || `${Deno.env.get("HOME")}/.cache`}/deno`);
+
 /** Runs `h3 ...args` and collects its output. */
 export async function runH3(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", h3Entry(), ...args],
+    args: ["run", "-A", "--quiet", options.entry ?? h3Entry(), ...args],
     cwd: options.cwd,
-    env: { NO_COLOR: "1", ...options.env },
+    env: { NO_COLOR: "1", DENO_DIR: denoDir, ...options.env },
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",

@@ -1,0 +1,135 @@
+/**
+ * What push and pull share: refs run concurrently with each ref's lines printed together when it
+ * ends (a failure reported as `Error: REF: ...` while the others go on), and copy events drawn as
+ * progress bars.
+ * @module
+ */
+import pLimit from "p-limit";
+import { type OciLayout, openCache } from "../core/cache/layout.ts";
+import type { CopyEvent } from "../core/copy.ts";
+import { errorMessage, H3Error, PartialFailure, UsageError } from "../core/errors.ts";
+import { shortDigest } from "../core/oci/descriptor.ts";
+import { parseCachedReference, type Reference } from "../core/ref.ts";
+import type { Repository } from "../core/transport/repository.ts";
+import { type ProgressBars, progressBars } from "../core/ui/progress.ts";
+import {
+  debugEnabled,
+  refConcurrency,
+  RegistryOpener,
+  transportFlags,
+  type TransportValues,
+} from "./_transport_flags.ts";
+
+/** What the work for one ref gets. */
+export interface RefJob {
+  /** The ref as parsed (no tag: `latest`). */
+  ref: Reference;
+  /** Its registry repository, reached with the settings in force for its host. */
+  repository: Repository;
+  /** The local cache. */
+  cache: OciLayout;
+  /** Prints a line of this ref's output. */
+  print: (line: string) => void;
+  /** Copy events drawn as progress bars (undefined without a terminal). */
+  onEvent?: (event: CopyEvent) => void;
+}
+
+/**
+ * Runs a transfer command: the transport flags resolved, one registry client per host, progress
+ * bars on a terminal (not with `--debug`, whose request lines go to stderr), and `work` run for
+ * each ref as `forEachRef` does.
+ */
+export async function transferEach(
+  values: TransportValues & { refs?: string[] },
+  work: (job: RefJob) => Promise<void>,
+): Promise<void> {
+  if (!values.refs?.length) throw new UsageError("missing REF: give at least one chart reference");
+  const flags = transportFlags(values);
+  const concurrency = await refConcurrency(flags);
+  const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+  const bars = debug ? undefined : progressBars();
+  using opener = new RegistryOpener(flags, debug);
+  const cache = await openCache();
+  try {
+    await forEachRef(values.refs, concurrency, async (input, print) => {
+      const ref = parseCachedReference(input);
+      const repository = await opener.open(ref);
+      await work({ ref, repository, cache, print, onEvent: progressEvents(bars, input) });
+    }, bars);
+  } finally {
+    bars?.close();
+  }
+}
+
+/**
+ * Runs `work` for each ref, `concurrency` at a time. One ref prints as it goes and its error is
+ * thrown; with several, each ref's lines are printed together when it is done, failures are
+ * reported on stderr, and a `PartialFailure` is thrown at the end if any failed.
+ */
+async function forEachRef(
+  refs: string[],
+  concurrency: number,
+  work: (input: string, print: (line: string) => void) => Promise<void>,
+  bars?: ProgressBars,
+): Promise<void> {
+  const emit = (write: () => void) => bars ? bars.around(write) : write();
+  if (refs.length === 1) {
+    try {
+      await work(refs[0], (line) => emit(() => console.log(line)));
+    } catch (error) {
+      throw naming(error, refs[0]);
+    }
+    return;
+  }
+  const limit = pLimit(concurrency);
+  const failed: string[] = [];
+  await Promise.all(refs.map((input) =>
+    limit(async () => {
+      const lines: string[] = [];
+      try {
+        await work(input, (line) => lines.push(line));
+        emit(() => lines.forEach((line) => console.log(line)));
+      } catch (error) {
+        failed.push(input);
+        emit(() => {
+          lines.forEach((line) => console.log(line));
+          console.error(`Error: ${errorMessage(naming(error, input))}`);
+        });
+      }
+    })
+  ));
+  if (failed.length) {
+    throw new PartialFailure(
+      `${failed.length} of ${refs.length} refs failed: ${failed.join(", ")}`,
+    );
+  }
+}
+
+/** The error with `ref` in front of its message, unless the message names it already. */
+function naming(error: unknown, ref: string): unknown {
+  if (error instanceof H3Error && !error.message.includes(ref)) {
+    error.message = `${ref}: ${error.message}`;
+  }
+  return error instanceof H3Error
+    ? error
+    : new H3Error(`${ref}: ${errorMessage(error)}`, { cause: error });
+}
+
+/** Copy events of one ref as progress bars (a bar per blob while it moves); none without bars. */
+function progressEvents(
+  bars: ProgressBars | undefined,
+  ref: string,
+): ((event: CopyEvent) => void) | undefined {
+  if (!bars) return undefined;
+  return (event) => {
+    const id = `${ref} ${event.desc.digest}`;
+    if (event.kind === "start") {
+      const what = event.role === "config" ? "meta" : "content";
+      bars.start(id, `${shortDigest(event.desc.digest)}: ${what}`, event.desc.size);
+    } else if (event.kind === "progress") {
+      bars.update(id, event.transferred);
+    } else if (event.kind === "done") {
+      bars.finish(id);
+    }
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Flags every command that talks to registries shares (`--plain-http`, `--ca-file`, `--cert-file`,
+ * `--key-file`, `--insecure-skip-tls-verify`, `--concurrency`), and how they become repositories:
+ * per host, flags win over `H3_*` variables, which win over the config file; Docker credentials
+ * answer the registry's challenges; `--debug` logs each request on stderr.
+ * @module
+ */
+import { defaultAuthorizer } from "../core/auth/credentials.ts";
+import {
+  loadConfig,
+  resolveConcurrency,
+  type TransportFlags,
+  type TransportSettings,
+  transportSettings,
+} from "../core/config.ts";
+import { UsageError } from "../core/errors.ts";
+import type { Reference } from "../core/ref.ts";
+import { Registries, type Repository } from "../core/transport/repository.ts";
+
+/** gunshi argument definitions for the transport flags. */
+export const transportArgs = {
+  "plain-http": {
+    type: "boolean",
+    description: "Use plain HTTP instead of HTTPS (loopback registries use it by default)",
+  },
+  "ca-file": { type: "string", description: "Trust this PEM CA certificate for the registry" },
+  "cert-file": { type: "string", description: "Client certificate (PEM) for mutual TLS" },
+  "key-file": { type: "string", description: "Private key (PEM) of --cert-file" },
+  "insecure-skip-tls-verify": {
+    type: "boolean",
+    description: "Accept any server certificate (unsafe; test registries only)",
+  },
+  concurrency: {
+    type: "number",
+    description: "How many refs to transfer at once (default 8, or H3_CONCURRENCY, or the config)",
+  },
+} as const;
+
+/** The values gunshi parsed for `transportArgs`. */
+export interface TransportValues {
+  "plain-http"?: boolean;
+  "ca-file"?: string;
+  "cert-file"?: string;
+  "key-file"?: string;
+  "insecure-skip-tls-verify"?: boolean;
+  concurrency?: number;
+}
+
+/** The flags as `core/config.ts` takes them: undefined where a flag was not given. */
+export function transportFlags(values: TransportValues): TransportFlags {
+  const n = values.concurrency;
+  if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 256)) {
+    throw new UsageError(`invalid --concurrency "${n}": must be a whole number from 1 to 256`);
+  }
+  return {
+    plainHttp: values["plain-http"] || undefined,
+    caFile: values["ca-file"],
+    certFile: values["cert-file"],
+    keyFile: values["key-file"],
+    insecureSkipTlsVerify: values["insecure-skip-tls-verify"] || undefined,
+    concurrency: n,
+  };
+}
+
+/** Whether `--debug` (or `H3_DEBUG=1`) is on: main.ts strips the flag, `Deno.args` keeps it. */
+export function debugEnabled(): boolean {
+  return Deno.args.includes("--debug") || Deno.env.get("H3_DEBUG") === "1";
+}
+
+/** How many refs a command transfers at once: `--concurrency`, `H3_CONCURRENCY`, config, 8. */
+export async function refConcurrency(flags: TransportFlags): Promise<number> {
+  return resolveConcurrency(flags.concurrency, await loadConfig());
+}
+
+/**
+ * Opens registry repositories for a command: each host with the settings in force for it, one
+ * client (connection pool and credentials) per host. Dispose it when the command ends.
+ */
+export class RegistryOpener implements Disposable {
+  #flags: TransportFlags;
+  #settings = new Map<string, Promise<TransportSettings>>();
+  #registries: Registries;
+  #ready = new Map<string, TransportSettings>();
+
+  /** An opener for `flags`; `debug` receives request lines. */
+  constructor(flags: TransportFlags, debug?: (line: string) => void) {
+    this.#flags = flags;
+    const authorizer = defaultAuthorizer(debug);
+    this.#registries = new Registries((host) => ({ ...this.#ready.get(host), debug, authorizer }));
+  }
+
+  /** The repository `ref` names, reached with its host's settings. */
+  async open(ref: Reference): Promise<Repository> {
+    const host = ref.registry;
+    let settings = this.#settings.get(host);
+    if (!settings) {
+      settings = transportSettings(host, this.#flags);
+      this.#settings.set(host, settings);
+    }
+    this.#ready.set(host, await settings);
+    return this.#registries.repository(ref);
+  }
+
+  /** Closes every registry connection. */
+  [Symbol.dispose](): void {
+    this.#registries[Symbol.dispose]();
+  }
+}

@@ -1,0 +1,16 @@
+/** `h3 plugin remove NAME`: uninstall a plugin and delete its files. @module */
+import { define } from "gunshi";
+import { removePlugin } from "../core/plugin/install.ts";
+
+export default define({
+  name: "remove",
+  description: "Remove an installed plugin",
+  args: {
+    name: { type: "positional", description: "the plugin's name, as h3 plugin list shows it" },
+  },
+  examples: "$ h3 plugin remove greet",
+  run: async (ctx) => {
+    const info = await removePlugin(ctx.values.name);
+    console.log(`Uninstalled plugin: ${info.name}`);
+  },
+});

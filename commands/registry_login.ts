@@ -1,0 +1,120 @@
+/**
+ * `h3 registry login HOST`: checks a username and password against the registry (GET /v2/ with
+ * the full auth flow), then stores them as Docker does (its credential helper when one is set).
+ * @module
+ */
+import { define } from "gunshi";
+import { registryHost } from "../core/auth/docker_config.ts";
+import { checkLogin } from "../core/auth/login.ts";
+import { saveLogin } from "../core/auth/store.ts";
+import { transportSettings } from "../core/config.ts";
+import { UsageError } from "../core/errors.ts";
+import { debugEnabled, transportArgs, transportFlags } from "./_transport_flags.ts";
+
+/** The transport flags that make sense for one login: TLS and scheme, not `--concurrency`. */
+const { concurrency: _, ...tlsArgs } = transportArgs;
+
+const hostPattern = /^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/i;
+
+/** The registry host a HOST argument names: `oci://`, a scheme and any path are dropped. */
+function hostArgument(value: string): string {
+  const host = registryHost(value);
+  if (!hostPattern.test(host)) throw new UsageError(`invalid registry host "${value}"`);
+  return host;
+}
+
+/** Everything on stdin, without the trailing line break (`echo $PW | ... --password-stdin`). */
+async function readStdin(): Promise<string> {
+  const text = await new Response(Deno.stdin.readable).text();
+  return text.replace(/\r?\n$/, "");
+}
+
+/**
+ * Asks on the terminal; a hidden answer (a password) is read with echo off. Ctrl-C and Ctrl-D
+ * cancel. Throws a `UsageError` saying which flag to use when stdin is not a terminal.
+ */
+async function ask(question: string, hidden: boolean, flag: string): Promise<string> {
+  if (!Deno.stdin.isTerminal()) {
+    throw new UsageError(`${flag} is required when stdin is not a terminal`);
+  }
+  const encoder = new TextEncoder();
+  if (hidden) Deno.stdin.setRaw(true); // before the prompt, so nothing typed early is echoed
+  await Deno.stderr.write(encoder.encode(question));
+  const bytes: number[] = [];
+  const buffer = new Uint8Array(256);
+  try {
+    for (;;) {
+      const n = await Deno.stdin.read(buffer);
+      if (n === null) break;
+      for (const byte of buffer.subarray(0, n)) {
+        if (byte === 0x0a || byte === 0x0d) return new TextDecoder().decode(new Uint8Array(bytes));
+        if (byte === 0x03 || (byte === 0x04 && bytes.length === 0)) {
+          throw new UsageError("login cancelled");
+        }
+        if (byte === 0x7f || byte === 0x08) bytes.pop();
+        else bytes.push(byte);
+      }
+    }
+    return new TextDecoder().decode(new Uint8Array(bytes));
+  } finally {
+    if (hidden) {
+      Deno.stdin.setRaw(false);
+      await Deno.stderr.write(encoder.encode("\n"));
+    }
+  }
+}
+
+export default define({
+  name: "login",
+  description: "Log in to a registry",
+  args: {
+    host: { type: "positional", description: "The registry host[:port]" },
+    username: { type: "string", short: "u", description: "Username (asked for on a terminal)" },
+    password: {
+      type: "string",
+      short: "p",
+      description: "Password (insecure: visible to other users; prefer --password-stdin)",
+    },
+    "password-stdin": { type: "boolean", description: "Read the password from stdin" },
+    ...tlsArgs,
+  },
+  examples: [
+    "# asks for username and password",
+    "$ h3 registry login localhost:5000",
+    "",
+    "# for scripts: the password from stdin",
+    '$ echo "$REGISTRY_PASSWORD" | h3 registry login charts.example.com -u ci --password-stdin',
+    "",
+    "# a registry with a private CA",
+    "$ h3 registry login charts.internal:5000 -u me --ca-file ca.pem",
+  ].join("\n"),
+  run: async (ctx) => {
+    const v = ctx.values;
+    const host = hostArgument(v.host);
+    let username = v.username;
+    let password = v.password;
+    if (password !== undefined && v["password-stdin"]) {
+      throw new UsageError("--password and --password-stdin cannot be used together");
+    }
+    if (password !== undefined) {
+      console.error("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
+    }
+    if (v["password-stdin"]) {
+      if (!username) throw new UsageError("--password-stdin needs --username");
+      password = await readStdin();
+    }
+    username ||= await ask("Username: ", false, "--username");
+    password ??= await ask("Password: ", true, "--password-stdin");
+    if (!username) throw new UsageError("the username is empty");
+    if (!password) throw new UsageError("the password is empty");
+
+    const settings = await transportSettings(host, transportFlags(v));
+    const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+    await checkLogin(host, { username, password }, { ...settings, debug });
+    const saved = await saveLogin(host, username, password);
+    if ("file" in saved) {
+      console.error(`WARNING! Your password will be stored unencrypted in ${saved.file}.`);
+    }
+    console.log("Login succeeded");
+  },
+});

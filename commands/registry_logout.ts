@@ -1,0 +1,19 @@
+/** `h3 registry logout HOST`: removes a registry's stored login (from its helper too). @module */
+import { define } from "gunshi";
+import { registryHost } from "../core/auth/docker_config.ts";
+import { removeLogin } from "../core/auth/store.ts";
+import { AuthError } from "../core/errors.ts";
+
+export default define({
+  name: "logout",
+  description: "Log out of a registry",
+  args: {
+    host: { type: "positional", description: "The registry host[:port]" },
+  },
+  examples: "$ h3 registry logout localhost:5000",
+  run: async (ctx) => {
+    const host = registryHost(ctx.values.host);
+    if (!await removeLogin(host)) throw new AuthError(`not logged in to ${host}`);
+    console.log(`Removing login credentials for ${host}`);
+  },
+});

@@ -1,0 +1,77 @@
+/**
+ * h3 as a library: the chart workflow as functions over Targets, for `deno run` scripts (through
+ * `mod.ts`) and plugin commands (as `ctx.h3`). Each function is the core routine the CLI command
+ * uses, without the printing, with the same settings and credentials.
+ * @module
+ */
+import { defaultAuthorizer } from "./auth/credentials.ts";
+import { type IndexEntry, openCache } from "./cache/layout.ts";
+import { exportChart as exportCached, type ExportResult } from "./chart/export.ts";
+import { saveChart, type SaveOptions, type SaveResult } from "./chart/save.ts";
+import { transportSettings } from "./config.ts";
+import { parseCachedReference, parseReference, type Reference } from "./ref.ts";
+import {
+  type ChartTransfer,
+  type ChartTransferOptions,
+  pullChart,
+  pushChart,
+} from "./transport/charts.ts";
+import type { TransportOptions } from "./transport/options.ts";
+import { openRepository as openTransport, type Repository } from "./transport/repository.ts";
+
+export { copy, type CopyOptions, type CopyResult } from "./copy.ts";
+export { type IndexEntry, OciLayout, openCache } from "./cache/layout.ts";
+export type { Repository } from "./transport/repository.ts";
+export type { TransportOptions } from "./transport/options.ts";
+export type { ChartTransfer, ChartTransferOptions } from "./transport/charts.ts";
+export type { ExportResult } from "./chart/export.ts";
+export type { SaveOptions, SaveResult } from "./chart/save.ts";
+
+/**
+ * Opens the registry repository `ref` names as a Target, with h3's settings for its host
+ * (`config.yaml`, `H3_*` variables) and h3's credentials (plugins, then the Docker config);
+ * `options` override them. Dispose it (`using`) to close its connections.
+ */
+export async function openRepository(
+  ref: string | Reference,
+  options: TransportOptions = {},
+): Promise<Repository> {
+  const parsed = typeof ref === "string" ? parseReference(ref) : ref;
+  const settings = await transportSettings(parsed.registry);
+  return openTransport(parsed, { ...settings, authorizer: defaultAuthorizer(), ...options });
+}
+
+/** Saves the chart directory `dir` into the local cache as `ref` (tag: the chart's version). */
+export async function save(dir: string, ref: string, options?: SaveOptions): Promise<SaveResult> {
+  return await saveChart(await openCache(), dir, ref, options);
+}
+
+/** Pushes the cached chart `ref` (`:latest` when untagged) to its registry. */
+export async function push(
+  ref: string,
+  options: ChartTransferOptions & TransportOptions = {},
+): Promise<ChartTransfer> {
+  const parsed = parseCachedReference(ref);
+  using repository = await openRepository(parsed, options);
+  return await pushChart(await openCache(), repository, parsed, options);
+}
+
+/** Pulls chart `ref` (`:latest` when untagged; a digest pins it) into the local cache. */
+export async function pull(
+  ref: string,
+  options: ChartTransferOptions & TransportOptions = {},
+): Promise<ChartTransfer> {
+  const parsed = parseCachedReference(ref);
+  using repository = await openRepository(parsed, options);
+  return await pullChart(repository, await openCache(), parsed, options);
+}
+
+/** Every chart in the local cache: its full reference and manifest descriptor. */
+export async function list(): Promise<IndexEntry[]> {
+  return await (await openCache()).entries();
+}
+
+/** Writes the cached chart `ref` into `destination/<chart name>/`. */
+export async function exportChart(ref: string, destination: string): Promise<ExportResult> {
+  return await exportCached(await openCache(), ref, { destination });
+}

@@ -1,0 +1,258 @@
+/**
+ * The Authorizer h3's registry client uses: answers a Basic challenge with the user's credentials
+ * and a Bearer challenge with a token fetched from the realm (basic credentials, an identity token
+ * via the refresh_token grant, or anonymously), caching tokens per scope set for their lifetime and
+ * fetching each only once even when many requests ask at the same time.
+ * @module
+ */
+import { AuthError } from "../errors.ts";
+import { redactUrl } from "../transport/client.ts";
+import { networkError } from "../transport/http.ts";
+import type { Authorizer, Challenge, Credential, CredentialLookup, FetchLike } from "./types.ts";
+
+/** What an authorizer needs: where credentials come from and how to reach token realms. */
+export interface AuthorizerOptions {
+  /** Finds credentials for a registry host; asked at most once per host. */
+  credentials: CredentialLookup;
+  /** The fetch to reach token realms with (the transport's, with its TLS settings). */
+  fetch: FetchLike;
+  /** Receives one line per token request, secrets left out; for `--debug`. */
+  debug?: (line: string) => void;
+}
+
+/** Tokens live at least this long when the realm says less or nothing (as Docker). */
+const minimumLifetimeSeconds = 60;
+/** Tokens are dropped this long before they expire, so none expires in flight. */
+const expiryMarginMs = 5_000;
+/** The client id h3 names in OAuth2 token requests. */
+const clientId = "h3";
+
+interface CachedToken {
+  header: string;
+  expires: number;
+}
+
+/** Merges scopes (`type:name:actions`) naming one resource, actions sorted; a stable list. */
+export function normalizeScopes(scopes: string[]): string[] {
+  const actions = new Map<string, Set<string>>();
+  for (const scope of scopes.flatMap((s) => s.split(" ")).filter(Boolean)) {
+    const last = scope.lastIndexOf(":");
+    const resource = last > scope.indexOf(":") ? scope.slice(0, last) : scope;
+    const set = actions.get(resource) ?? new Set();
+    if (last > scope.indexOf(":")) {
+      for (const action of scope.slice(last + 1).split(",")) if (action) set.add(action);
+    }
+    actions.set(resource, set);
+  }
+  return [...actions].map(([resource, set]) =>
+    set.size ? `${resource}:${[...set].sort().join(",")}` : resource
+  ).sort();
+}
+
+interface Basic {
+  username: string;
+  password: string;
+}
+
+/** The username and password of a credential, when it has them. */
+function basicOf(credential: Credential | undefined): Basic | undefined {
+  if (!credential?.username && !credential?.password) return undefined;
+  return { username: credential.username ?? "", password: credential.password ?? "" };
+}
+
+function basicHeader({ username, password }: Basic): string {
+  const bytes = new TextEncoder().encode(`${username}:${password}`);
+  return `Basic ${btoa(String.fromCharCode(...bytes))}`;
+}
+
+/** An Authorizer for one run of h3: credentials looked up once per registry, tokens cached. */
+export class RegistryAuthorizer implements Authorizer {
+  #options: AuthorizerOptions;
+  #credentials = new Map<string, Promise<Credential | undefined>>();
+  #basic = new Map<string, string>();
+  #tokens = new Map<string, CachedToken>();
+  #inFlight = new Map<string, Promise<string | undefined>>();
+
+  /** An authorizer reading credentials from `options.credentials`, reaching realms with `options.fetch`. */
+  constructor(options: AuthorizerOptions) {
+    this.#options = options;
+  }
+
+  /** A header known for these scopes: an unexpired token, else the registry's basic header. */
+  cached(registry: string, scopes: string[]): string | undefined {
+    const key = cacheKey(registry, scopes);
+    const token = this.#tokens.get(key);
+    if (token && token.expires > Date.now()) return token.header;
+    if (token) this.#tokens.delete(key);
+    return this.#basic.get(registry);
+  }
+
+  /** The header answering `challenges` for `scopes`; see {@link Authorizer.authorize}. */
+  async authorize(
+    registry: string,
+    challenges: Challenge[],
+    scopes: string[],
+  ): Promise<string | undefined> {
+    const bearer = challenges.find((c) => c.scheme === "bearer");
+    if (bearer) return await this.#bearer(registry, bearer, scopes);
+    if (!challenges.some((c) => c.scheme === "basic")) return undefined;
+    const basic = basicOf(await this.#credential(registry));
+    if (!basic) return undefined;
+    const header = basicHeader(basic);
+    this.#basic.set(registry, header);
+    return header;
+  }
+
+  #credential(registry: string): Promise<Credential | undefined> {
+    let found = this.#credentials.get(registry);
+    if (!found) {
+      found = this.#options.credentials(registry);
+      this.#credentials.set(registry, found);
+    }
+    return found;
+  }
+
+  async #bearer(registry: string, challenge: Challenge, scopes: string[]) {
+    const key = cacheKey(registry, scopes);
+    const pending = this.#inFlight.get(key);
+    if (pending) return await pending;
+    // A challenge without an error came to a request sent before a token was known: reuse it.
+    // With an error (`invalid_token`, `insufficient_scope`) the token was refused: fetch anew.
+    const cached = this.#tokens.get(key);
+    if (cached && cached.expires > Date.now() && !challenge.params.error) return cached.header;
+    this.#tokens.delete(key);
+    const fetching = this.#fetchToken(registry, challenge, scopes).then((token) => {
+      this.#tokens.set(key, token);
+      return token.header;
+    }).finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, fetching);
+    return await fetching;
+  }
+
+  async #fetchToken(
+    registry: string,
+    challenge: Challenge,
+    scopes: string[],
+  ): Promise<CachedToken> {
+    const { realm, service } = challenge.params;
+    if (!realm) throw new AuthError(`${registry} sent a Bearer challenge without a realm`);
+    let realmUrl: URL;
+    try {
+      realmUrl = new URL(realm);
+    } catch {
+      throw new AuthError(`${registry} sent a Bearer challenge with an invalid realm "${realm}"`);
+    }
+    const scope = normalizeScopes([...scopes, challenge.params.scope ?? ""]);
+    const credential = await this.#credential(registry);
+    if (credential?.registryToken) {
+      return { header: `Bearer ${credential.registryToken}`, expires: Infinity };
+    }
+    let response: Response;
+    if (credential?.identityToken) {
+      response = await this.#post(registry, realmUrl, service, scope, {
+        grant_type: "refresh_token",
+        refresh_token: credential.identityToken,
+      });
+    } else {
+      const url = new URL(realmUrl);
+      if (service) url.searchParams.set("service", service);
+      for (const s of scope) url.searchParams.append("scope", s);
+      const basic = basicOf(credential);
+      const headers: HeadersInit = basic ? { authorization: basicHeader(basic) } : {};
+      response = await this.#send(registry, url, { headers }, basic ? "basic" : "anonymous");
+      if (basic && (response.status === 404 || response.status === 405)) {
+        // A realm that speaks only OAuth2: fall back to the password grant, as Docker does.
+        await response.body?.cancel();
+        response = await this.#post(registry, realmUrl, service, scope, {
+          grant_type: "password",
+          ...basic,
+        });
+      }
+    }
+    return await this.#readToken(registry, response, credential);
+  }
+
+  #post(
+    registry: string,
+    realm: URL,
+    service: string | undefined,
+    scope: string[],
+    grant: Record<string, string>,
+  ): Promise<Response> {
+    const form = new URLSearchParams({ ...grant, client_id: clientId });
+    if (service) form.set("service", service);
+    if (scope.length) form.set("scope", scope.join(" "));
+    return this.#send(registry, realm, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: form,
+    }, grant.grant_type);
+  }
+
+  async #send(registry: string, url: URL, init: RequestInit, how: string): Promise<Response> {
+    const method = init.method ?? "GET";
+    try {
+      const response = await this.#options.fetch(url, init);
+      this.#options.debug?.(`${method} ${redactUrl(url)} (token, ${how}): ${response.status}`);
+      return response;
+    } catch (error) {
+      const problem = networkError(url.host, error).error.message;
+      throw new AuthError(`cannot get a token for ${registry}: ${problem}`, { cause: error });
+    }
+  }
+
+  async #readToken(
+    registry: string,
+    response: Response,
+    credential: Credential | undefined,
+  ): Promise<CachedToken> {
+    const text = await response.text();
+    if (!response.ok) {
+      const status = `${response.status}${response.statusText ? " " + response.statusText : ""}`;
+      const detail = serverMessage(text, credential);
+      throw new AuthError(
+        basicOf(credential) || credential?.identityToken
+          ? `${registry} refused the credentials: its token service answered ${status}${detail}`
+          : `${registry} requires authentication: its token service refused an anonymous request ` +
+            `(${status})${detail}; log in with "h3 registry login ${registry}"`,
+      );
+    }
+    let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new AuthError(`the token service of ${registry} answered with malformed JSON`);
+    }
+    const token = typeof body.token === "string" && body.token
+      ? body.token
+      : typeof body.access_token === "string" && body.access_token
+      ? body.access_token
+      : undefined;
+    if (!token) throw new AuthError(`the token service of ${registry} returned no token`);
+    const lifetime = typeof body.expires_in === "number" && body.expires_in > minimumLifetimeSeconds
+      ? body.expires_in
+      : minimumLifetimeSeconds;
+    return { header: `Bearer ${token}`, expires: Date.now() + lifetime * 1000 - expiryMarginMs };
+  }
+}
+
+function cacheKey(registry: string, scopes: string[]): string {
+  return `${registry} ${normalizeScopes(scopes).join(" ")}`;
+}
+
+/** `: <message>` from a token service's error body, secrets removed; empty when it sent none. */
+function serverMessage(text: string, credential: Credential | undefined): string {
+  let message = "";
+  try {
+    const body = JSON.parse(text);
+    message = body?.errors?.[0]?.message ?? body?.details ?? body?.error_description ??
+      body?.error ?? "";
+  } catch {
+    message = "";
+  }
+  if (typeof message !== "string" || message === "") return "";
+  for (const secret of [credential?.password, credential?.identityToken]) {
+    if (secret) message = message.replaceAll(secret, "***");
+  }
+  return `: ${message.split("\n")[0].slice(0, 200)}`;
+}

@@ -1,0 +1,53 @@
+/**
+ * Reading Chart.yaml: YAML text to validated chart metadata. Scalars that YAML would read as
+ * numbers keep their written text (`appVersion: 1.10` stays "1.10"), as Helm reads them into
+ * string fields. Malformed YAML is one error line with the file and line number.
+ * @module
+ */
+import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { ChartError } from "../errors.ts";
+import { type ChartMetadata, validateMetadata } from "./metadata.ts";
+
+/** Aliases a chart file may expand before it is refused (a guard against alias bombs). */
+const maxAliases = 100;
+
+/** Parses YAML text into plain data; `file` names it in errors. */
+export function parseYaml(text: string, file: string): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const error = doc.errors[0];
+  if (error) {
+    const { line } = lineCounter.linePos(error.pos[0]);
+    const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw new ChartError(`${file}:${line}: malformed YAML: ${message}`);
+  }
+  const budget = { aliases: 0 };
+  return toPlain(doc.contents, doc, file, budget);
+}
+
+/** Parses and validates Chart.yaml text; `file` (e.g. `mychart/Chart.yaml`) names it in errors. */
+export function parseChartYaml(text: string, file: string): ChartMetadata {
+  return validateMetadata(parseYaml(text, file), file);
+}
+
+function toPlain(node: unknown, doc: Document, file: string, budget: { aliases: number }): unknown {
+  if (isAlias(node)) {
+    if (++budget.aliases > maxAliases) {
+      throw new ChartError(`${file}: more than ${maxAliases} YAML aliases`);
+    }
+    return toPlain(node.resolve(doc), doc, file, budget);
+  }
+  if (isScalar(node)) {
+    const value = node.value;
+    if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+    return node.source ?? String(value);
+  }
+  if (isSeq(node)) return node.items.map((item) => toPlain(item, doc, file, budget));
+  if (isMap(node)) {
+    return Object.fromEntries(node.items.map((pair) => [
+      String(toPlain(pair.key, doc, file, budget)),
+      toPlain(pair.value, doc, file, budget),
+    ]));
+  }
+  return null;
+}

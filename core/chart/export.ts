@@ -1,0 +1,39 @@
+/**
+ * Exporting a cached chart: resolve the reference, check the manifest is a Helm chart, read and
+ * validate its config ("Meta"), and extract its package ("Content") safely into a directory.
+ * @module
+ */
+import { fetchManifest } from "../copy.ts";
+import { readAll } from "../digest.ts";
+import { formatReference, parseCachedReference } from "../ref.ts";
+import type { Target } from "../target.ts";
+import { decodeConfig, maxConfigSize } from "./config.ts";
+import { extractChart, type ExtractOptions } from "./extract.ts";
+import { type ChartParts, chartParts } from "./manifest.ts";
+import type { ChartMetadata } from "./metadata.ts";
+
+/** What exporting a chart did. */
+export interface ExportResult {
+  meta: ChartMetadata;
+  parts: ChartParts;
+  /** The chart directory written, e.g. `out/mychart`. */
+  path: string;
+}
+
+/** Extracts the chart `refInput` names in `cache` into `options.destination/<chart name>/`. */
+export async function exportChart(
+  cache: Target,
+  refInput: string,
+  options: Omit<ExtractOptions, "name">,
+): Promise<ExportResult> {
+  const ref = formatReference(parseCachedReference(refInput));
+  const { manifest } = await fetchManifest(cache, ref);
+  const parts = chartParts(manifest);
+  const configBytes = await readAll(await cache.fetch(parts.config), maxConfigSize);
+  const meta = decodeConfig(configBytes, `${ref}: config ${parts.config.digest}`);
+  const path = await extractChart(await cache.fetch(parts.content), {
+    ...options,
+    name: meta.name,
+  });
+  return { meta, parts, path };
+}

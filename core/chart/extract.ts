@@ -1,0 +1,222 @@
+/**
+ * Extracting a packaged chart (.tgz) into `DEST/<name>/` safely: only regular files and
+ * directories inside the chart's top directory; no `..`, absolute paths, links, devices or FIFOs;
+ * limits on the decompressed size of the chart and of each file. It extracts into a temp directory
+ * beside the destination and renames it into place at the end, so an error leaves nothing behind
+ * and an existing chart directory is replaced (with `force`) only after success.
+ * @module
+ */
+import { createTarDecoder, type TarHeader } from "modern-tar";
+import { ChartError, H3Error } from "../errors.ts";
+import { humanSize } from "../ui/size.ts";
+import { isValidChartName } from "./metadata.ts";
+
+/** Helm 4's limit on a chart's decompressed size. */
+export const defaultMaxChartSize = 100 * 1024 * 1024;
+/** Helm 4's limit on the decompressed size of one file of a chart. */
+export const defaultMaxFileSize = 5 * 1024 * 1024;
+
+/** How to extract. */
+export interface ExtractOptions {
+  /** The chart's name: the archive's top directory and the directory created in `destination`. */
+  name: string;
+  /** The directory to extract into (created if missing). */
+  destination: string;
+  /** Replace an existing `destination/<name>` (only once extraction has succeeded). */
+  force?: boolean;
+  /** Most bytes the decompressed archive may have (default 100 MiB). */
+  maxSize?: number;
+  /** Most bytes one file may have (default 5 MiB). */
+  maxFileSize?: number;
+}
+
+/**
+ * Where an entry goes inside the chart directory, as path components (`[]` for the top directory
+ * itself); throws a `ChartError` for anything unsafe or outside `<name>/`.
+ */
+export function entryPath(header: TarHeader, name: string): string[] {
+  const raw = header.name;
+  const refuse = (why: string): never => {
+    throw new ChartError(`unsafe chart archive: entry "${raw}" ${why}`);
+  };
+  if (header.type !== "file" && header.type !== "directory") {
+    refuse(`is a ${header.type ?? "special file"}, not a regular file or directory`);
+  }
+  if (raw.includes("\\")) refuse("contains a backslash");
+  if (raw.startsWith("/") || /^[A-Za-z]:/.test(raw)) refuse("is an absolute path");
+  const parts = raw.split("/").filter((p) => p !== "" && p !== ".");
+  if (parts.includes("..")) refuse(`refers to a parent directory ("..")`);
+  if (parts[0] !== name) refuse(`is outside the chart's top directory "${name}/"`);
+  if (parts.length === 1 && header.type !== "directory") refuse("is not a directory");
+  return parts.slice(1);
+}
+
+/** `destination/name` as a user reads it: `mychart` for ".", `out/mychart` for "out/". */
+export function chartDirPath(destination: string, name: string): string {
+  if (destination === "" || destination === ".") return name;
+  return `${destination.replace(/(.)\/+$/, "$1").replace(/^\/$/, "")}/${name}`;
+}
+
+/** Extracts a .tgz stream into `destination/<name>/` and returns that directory's path. */
+export async function extractChart(
+  archive: ReadableStream<Uint8Array>,
+  options: ExtractOptions,
+): Promise<string> {
+  const { name, destination, force = false } = options;
+  const target = chartDirPath(destination, name);
+  try {
+    if (!isValidChartName(name)) throw new ChartError(`invalid chart name "${name}"`);
+    if (!force && (await exists(target))) {
+      throw new ChartError(`${target} already exists (use --force to replace it)`);
+    }
+    const dest = await Deno.stat(destination || ".").catch(() => undefined);
+    if (dest && !dest.isDirectory) throw new ChartError(`${destination}: not a directory`);
+    await Deno.mkdir(destination || ".", { recursive: true });
+  } catch (error) {
+    await archive.cancel().catch(() => {});
+    throw error;
+  }
+  const tmp = await Deno.makeTempDir({ dir: destination || ".", prefix: `.${name}.h3-` });
+  try {
+    const work = `${tmp}/${name}`;
+    await Deno.mkdir(work, { mode: 0o755 });
+    await unpack(archive, work, options);
+    await moveIntoPlace(work, target, force, tmp);
+    return target;
+  } catch (error) {
+    if (error instanceof H3Error || error instanceof Deno.errors.PermissionDenied) throw error;
+    if (error instanceof Error && Object.values(Deno.errors).some((e) => error instanceof e)) {
+      throw error;
+    }
+    throw new ChartError(`invalid chart archive: ${(error as Error).message ?? error}`, {
+      cause: error,
+    });
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+
+async function unpack(
+  archive: ReadableStream<Uint8Array>,
+  work: string,
+  options: ExtractOptions,
+): Promise<void> {
+  const maxSize = options.maxSize ?? defaultMaxChartSize;
+  const maxFileSize = options.maxFileSize ?? defaultMaxFileSize;
+  const kinds = new Map<string, "file" | "dir">();
+  const entries = archive
+    .pipeThrough(requireGzip())
+    .pipeThrough(gunzip())
+    .pipeThrough(sizeLimit(maxSize))
+    .pipeThrough(createTarDecoder({ strict: true }));
+  for await (const entry of entries) {
+    const parts = entryPath(entry.header, options.name);
+    const rel = parts.join("/");
+    claim(kinds, parts, entry.header);
+    const path = parts.length ? `${work}/${rel}` : work;
+    if (entry.header.type === "directory") {
+      await entry.body.cancel();
+      await Deno.mkdir(path, { recursive: true, mode: 0o755 });
+      continue;
+    }
+    if (entry.header.size > maxFileSize) {
+      throw new ChartError(
+        `chart file "${rel}" is ${humanSize(entry.header.size)}, over the ${
+          humanSize(maxFileSize)
+        } limit for one file (see --max-file-size)`,
+      );
+    }
+    await Deno.mkdir(parts.length > 1 ? `${work}/${parts.slice(0, -1).join("/")}` : work, {
+      recursive: true,
+      mode: 0o755,
+    });
+    const mode = ((entry.header.mode ?? 0) & 0o111) !== 0 ? 0o755 : 0o644;
+    const file = await Deno.open(path, { write: true, createNew: true, mode });
+    await entry.body.pipeTo(file.writable);
+  }
+  if (kinds.get("Chart.yaml") !== "file") {
+    throw new ChartError(`chart archive has no ${options.name}/Chart.yaml`);
+  }
+}
+
+/** Records an entry's path, refusing duplicates and entries inside something that is a file. */
+function claim(kinds: Map<string, "file" | "dir">, parts: string[], header: TarHeader): void {
+  for (let i = 1; i < parts.length; i++) {
+    const parent = parts.slice(0, i).join("/");
+    if (kinds.get(parent) === "file") {
+      throw new ChartError(`unsafe chart archive: entry "${header.name}" is inside a file`);
+    }
+    kinds.set(parent, "dir");
+  }
+  if (parts.length === 0) return;
+  const rel = parts.join("/");
+  const kind = header.type === "directory" ? "dir" : "file";
+  if (kinds.has(rel) && !(kind === "dir" && kinds.get(rel) === "dir")) {
+    throw new ChartError(`unsafe chart archive: entry "${header.name}" appears twice`);
+  }
+  kinds.set(rel, kind);
+}
+
+async function moveIntoPlace(work: string, target: string, force: boolean, tmp: string) {
+  if (!(await exists(target))) {
+    await Deno.rename(work, target);
+    return;
+  }
+  if (!force) throw new ChartError(`${target} already exists (use --force to replace it)`);
+  const old = `${tmp}/.replaced`;
+  await Deno.rename(target, old);
+  try {
+    await Deno.rename(work, target);
+  } catch (error) {
+    await Deno.rename(old, target).catch(() => {});
+    throw error;
+  }
+}
+
+function exists(path: string): Promise<boolean> {
+  return Deno.lstat(path).then(() => true, () => false);
+}
+
+/** Refuses input that does not start with the gzip magic bytes, before decompressing. */
+function requireGzip(): TransformStream<Uint8Array, Uint8Array> {
+  let head: number[] | undefined = [];
+  const check = () => {
+    if (head && (head[0] !== 0x1f || head[1] !== 0x8b)) {
+      throw new ChartError("chart content is not a gzip archive (.tgz)");
+    }
+    head = undefined;
+  };
+  return new TransformStream({
+    transform(chunk, controller) {
+      if (head) {
+        head.push(...chunk.subarray(0, 2 - head.length));
+        if (head.length >= 2) check();
+      }
+      controller.enqueue(chunk);
+    },
+    flush: () => {
+      if (head) check();
+    },
+  });
+}
+
+/** The platform's gzip decompressor, typed for byte streams. */
+function gunzip(): TransformStream<Uint8Array, Uint8Array> {
+  return new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>;
+}
+
+/** Errors as soon as more than `max` bytes have passed. */
+function sizeLimit(max: number): TransformStream<Uint8Array, Uint8Array> {
+  let size = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      size += chunk.byteLength;
+      if (size > max) {
+        throw new ChartError(
+          `chart is larger than ${humanSize(max)} decompressed (see --max-chart-size)`,
+        );
+      }
+      controller.enqueue(chunk);
+    },
+  });
+}

@@ -1,0 +1,239 @@
+/**
+ * A chart's metadata (Chart.yaml's fields) and Helm's rules for it: required fields, the name and
+ * SemVer 2 version rules, field shapes, and Helm's string sanitizing. Errors are one line naming
+ * the source (a file, or a config blob) and the field.
+ * @module
+ */
+import semver from "semver";
+import { ChartError } from "../errors.ts";
+
+/** A chart maintainer (Helm's `chart.Maintainer`). */
+export interface Maintainer {
+  name?: string;
+  email?: string;
+  url?: string;
+}
+
+/** A chart dependency (Helm's `chart.Dependency`). */
+export interface Dependency {
+  name: string;
+  version?: string;
+  repository: string;
+  condition?: string;
+  tags?: string[];
+  enabled?: boolean;
+  "import-values"?: unknown[];
+  "export-values"?: unknown[];
+  alias?: string;
+}
+
+/** Chart.yaml's fields, as Helm's `chart.Metadata` holds them (empty fields left out). */
+export interface ChartMetadata {
+  name: string;
+  home?: string;
+  sources?: string[];
+  version: string;
+  description?: string;
+  keywords?: string[];
+  maintainers?: Maintainer[];
+  icon?: string;
+  apiVersion: string;
+  condition?: string;
+  tags?: string;
+  appVersion?: string;
+  deprecated?: boolean;
+  annotations?: Record<string, string>;
+  kubeVersion?: string;
+  dependencies?: Dependency[];
+  type?: string;
+}
+
+const namePattern = /^[A-Za-z0-9._-]+$/;
+const aliasPattern = /^[a-zA-Z0-9_-]+$/;
+
+/** Whether `name` is a chart name Helm accepts and that is safe as a directory name. */
+export function isValidChartName(name: string): boolean {
+  return namePattern.test(name) && name !== "." && name !== "..";
+}
+
+/** Whether `version` is a strict SemVer 2 version (no leading `v`, no white space). */
+export function isStrictSemver(version: string): boolean {
+  return /^[0-9]/.test(version) && version.trim() === version && semver.valid(version) !== null;
+}
+
+/**
+ * Helm's sanitizeString: white space becomes a plain space, other characters that are not
+ * printable (letters, marks, numbers, punctuation, symbols) are dropped.
+ */
+export function sanitize(text: string): string {
+  return text.replace(/\p{White_Space}/gu, " ").replace(/[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/gu, "");
+}
+
+type Fields = Record<string, unknown>;
+
+/** Reads typed fields out of one mapping, throwing errors that name `source` and the field. */
+class FieldReader {
+  constructor(readonly source: string, readonly fields: Fields, readonly prefix = "") {}
+
+  fail(field: string, problem: string): never {
+    throw new ChartError(`${this.source}: ${this.prefix}${field} ${problem}`);
+  }
+
+  string(field: string): string | undefined {
+    const value = this.fields[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === "string") return value;
+    if (typeof value === "boolean" || typeof value === "number") return String(value);
+    this.fail(field, "must be a string");
+  }
+
+  strings(field: string): string[] | undefined {
+    const value = this.fields[field];
+    if (value === undefined || value === null) return undefined;
+    if (!Array.isArray(value)) this.fail(field, "must be a list of strings");
+    const items = this.items(field, value);
+    return value.map((_, i) => items.string(`[${i}]`) ?? "");
+  }
+
+  boolean(field: string): boolean | undefined {
+    const value = this.fields[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "boolean") this.fail(field, "must be true or false");
+    return value;
+  }
+
+  list(field: string): unknown[] | undefined {
+    const value = this.fields[field];
+    if (value === undefined || value === null) return undefined;
+    if (!Array.isArray(value)) this.fail(field, "must be a list");
+    return value;
+  }
+
+  mapping(field: string, what: string): FieldReader | undefined {
+    const value = this.fields[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "object" || Array.isArray(value)) {
+      this.fail(field, `must be a mapping (${what})`);
+    }
+    return new FieldReader(this.source, value as Fields, `${this.prefix}${field}.`);
+  }
+
+  /** The entries of a list of mappings; a null or non-mapping entry is an error. */
+  entries(field: string, what: string): FieldReader[] {
+    const list = this.list(field) ?? [];
+    const items = this.items(field, list);
+    return list.map((_, i) =>
+      items.mapping(`[${i}]`, what) ?? items.fail(`[${i}]`, "must not be empty")
+    );
+  }
+
+  /** A reader over a list's items, keyed `[0]`, `[1]`, ... so errors read `field[0] ...`. */
+  items(field: string, list: unknown[]): FieldReader {
+    const fields = Object.fromEntries(list.map((v, i) => [`[${i}]`, v]));
+    return new FieldReader(this.source, fields, `${this.prefix}${field}`);
+  }
+}
+
+function clean(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : sanitize(text);
+}
+
+function cleanAll(list: string[] | undefined): string[] | undefined {
+  return list?.map(sanitize);
+}
+
+/**
+ * Validates chart metadata given as plain data (Chart.yaml parsed, or a config blob) and returns
+ * it sanitized as Helm does. `source` names where it came from, e.g. `mychart/Chart.yaml`.
+ */
+export function validateMetadata(value: unknown, source: string): ChartMetadata {
+  if (value === null || value === undefined) value = {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new ChartError(`${source}: must be a mapping of fields (apiVersion, name, version, ...)`);
+  }
+  const r = new FieldReader(source, value as Fields);
+
+  const apiVersion = r.string("apiVersion") ?? "";
+  if (apiVersion === "") r.fail("apiVersion", "is required (v1 or v2)");
+  if (apiVersion !== "v1" && apiVersion !== "v2") {
+    r.fail("apiVersion", `"${apiVersion}" is not supported (use v1 or v2)`);
+  }
+  const name = sanitize(r.string("name") ?? "");
+  if (name === "") r.fail("name", "is required");
+  if (!isValidChartName(name)) {
+    r.fail("name", `"${name}" is invalid (letters, digits, '.', '_' and '-' only)`);
+  }
+  const version = r.string("version") ?? "";
+  if (version === "") r.fail("version", "is required");
+  if (!isStrictSemver(version)) r.fail("version", `"${version}" is not SemVer 2`);
+  const type = r.string("type");
+  if (type && type !== "application" && type !== "library") {
+    r.fail("type", `"${type}" is invalid (application or library)`);
+  }
+
+  const annotationsReader = r.mapping("annotations", "key: value strings");
+  const annotations = annotationsReader &&
+    Object.fromEntries(
+      Object.keys(annotationsReader.fields).map((k) => [k, annotationsReader.string(k) ?? ""]),
+    );
+
+  return defined({
+    name,
+    home: clean(r.string("home")),
+    sources: cleanAll(r.strings("sources")),
+    version,
+    description: clean(r.string("description")),
+    keywords: cleanAll(r.strings("keywords")),
+    maintainers: r.list("maintainers") &&
+      r.entries("maintainers", "name, email, url").map((m) =>
+        defined({
+          name: clean(m.string("name")),
+          email: clean(m.string("email")),
+          url: clean(m.string("url")),
+        })
+      ),
+    icon: clean(r.string("icon")),
+    apiVersion,
+    condition: clean(r.string("condition")),
+    tags: clean(r.string("tags")),
+    appVersion: clean(r.string("appVersion")),
+    deprecated: r.boolean("deprecated"),
+    annotations,
+    kubeVersion: clean(r.string("kubeVersion")),
+    dependencies: r.list("dependencies") && validateDependencies(r),
+    type,
+  });
+}
+
+/** The object without its undefined fields, so metadata holds only what the chart sets. */
+function defined<T extends object>(fields: T): T {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as T;
+}
+
+function validateDependencies(r: FieldReader): Dependency[] {
+  const seen = new Set<string>();
+  return r.entries("dependencies", "name, version, repository, ...").map((d, i) => {
+    const name = sanitize(d.string("name") ?? "");
+    if (name === "") d.fail("name", "is required");
+    const alias = d.string("alias");
+    if (alias && !aliasPattern.test(alias)) {
+      d.fail("alias", `"${alias}" is invalid (letters, digits, '_' and '-' only)`);
+    }
+    const key = alias || name;
+    if (seen.has(key)) {
+      r.fail(`dependencies[${i}]`, `repeats the name or alias "${key}"`);
+    }
+    seen.add(key);
+    return defined({
+      name,
+      version: clean(d.string("version")),
+      repository: sanitize(d.string("repository") ?? ""),
+      condition: clean(d.string("condition")),
+      tags: cleanAll(d.strings("tags")),
+      enabled: d.boolean("enabled"),
+      "import-values": d.list("import-values"),
+      "export-values": d.list("export-values"),
+      alias,
+    });
+  });
+}

@@ -1,0 +1,103 @@
+/**
+ * Saving a chart directory into the local cache: validate it, store its config ("Meta") and its
+ * package ("Content") as blobs, then an OCI image manifest with Helm's annotations, and only then
+ * point the reference at it. Every check runs before the first write; a failure later leaves at
+ * most unreferenced blobs (collected by prune), never a reference to a partial chart.
+ * @module
+ */
+import type { OciLayout } from "../cache/layout.ts";
+import { RefError } from "../errors.ts";
+import {
+  type Descriptor,
+  digestOf,
+  encodeManifest,
+  type Manifest,
+  manifestDescriptor,
+} from "../oci/descriptor.ts";
+import { annotations, helmConfig, helmContent, ociManifest } from "../oci/media_types.ts";
+import { formatReference, parseReference, type Reference, versionToTag, withTag } from "../ref.ts";
+import { encodeConfig } from "./config.ts";
+import { loadChartDir } from "./load.ts";
+import type { ChartMetadata } from "./metadata.ts";
+import { packChart } from "./package.ts";
+
+/** What saving a chart stored. */
+export interface SaveResult {
+  /** The reference saved, with its tag (the chart version when none was given). */
+  ref: Reference;
+  meta: ChartMetadata;
+  config: Descriptor;
+  content: Descriptor;
+  manifest: Descriptor;
+}
+
+/** How to save. */
+export interface SaveOptions {
+  /** Called once a blob is stored: the config ("meta") first, then the package ("content"). */
+  onBlob?: (desc: Descriptor, what: "meta" | "content") => void;
+  /** The creation time written into the manifest (default: now). */
+  now?: Date;
+}
+
+/** Packages the chart in `dir` into `cache` under `refInput` (tag defaults to the version). */
+export async function saveChart(
+  cache: OciLayout,
+  dir: string,
+  refInput: string,
+  options: SaveOptions = {},
+): Promise<SaveResult> {
+  const parsed = parseReference(refInput);
+  if (parsed.digest) {
+    throw new RefError(`cannot save to "${refInput}": a digest cannot be given, only a tag`);
+  }
+  const source = await loadChartDir(dir);
+  const { meta } = source;
+  const ref = parsed.tag ? parsed : withTag(parsed, versionToTag(meta.version));
+
+  const configBytes = encodeConfig(meta);
+  const config: Descriptor = {
+    mediaType: helmConfig,
+    digest: await digestOf(configBytes),
+    size: configBytes.byteLength,
+  };
+  await cache.push(config, ReadableStream.from([configBytes]));
+  options.onBlob?.(config, "meta");
+  const content = await cache.ingest(packChart(source), helmContent);
+  options.onBlob?.(content, "content");
+
+  const manifest: Manifest = {
+    schemaVersion: 2,
+    mediaType: ociManifest,
+    config,
+    layers: [content],
+    annotations: chartAnnotations(meta, options.now ?? new Date()),
+  };
+  const bytes = encodeManifest(manifest);
+  const desc = await manifestDescriptor(bytes);
+  await cache.push(desc, ReadableStream.from([bytes]));
+  await cache.tag(desc, formatReference(ref));
+  return { ref, meta, config, content, manifest: desc };
+}
+
+/** The manifest annotations Helm sets for a chart, keys sorted. */
+export function chartAnnotations(meta: ChartMetadata, created: Date): Record<string, string> {
+  const notes: Record<string, string> = {};
+  const add = (key: string, value: string | undefined) => {
+    if (value) notes[key] = value;
+  };
+  add(annotations.description, meta.description);
+  add(annotations.title, meta.name);
+  add(annotations.version, meta.version);
+  add("org.opencontainers.image.url", meta.home);
+  add(annotations.created, created.toISOString().replace(/\.\d+Z$/, "Z"));
+  add("org.opencontainers.image.source", meta.sources?.[0]);
+  add(
+    "org.opencontainers.image.authors",
+    meta.maintainers?.map((m) => (m.name ?? "") + (m.email ? ` (${m.email})` : "")).join(", "),
+  );
+  for (const [key, value] of Object.entries(meta.annotations ?? {})) {
+    // As Helm: Chart.yaml annotations may set any key except the chart's title and version.
+    if (key !== annotations.title && key !== annotations.version) add(key, value);
+  }
+  return Object.fromEntries(Object.entries(notes).sort(([a], [b]) => (a < b ? -1 : 1)));
+}

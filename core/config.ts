@@ -1,0 +1,229 @@
+/**
+ * h3's own settings: a small YAML file at `$HELM_HOME/config.yaml` (or `$H3_CONFIG`) with defaults
+ * such as `concurrency` and per-registry-host transport settings. Flags win over environment
+ * variables (`H3_CONCURRENCY`, `H3_PLAIN_HTTP`, ...), which win over the file, which wins over
+ * h3's defaults.
+ *
+ * ```yaml
+ * concurrency: 4
+ * registries:
+ *   registry.internal:5000:
+ *     plainHttp: true
+ *   charts.example.com:
+ *     caFile: certs/example-ca.pem
+ *     certFile: certs/client.pem
+ *     keyFile: certs/client-key.pem
+ * ```
+ * @module
+ */
+import { parse } from "yaml";
+import { H3Error, UsageError } from "./errors.ts";
+import { helmHome } from "./paths.ts";
+import { suggest } from "./ui/suggest.ts";
+
+/** How h3 talks to one registry host; every field optional (unset means h3's default). */
+export interface RegistrySettings {
+  /** Speak plain HTTP instead of HTTPS (loopback hosts use HTTP without it). */
+  plainHttp?: boolean;
+  /** A PEM file of CA certificates to trust for this host. */
+  caFile?: string;
+  /** A PEM client certificate for mutual TLS (with `keyFile`). */
+  certFile?: string;
+  /** The PEM private key of `certFile`. */
+  keyFile?: string;
+  /** Accept any server certificate (unsafe; for test registries only). */
+  insecureSkipTlsVerify?: boolean;
+}
+
+/** The parsed config file. */
+export interface Config {
+  /** Where it was read from (it may not exist). */
+  path: string;
+  /** How many refs (and blobs) a command transfers at once. */
+  concurrency?: number;
+  /** Settings by registry host, `host:port` or a bare host (matches every port). */
+  registries: Record<string, RegistrySettings>;
+}
+
+/** Transport options given on the command line (undefined when the flag was not given). */
+export interface TransportFlags extends RegistrySettings {
+  concurrency?: number;
+}
+
+/** The settings in force for one host, as `openRepository(ref, options)` takes them. */
+export interface TransportSettings extends RegistrySettings {
+  /** undefined: the transport's default (plain HTTP on loopback hosts, HTTPS elsewhere). */
+  plainHttp?: boolean;
+  insecureSkipTlsVerify: boolean;
+  concurrency: number;
+}
+
+/** A source of environment variables (`Deno.env.get` by default). */
+export type EnvLookup = (name: string) => string | undefined;
+
+/** h3's default for how many transfers run at once. */
+export const defaultConcurrency = 8;
+
+const maxConcurrency = 256;
+
+/** Environment variables h3 reads for transport settings, by setting. */
+export const envNames = {
+  concurrency: "H3_CONCURRENCY",
+  plainHttp: "H3_PLAIN_HTTP",
+  caFile: "H3_CA_FILE",
+  certFile: "H3_CERT_FILE",
+  keyFile: "H3_KEY_FILE",
+  insecureSkipTlsVerify: "H3_INSECURE_SKIP_TLS_VERIFY",
+} as const;
+
+const booleanKeys = ["plainHttp", "insecureSkipTlsVerify"] as const;
+const fileKeys = ["caFile", "certFile", "keyFile"] as const;
+const registryKeys: readonly string[] = [...booleanKeys, ...fileKeys];
+const topKeys = ["concurrency", "registries"];
+
+/** The config file: `$H3_CONFIG`, else `$HELM_HOME/config.yaml`. */
+export function configPath(): string {
+  return Deno.env.get("H3_CONFIG") || `${helmHome()}/config.yaml`;
+}
+
+/** Reads the config file; a missing file is an empty config, a malformed one a one-line error. */
+export async function loadConfig(path: string = configPath()): Promise<Config> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return { path, registries: {} };
+    throw new H3Error(`cannot read config ${path}: ${(error as Error).message}`);
+  }
+  return parseConfig(text, path);
+}
+
+/** Parses and checks config text; relative file names are resolved against the file's folder. */
+export function parseConfig(text: string, path: string): Config {
+  const fail = (key: string, problem: string): never => {
+    throw new H3Error(`invalid config ${path}: ${key === "" ? "" : `"${key}" `}${problem}`);
+  };
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch (error) {
+    fail("", (error as Error).message.split("\n")[0].replace(/:$/, ""));
+  }
+  const config: Config = { path, registries: {} };
+  if (data === null || data === undefined) return config;
+  if (!isMap(data)) return fail("", "must be a mapping of settings");
+  for (const key of Object.keys(data)) {
+    if (!topKeys.includes(key)) fail(key, unknownKey(topKeys, key));
+  }
+  if (data.concurrency !== undefined && data.concurrency !== null) {
+    config.concurrency = concurrencyValue(data.concurrency, (p) => fail("concurrency", p));
+  }
+  const registries = data.registries ?? {};
+  if (!isMap(registries)) fail("registries", "must be a mapping of registry hosts");
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+  for (const [host, value] of Object.entries(registries as Record<string, unknown>)) {
+    const where = `registries.${host}`;
+    if (value === null) continue;
+    if (!isMap(value)) fail(where, "must be a mapping of settings");
+    const settings: RegistrySettings = {};
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      if (!registryKeys.includes(key)) fail(`${where}.${key}`, unknownKey(registryKeys, key));
+      if ((booleanKeys as readonly string[]).includes(key)) {
+        if (typeof v !== "boolean") fail(`${where}.${key}`, "must be true or false");
+        settings[key as typeof booleanKeys[number]] = v as boolean;
+      } else {
+        if (typeof v !== "string" || v === "") fail(`${where}.${key}`, "must be a file name");
+        const file = v as string;
+        settings[key as typeof fileKeys[number]] = file.startsWith("/") ? file : `${dir}/${file}`;
+      }
+    }
+    config.registries[host.toLowerCase()] = settings;
+  }
+  return config;
+}
+
+/** The config's settings for a host: a `host:port` entry, else a bare-host entry, else none. */
+export function registrySettings(config: Config, host: string): RegistrySettings {
+  const key = host.toLowerCase();
+  const bare = key.startsWith("[") ? key.slice(0, key.indexOf("]") + 1) : key.split(":")[0];
+  return config.registries[key] ?? config.registries[bare] ?? {};
+}
+
+/**
+ * The transport settings in force for a registry host: each setting from the flags, else the
+ * environment, else the config file, else h3's default. Bad environment values are usage errors.
+ */
+export function resolveTransport(
+  host: string,
+  flags: TransportFlags,
+  config: Config,
+  env: EnvLookup = (name) => Deno.env.get(name),
+): TransportSettings {
+  const fromFile = registrySettings(config, host);
+  const envBoolean = (key: typeof booleanKeys[number]) => {
+    const raw = env(envNames[key]);
+    if (raw === undefined || raw === "") return undefined;
+    if (/^(1|true|yes)$/i.test(raw)) return true;
+    if (/^(0|false|no)$/i.test(raw)) return false;
+    throw new UsageError(`invalid ${envNames[key]} "${raw}": use true or false`);
+  };
+  const envText = (key: typeof fileKeys[number]) => env(envNames[key]) || undefined;
+  const settings: TransportSettings = {
+    plainHttp: flags.plainHttp ?? envBoolean("plainHttp") ?? fromFile.plainHttp,
+    caFile: flags.caFile ?? envText("caFile") ?? fromFile.caFile,
+    certFile: flags.certFile ?? envText("certFile") ?? fromFile.certFile,
+    keyFile: flags.keyFile ?? envText("keyFile") ?? fromFile.keyFile,
+    insecureSkipTlsVerify: flags.insecureSkipTlsVerify ?? envBoolean("insecureSkipTlsVerify") ??
+      fromFile.insecureSkipTlsVerify ?? false,
+    concurrency: resolveConcurrency(flags.concurrency, config, env),
+  };
+  if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
+    throw new UsageError(
+      `a client certificate for ${host} needs both a cert file and a key file ` +
+        `(--cert-file and --key-file, or certFile and keyFile in ${config.path})`,
+    );
+  }
+  return settings;
+}
+
+/** How many transfers run at once: the flag, else `H3_CONCURRENCY`, else the config, else 8. */
+export function resolveConcurrency(
+  flag: number | undefined,
+  config: Config,
+  env: EnvLookup = (name) => Deno.env.get(name),
+): number {
+  if (flag !== undefined) return flag;
+  const raw = env(envNames.concurrency);
+  if (raw === undefined || raw === "") return config.concurrency ?? defaultConcurrency;
+  return concurrencyValue(Number(raw), (problem) => {
+    throw new UsageError(`invalid ${envNames.concurrency} "${raw}": ${problem}`);
+  });
+}
+
+/** Loads the config file and resolves the transport settings for a host (see resolveTransport). */
+export async function transportSettings(
+  host: string,
+  flags: TransportFlags = {},
+): Promise<TransportSettings> {
+  return resolveTransport(host, flags, await loadConfig());
+}
+
+function concurrencyValue(value: unknown, fail: (problem: string) => never): number {
+  if (
+    typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > maxConcurrency
+  ) {
+    return fail(`must be a whole number from 1 to ${maxConcurrency}`);
+  }
+  return value;
+}
+
+function unknownKey(known: readonly string[], key: string): string {
+  const close = suggest(key, known);
+  return `is not a setting${
+    close ? `; did you mean "${close}"?` : ` (known: ${known.join(", ")})`
+  }`;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,130 @@
+/**
+ * What `h3 env` reports: the paths h3 uses, its effective settings, and for one registry host the
+ * transport settings and the credential store in force.
+ * @module
+ */
+import { helmRegistryConfigPath, podmanAuthPath } from "./auth/credentials.ts";
+import {
+  dockerConfigPath,
+  findAuth,
+  helperName,
+  readDockerConfig,
+  registryHost,
+} from "./auth/docker_config.ts";
+import { configPath, loadConfig, resolveConcurrency, resolveTransport } from "./config.ts";
+import { initialScheme } from "./transport/options.ts";
+import { cacheDir, dockerConfigDir, helmHome, pluginsDir } from "./paths.ts";
+
+/** Where a registry's credentials come from: a helper's name, `file`, or `none`. */
+export interface CredentialStore {
+  /** `docker-credential-<store>` when a helper, `file` for an `auths` entry, `none` otherwise. */
+  store: string;
+  /** The config file that named the helper or holds the entry; null with `none`. */
+  file: string | null;
+}
+
+/** The settings in force for one registry host. */
+export interface RegistryReport {
+  host: string;
+  /** CredentialStore.store: a helper's name, `file` or `none`. */
+  credentialsStore: string;
+  /** CredentialStore.file. */
+  credentialsFile: string | null;
+  /** The scheme h3 starts with for this host, given the settings below. */
+  scheme: "http" | "https";
+  /** true/false when set; null: plain HTTP on loopback hosts, HTTPS elsewhere. */
+  plainHttp: boolean | null;
+  caFile: string | null;
+  certFile: string | null;
+  keyFile: string | null;
+  insecureSkipTlsVerify: boolean;
+}
+
+/** `h3 env --output json`: this shape is documented and kept stable. */
+export interface EnvReport {
+  helmHome: string;
+  cacheDir: string;
+  pluginsDir: string;
+  dockerConfigDir: string;
+  dockerConfigFile: string;
+  configFile: string;
+  concurrency: number;
+  /** Present with `--registry HOST`. */
+  registry?: RegistryReport;
+}
+
+/**
+ * The credential store in force for a host, found as h3's lookup finds credentials: the first of
+ * Docker's config, Helm's registry config and podman's auth file that names a helper for the host
+ * (`credHelpers`, then `credsStore`) or holds an `auths` entry for it.
+ */
+export async function credentialStore(host: string): Promise<CredentialStore> {
+  const files = [dockerConfigPath(), helmRegistryConfigPath(), podmanAuthPath()];
+  for (const file of files) {
+    if (file === undefined) continue;
+    const config = await readDockerConfig(file);
+    const helper = helperName(config, host);
+    if (helper) return { store: helper, file };
+    if (findAuth(config, host)) return { store: "file", file };
+  }
+  return { store: "none", file: null };
+}
+
+/** Gathers the report; with `registry`, the settings for that host too. */
+export async function envReport(registry?: string): Promise<EnvReport> {
+  const config = await loadConfig(configPath());
+  const report: EnvReport = {
+    helmHome: helmHome(),
+    cacheDir: cacheDir(),
+    pluginsDir: pluginsDir(),
+    dockerConfigDir: dockerConfigDir(),
+    dockerConfigFile: dockerConfigPath(),
+    configFile: config.path,
+    concurrency: resolveConcurrency(undefined, config),
+  };
+  if (registry !== undefined) {
+    const host = registryHost(registry);
+    const settings = resolveTransport(host, {}, config);
+    const { store, file } = await credentialStore(host);
+    report.registry = {
+      host,
+      credentialsStore: store,
+      credentialsFile: file,
+      scheme: initialScheme(host, settings),
+      plainHttp: settings.plainHttp ?? null,
+      caFile: settings.caFile ?? null,
+      certFile: settings.certFile ?? null,
+      keyFile: settings.keyFile ?? null,
+      insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
+    };
+  }
+  return report;
+}
+
+/** The report as `helm env`-style variables, in print order; unset values are empty strings. */
+export function envVariables(report: EnvReport): [string, string][] {
+  const lines: [string, string | number | boolean | null][] = [
+    ["HELM_HOME", report.helmHome],
+    ["HELM_PLUGINS", report.pluginsDir],
+    ["DOCKER_CONFIG", report.dockerConfigDir],
+    ["H3_CACHE_DIR", report.cacheDir],
+    ["H3_CONFIG", report.configFile],
+    ["H3_DOCKER_CONFIG_FILE", report.dockerConfigFile],
+    ["H3_CONCURRENCY", report.concurrency],
+  ];
+  const r = report.registry;
+  if (r) {
+    lines.push(
+      ["H3_REGISTRY", r.host],
+      ["H3_CREDENTIALS_STORE", r.credentialsStore],
+      ["H3_CREDENTIALS_FILE", r.credentialsFile],
+      ["H3_SCHEME", r.scheme],
+      ["H3_PLAIN_HTTP", r.plainHttp],
+      ["H3_CA_FILE", r.caFile],
+      ["H3_CERT_FILE", r.certFile],
+      ["H3_KEY_FILE", r.keyFile],
+      ["H3_INSECURE_SKIP_TLS_VERIFY", r.insecureSkipTlsVerify],
+    );
+  }
+  return lines.map(([key, value]) => [key, value === null ? "" : String(value)]);
+}

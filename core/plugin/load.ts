@@ -1,0 +1,60 @@
+/**
+ * Imports a TypeScript plugin when it is needed (its command runs, or credentials are asked for),
+ * once per process, and checks it is still the plugin the manifest describes.
+ * @module
+ */
+import { isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
+import { PluginError } from "../errors.ts";
+import { pluginsDir } from "../paths.ts";
+import { bakedPlugins } from "./baked.ts";
+import type { KnownPlugin } from "./catalog.ts";
+import type { H3Plugin } from "./types.ts";
+import { validatePlugin } from "./validate.ts";
+
+/** The specifier an entry is imported by: `npm:` as is, a path made absolute as a file URL. */
+export function entrySpecifier(entry: string, dir: string = pluginsDir()): string {
+  if (entry.startsWith("npm:")) return entry;
+  return pathToFileURL(isAbsolute(entry) ? entry : `${dir}/${entry}`).href;
+}
+
+/** Imports `specifier` and returns its validated plugin; errors name the source. */
+export async function importPlugin(specifier: string, source: string): Promise<H3Plugin> {
+  let module: { default?: unknown };
+  try {
+    module = await import(specifier);
+  } catch (error) {
+    const hint = Deno.build.standalone
+      ? " (a compiled h3 runs only TypeScript plugins built into it with `deno task compile --plugin PATH`, and executable plugins)"
+      : "";
+    throw new PluginError(`plugin ${source} failed to load: ${firstLine(error)}${hint}`, {
+      cause: error,
+    });
+  }
+  return validatePlugin(module, source);
+}
+
+const loaded = new Map<string, Promise<H3Plugin>>();
+
+/** The module of a known TypeScript plugin, imported on first use. */
+export function loadPlugin(known: KnownPlugin, dir: string = pluginsDir()): Promise<H3Plugin> {
+  const key = known.builtIn ? `baked:${known.name}` : entrySpecifier(known.entry, dir);
+  let plugin = loaded.get(key);
+  if (!plugin) {
+    plugin = known.builtIn ? loadBaked(known) : importPlugin(key, `"${known.name}" (${key})`);
+    loaded.set(key, plugin);
+  }
+  return plugin;
+}
+
+async function loadBaked(known: KnownPlugin): Promise<H3Plugin> {
+  const baked = bakedPlugins().find((b) => b.info.name === known.name);
+  if (!baked) throw new PluginError(`plugin "${known.name}" is not built into this h3`);
+  return validatePlugin(await baked.load(), `"${known.name}" (built in)`);
+}
+
+/** The first line of an error's message: import errors carry long stacks of module paths. */
+export function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0];
+}

@@ -1,0 +1,56 @@
+/** Registry error responses as one line: the distribution error JSON's code and message. @module */
+import { RegistryError } from "../errors.ts";
+
+/** Bytes of an error body read at most; the rest is dropped. */
+const maxErrorBody = 64 * 1024;
+
+interface DistributionError {
+  code?: unknown;
+  message?: unknown;
+}
+
+/** What the registry said in an error body: the first distribution error, else a short text. */
+async function readReason(response: Response): Promise<{ code?: string; message: string }> {
+  const fallback = response.statusText || `HTTP ${response.status}`;
+  if (!response.body) return { message: fallback };
+  let text = "";
+  try {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    while (text.length < maxErrorBody) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel().catch(() => {});
+  } catch {
+    return { message: fallback };
+  }
+  try {
+    const first = (JSON.parse(text) as { errors?: DistributionError[] }).errors?.[0];
+    if (first && typeof first.code === "string") {
+      const message = typeof first.message === "string" && first.message
+        ? first.message
+        : first.code.toLowerCase().replaceAll("_", " ");
+      return { code: first.code, message };
+    }
+  } catch {
+    // not JSON: fall through to the text
+  }
+  const line = text.trim().split("\n")[0].slice(0, 200);
+  return { message: line && !line.startsWith("<") ? line : fallback };
+}
+
+/**
+ * The error for a registry's non-success response: `<registry>: <what>: <message> (<CODE>, HTTP
+ * <status>)`. Consumes the body.
+ */
+export async function responseError(
+  response: Response,
+  registry: string,
+  what: string,
+): Promise<RegistryError> {
+  const { code, message } = await readReason(response);
+  const where = code ? `${code}, HTTP ${response.status}` : `HTTP ${response.status}`;
+  return new RegistryError(`${registry}: ${what}: ${message} (${where})`, response.status, code);
+}

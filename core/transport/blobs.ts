@@ -1,0 +1,135 @@
+/**
+ * Blobs in a registry repository: HEAD to see what is there, GET as a verified stream that
+ * resumes with `Range` when the connection drops, DELETE.
+ * @module
+ */
+import { verifyingStream } from "../digest.ts";
+import { DigestError, RegistryError } from "../errors.ts";
+import type { Descriptor } from "../oci/descriptor.ts";
+import { type RegistryClient, scope } from "./client.ts";
+
+/** How many times one download is resumed after its connection dropped. */
+const maxResumes = 3;
+
+function blobPath(repository: string, digest: string): string {
+  return `/v2/${repository}/blobs/${digest}`;
+}
+
+/** Whether the repository holds the blob (a HEAD; a size that differs counts as absent). */
+export async function blobExists(
+  client: RegistryClient,
+  repository: string,
+  desc: Descriptor,
+): Promise<boolean> {
+  const response = await client.call({
+    method: "HEAD",
+    url: blobPath(repository, desc.digest),
+    scopes: [scope(repository, "pull")],
+    what: `checking blob ${desc.digest} in ${repository}`,
+    accept: [404],
+  });
+  if (response.status === 404) return false;
+  const length = response.headers.get("content-length");
+  return length === null || Number(length) === desc.size;
+}
+
+/** The offset a partial response starts at (`Content-Range: bytes 100-199/200`), if any. */
+function rangeStart(response: Response): number | undefined {
+  const match = /^bytes (\d+)-/.exec(response.headers.get("content-range") ?? "");
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Drops the first `count` bytes of a stream (a server that ignored our `Range`). */
+function skipBytes(count: number): TransformStream<Uint8Array, Uint8Array> {
+  let left = count;
+  return new TransformStream({
+    transform(chunk, controller) {
+      if (left >= chunk.byteLength) {
+        left -= chunk.byteLength;
+        return;
+      }
+      controller.enqueue(left ? chunk.subarray(left) : chunk);
+      left = 0;
+    },
+  });
+}
+
+/**
+ * Streams a blob, verified against `desc` (size and digest) while it is read. A connection that
+ * drops (or a body that ends short) is resumed from where it stopped with a `Range` request, a few
+ * times at most; a body longer than announced is refused before it is read.
+ */
+export async function fetchBlob(
+  client: RegistryClient,
+  repository: string,
+  desc: Descriptor,
+): Promise<ReadableStream<Uint8Array>> {
+  const what = `fetching blob ${desc.digest} from ${repository}`;
+  const open = async (offset: number): Promise<ReadableStream<Uint8Array>> => {
+    const response = await client.request({
+      method: "GET",
+      url: blobPath(repository, desc.digest),
+      headers: offset ? { range: `bytes=${offset}-` } : {},
+      scopes: [scope(repository, "pull")],
+      what,
+    });
+    const length = response.headers.get("content-length");
+    const expected = desc.size - offset;
+    const partial = response.status === 206 && rangeStart(response) === offset;
+    if (response.status === 206 && !partial) {
+      await response.body?.cancel();
+      throw new RegistryError(
+        `${client.registry}: answered a range of blob ${desc.digest} not starting at ${offset}`,
+        206,
+      );
+    }
+    if (length !== null && Number(length) !== (partial || !offset ? expected : desc.size)) {
+      await response.body?.cancel();
+      throw new DigestError(
+        `${client.registry} announced ${length} bytes for blob ${desc.digest}, expected ${expected}`,
+      );
+    }
+    const body = response.body ?? ReadableStream.from<Uint8Array>([]);
+    return offset && !partial ? body.pipeThrough(skipBytes(offset)) : body;
+  };
+
+  let reader = (await open(0)).getReader();
+  let received = 0;
+  let resumes = 0;
+  const resumable = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        let dropped: unknown;
+        try {
+          const { done, value } = await reader.read();
+          if (!done) {
+            received += value.byteLength;
+            controller.enqueue(value);
+            return;
+          }
+          if (received >= desc.size) {
+            controller.close();
+            return;
+          }
+        } catch (error) {
+          dropped = error;
+        }
+        if (received > desc.size || resumes++ >= maxResumes) {
+          throw new RegistryError(
+            `${client.registry}: download of blob ${desc.digest} was cut off at ${received} of ` +
+              `${desc.size} bytes${resumes > 1 ? ` (after ${resumes - 1} resumes)` : ""}`,
+            0,
+            undefined,
+            { cause: dropped },
+          );
+        }
+        await reader.cancel().catch(() => {});
+        reader = (await open(received)).getReader();
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return resumable.pipeThrough(verifyingStream(desc));
+}

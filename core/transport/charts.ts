@@ -1,0 +1,94 @@
+/**
+ * Chart push and pull: `copy` between the local cache and a registry repository, refusing
+ * anything that is not a Helm chart (media types, then the config's metadata) before a blob moves.
+ * @module
+ */
+import { decodeConfig, maxConfigSize } from "../chart/config.ts";
+import { type ChartParts, chartParts } from "../chart/manifest.ts";
+import type { ChartMetadata } from "../chart/metadata.ts";
+import { copy, type CopyEvent } from "../copy.ts";
+import { readAll } from "../digest.ts";
+import type { Descriptor } from "../oci/descriptor.ts";
+import { formatReference, type Reference } from "../ref.ts";
+import type { Target } from "../target.ts";
+
+/** How a chart transfer runs. */
+export interface ChartTransferOptions {
+  /** Blobs transferred at once. */
+  concurrency?: number;
+  /** Each blob's events, for progress bars. */
+  onEvent?: (event: CopyEvent) => void;
+}
+
+/** What a chart push or pull did. */
+export interface ChartTransfer {
+  /** The chart's metadata (from its config blob). */
+  meta: ChartMetadata;
+  /** Config, content and provenance descriptors. */
+  parts: ChartParts;
+  /** The manifest's descriptor. */
+  desc: Descriptor;
+  /** Blobs transferred (or mounted), in manifest order: config first. */
+  copied: Descriptor[];
+  /** True when the destination's reference already pointed at this manifest. */
+  upToDate: boolean;
+}
+
+/** Reads and validates a chart's config blob from `target`. */
+async function readMeta(target: Target, config: Descriptor, source: string) {
+  const bytes = await readAll(await target.fetch(config), maxConfigSize);
+  return decodeConfig(bytes, `${source}: config ${config.digest}`);
+}
+
+/** Copies a chart checking it first: Helm media types and valid metadata, or nothing moves. */
+async function transfer(
+  src: Target,
+  srcRef: string,
+  dst: Target,
+  dstRef: string,
+  source: string,
+  options: ChartTransferOptions & { expectDigest?: string },
+): Promise<ChartTransfer> {
+  let parts: ChartParts | undefined;
+  let meta: ChartMetadata | undefined;
+  const result = await copy(src, srcRef, dst, dstRef, {
+    ...options,
+    validate: async (manifest) => {
+      parts = chartParts(manifest);
+      meta = await readMeta(src, parts.config, source);
+    },
+  });
+  const order = [result.manifest.config, ...result.manifest.layers].map((d) => d.digest);
+  const copied = result.copied.toSorted((a, b) =>
+    order.indexOf(a.digest) - order.indexOf(b.digest)
+  );
+  return { meta: meta!, parts: parts!, desc: result.desc, copied, upToDate: result.upToDate };
+}
+
+/** Pushes the cached chart `ref` (full reference with tag or digest) to `repository`. */
+export function pushChart(
+  cache: Target,
+  repository: Target,
+  ref: Reference,
+  options: ChartTransferOptions = {},
+): Promise<ChartTransfer> {
+  const full = formatReference(ref);
+  return transfer(cache, full, repository, ref.digest ?? ref.tag ?? "latest", full, options);
+}
+
+/**
+ * Pulls chart `ref` from `repository` into the cache under its full reference; a digest in `ref`
+ * pins the manifest.
+ */
+export function pullChart(
+  repository: Target,
+  cache: Target,
+  ref: Reference,
+  options: ChartTransferOptions = {},
+): Promise<ChartTransfer> {
+  const full = formatReference(ref);
+  return transfer(repository, ref.digest ?? ref.tag ?? "latest", cache, full, full, {
+    ...options,
+    expectDigest: ref.digest,
+  });
+}

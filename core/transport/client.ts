@@ -1,0 +1,275 @@
+/**
+ * The HTTP client for one registry: every request h3 sends to it goes through `request`, which
+ * adds credentials (and answers a 401 challenge, in this one place), follows redirects without
+ * leaking `Authorization` to other hosts, retries what is safe to retry, logs for `--debug`, and
+ * turns failures into one-line errors naming the registry.
+ * @module
+ */
+import pLimit from "p-limit";
+import { parseChallenges } from "../auth/challenge.ts";
+import type { Authorizer, FetchLike } from "../auth/types.ts";
+import { AuthError, H3Error } from "../errors.ts";
+import { responseError } from "./_errors.ts";
+import { type Connection, networkError, type NetworkFailure, openConnection } from "./http.ts";
+import { initialScheme, isLoopback, type TransportOptions } from "./options.ts";
+import { backoffMs, isRetryableStatus, maxAttempts, retryAfterMs, sleep } from "./retry.ts";
+
+/** One request to a registry. */
+export interface RegistryRequest {
+  method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** A path (`/v2/...`) on the registry, or an absolute URL (an upload's `Location`). */
+  url: string | URL;
+  headers?: Record<string, string>;
+  /** Always bytes, so the request can be sent again after a 401 or a retryable failure. */
+  body?: Uint8Array;
+  /** Token scopes the request needs, e.g. `repository:a/b:pull`. */
+  scopes: string[];
+  /** What the request does, for error messages: `pushing manifest a/b:1.0`. */
+  what: string;
+  /** Statuses returned to the caller (besides 2xx) instead of thrown, e.g. 404 for a HEAD. */
+  accept?: number[];
+}
+
+/** The token scope for `actions` on a repository: `repository:<name>:pull`, `...:pull,push`. */
+export function scope(repository: string, actions: "pull" | "pull,push" | "delete"): string {
+  return `repository:${repository}:${actions}`;
+}
+
+const defaultBudgetMs = 60_000;
+/** A request that has not got its response headers after this long is abandoned (and retried). */
+const headersTimeoutMs = 60_000;
+const maxRedirects = 10;
+const secretParams = /sig|token|credential|key|secret|state|auth|policy/i;
+
+/** A URL as `--debug` shows it: query values that may be secrets replaced by `***`. */
+export function redactUrl(url: URL): string {
+  const shown = new URL(url);
+  for (const name of [...shown.searchParams.keys()]) {
+    if (secretParams.test(name)) shown.searchParams.set(name, "***");
+  }
+  return shown.toString().replaceAll("%2A%2A%2A", "***");
+}
+
+/** Whether a request may be sent twice without harm (all but PATCH and POST with a body). */
+function idempotent(request: RegistryRequest): boolean {
+  return request.method !== "PATCH" && !(request.method === "POST" && request.body);
+}
+
+/** The client for one registry host; shared by every repository of that host. */
+export class RegistryClient {
+  /** Registry host[:port]. */
+  readonly registry: string;
+  #options: TransportOptions;
+  #connection?: Promise<Connection>;
+  #authorizer?: Authorizer;
+  #scheme: "http" | "https";
+  #limit: ReturnType<typeof pLimit>;
+  #probe?: Promise<boolean>;
+  #pushing = new Set<string>();
+
+  /** A client for `registry`; connections open on the first request. */
+  constructor(registry: string, options: TransportOptions = {}) {
+    this.registry = registry;
+    this.#options = options;
+    this.#scheme = initialScheme(registry, options);
+    this.#limit = pLimit(options.concurrency ?? 8);
+    const authorizer = options.authorizer;
+    this.#authorizer = typeof authorizer === "function" ? authorizer(this.fetch) : authorizer;
+  }
+
+  /** The registry's base URL, e.g. `http://localhost:5000`. */
+  get origin(): string {
+    return `${this.#scheme}://${this.registry}`;
+  }
+
+  /** A plain fetch with this client's TLS settings (for token realms). */
+  readonly fetch: FetchLike = async (input, init) => {
+    const connection = await this.#connect();
+    return await connection.fetch(input, init);
+  };
+
+  /**
+   * Sends a request and returns a 2xx (or `accept`ed) response; anything else becomes a
+   * `RegistryError` (or `AuthError`) naming the registry and what it said.
+   */
+  async request(request: RegistryRequest): Promise<Response> {
+    const started = Date.now();
+    const budget = this.#options.retryBudgetMs ?? defaultBudgetMs;
+    for (let attempt = 1;; attempt++) {
+      let response: Response | undefined;
+      let failure: NetworkFailure | undefined;
+      try {
+        response = await this.#authorized(request);
+      } catch (error) {
+        if (error instanceof H3Error) throw error;
+        failure = networkError(this.registry, error);
+      }
+      const retryable = failure
+        ? failure.retryable && idempotent(request)
+        : isRetryableStatus(response!.status) &&
+          (idempotent(request) || response!.status === 429 || response!.status === 503);
+      if (retryable && attempt < maxAttempts) {
+        const wait = backoffMs(attempt, retryAfterMs(response?.headers.get("retry-after") ?? null));
+        if (Date.now() - started + wait <= budget) {
+          await response?.body?.cancel();
+          this.#log(`  retrying in ${Math.round(wait)} ms (attempt ${attempt + 1})`);
+          await sleep(wait);
+          continue;
+        }
+      }
+      const tries = attempt > 1 ? ` (gave up after ${attempt} attempts)` : "";
+      if (failure) {
+        failure.error.message += tries;
+        throw failure.error;
+      }
+      if (response!.ok || request.accept?.includes(response!.status)) return response!;
+      const error = await responseError(response!, this.registry, request.what);
+      error.message += tries;
+      throw error;
+    }
+  }
+
+  /**
+   * Asks for push access to `repository` from the first request on, read requests included, so
+   * one token covers a whole push instead of a pull token first and a push token after.
+   */
+  willPush(repository: string): void {
+    this.#pushing.add(repository);
+  }
+
+  /** Sends a request whose answer is only a status and headers: its body is dropped. */
+  async call(request: RegistryRequest): Promise<Response> {
+    const response = await this.request(request);
+    await response.body?.cancel();
+    return response;
+  }
+
+  /** Frees the connections. */
+  close(): void {
+    this.#connection?.then((c) => c.close(), () => {});
+  }
+
+  #connect(): Promise<Connection> {
+    this.#connection ??= openConnection(this.#options);
+    return this.#connection;
+  }
+
+  /** Sends with the credentials known up front; on a 401 asks the authorizer once and resends. */
+  async #authorized(request: RegistryRequest): Promise<Response> {
+    const authorizer = this.#authorizer;
+    const scopes = request.scopes.map((s) => {
+      const name = /^repository:(.+):pull$/.exec(s)?.[1];
+      return name && this.#pushing.has(name) ? scope(name, "pull,push") : s;
+    });
+    const cached = authorizer?.cached(this.registry, scopes);
+    const response = await this.#send(request, cached);
+    if (response.status !== 401) return response;
+    const challenges = parseChallenges(response.headers.get("www-authenticate"));
+    await response.body?.cancel();
+    const header = authorizer
+      ? await authorizer.authorize(this.registry, challenges, scopes)
+      : undefined;
+    if (!header) {
+      throw new AuthError(
+        `authentication required by ${this.registry}; log in with "h3 registry login ${this.registry}"`,
+      );
+    }
+    const again = await this.#send(request, header);
+    if (again.status !== 401) return again;
+    await again.body?.cancel();
+    const reason = parseChallenges(again.headers.get("www-authenticate"))
+      .find((c) => c.params.error)?.params.error;
+    throw new AuthError(
+      reason === "insufficient_scope"
+        ? `${this.registry} denied access for ${request.what} (insufficient_scope); ` +
+          `check your credentials ("h3 registry login ${this.registry}")`
+        : `${this.registry} refused the credentials for ${request.what}`,
+    );
+  }
+
+  /** One exchange: follows redirects for GET/HEAD, and moves a loopback registry to HTTPS when it asks. */
+  async #send(request: RegistryRequest, authorization: string | undefined): Promise<Response> {
+    const connection = await this.#connect();
+    let url = new URL(request.url, this.origin);
+    for (let hop = 0;; hop++) {
+      const headers = new Headers(request.headers);
+      const ours = url.origin === new URL(this.origin).origin;
+      if (authorization && ours) headers.set("authorization", authorization);
+      const response = await this.#limit(() =>
+        this.#exchange(connection, request, url, headers, authorization !== undefined && ours)
+      );
+      if (response.status === 400 && ours && (await this.#upgradeToHttps(connection, response))) {
+        url = new URL(url.pathname + url.search, this.origin);
+        continue;
+      }
+      const location = response.headers.get("location");
+      const redirect = [301, 302, 303, 307, 308].includes(response.status) && location &&
+        (request.method === "GET" || request.method === "HEAD");
+      if (!redirect || hop >= maxRedirects) return response;
+      await response.body?.cancel();
+      url = new URL(location, url);
+    }
+  }
+
+  /**
+   * A Go registry answers plain HTTP on its TLS port with 400 "Client sent an HTTP request to an
+   * HTTPS server": on loopback (where HTTP was only a default) switch to HTTPS, as Docker does.
+   * Checked once, with a GET of `/v2/` (a HEAD's answer has no body to tell).
+   */
+  async #upgradeToHttps(connection: Connection, response: Response): Promise<boolean> {
+    if (this.#scheme !== "http" || this.#options.plainHttp || !isLoopback(this.registry)) {
+      return false;
+    }
+    this.#probe ??= (async () => {
+      const answer = await connection.fetch(`${this.origin}/v2/`).catch(() => undefined);
+      return /HTTP request to an HTTPS server/i.test(await answer?.text().catch(() => "") ?? "");
+    })();
+    if (!(await this.#probe)) return false;
+    await response.body?.cancel();
+    if (this.#scheme === "http") this.#log(`  ${this.registry} speaks HTTPS: switching`);
+    this.#scheme = "https";
+    return true;
+  }
+
+  async #exchange(
+    connection: Connection,
+    request: RegistryRequest,
+    url: URL,
+    headers: Headers,
+    authorized: boolean,
+  ): Promise<Response> {
+    const start = performance.now();
+    this.#log(`> ${request.method} ${redactUrl(url)}${authorized ? " (Authorization: ***)" : ""}`);
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new DOMException(`no response within ${headersTimeoutMs / 1000} s`, "TimeoutError"),
+        ),
+      headersTimeoutMs,
+    );
+    try {
+      const response = await connection.fetch(url, {
+        method: request.method,
+        headers,
+        body: request.body as BodyInit | undefined,
+        redirect: "manual",
+        signal: controller.signal,
+      });
+      const ms = Math.round(performance.now() - start);
+      const length = response.headers.get("content-length");
+      this.#log(
+        `< ${response.status} ${request.method} ${url.pathname} (${ms} ms${
+          length ? `, ${length} bytes` : ""
+        })`,
+      );
+      return response;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #log(line: string): void {
+    this.#options.debug?.(line);
+  }
+}

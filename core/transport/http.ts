@@ -1,0 +1,117 @@
+/**
+ * The HTTP connection to one registry: Deno's fetch with a keep-alive pool, a custom CA and a
+ * client certificate when given, or `node:https` when certificate checks are turned off; and the
+ * translation of network failures into one clear line.
+ * @module
+ */
+import type { FetchLike } from "../auth/types.ts";
+import { RegistryError, UsageError } from "../errors.ts";
+import type { TransportOptions } from "./options.ts";
+
+/** A fetch with the TLS settings of `TransportOptions`, and how to free its connections. */
+export interface Connection {
+  fetch: FetchLike;
+  close(): void;
+}
+
+async function readPem(file: string, flag: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(file);
+  } catch (error) {
+    throw new UsageError(`cannot read ${flag} ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Opens a connection pool with the TLS settings in `options`. */
+export async function openConnection(options: TransportOptions): Promise<Connection> {
+  if (options.certFile && !options.keyFile || options.keyFile && !options.certFile) {
+    throw new UsageError("a client certificate needs both --cert-file and --key-file");
+  }
+  if (options.insecureSkipTlsVerify) {
+    const { insecureFetch } = await import("./_insecure_fetch.ts");
+    return insecureFetch();
+  }
+  if (!options.caFile && !options.certFile) {
+    return { fetch: (input, init) => fetch(input, init), close: () => {} };
+  }
+  const tls: Deno.CreateHttpClientOptions & Partial<Deno.TlsCertifiedKeyPem> = {};
+  if (options.caFile) tls.caCerts = [await readPem(options.caFile, "--ca-file")];
+  if (options.certFile && options.keyFile) {
+    tls.cert = await readPem(options.certFile, "--cert-file");
+    tls.key = await readPem(options.keyFile, "--key-file");
+  }
+  let client: Deno.HttpClient;
+  try {
+    client = Deno.createHttpClient(tls as Deno.CreateHttpClientOptions);
+  } catch (error) {
+    throw new UsageError(`invalid TLS files: ${(error as Error).message}`);
+  }
+  return {
+    fetch: (input, init) => fetch(input, { ...init, client }),
+    close: () => client.close(),
+  };
+}
+
+const certificateProblems: Record<string, string> = {
+  UnknownIssuer: "certificate signed by an unknown authority",
+  NotValidForName: "certificate is not valid for this host name",
+  Expired: "certificate has expired",
+  NotValidYet: "certificate is not valid yet",
+  BadSignature: "certificate has a bad signature",
+  Revoked: "certificate was revoked",
+};
+
+function causes(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error; e instanceof Error && parts.length < 5; e = e.cause) {
+    parts.push(e.message, (e as { code?: string }).code ?? "");
+  }
+  return parts.join(" ");
+}
+
+/** A network failure as a user-facing error, and whether trying again may help. */
+export interface NetworkFailure {
+  error: RegistryError;
+  retryable: boolean;
+}
+
+/**
+ * One line for a failed request to `registry`: a TLS problem names the host and suggests
+ * `--ca-file`; other failures say what the network said. Not retryable when trying again cannot
+ * help (TLS, refused connection, unknown host).
+ */
+export function networkError(registry: string, error: unknown): NetworkFailure {
+  const text = causes(error);
+  const fail = (message: string, permanent: boolean): NetworkFailure => ({
+    error: new RegistryError(message, 0, undefined, { cause: error }),
+    retryable: !permanent,
+  });
+  const certificate = /invalid peer certificate: (\w+)|(UNABLE_TO_VERIFY|SELF_SIGNED|CERT_\w+)/
+    .exec(text);
+  if (certificate) {
+    const problem = certificateProblems[certificate[1]] ?? certificate[1] ?? certificate[2];
+    return fail(
+      `TLS error talking to ${registry}: ${problem}; if the registry uses a private CA, pass ` +
+        `--ca-file with its CA certificate (or --insecure-skip-tls-verify for a test registry)`,
+      true,
+    );
+  }
+  if (
+    /corrupt message|InvalidContentType|wrong version number|packet length too long/i.test(text)
+  ) {
+    return fail(
+      `TLS error talking to ${registry}: it does not speak HTTPS on this port; ` +
+        `pass --plain-http if it serves plain HTTP`,
+      true,
+    );
+  }
+  if (/Connection refused|ECONNREFUSED/i.test(text)) {
+    return fail(`cannot connect to ${registry}: connection refused`, true);
+  }
+  if (/dns error|failed to lookup|ENOTFOUND|Name or service not known/i.test(text)) {
+    return fail(`cannot connect to ${registry}: unknown host`, true);
+  }
+  const first = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const detail = first instanceof Error ? first.message : String(first);
+  return fail(`connection to ${registry} failed: ${detail.split("\n")[0]}`, false);
+}

@@ -1,0 +1,172 @@
+/**
+ * Manifests in a registry repository: resolve a tag or digest with HEAD, GET with an Accept list
+ * of OCI and Docker types (refusing more than 4 MiB before reading it whole, and checking the
+ * digest), PUT by tag or digest with the manifest's own Content-Type, DELETE.
+ * @module
+ */
+import { readAll } from "../digest.ts";
+import { DigestError, RegistryError } from "../errors.ts";
+import { type Descriptor, digestOf, maxManifestSize, verifyBytes } from "../oci/descriptor.ts";
+import { manifestMediaTypes, ociManifest } from "../oci/media_types.ts";
+import { type RegistryClient, scope } from "./client.ts";
+
+const accept = manifestMediaTypes.join(", ");
+const digestPattern = /^sha256:[a-f0-9]{64}$/;
+
+function manifestPath(repository: string, reference: string): string {
+  return `/v2/${repository}/manifests/${reference}`;
+}
+
+function mediaTypeOf(response: Response): string {
+  const type = response.headers.get("content-type")?.split(";")[0].trim();
+  return type && type !== "application/json" && type !== "text/plain" ? type : ociManifest;
+}
+
+/** Refuses a manifest announced over the size limit, before any of it is read. */
+function checkAnnouncedSize(response: Response, registry: string, name: string): void {
+  const length = Number(response.headers.get("content-length") ?? 0);
+  if (length > maxManifestSize) {
+    throw new DigestError(
+      `${registry}: manifest ${name} is ${length} bytes, over the ${maxManifestSize} bytes allowed`,
+    );
+  }
+}
+
+/** Refuses a response whose `Docker-Content-Digest` is not the digest asked for. */
+function checkDigestHeader(response: Response, registry: string, digest: string): void {
+  const header = response.headers.get("docker-content-digest");
+  if (header && header !== digest) {
+    throw new DigestError(`${registry}: answered manifest ${header} when asked for ${digest}`);
+  }
+}
+
+async function getManifestBytes(
+  client: RegistryClient,
+  repository: string,
+  reference: string,
+): Promise<{ response: Response; bytes: Uint8Array }> {
+  const response = await client.request({
+    method: "GET",
+    url: manifestPath(repository, reference),
+    headers: { accept },
+    scopes: [scope(repository, "pull")],
+    what: `fetching manifest ${repository}:${reference}`,
+  });
+  try {
+    checkAnnouncedSize(response, client.registry, `${repository}:${reference}`);
+  } catch (error) {
+    await response.body?.cancel();
+    throw error;
+  }
+  const bytes = await readAll(response.body ?? ReadableStream.from([]), maxManifestSize).catch(
+    (error) => {
+      throw error instanceof DigestError
+        ? new DigestError(
+          `${client.registry}: manifest ${repository}:${reference} is over the ${maxManifestSize} bytes allowed`,
+        )
+        : error;
+    },
+  );
+  return { response, bytes };
+}
+
+/**
+ * Resolves a tag or digest to the manifest's descriptor with a HEAD; when the registry's HEAD
+ * omits the digest or size, with a GET. An unknown reference is a `RegistryError` with status 404.
+ */
+export async function resolveManifest(
+  client: RegistryClient,
+  repository: string,
+  reference: string,
+): Promise<Descriptor> {
+  const name = `${client.registry}/${repository}${
+    digestPattern.test(reference) ? "@" : ":"
+  }${reference}`;
+  const response = await client.call({
+    method: "HEAD",
+    url: manifestPath(repository, reference),
+    headers: { accept },
+    scopes: [scope(repository, "pull")],
+    what: `resolving ${name}`,
+    accept: [404],
+  });
+  if (response.status === 404) {
+    throw new RegistryError(`${name}: not found`, 404, "MANIFEST_UNKNOWN");
+  }
+  checkAnnouncedSize(response, client.registry, name);
+  const pinned = digestPattern.test(reference) ? reference : undefined;
+  if (pinned) checkDigestHeader(response, client.registry, pinned);
+  const digest = pinned ?? response.headers.get("docker-content-digest");
+  const length = response.headers.get("content-length");
+  if (digest && digestPattern.test(digest) && length !== null) {
+    return { mediaType: mediaTypeOf(response), digest, size: Number(length) };
+  }
+  const got = await getManifestBytes(client, repository, reference);
+  const desc = {
+    mediaType: mediaTypeOf(got.response),
+    digest: await digestOf(got.bytes),
+    size: got.bytes.byteLength,
+  };
+  if (pinned && desc.digest !== pinned) {
+    throw new DigestError(`digest mismatch: expected ${pinned}, got ${desc.digest}`);
+  }
+  return desc;
+}
+
+/** Fetches a manifest by digest, checked against `desc`; returns its bytes. */
+export async function fetchManifestBytes(
+  client: RegistryClient,
+  repository: string,
+  desc: Descriptor,
+): Promise<Uint8Array> {
+  const { response, bytes } = await getManifestBytes(client, repository, desc.digest);
+  checkDigestHeader(response, client.registry, desc.digest);
+  await verifyBytes(desc, bytes);
+  return bytes;
+}
+
+/** Whether the repository holds the manifest with this digest. */
+export async function manifestExists(
+  client: RegistryClient,
+  repository: string,
+  desc: Descriptor,
+): Promise<boolean> {
+  const response = await client.call({
+    method: "HEAD",
+    url: manifestPath(repository, desc.digest),
+    headers: { accept },
+    scopes: [scope(repository, "pull")],
+    what: `checking manifest ${desc.digest} in ${repository}`,
+    accept: [404],
+  });
+  return response.status !== 404;
+}
+
+/**
+ * Stores a manifest under `reference` (a tag, or its digest), sent with `desc.mediaType` as its
+ * Content-Type. The bytes are checked against `desc` first, and the digest the registry reports.
+ */
+export async function putManifest(
+  client: RegistryClient,
+  repository: string,
+  desc: Descriptor,
+  content: ReadableStream<Uint8Array> | Uint8Array,
+  reference: string,
+): Promise<void> {
+  if (desc.size > maxManifestSize) {
+    throw new DigestError(
+      `manifest ${desc.digest} is ${desc.size} bytes, over the ${maxManifestSize} bytes allowed`,
+    );
+  }
+  const bytes = content instanceof Uint8Array ? content : await readAll(content, maxManifestSize);
+  await verifyBytes(desc, bytes);
+  const response = await client.call({
+    method: "PUT",
+    url: manifestPath(repository, reference),
+    headers: { "content-type": desc.mediaType },
+    body: bytes,
+    scopes: [scope(repository, "pull,push")],
+    what: `pushing manifest ${repository}:${reference}`,
+  });
+  checkDigestHeader(response, client.registry, desc.digest);
+}

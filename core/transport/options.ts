@@ -1,0 +1,60 @@
+/**
+ * How h3 reaches a registry: scheme rules (HTTPS, plain HTTP on loopback as Docker does), TLS
+ * files, the authorizer and `--debug` logging. The shape `core/config.ts` resolves settings into.
+ * @module
+ */
+import type { Authorizer, FetchLike } from "../auth/types.ts";
+
+/** Options for opening a registry repository. */
+export interface TransportOptions {
+  /** true: plain HTTP; false: HTTPS even on loopback; undefined: HTTP on loopback, else HTTPS. */
+  plainHttp?: boolean;
+  /** A PEM file of CA certificates trusted in addition to the system's. */
+  caFile?: string;
+  /** A PEM client certificate for mutual TLS (with `keyFile`). */
+  certFile?: string;
+  /** The PEM private key of `certFile`. */
+  keyFile?: string;
+  /** Accept any server certificate (unsafe; for test registries only). */
+  insecureSkipTlsVerify?: boolean;
+  /**
+   * Answers 401 challenges; or a factory given the transport's fetch (with these TLS settings),
+   * for authorizers that reach token realms. None: anonymous access only.
+   */
+  authorizer?: Authorizer | ((fetch: FetchLike) => Authorizer);
+  /** Requests sent to one registry at once (default 8). */
+  concurrency?: number;
+  /** Receives one line per request (secrets redacted); for `--debug`. */
+  debug?: (line: string) => void;
+  /** Upper bound for retrying one request, in milliseconds (default 60 s). */
+  retryBudgetMs?: number;
+}
+
+/** Whether a registry host (`host[:port]`) is a loopback address: localhost, 127.0.0.0/8, ::1. */
+export function isLoopback(registry: string): boolean {
+  const host = hostName(registry).toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || host === "::1" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** The host part of `host[:port]`, without brackets for IPv6. */
+function hostName(registry: string): string {
+  if (registry.startsWith("[")) return registry.slice(1, registry.indexOf("]"));
+  const colon = registry.lastIndexOf(":");
+  return colon < 0 ? registry : registry.slice(0, colon);
+}
+
+/** Whether TLS settings were given, which means the user expects HTTPS. */
+function wantsTls(options: TransportOptions): boolean {
+  return Boolean(options.caFile || options.certFile || options.insecureSkipTlsVerify);
+}
+
+/**
+ * The scheme to start with: `http` with `plainHttp`, `https` when asked for (plainHttp false or TLS
+ * files), otherwise `http` on loopback and `https` elsewhere.
+ */
+export function initialScheme(registry: string, options: TransportOptions): "http" | "https" {
+  if (options.plainHttp === true) return "http";
+  if (options.plainHttp === false || wantsTls(options)) return "https";
+  return isLoopback(registry) ? "http" : "https";
+}

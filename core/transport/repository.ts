@@ -1,0 +1,184 @@
+/**
+ * A repository in an OCI registry as a Target: what `copy` pushes to and pulls from. Blobs,
+ * uploads, manifests and tags each live in their own module; this one only routes to them.
+ * @module
+ */
+import { RefError } from "../errors.ts";
+import type { Descriptor } from "../oci/descriptor.ts";
+import { isManifest } from "../oci/media_types.ts";
+import { parseReference, type Reference } from "../ref.ts";
+import type { Located, Mounter, ReferencePusher, Target } from "../target.ts";
+import { blobExists, fetchBlob } from "./blobs.ts";
+import { RegistryClient, scope } from "./client.ts";
+import { fetchManifestBytes, manifestExists, putManifest, resolveManifest } from "./manifests.ts";
+import type { TransportOptions } from "./options.ts";
+import { listTags } from "./tags.ts";
+import { mountBlob, pushBlob } from "./uploads.ts";
+
+/** One repository of a registry (`registry/repository`), usable as a Target. */
+export class Repository implements Target, ReferencePusher, Mounter, Located, Disposable {
+  /** Registry host[:port]. */
+  readonly registry: string;
+  /** Repository path within the registry. */
+  readonly repository: string;
+  /** The registry's client (shared by repositories opened through the same `Registries`). */
+  readonly client: RegistryClient;
+  #owned: boolean;
+  /** Upload sessions opened by declined mounts, by digest, for the push that follows. */
+  #sessions = new Map<string, URL>();
+  /** Digests `resolve` returned: manifests, whatever media type the registry gave them. */
+  #resolved = new Set<string>();
+
+  /** A repository reached through `client`; `owned` closes the client on dispose. */
+  constructor(client: RegistryClient, repository: string, owned = false) {
+    this.client = client;
+    this.registry = client.registry;
+    this.repository = repository;
+    this.#owned = owned;
+  }
+
+  /** Announces that this repository will be written to: one token with push access for all. */
+  expectPush(): this {
+    this.client.willPush(this.repository);
+    return this;
+  }
+
+  /** Resolves a tag or a digest to its manifest's descriptor. */
+  async resolve(reference: string): Promise<Descriptor> {
+    const desc = await resolveManifest(this.client, this.repository, reference);
+    this.#resolved.add(desc.digest);
+    return desc;
+  }
+
+  #isManifest(desc: Descriptor): boolean {
+    return isManifest(desc.mediaType) || this.#resolved.has(desc.digest);
+  }
+
+  /** Streams a manifest or blob, verified against `desc` while it is read. */
+  async fetch(desc: Descriptor): Promise<ReadableStream<Uint8Array>> {
+    if (!this.#isManifest(desc)) return await fetchBlob(this.client, this.repository, desc);
+    return ReadableStream.from([await fetchManifestBytes(this.client, this.repository, desc)]);
+  }
+
+  /** Whether the manifest or blob is in the repository. */
+  exists(desc: Descriptor): Promise<boolean> {
+    return this.#isManifest(desc)
+      ? manifestExists(this.client, this.repository, desc)
+      : blobExists(this.client, this.repository, desc);
+  }
+
+  /** Uploads a blob, or stores a manifest by its digest. */
+  async push(desc: Descriptor, content: ReadableStream<Uint8Array>): Promise<void> {
+    if (isManifest(desc.mediaType)) {
+      return await putManifest(this.client, this.repository, desc, content, desc.digest);
+    }
+    const session = this.#sessions.get(desc.digest);
+    this.#sessions.delete(desc.digest);
+    await pushBlob(this.client, this.repository, desc, content, session);
+  }
+
+  /** Stores a manifest under a tag in one PUT. */
+  pushReference(
+    desc: Descriptor,
+    content: ReadableStream<Uint8Array>,
+    reference: string,
+  ): Promise<void> {
+    return putManifest(this.client, this.repository, desc, content, reference);
+  }
+
+  /** Points a tag at a manifest the repository holds (fetches it and PUTs it under the tag). */
+  async tag(desc: Descriptor, reference: string): Promise<void> {
+    const bytes = await fetchManifestBytes(this.client, this.repository, desc);
+    await putManifest(this.client, this.repository, desc, bytes, reference);
+  }
+
+  /** Every tag of the repository, page by page. */
+  tags(): AsyncIterable<string> {
+    return listTags(this.client, this.repository);
+  }
+
+  /** Deletes a manifest (with its tags) or a blob; registries may refuse (`UNSUPPORTED`). */
+  async delete(desc: Descriptor): Promise<void> {
+    const kind = this.#isManifest(desc) ? "manifests" : "blobs";
+    await this.client.call({
+      method: "DELETE",
+      url: `/v2/${this.repository}/${kind}/${desc.digest}`,
+      scopes: [scope(this.repository, "delete")],
+      what: `deleting ${desc.digest} from ${this.repository}`,
+    });
+  }
+
+  /** Mounts a blob from another repository of this registry; false when the registry declined. */
+  async mount(desc: Descriptor, fromRepository: string): Promise<boolean> {
+    const result = await mountBlob(this.client, this.repository, desc, fromRepository);
+    if (result instanceof URL) this.#sessions.set(desc.digest, result);
+    return result === true;
+  }
+
+  /** Closes the client when this repository opened it alone (see `openRepository`). */
+  [Symbol.dispose](): void {
+    if (this.#owned) this.client.close();
+  }
+}
+
+function toReference(ref: Reference | string): Reference {
+  const parsed = typeof ref === "string" ? parseReference(ref) : ref;
+  if (!parsed.registry || !parsed.repository) {
+    throw new RefError(`invalid reference "${ref}": needs a registry and a repository`);
+  }
+  return parsed;
+}
+
+/**
+ * Clients for many registries in one run: one HTTP client (one connection pool, one authorizer)
+ * per registry host, shared by every repository opened through it. Close it when done.
+ */
+export class Registries implements Disposable {
+  #clients = new Map<string, RegistryClient>();
+  #options: (registry: string) => TransportOptions;
+
+  /** Options for every host, or a function giving each host's options (first use wins). */
+  constructor(options: TransportOptions | ((registry: string) => TransportOptions) = {}) {
+    this.#options = typeof options === "function" ? options : () => options;
+  }
+
+  /** The client for a registry host, created on first use. */
+  client(registry: string): RegistryClient {
+    let client = this.#clients.get(registry);
+    if (!client) {
+      client = new RegistryClient(registry, this.#options(registry));
+      this.#clients.set(registry, client);
+    }
+    return client;
+  }
+
+  /** The repository a reference names (its tag or digest is ignored here). */
+  repository(ref: Reference | string): Repository {
+    const parsed = toReference(ref);
+    return new Repository(this.client(parsed.registry), parsed.repository);
+  }
+
+  /** Closes every client. */
+  [Symbol.dispose](): void {
+    for (const client of this.#clients.values()) client.close();
+    this.#clients.clear();
+  }
+}
+
+/**
+ * Opens the repository a reference names (`host/repo[:tag]`), with its own client; dispose it
+ * (`using repo = openRepository(...)`) to free the connections.
+ *
+ * @example
+ * ```ts
+ * using repo = openRepository("localhost:5000/myrepo/mychart");
+ * const desc = await repo.resolve("latest");
+ * ```
+ */
+export function openRepository(
+  ref: Reference | string,
+  options: TransportOptions = {},
+): Repository {
+  const parsed = toReference(ref);
+  return new Repository(new RegistryClient(parsed.registry, options), parsed.repository, true);
+}

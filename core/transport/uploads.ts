@@ -1,0 +1,181 @@
+/**
+ * Blob uploads: one POST then one PUT with the digest for small blobs, PATCH chunks for large
+ * ones (following each `Location` and checking each `Range`), and cross-repository mounts.
+ * Content is verified against its descriptor on the way; a mismatch never completes an upload.
+ * @module
+ */
+import { readAll, verifyingStream } from "../digest.ts";
+import { AuthError, RegistryError } from "../errors.ts";
+import { type Descriptor, verifyBytes } from "../oci/descriptor.ts";
+import { blobExists } from "./blobs.ts";
+import { type RegistryClient, scope } from "./client.ts";
+
+/** Blobs up to this size go in one PUT; larger ones in PATCH chunks of this size. */
+const chunkSize = 8 * 1024 * 1024;
+
+function uploadsPath(repository: string): string {
+  return `/v2/${repository}/blobs/uploads/`;
+}
+
+/** The `Location` of an upload response, resolved against the URL the request went to. */
+function location(response: Response, base: URL, registry: string): URL {
+  const value = response.headers.get("location");
+  if (!value) {
+    throw new RegistryError(
+      `${registry}: answered an upload request without a Location`,
+      response.status,
+    );
+  }
+  return new URL(value, base);
+}
+
+/** Starts an upload session; returns its URL. */
+async function startUpload(client: RegistryClient, repository: string): Promise<URL> {
+  const url = new URL(uploadsPath(repository), client.origin);
+  const response = await client.call({
+    method: "POST",
+    url,
+    scopes: [scope(repository, "pull,push")],
+    what: `starting a blob upload to ${repository}`,
+  });
+  return location(response, url, client.registry);
+}
+
+/**
+ * Asks the registry to mount `desc` from another repository of the same registry. Returns true
+ * when mounted; otherwise the URL of the upload session the registry opened instead (if any),
+ * which `pushBlob` can use. A refusal is not an error: the blob is then uploaded.
+ */
+export async function mountBlob(
+  client: RegistryClient,
+  repository: string,
+  desc: Descriptor,
+  fromRepository: string,
+): Promise<true | URL | undefined> {
+  const url = new URL(uploadsPath(repository), client.origin);
+  url.searchParams.set("mount", desc.digest);
+  url.searchParams.set("from", fromRepository);
+  try {
+    const response = await client.call({
+      method: "POST",
+      url,
+      scopes: [scope(repository, "pull,push"), scope(fromRepository, "pull")],
+      what: `mounting blob ${desc.digest} from ${fromRepository} into ${repository}`,
+    });
+    if (response.status === 201) return true;
+    return response.status === 202 ? location(response, url, client.registry) : undefined;
+  } catch (error) {
+    if (error instanceof RegistryError || error instanceof AuthError) return undefined;
+    throw error;
+  }
+}
+
+/** Splits a stream into chunks of exactly `size` bytes (the last may be shorter). */
+async function* chunks(
+  stream: ReadableStream<Uint8Array>,
+  size: number,
+): AsyncGenerator<Uint8Array> {
+  let buffer = new Uint8Array(size);
+  let filled = 0;
+  for await (let piece of stream) {
+    while (piece.byteLength) {
+      const take = Math.min(piece.byteLength, size - filled);
+      buffer.set(piece.subarray(0, take), filled);
+      filled += take;
+      piece = piece.subarray(take);
+      if (filled === size) {
+        yield buffer;
+        buffer = new Uint8Array(size);
+        filled = 0;
+      }
+    }
+  }
+  if (filled) yield buffer.subarray(0, filled);
+}
+
+/**
+ * Uploads a blob whose descriptor is known, in the upload session `opened` (by a declined mount)
+ * or a new one. `content` is checked against `desc` as it is read; a mismatch cancels the
+ * upload session, so the registry never stores it.
+ */
+export async function pushBlob(
+  client: RegistryClient,
+  repository: string,
+  desc: Descriptor,
+  content: ReadableStream<Uint8Array>,
+  opened?: URL,
+): Promise<void> {
+  const what = `uploading blob ${desc.digest} to ${repository}`;
+  const scopes = [scope(repository, "pull,push")];
+  let session = opened ?? await startUpload(client, repository);
+  const finish = async (body?: Uint8Array) => {
+    const url = new URL(session);
+    url.searchParams.set("digest", desc.digest);
+    try {
+      await client.call({
+        method: "PUT",
+        url,
+        headers: { "content-type": "application/octet-stream" },
+        body: body ?? new Uint8Array(),
+        scopes,
+        what,
+      });
+    } catch (error) {
+      // A retried PUT whose first try went through finds the session gone but the blob there.
+      if (!(error instanceof RegistryError && error.status === 404)) throw error;
+      if (!(await blobExists(client, repository, desc))) throw error;
+    }
+  };
+  try {
+    if (desc.size <= chunkSize) {
+      const bytes = await readAll(content, chunkSize);
+      await verifyBytes(desc, bytes);
+      await finish(bytes);
+      return;
+    }
+    let offset = 0;
+    for await (const chunk of chunks(content.pipeThrough(verifyingStream(desc)), chunkSize)) {
+      const end = offset + chunk.byteLength - 1;
+      const response = await client.call({
+        method: "PATCH",
+        url: session,
+        headers: {
+          "content-type": "application/octet-stream",
+          "content-range": `${offset}-${end}`,
+        },
+        body: chunk,
+        scopes,
+        what,
+      });
+      const range = /^(?:bytes=)?0-(\d+)$/.exec(response.headers.get("range") ?? "");
+      if (range && Number(range[1]) !== end) {
+        throw new RegistryError(
+          `${client.registry}: ${what}: the registry holds bytes 0-${range[1]}, expected 0-${end}`,
+          response.status,
+        );
+      }
+      session = location(response, session, client.registry);
+      offset = end + 1;
+    }
+    await finish();
+  } catch (error) {
+    await content.cancel().catch(() => {});
+    await cancelUpload(client, session, scopes);
+    throw error;
+  }
+}
+
+/** Abandons an upload session (best effort: the registry expires it anyway). */
+async function cancelUpload(client: RegistryClient, session: URL, scopes: string[]) {
+  try {
+    await client.call({
+      method: "DELETE",
+      url: session,
+      scopes,
+      what: "cancelling an upload",
+      accept: [404],
+    });
+  } catch {
+    // nothing more to do
+  }
+}
