@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { redactUrl } from "../core/transport/client.ts";
+import { apiHost, redactUrl } from "../core/transport/client.ts";
+import { parseReference } from "../core/ref.ts";
 import { initialScheme, isLoopback } from "../core/transport/options.ts";
 import { backoffMs, isRetryableStatus, retryAfterMs } from "../core/transport/retry.ts";
 import { nextLink } from "../core/transport/tags.ts";
@@ -54,4 +55,11 @@ Deno.test("--debug URLs hide signatures and tokens", () => {
     new URL("https://s3.example/blob?X-Amz-Signature=abc&X-Amz-Date=1&_state=xyz"),
   );
   assert.equal(shown, "https://s3.example/blob?X-Amz-Signature=***&X-Amz-Date=1&_state=***");
+});
+
+Deno.test("Docker Hub references are served by registry-1.docker.io, as Docker does", () => {
+  assert.equal(apiHost(parseReference("library/nginx:1").registry), "registry-1.docker.io");
+  assert.equal(apiHost("docker.io"), "registry-1.docker.io");
+  assert.equal(apiHost("ghcr.io"), "ghcr.io");
+  assert.equal(apiHost("localhost:5000"), "localhost:5000");
 });

@@ -5,6 +5,7 @@
  * turns failures into one-line errors naming the registry.
  * @module
  */
+import { dockerHub } from "../ref.ts";
 import pLimit from "p-limit";
 import { parseChallenges } from "../auth/challenge.ts";
 import type { Authorizer, FetchLike } from "../auth/types.ts";
@@ -77,9 +78,9 @@ export class RegistryClient {
     this.#authorizer = typeof authorizer === "function" ? authorizer(this.fetch) : authorizer;
   }
 
-  /** The registry's base URL, e.g. `http://localhost:5000`. */
+  /** The registry's base URL, e.g. `http://localhost:5000` (Docker Hub's API lives elsewhere). */
   get origin(): string {
-    return `${this.#scheme}://${this.registry}`;
+    return `${this.#scheme}://${apiHost(this.registry)}`;
   }
 
   /** A plain fetch with this client's TLS settings (for token realms). */
@@ -272,4 +273,9 @@ export class RegistryClient {
   #log(line: string): void {
     this.#options.debug?.(line);
   }
+}
+
+/** The host that serves a registry's API: Docker Hub's is `registry-1.docker.io`, as Docker's. */
+export function apiHost(registry: string): string {
+  return registry === dockerHub ? "registry-1.docker.io" : registry;
 }
