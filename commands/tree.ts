@@ -45,6 +45,14 @@ export const tree: Record<string, GroupEntry | LazyEntry> = {
         description: "Remove charts from the local cache",
         load: () => import("./chart_remove.ts"),
       },
+      prune: {
+        description: "Delete cached blobs no chart needs and leftovers of interrupted writes",
+        load: () => import("./chart_prune.ts"),
+      },
+      verify: {
+        description: "Check the cache's blobs and refs; --repair removes what is broken",
+        load: () => import("./chart_verify.ts"),
+      },
     },
   },
   registry: {

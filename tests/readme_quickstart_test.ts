@@ -16,7 +16,7 @@ interface Step {
 /** The `$` commands of the README block marked `<!-- quickstart -->`, with their printed lines. */
 async function quickStart(): Promise<Step[]> {
   const readme = await Deno.readTextFile(`${root}README.md`);
-  const block = readme.split("<!-- quickstart -->\n```\n")[1]?.split("\n```")[0];
+  const block = readme.match(/<!-- quickstart -->\s*```\w*\n([\s\S]*?)\n```/)?.[1];
   assert.ok(block, "README.md has a quick start block");
   const steps: Step[] = [];
   for (const line of block.split("\n")) {

@@ -43,6 +43,7 @@ export class OciLayout implements Target {
   readonly dir: string;
   #writers?: Promise<Lock>;
   #ready?: Promise<void>;
+  #exclusive = false;
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -87,8 +88,17 @@ export class OciLayout implements Target {
     }
   }
 
-  /** Whether the blob is present with the right size. */
+  /**
+   * Whether the blob is present with the right size. A blob found is kept: from then on other
+   * processes' `collect` waits for this one, so a write that relies on the answer stays whole.
+   */
   async exists(desc: Descriptor): Promise<boolean> {
+    if (!(await this.#present(desc))) return false;
+    await this.#beginWrite();
+    return await this.#present(desc);
+  }
+
+  async #present(desc: Descriptor): Promise<boolean> {
     const info = await Deno.stat(this.blobPath(desc.digest)).catch(() => undefined);
     return info?.isFile === true && info.size === desc.size;
   }
@@ -116,8 +126,8 @@ export class OciLayout implements Target {
 
   /** Points `reference` at a stored manifest, replacing what it pointed at before. */
   async tag(desc: Descriptor, reference: string): Promise<void> {
-    const entry = await this.#indexEntry(desc, reference);
     await this.#beginWrite();
+    const entry = await this.#indexEntry(desc, reference);
     await updateIndex(this.dir, (index) => {
       index.manifests = index.manifests.filter((d) => refName(d) !== reference);
       index.manifests.push(entry);
@@ -167,12 +177,8 @@ export class OciLayout implements Target {
    * Deletes blobs no reference needs and temp files of dead writers. Waits until no other process
    * is writing to the cache. Must not run while this process has writes in flight.
    */
-  async collect(): Promise<CollectResult> {
-    (await this.#writers)?.release();
-    this.#writers = undefined;
-    await this.#ensureLayout();
-    const gc = await lockFile(`${this.dir}/.gc.lock`, true);
-    try {
+  collect(): Promise<CollectResult> {
+    return this.exclusive(async () => {
       const live = new Set<string>();
       for (const desc of (await readIndex(this.dir)).manifests) {
         live.add(desc.digest);
@@ -181,7 +187,9 @@ export class OciLayout implements Target {
         live.add(manifest.config.digest);
         for (const layer of manifest.layers) live.add(layer.digest);
       }
-      const result: CollectResult = { blobs: 0, bytes: await cleanTemps(this.dir, 0) };
+      // Writers of blobs cannot be running now, but index updates (remove) can: their temp files
+      // live for milliseconds, so only a dead writer's or an old one is removed.
+      const result: CollectResult = { blobs: 0, bytes: await cleanTemps(this.dir, 60_000) };
       for await (const entry of Deno.readDir(`${this.dir}/blobs/sha256`)) {
         if (live.has(`sha256:${entry.name}`)) continue;
         const path = `${this.dir}/blobs/sha256/${entry.name}`;
@@ -191,9 +199,35 @@ export class OciLayout implements Target {
         result.bytes += info?.size ?? 0;
       }
       return result;
+    });
+  }
+
+  /**
+   * Runs `fn` while no other process writes to the cache (the GC lock held exclusively); `fn` may
+   * call `collect`, `untag` and remove blobs, but not write new content. Must not run while this
+   * process has writes in flight.
+   */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#exclusive) return await fn();
+    (await this.#writers)?.release();
+    this.#writers = undefined;
+    await this.#ensureLayout();
+    const gc = await lockFile(`${this.dir}/.gc.lock`, true);
+    this.#exclusive = true;
+    try {
+      return await fn();
     } finally {
+      this.#exclusive = false;
       gc.release();
     }
+  }
+
+  /**
+   * Keeps other processes' `collect` away from now until this process exits (or collects), so
+   * every blob seen stays; for readers that must not see a ref lose its blobs midway.
+   */
+  async pin(): Promise<void> {
+    if (!this.#exclusive) await this.#beginWrite();
   }
 
   async #indexEntry(desc: Descriptor, reference: string): Promise<Descriptor> {

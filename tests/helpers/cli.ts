@@ -20,6 +20,8 @@ export interface RunOptions {
   stdin?: string;
   /** The program to run instead of `h3Entry()`, e.g. a bundle a test built. */
   entry?: string;
+  /** A program (and its arguments) to run deno under, e.g. `["/usr/bin/time", "-f", "%M"]`. */
+  wrapper?: string[];
 }
 
 /** The program a test runs: the bundle when `H3_TEST_BUNDLE` names one, else `main.ts`. */
@@ -36,17 +38,23 @@ const denoDir = Deno.env.get("DENO_DIR") ||
     ? `${Deno.env.get("HOME")}/Library/Caches/deno`
     : `${Deno.env.get("XDG_CACHE_HOME") || `${Deno.env.get("HOME")}/.cache`}/deno`);
 
-/** Runs `h3 ...args` and collects its output. */
-export async function runH3(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", options.entry ?? h3Entry(), ...args],
+/** The process `h3 ...args` runs as, for tests that need it running (to kill it, say). */
+export function h3Command(args: string[], options: RunOptions = {}): Deno.Command {
+  const deno = [Deno.execPath(), "run", "-A", "--quiet", options.entry ?? h3Entry(), ...args];
+  const [program, ...rest] = [...(options.wrapper ?? []), ...deno];
+  return new Deno.Command(program, {
+    args: rest,
     cwd: options.cwd,
     env: { NO_COLOR: "1", DENO_DIR: denoDir, ...options.env },
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
   });
-  const child = command.spawn();
+}
+
+/** Runs `h3 ...args` and collects its output. */
+export async function runH3(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const child = h3Command(args, options).spawn();
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
     await writer.write(new TextEncoder().encode(options.stdin));
