@@ -1,7 +1,7 @@
 /** `h3 chart remove REF...`: drop refs from the local cache and collect what they alone needed. @module */
 import { define } from "gunshi";
 import { openCache } from "../core/cache/layout.ts";
-import { errorMessage, PartialFailure } from "../core/errors.ts";
+import { errorMessage, PartialFailure, UsageError } from "../core/errors.ts";
 import { formatReference, parseCachedReference, refLabel } from "../core/ref.ts";
 
 export default define({
@@ -12,7 +12,8 @@ export default define({
   },
   examples: "$ h3 chart remove localhost:5000/myrepo/mychart:latest",
   run: async (ctx) => {
-    const refs = ctx.values.refs as string[];
+    const refs = ctx.values.refs as string[] | undefined;
+    if (!refs?.length) throw new UsageError("missing REF: give at least one chart reference");
     const cache = await openCache();
     const failures: unknown[] = [];
     for (const input of refs) {

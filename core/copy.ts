@@ -12,7 +12,14 @@ import {
   type Manifest,
   maxManifestSize,
 } from "./oci/descriptor.ts";
-import { isLocated, isMounter, isReferencePusher, type Target } from "./target.ts";
+import {
+  isLocated,
+  isMounter,
+  isReferencePusher,
+  isStager,
+  type StagedBlob,
+  type Target,
+} from "./target.ts";
 
 /** Which part of a chart a blob is. */
 export type BlobRole = "config" | "layer";
@@ -91,7 +98,9 @@ export async function copy(
     ["config", manifest.config],
     ...manifest.layers.map((l): [BlobRole, Descriptor] => ["layer", l]),
   ];
-  await Promise.all(blobs.map(([role, blob]) =>
+  // A destination that stages gets every blob or none: a failure discards what had arrived.
+  const staged: StagedBlob[] = [];
+  const moved = await Promise.allSettled(blobs.map(([role, blob]) =>
     limit(async () => {
       if (await dst.exists(blob)) {
         skipped.push(blob);
@@ -107,15 +116,20 @@ export async function copy(
         mounted = await dst.mount(blob, src.repository);
       }
       if (!mounted) {
-        await dst.push(
-          blob,
-          (await src.fetch(blob)).pipeThrough(progress(role, blob, options.onEvent)),
-        );
+        const content = (await src.fetch(blob)).pipeThrough(progress(role, blob, options.onEvent));
+        if (isStager(dst)) staged.push(await dst.stage(blob, content));
+        else await dst.push(blob, content);
       }
       copied.push(blob);
       options.onEvent?.({ kind: "done", role, desc: blob, mounted });
     })
   ));
+  const failed = moved.find((result) => result.status === "rejected");
+  if (failed) {
+    await Promise.all(staged.map((blob) => blob.discard()));
+    throw failed.reason;
+  }
+  for (const blob of staged) await blob.commit();
 
   if (!upToDate) {
     if (isReferencePusher(dst)) {

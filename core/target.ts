@@ -62,6 +62,26 @@ export function isReferencePusher(target: object): target is ReferencePusher {
   return typeof (target as Partial<ReferencePusher>).pushReference === "function";
 }
 
+/** A blob stored out of sight: `commit` puts it in place, `discard` drops it. */
+export interface StagedBlob {
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/**
+ * Optional: store blobs out of sight until every blob of a manifest has arrived, so a transfer that
+ * fails halfway leaves nothing behind (the local cache does this). `copy` uses it when present.
+ */
+export interface Stager {
+  /** Stores `content`, which must match `desc`, without making it visible yet. */
+  stage(desc: Descriptor, content: ReadableStream<Uint8Array>): Promise<StagedBlob>;
+}
+
+/** Whether a target can stage blobs. */
+export function isStager(target: object): target is Stager {
+  return typeof (target as Partial<Stager>).stage === "function";
+}
+
 /**
  * Optional: make a blob already in another repository of the same registry appear in this one
  * without uploading it (a cross-repository mount). Returns false when the registry declined.

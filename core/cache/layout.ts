@@ -16,7 +16,7 @@ import {
 } from "../oci/descriptor.ts";
 import { annotations, ociLayoutVersion, ociManifest } from "../oci/media_types.ts";
 import { cacheDir } from "../paths.ts";
-import type { Target } from "../target.ts";
+import type { StagedBlob, Stager, Target } from "../target.ts";
 import { cleanTemps, tempDir, tempPath, writeFileAtomic } from "./_files.ts";
 import { readIndex, refName, updateIndex } from "./_index.ts";
 import { type Lock, lockFile } from "./lock.ts";
@@ -38,7 +38,7 @@ export interface CollectResult {
 const digestPattern = /^sha256:[a-f0-9]{64}$/;
 
 /** An OCI image layout directory, usable as a Target. */
-export class OciLayout implements Target {
+export class OciLayout implements Target, Stager {
   /** The layout's root directory. */
   readonly dir: string;
   #writers?: Promise<Lock>;
@@ -110,6 +110,19 @@ export class OciLayout implements Target {
       return;
     }
     await this.#write(content.pipeThrough(verifyingStream(desc)), () => this.blobPath(desc.digest));
+  }
+
+  /** Stores a blob in a temp file, verified against `desc`; it appears only on `commit`. */
+  async stage(desc: Descriptor, content: ReadableStream<Uint8Array>): Promise<StagedBlob> {
+    if (await this.exists(desc)) {
+      await content.cancel();
+      return { commit: () => Promise.resolve(), discard: () => Promise.resolve() };
+    }
+    const tmp = await this.#writeTemp(content.pipeThrough(verifyingStream(desc)));
+    return {
+      commit: () => this.#moveIntoPlace(tmp, this.blobPath(desc.digest)),
+      discard: () => Deno.remove(tmp).catch(() => {}),
+    };
   }
 
   /** Stores a blob whose digest is not known yet, hashing it on the way; returns its descriptor. */
@@ -227,7 +240,7 @@ export class OciLayout implements Target {
    * every blob seen stays; for readers that must not see a ref lose its blobs midway.
    */
   async pin(): Promise<void> {
-    if (!this.#exclusive) await this.#beginWrite();
+    await this.#beginWrite();
   }
 
   async #indexEntry(desc: Descriptor, reference: string): Promise<Descriptor> {
@@ -278,6 +291,7 @@ export class OciLayout implements Target {
   /** Holds the shared writers' lock (so `collect` waits) from the first write to process exit. */
   async #beginWrite(): Promise<void> {
     await this.#ensureLayout();
+    if (this.#exclusive) return; // no other process writes now: nothing to hold off
     this.#writers ??= lockFile(`${this.dir}/.gc.lock`, false);
     await this.#writers;
   }
@@ -286,12 +300,27 @@ export class OciLayout implements Target {
     content: ReadableStream<Uint8Array>,
     finalPath: () => string | Promise<string>,
   ): Promise<void> {
+    const tmp = await this.#writeTemp(content);
+    await this.#moveIntoPlace(tmp, finalPath);
+  }
+
+  /** Writes `content` to a new temp file and returns its path; nothing is left on failure. */
+  async #writeTemp(content: ReadableStream<Uint8Array>): Promise<string> {
     await this.#beginWrite();
     const tmp = tempPath(this.dir);
     try {
       const file = await Deno.open(tmp, { write: true, createNew: true });
       await content.pipeTo(file.writable);
-      await Deno.rename(tmp, await finalPath());
+      return tmp;
+    } catch (error) {
+      await Deno.remove(tmp).catch(() => {});
+      throw error;
+    }
+  }
+
+  async #moveIntoPlace(tmp: string, finalPath: string | (() => string | Promise<string>)) {
+    try {
+      await Deno.rename(tmp, typeof finalPath === "string" ? finalPath : await finalPath());
     } catch (error) {
       await Deno.remove(tmp).catch(() => {});
       throw error;

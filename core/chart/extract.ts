@@ -106,6 +106,7 @@ async function unpack(
   const kinds = new Map<string, "file" | "dir">();
   const entries = archive
     .pipeThrough(requireGzip())
+    .pipeThrough(smallPieces(4096))
     .pipeThrough(gunzip())
     .pipeThrough(sizeLimit(maxSize))
     .pipeThrough(createTarDecoder({ strict: true }));
@@ -196,6 +197,21 @@ function requireGzip(): TransformStream<Uint8Array, Uint8Array> {
     },
     flush: () => {
       if (head) check();
+    },
+  });
+}
+
+/**
+ * Splits chunks into pieces of at most `size` bytes. Deflate inflates 1 byte to at most ~1032, and
+ * the decompressor emits all of a piece's output at once: small pieces keep a gzip bomb's bursts
+ * (and so memory) to a few MiB, and let the per-file limit refuse a huge entry by its header first.
+ */
+function smallPieces(size: number): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    transform(chunk, controller) {
+      for (let at = 0; at < chunk.byteLength; at += size) {
+        controller.enqueue(chunk.subarray(at, at + size));
+      }
     },
   });
 }
