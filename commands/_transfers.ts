@@ -1,7 +1,7 @@
 /**
  * What push and pull share: refs run concurrently with each ref's lines printed together when it
- * ends (a failure reported as `Error: REF: ...` while the others go on), and copy events drawn as
- * progress bars.
+ * ends (a failure reported as `Error: REF: ...` while the others go on), copy events drawn as
+ * progress bars, and `--output json` / `--quiet` for scripts.
  * @module
  */
 import pLimit from "p-limit";
@@ -11,7 +11,9 @@ import { errorMessage, H3Error, PartialFailure, UsageError } from "../core/error
 import { shortDigest } from "../core/oci/descriptor.ts";
 import { parseCachedReference, type Reference } from "../core/ref.ts";
 import type { Repository } from "../core/transport/repository.ts";
+import { outputFormat, printJson } from "../core/ui/output.ts";
 import { type ProgressBars, progressBars } from "../core/ui/progress.ts";
+import { outputArg } from "./_output.ts";
 import {
   debugEnabled,
   refConcurrency,
@@ -19,6 +21,24 @@ import {
   transportFlags,
   type TransportValues,
 } from "./_transport_flags.ts";
+
+/** The flags every transfer command has beside the transport's: how it reports. */
+export const reportArgs = {
+  output: outputArg(["text", "json"]),
+  quiet: { type: "boolean", short: "q", description: "Print nothing but errors" },
+} as const;
+
+/** What the work for one ref reports: its status and the chart's details. */
+export interface RefOutcome {
+  /** What happened: the command's verb (`pushed`, `downloaded`, `up-to-date`) or `failed`. */
+  status: string;
+  /** The error's one line, when `status` is `failed`. */
+  error?: string;
+  [detail: string]: unknown;
+}
+
+/** One ref's outcome as `--output json` prints it (an array of these, in the order given). */
+export type RefReport = { ref: string } & RefOutcome;
 
 /** What the work for one ref gets. */
 export interface RefJob {
@@ -40,24 +60,41 @@ export interface RefJob {
  * each ref as `forEachRef` does.
  */
 export async function transferEach(
-  values: TransportValues & { refs?: string[] },
-  work: (job: RefJob) => Promise<void>,
+  values: TransportValues & { refs?: string[]; output?: string; quiet?: boolean },
+  work: (job: RefJob) => Promise<RefOutcome>,
 ): Promise<void> {
   if (!values.refs?.length) throw new UsageError("missing REF: give at least one chart reference");
+  const format = outputFormat(values.output ?? "text", ["text", "json"]);
+  const reports: RefReport[] = [];
   const flags = transportFlags(values);
   const concurrency = await refConcurrency(flags);
   const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
   const bars = debug ? undefined : progressBars();
   using opener = new RegistryOpener(flags, debug);
   const cache = await openCache();
+  const silent = format === "json" || values.quiet === true;
   try {
     await forEachRef(values.refs, concurrency, async (input, print) => {
       const ref = parseCachedReference(input);
       const repository = await opener.open(ref);
-      await work({ ref, repository, cache, print, onEvent: progressEvents(bars, input) });
+      const onEvent = progressEvents(bars, input);
+      const quietPrint = silent ? () => {} : print;
+      try {
+        reports.push({
+          ref: input,
+          ...await work({ ref, repository, cache, print: quietPrint, onEvent }),
+        });
+      } catch (error) {
+        reports.push({ ref: input, status: "failed", error: errorMessage(naming(error, input)) });
+        throw error;
+      }
     }, bars);
   } finally {
     bars?.close();
+    if (format === "json") {
+      const order = new Map(values.refs.map((r, i) => [r, i]));
+      printJson(reports.sort((a, b) => order.get(a.ref)! - order.get(b.ref)!));
+    }
   }
 }
 

@@ -1,31 +1,24 @@
 /** `h3 chart list`: every chart in the local cache, as an aligned table or JSON. @module */
 import { define } from "gunshi";
 import { openCache } from "../core/cache/layout.ts";
-import { UsageError } from "../core/errors.ts";
 import { annotations } from "../core/oci/media_types.ts";
 import { shortDigest } from "../core/oci/descriptor.ts";
 import { humanAge } from "../core/ui/age.ts";
 import { humanSize } from "../core/ui/size.ts";
 import { renderTable } from "../core/ui/table.ts";
+import { outputFormat, printJson } from "../core/ui/output.ts";
+import { outputArg } from "./_output.ts";
 
 export default define({
   name: "list",
   description: "List the charts in the local cache",
   args: {
-    output: {
-      type: "string",
-      short: "o",
-      default: "table",
-      description: "Output format: table or json",
-    },
+    output: outputArg(["table", "json"]),
   },
   examples:
     "# every cached chart\n$ h3 chart list\n\n# as JSON, for scripts\n$ h3 chart list --output json",
   run: async (ctx) => {
-    const format = ctx.values.output;
-    if (format !== "table" && format !== "json") {
-      throw new UsageError(`invalid --output "${format}": use table or json`);
-    }
+    const format = outputFormat(ctx.values.output, ["table", "json"]);
     const cache = await openCache();
     const rows = (await cache.entries()).map(({ ref, desc }) => {
       const a = desc.annotations ?? {};
@@ -39,10 +32,7 @@ export default define({
         created: created ?? null,
       };
     });
-    if (format === "json") {
-      console.log(JSON.stringify(rows, null, 2));
-      return;
-    }
+    if (format === "json") return printJson(rows);
     const now = new Date();
     console.log(renderTable([
       ["REF", "NAME", "VERSION", "DIGEST", "SIZE", "CREATED"],

@@ -3,8 +3,8 @@ import { define } from "gunshi";
 import type { Descriptor } from "../core/oci/descriptor.ts";
 import { formatReference, refLabel, repositoryName } from "../core/ref.ts";
 import { pullChart } from "../core/transport/charts.ts";
-import { chartSummary, savingLine } from "./_print.ts";
-import { transferEach } from "./_transfers.ts";
+import { chartSummary, savingLine, summaryFields } from "./_print.ts";
+import { reportArgs, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";
 
 export default define({
@@ -17,6 +17,7 @@ export default define({
       description: "References: registry/repository[:tag][@digest] (no tag: latest)",
     },
     ...transportArgs,
+    ...reportArgs,
   },
   examples: [
     "$ h3 chart pull localhost:5000/stable/wordpress:latest",
@@ -26,6 +27,9 @@ export default define({
     "",
     "# several charts at once",
     "$ h3 chart pull localhost:5000/stable/mysql:1.6.9 localhost:5000/stable/redis:10.5.7",
+    "",
+    "# quietly, for scripts (errors still go to stderr)",
+    "$ h3 chart pull localhost:5000/stable/wordpress:latest --quiet",
   ].join("\n"),
   run: async (ctx) => {
     await transferEach(ctx.values, async ({ ref, repository, cache, print, onEvent }) => {
@@ -47,6 +51,11 @@ export default define({
           ? `Status: Downloaded newer chart for ${full}`
           : `Status: Chart is up to date for ${full}`,
       );
+      return {
+        status: fresh ? "downloaded" : "up-to-date",
+        ...summaryFields(result),
+        saved: result.copied.map((d) => d.digest),
+      };
     });
   },
 });

@@ -3,8 +3,8 @@ import { define } from "gunshi";
 import { refLabel, repositoryName } from "../core/ref.ts";
 import { pushChart } from "../core/transport/charts.ts";
 import { humanSize } from "../core/ui/size.ts";
-import { chartSummary } from "./_print.ts";
-import { transferEach } from "./_transfers.ts";
+import { chartSummary, summaryFields } from "./_print.ts";
+import { reportArgs, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";
 
 export default define({
@@ -13,6 +13,7 @@ export default define({
   args: {
     refs: { type: "positional", multiple: true, description: "References of cached charts" },
     ...transportArgs,
+    ...reportArgs,
   },
   examples: [
     "$ h3 chart push localhost:5000/myrepo/mychart:latest",
@@ -22,6 +23,9 @@ export default define({
     "",
     "# a registry with a private CA",
     "$ h3 chart push charts.internal/team/mychart:1.0.0 --ca-file ca.pem",
+    "",
+    "# a summary for scripts",
+    "$ h3 chart push localhost:5000/myrepo/mychart:latest --output json",
   ].join("\n"),
   run: async (ctx) => {
     await transferEach(ctx.values, async ({ ref, repository, cache, print, onEvent }) => {
@@ -34,6 +38,7 @@ export default define({
       print(
         `${refLabel(ref)}: pushed to remote (${blobs.length} layers, ${humanSize(total)} total)`,
       );
+      return { status: "pushed", ...summaryFields(result), layers: blobs.length, size: total };
     });
   },
 });
