@@ -1,6 +1,6 @@
 /**
  * Flags every command that talks to registries shares (`--plain-http`, `--ca-file`, `--cert-file`,
- * `--key-file`, `--insecure-skip-tls-verify`, `--concurrency`), and how they become repositories:
+ * `--key-file`, `--insecure-skip-tls-verify`, `--concurrency`, `--timeout`), and how they become repositories:
  * per host, flags win over `H3_*` variables, which win over the config file; Docker credentials
  * answer the registry's challenges; `--debug` logs each request on stderr.
  * @module
@@ -9,6 +9,7 @@ import { defaultAuthorizer } from "../core/auth/credentials.ts";
 import {
   loadConfig,
   resolveConcurrency,
+  timeoutValue,
   type TransportFlags,
   type TransportSettings,
   transportSettings,
@@ -34,6 +35,11 @@ export const transportArgs = {
     type: "number",
     description: "How many refs to transfer at once (default 8, or H3_CONCURRENCY, or the config)",
   },
+  timeout: {
+    type: "number",
+    description:
+      "Seconds a registry may stay silent before a request is abandoned (default 60, or H3_TIMEOUT)",
+  },
 } as const;
 
 /** The values gunshi parsed for `transportArgs`. */
@@ -44,6 +50,7 @@ export interface TransportValues {
   "key-file"?: string;
   "insecure-skip-tls-verify"?: boolean;
   concurrency?: number;
+  timeout?: number;
 }
 
 /** The flags as `core/config.ts` takes them: undefined where a flag was not given. */
@@ -52,6 +59,12 @@ export function transportFlags(values: TransportValues): TransportFlags {
   if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 256)) {
     throw new UsageError(`invalid --concurrency "${n}": must be a whole number from 1 to 256`);
   }
+  const seconds = values.timeout;
+  if (seconds !== undefined) {
+    timeoutValue(seconds, (problem) => {
+      throw new UsageError(`invalid --timeout "${seconds}": ${problem}`);
+    });
+  }
   return {
     plainHttp: values["plain-http"] || undefined,
     caFile: values["ca-file"],
@@ -59,6 +72,7 @@ export function transportFlags(values: TransportValues): TransportFlags {
     keyFile: values["key-file"],
     insecureSkipTlsVerify: values["insecure-skip-tls-verify"] || undefined,
     concurrency: n,
+    timeoutMs: seconds === undefined ? undefined : seconds * 1000,
   };
 }
 

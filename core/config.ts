@@ -6,6 +6,7 @@
  *
  * ```yaml
  * concurrency: 4
+ * timeout: 30
  * registries:
  *   registry.internal:5000:
  *     plainHttp: true
@@ -41,6 +42,8 @@ export interface Config {
   path: string;
   /** How many refs (and blobs) a command transfers at once. */
   concurrency?: number;
+  /** Seconds a registry may stay silent (no headers, no body data) before a request is abandoned. */
+  timeout?: number;
   /** Settings by registry host, `host:port` or a bare host (matches every port). */
   registries: Record<string, RegistrySettings>;
 }
@@ -48,6 +51,8 @@ export interface Config {
 /** Transport options given on the command line (undefined when the flag was not given). */
 export interface TransportFlags extends RegistrySettings {
   concurrency?: number;
+  /** `--timeout`, in milliseconds. */
+  timeoutMs?: number;
 }
 
 /** The settings in force for one host, as `openRepository(ref, options)` takes them. */
@@ -56,6 +61,8 @@ export interface TransportSettings extends RegistrySettings {
   plainHttp?: boolean;
   insecureSkipTlsVerify: boolean;
   concurrency: number;
+  /** How long a registry may stay silent before a request is abandoned, in milliseconds. */
+  timeoutMs: number;
 }
 
 /** A source of environment variables (`Deno.env.get` by default). */
@@ -66,9 +73,15 @@ export const defaultConcurrency = 8;
 
 const maxConcurrency = 256;
 
+/** h3's default idle timeout for a registry, in seconds. */
+export const defaultTimeoutSeconds = 60;
+
+const maxTimeoutSeconds = 3600;
+
 /** Environment variables h3 reads for transport settings, by setting. */
 export const envNames = {
   concurrency: "H3_CONCURRENCY",
+  timeout: "H3_TIMEOUT",
   plainHttp: "H3_PLAIN_HTTP",
   caFile: "H3_CA_FILE",
   certFile: "H3_CERT_FILE",
@@ -79,7 +92,7 @@ export const envNames = {
 const booleanKeys = ["plainHttp", "insecureSkipTlsVerify"] as const;
 const fileKeys = ["caFile", "certFile", "keyFile"] as const;
 const registryKeys: readonly string[] = [...booleanKeys, ...fileKeys];
-const topKeys = ["concurrency", "registries"];
+const topKeys = ["concurrency", "timeout", "registries"];
 
 /** The config file: `$H3_CONFIG`, else `$HELM_HOME/config.yaml`. */
 export function configPath(): string {
@@ -117,6 +130,9 @@ export function parseConfig(text: string, path: string): Config {
   }
   if (data.concurrency !== undefined && data.concurrency !== null) {
     config.concurrency = concurrencyValue(data.concurrency, (p) => fail("concurrency", p));
+  }
+  if (data.timeout !== undefined && data.timeout !== null) {
+    config.timeout = timeoutValue(data.timeout, (p) => fail("timeout", p));
   }
   const registries = data.registries ?? {};
   if (!isMap(registries)) fail("registries", "must be a mapping of registry hosts");
@@ -176,6 +192,7 @@ export function resolveTransport(
     insecureSkipTlsVerify: flags.insecureSkipTlsVerify ?? envBoolean("insecureSkipTlsVerify") ??
       fromFile.insecureSkipTlsVerify ?? false,
     concurrency: resolveConcurrency(flags.concurrency, config, env),
+    timeoutMs: flags.timeoutMs ?? resolveTimeoutSeconds(config, env) * 1000,
   };
   if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
     throw new UsageError(
@@ -198,6 +215,26 @@ export function resolveConcurrency(
   return concurrencyValue(Number(raw), (problem) => {
     throw new UsageError(`invalid ${envNames.concurrency} "${raw}": ${problem}`);
   });
+}
+
+/** The idle timeout in seconds: `H3_TIMEOUT`, else the config, else 60 (the flag is checked first). */
+function resolveTimeoutSeconds(config: Config, env: EnvLookup): number {
+  const raw = env(envNames.timeout);
+  if (raw === undefined || raw === "") return config.timeout ?? defaultTimeoutSeconds;
+  return timeoutValue(Number(raw), (problem) => {
+    throw new UsageError(`invalid ${envNames.timeout} "${raw}": ${problem}`);
+  });
+}
+
+/** Checks a timeout in seconds: a number above 0, at most an hour. */
+export function timeoutValue(value: unknown, fail: (problem: string) => never): number {
+  if (
+    typeof value !== "number" || !Number.isFinite(value) || value <= 0 ||
+    value > maxTimeoutSeconds
+  ) {
+    return fail(`must be a number of seconds above 0, at most ${maxTimeoutSeconds}`);
+  }
+  return value;
 }
 
 /** Loads the config file and resolves the transport settings for a host (see resolveTransport). */

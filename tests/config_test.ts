@@ -37,6 +37,7 @@ Deno.test("a missing config file is an empty config: h3's defaults apply", async
       keyFile: undefined,
       insecureSkipTlsVerify: false,
       concurrency: defaultConcurrency,
+      timeoutMs: 60_000,
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -140,4 +141,21 @@ Deno.test("a malformed config is one line naming the file and the key", () => {
 Deno.test("an empty file or empty sections are fine", () => {
   assert.deepEqual(parseConfig("", path), { path, registries: {} });
   assert.deepEqual(parseConfig("registries:\n  h:\n", path), { path, registries: {} });
+});
+
+Deno.test("the idle timeout: --timeout over H3_TIMEOUT over the config's timeout over 60 s", () => {
+  const config = parseConfig("timeout: 30\n", path);
+  assert.equal(resolveTransport("h", {}, { path, registries: {} }, noEnv).timeoutMs, 60_000);
+  assert.equal(resolveTransport("h", {}, config, noEnv).timeoutMs, 30_000);
+  assert.equal(resolveTransport("h", {}, config, env({ H3_TIMEOUT: "1.5" })).timeoutMs, 1500);
+  assert.equal(
+    resolveTransport("h", { timeoutMs: 2000 }, config, env({ H3_TIMEOUT: "5" })).timeoutMs,
+    2000,
+  );
+  assert.throws(() => resolveTransport("h", {}, config, env({ H3_TIMEOUT: "0" })), {
+    message: 'invalid H3_TIMEOUT "0": must be a number of seconds above 0, at most 3600',
+  });
+  assert.throws(() => parseConfig("timeout: soon\n", path), {
+    message: `invalid config ${path}: "timeout" must be a number of seconds above 0, at most 3600`,
+  });
 });

@@ -73,7 +73,9 @@ Deno.test("a registry that keeps failing gives a clear error within the time bud
   await assert.rejects(repo.resolve("1.0.0"), (error) => {
     assert.ok(error instanceof RegistryError);
     assert.equal(error.status, 503);
-    assert.match(error.message, new RegExp(`^${world.proxy.host}: resolving .*gave up after`));
+    const ref = `${world.proxy.host}/charts/demo:1.0.0`;
+    assert.match(error.message, new RegExp(`^resolving ${ref}: .*gave up after`));
+    assert.equal(error.message.split(world.proxy.host).length, 2, "the host is named once");
     return true;
   });
   assert.ok(Date.now() - started < 3000);
@@ -262,4 +264,119 @@ Deno.test("upload Locations given as relative paths are followed, chunk after ch
   await repo.push(blob, ReadableStream.from([content]));
   assert.equal(world.proxy.log.filter((r) => r.method === "PATCH").length, 2);
   assert.equal(await repo.exists(blob), true);
+});
+
+/** A body that sends `bytes` then goes silent until the client gives up (and never ends). */
+function stalled(bytes: Uint8Array, total: number): Response {
+  return new Response(new ReadableStream({ start: (c) => c.enqueue(bytes) }), {
+    headers: { "content-length": String(total) },
+  });
+}
+
+/** Says nothing for a second (clients here give up well before), then answers to nobody. */
+async function silence(): Promise<Response> {
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return new Response(null, { status: 504 });
+}
+
+Deno.test("a registry that goes silent mid-blob is timed out and the download resumed", async () => {
+  await using world = await setup(async ({ request, url, seen, forward }) => {
+    if (request.method !== "GET" || !url.pathname.includes("/blobs/") || seen > 0) return;
+    const whole = new Uint8Array(await (await forward()).arrayBuffer());
+    return stalled(whole.slice(0, 100_000), whole.byteLength);
+  });
+  using repo = openRepository(`${world.proxy.host}/charts/demo`, { timeoutMs: 300 });
+  const started = Date.now();
+  assert.deepEqual(await readAll(await repo.fetch(world.layer), 1 << 20), world.content);
+  assert.ok(Date.now() - started < 3000, "timed out quickly, not hung");
+  const gets = world.proxy.log.filter((r) => r.method === "GET");
+  assert.deepEqual(gets.map((g) => g.headers.get("range")), [null, "bytes=100000-"]);
+});
+
+Deno.test("a registry that stays silent fails with one line naming the host and the timeout", async () => {
+  await using world = await setup(async ({ request, url, forward }) => {
+    if (request.method === "GET" && url.pathname.includes("/blobs/")) {
+      await (await forward()).body?.cancel();
+      return stalled(new Uint8Array(10), world.layer.size);
+    }
+    if (request.method === "PUT") return await silence();
+  });
+  using repo = openRepository(`${world.proxy.host}/charts/demo`, {
+    timeoutMs: 200,
+    retryBudgetMs: 2000,
+  });
+  await assert.rejects(
+    async () => await readAll(await repo.fetch(world.layer), 1 << 20),
+    (error) => {
+      assert.ok(error instanceof RegistryError);
+      assert.equal(
+        error.message,
+        `${world.proxy.host}: download of blob ${world.layer.digest} was cut off at 10 of ` +
+          `${world.layer.size} bytes (after 3 resumes): timed out after 0.2s waiting for data`,
+      );
+      return true;
+    },
+  );
+  // An upload whose answer never comes is retried (a PUT may be sent again), then given up.
+  const other = text("an upload that the registry never answers");
+  await assert.rejects(
+    repo.push(await desc(other, helmContent), ReadableStream.from([other])),
+    (error) => {
+      assert.ok(error instanceof RegistryError);
+      assert.match(
+        error.message,
+        new RegExp(
+          `^${world.proxy.host}: .*: timed out after 0\\.2s waiting for data \\(gave up after \\d attempts\\)$`,
+        ),
+      );
+      return true;
+    },
+  );
+});
+
+Deno.test("a manifest whose headers or body never come is asked for again", async () => {
+  await using world = await setup(async ({ request, url, seen, forward }) => {
+    if (!url.pathname.includes("/manifests/") || seen > 0) return;
+    if (request.method === "HEAD") return await silence();
+    const whole = new Uint8Array(await (await forward()).arrayBuffer());
+    return stalled(whole.slice(0, 10), whole.byteLength);
+  });
+  using repo = openRepository(`${world.proxy.host}/charts/demo`, { timeoutMs: 300 });
+  const started = Date.now();
+  assert.deepEqual(await repo.resolve("1.0.0"), world.manifest);
+  const bytes = await readAll(await repo.fetch(world.manifest), 1 << 20);
+  assert.equal(await digestOf(bytes), world.manifest.digest);
+  assert.ok(Date.now() - started < 4000);
+  const manifestRequests = world.proxy.log.filter((r) => r.path.includes("/manifests/"));
+  assert.deepEqual(manifestRequests.map((r) => r.method), ["HEAD", "HEAD", "GET", "GET"]);
+});
+
+Deno.test("a 200 to a Range request is checked against the whole blob, and says so", async () => {
+  await using world = await setup(({ request, url, seen }) => {
+    if (request.method !== "GET" || !url.pathname.includes("/blobs/")) return;
+    const whole = world.content;
+    if (seen === 0) return cutOff(whole, 100_000);
+    // Ignores the Range (a 200), yet announces only the rest.
+    return new Response(whole.slice(100_000), {
+      headers: { "content-length": String(whole.byteLength - 100_000) },
+    });
+  });
+  using repo = openRepository(`${world.proxy.host}/charts/demo`);
+  await assert.rejects(
+    async () => await readAll(await repo.fetch(world.layer), 1 << 20),
+    {
+      message: `${world.proxy.host} announced ${world.layer.size - 100_000} bytes for blob ` +
+        `${world.layer.digest}, expected ${world.layer.size} (the whole blob: the range request ` +
+        `got HTTP 200)`,
+    },
+  );
+});
+
+Deno.test("a digest reference is named with @, and the host once", async () => {
+  await using world = await setup();
+  using repo = openRepository(`${world.proxy.host}/charts/demo`);
+  const missing = `sha256:${"0".repeat(64)}`;
+  await assert.rejects(repo.resolve(missing), {
+    message: `${world.proxy.host}/charts/demo@${missing}: not found`,
+  });
 });

@@ -41,9 +41,14 @@ async function readReason(response: Response): Promise<{ code?: string; message:
   return { message: line && !line.startsWith("<") ? line : fallback };
 }
 
+/** `<registry>: <what>`, or only `<what>` when it names a ref on that registry already. */
+export function withRegistry(registry: string, what: string): string {
+  return what.includes(`${registry}/`) ? what : `${registry}: ${what}`;
+}
+
 /**
  * The error for a registry's non-success response: `<registry>: <what>: <message> (<CODE>, HTTP
- * <status>)`. Consumes the body.
+ * <status>)` (the registry only once). Consumes the body.
  */
 export async function responseError(
   response: Response,
@@ -52,5 +57,6 @@ export async function responseError(
 ): Promise<RegistryError> {
   const { code, message } = await readReason(response);
   const where = code ? `${code}, HTTP ${response.status}` : `HTTP ${response.status}`;
-  return new RegistryError(`${registry}: ${what}: ${message} (${where})`, response.status, code);
+  const text = `${withRegistry(registry, what)}: ${message} (${where})`;
+  return new RegistryError(text, response.status, code);
 }

@@ -7,6 +7,7 @@ import { verifyingStream } from "../digest.ts";
 import { DigestError, RegistryError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { type RegistryClient, scope } from "./client.ts";
+import { ReadTimeout } from "./http.ts";
 
 /** How many times one download is resumed after its connection dropped. */
 const maxResumes = 3;
@@ -74,7 +75,6 @@ export async function fetchBlob(
       what,
     });
     const length = response.headers.get("content-length");
-    const expected = desc.size - offset;
     const partial = response.status === 206 && rangeStart(response) === offset;
     if (response.status === 206 && !partial) {
       await response.body?.cancel();
@@ -83,10 +83,18 @@ export async function fetchBlob(
         206,
       );
     }
-    if (length !== null && Number(length) !== (partial || !offset ? expected : desc.size)) {
+    // A 206 carries the rest from `offset`; a 200 (a Range ignored) the whole blob again.
+    const expected = partial ? desc.size - offset : desc.size;
+    if (length !== null && Number(length) !== expected) {
       await response.body?.cancel();
+      const which = !offset
+        ? ""
+        : partial
+        ? ` (the rest from byte ${offset} of ${desc.size})`
+        : ` (the whole blob: the range request got HTTP ${response.status})`;
       throw new DigestError(
-        `${client.registry} announced ${length} bytes for blob ${desc.digest}, expected ${expected}`,
+        `${client.registry} announced ${length} bytes for blob ${desc.digest}, expected ` +
+          `${expected}${which}`,
       );
     }
     const body = response.body ?? ReadableStream.from<Uint8Array>([]);
@@ -117,7 +125,8 @@ export async function fetchBlob(
         if (received > desc.size || resumes++ >= maxResumes) {
           throw new RegistryError(
             `${client.registry}: download of blob ${desc.digest} was cut off at ${received} of ` +
-              `${desc.size} bytes${resumes > 1 ? ` (after ${resumes - 1} resumes)` : ""}`,
+              `${desc.size} bytes${resumes > 1 ? ` (after ${resumes - 1} resumes)` : ""}` +
+              (dropped instanceof ReadTimeout ? `: ${dropped.detail}` : ""),
             0,
             undefined,
             { cause: dropped },

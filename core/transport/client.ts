@@ -5,13 +5,21 @@
  * turns failures into one-line errors naming the registry.
  * @module
  */
+import { readAll } from "../digest.ts";
 import { dockerHub } from "../ref.ts";
 import pLimit from "p-limit";
 import { parseChallenges } from "../auth/challenge.ts";
 import type { Authorizer, FetchLike } from "../auth/types.ts";
 import { AuthError, H3Error } from "../errors.ts";
 import { responseError } from "./_errors.ts";
-import { type Connection, networkError, type NetworkFailure, openConnection } from "./http.ts";
+import {
+  type Connection,
+  networkError,
+  type NetworkFailure,
+  openConnection,
+  ReadTimeout,
+  withIdleTimeout,
+} from "./http.ts";
 import { initialScheme, isLoopback, type TransportOptions } from "./options.ts";
 import { backoffMs, isRetryableStatus, maxAttempts, retryAfterMs, sleep } from "./retry.ts";
 
@@ -37,8 +45,8 @@ export function scope(repository: string, actions: "pull" | "pull,push" | "delet
 }
 
 const defaultBudgetMs = 60_000;
-/** A request that has not got its response headers after this long is abandoned (and retried). */
-const headersTimeoutMs = 60_000;
+/** How long a registry may stay silent (headers, or between body chunks) unless told otherwise. */
+const defaultTimeoutMs = 60_000;
 const maxRedirects = 10;
 const secretParams = /sig|token|credential|key|secret|state|auth|policy/i;
 
@@ -102,7 +110,7 @@ export class RegistryClient {
       try {
         response = await this.#authorized(request);
       } catch (error) {
-        if (error instanceof H3Error) throw error;
+        if (error instanceof H3Error && !(error instanceof ReadTimeout)) throw error;
         failure = networkError(this.registry, error);
       }
       const retryable = failure
@@ -136,6 +144,31 @@ export class RegistryClient {
    */
   willPush(repository: string): void {
     this.#pushing.add(repository);
+  }
+
+  /**
+   * Sends a request and reads its whole body, at most `maxBytes` (after `inspect` saw the
+   * response); a body the registry stops sending is asked for again, up to `maxAttempts` times.
+   */
+  async requestBytes(
+    request: RegistryRequest,
+    maxBytes: number,
+    inspect?: (response: Response) => void,
+  ): Promise<{ response: Response; bytes: Uint8Array }> {
+    for (let attempt = 1;; attempt++) {
+      const response = await this.request(request);
+      try {
+        inspect?.(response);
+        return {
+          response,
+          bytes: await readAll(response.body ?? ReadableStream.from([]), maxBytes),
+        };
+      } catch (error) {
+        await response.body?.cancel().catch(() => {});
+        if (!(error instanceof ReadTimeout) || attempt >= maxAttempts) throw error;
+        this.#log(`  ${error.detail}: asking again (attempt ${attempt + 1})`);
+      }
+    }
   }
 
   /** Sends a request whose answer is only a status and headers: its body is dropped. */
@@ -242,13 +275,9 @@ export class RegistryClient {
     const start = performance.now();
     this.#log(`> ${request.method} ${redactUrl(url)}${authorized ? " (Authorization: ***)" : ""}`);
     const controller = new AbortController();
-    const timer = setTimeout(
-      () =>
-        controller.abort(
-          new DOMException(`no response within ${headersTimeoutMs / 1000} s`, "TimeoutError"),
-        ),
-      headersTimeoutMs,
-    );
+    const timeoutMs = this.#options.timeoutMs ?? defaultTimeoutMs;
+    const timeout = () => new ReadTimeout(this.registry, request.what, timeoutMs);
+    const timer = setTimeout(() => controller.abort(timeout()), timeoutMs);
     try {
       const response = await connection.fetch(url, {
         method: request.method,
@@ -264,7 +293,7 @@ export class RegistryClient {
           length ? `, ${length} bytes` : ""
         })`,
       );
-      return response;
+      return withIdleTimeout(response, timeoutMs, timeout, (reason) => controller.abort(reason));
     } finally {
       clearTimeout(timer);
     }

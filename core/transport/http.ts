@@ -6,6 +6,7 @@
  */
 import type { FetchLike } from "../auth/types.ts";
 import { RegistryError, UsageError } from "../errors.ts";
+import { withRegistry } from "./_errors.ts";
 import type { TransportOptions } from "./options.ts";
 
 /** A fetch with the TLS settings of `TransportOptions`, and how to free its connections. */
@@ -69,6 +70,59 @@ function causes(error: unknown): string {
   return parts.join(" ");
 }
 
+/** A registry that went silent for longer than the idle timeout; always worth another try. */
+export class ReadTimeout extends RegistryError {
+  /** What happened, without the host: `timed out after 60s waiting for data`. */
+  readonly detail: string;
+  /** The timeout for a request to `registry` doing `what`, after `ms` of silence. */
+  constructor(registry: string, what: string, ms: number) {
+    const detail = `timed out after ${ms / 1000}s waiting for data`;
+    super(`${withRegistry(registry, what)}: ${detail}`, 0, "TIMEOUT");
+    this.detail = detail;
+  }
+}
+
+/**
+ * The body of `response`, failing with `timeout()` (after calling `abort` with it) when a read
+ * waits longer than `ms` for the next chunk. Time the reader spends elsewhere is not counted.
+ */
+export function withIdleTimeout(
+  response: Response,
+  ms: number,
+  timeout: () => Error,
+  abort: (reason: Error) => void,
+): Response {
+  if (!response.body || [204, 205, 304].includes(response.status)) return response;
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const silent = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = timeout();
+          abort(error);
+          reject(error);
+        }, ms);
+      });
+      try {
+        const { done, value } = await Promise.race([reader.read(), silent]);
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
 /** A network failure as a user-facing error, and whether trying again may help. */
 export interface NetworkFailure {
   error: RegistryError;
@@ -81,6 +135,7 @@ export interface NetworkFailure {
  * help (TLS, refused connection, unknown host).
  */
 export function networkError(registry: string, error: unknown): NetworkFailure {
+  if (error instanceof ReadTimeout) return { error, retryable: true };
   const text = causes(error);
   const fail = (message: string, permanent: boolean): NetworkFailure => ({
     error: new RegistryError(message, 0, undefined, { cause: error }),

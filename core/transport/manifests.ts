@@ -17,26 +17,34 @@ function manifestPath(repository: string, reference: string): string {
   return `/v2/${repository}/manifests/${reference}`;
 }
 
+/** A manifest as messages name it: `host/repo:tag`, or `host/repo@sha256:...` for a digest. */
+function manifestRef(client: RegistryClient, repository: string, reference: string): string {
+  return `${client.registry}/${repository}${reference.includes(":") ? "@" : ":"}${reference}`;
+}
+
 function mediaTypeOf(response: Response): string {
   const type = response.headers.get("content-type")?.split(";")[0].trim();
   return type && type !== "application/json" && type !== "text/plain" ? type : ociManifest;
 }
 
+function tooLarge(name: string, size?: number): DigestError {
+  return new DigestError(
+    `${name}: manifest is ${size === undefined ? "" : `${size} bytes, `}over the ` +
+      `${maxManifestSize} bytes allowed`,
+  );
+}
+
 /** Refuses a manifest announced over the size limit, before any of it is read. */
-function checkAnnouncedSize(response: Response, registry: string, name: string): void {
+function checkAnnouncedSize(response: Response, name: string): void {
   const length = Number(response.headers.get("content-length") ?? 0);
-  if (length > maxManifestSize) {
-    throw new DigestError(
-      `${registry}: manifest ${name} is ${length} bytes, over the ${maxManifestSize} bytes allowed`,
-    );
-  }
+  if (length > maxManifestSize) throw tooLarge(name, length);
 }
 
 /** Refuses a response whose `Docker-Content-Digest` is not the digest asked for. */
-function checkDigestHeader(response: Response, registry: string, digest: string): void {
+function checkDigestHeader(response: Response, name: string, digest: string): void {
   const header = response.headers.get("docker-content-digest");
   if (header && header !== digest) {
-    throw new DigestError(`${registry}: answered manifest ${header} when asked for ${digest}`);
+    throw new DigestError(`${name}: the registry answered manifest ${header} instead`);
   }
 }
 
@@ -45,29 +53,20 @@ async function getManifestBytes(
   repository: string,
   reference: string,
 ): Promise<{ response: Response; bytes: Uint8Array }> {
-  const response = await client.request({
-    method: "GET",
-    url: manifestPath(repository, reference),
-    headers: { accept },
-    scopes: [scope(repository, "pull")],
-    what: `fetching manifest ${repository}:${reference}`,
-  });
-  try {
-    checkAnnouncedSize(response, client.registry, `${repository}:${reference}`);
-  } catch (error) {
-    await response.body?.cancel();
-    throw error;
-  }
-  const bytes = await readAll(response.body ?? ReadableStream.from([]), maxManifestSize).catch(
-    (error) => {
-      throw error instanceof DigestError
-        ? new DigestError(
-          `${client.registry}: manifest ${repository}:${reference} is over the ${maxManifestSize} bytes allowed`,
-        )
-        : error;
+  const name = manifestRef(client, repository, reference);
+  return await client.requestBytes(
+    {
+      method: "GET",
+      url: manifestPath(repository, reference),
+      headers: { accept },
+      scopes: [scope(repository, "pull")],
+      what: `fetching manifest ${name}`,
     },
-  );
-  return { response, bytes };
+    maxManifestSize,
+    (response) => checkAnnouncedSize(response, name),
+  ).catch((error) => {
+    throw error instanceof DigestError && !error.message.includes(name) ? tooLarge(name) : error;
+  });
 }
 
 /**
@@ -79,9 +78,7 @@ export async function resolveManifest(
   repository: string,
   reference: string,
 ): Promise<Descriptor> {
-  const name = `${client.registry}/${repository}${
-    digestPattern.test(reference) ? "@" : ":"
-  }${reference}`;
+  const name = manifestRef(client, repository, reference);
   const response = await client.call({
     method: "HEAD",
     url: manifestPath(repository, reference),
@@ -93,9 +90,9 @@ export async function resolveManifest(
   if (response.status === 404) {
     throw new RegistryError(`${name}: not found`, 404, "MANIFEST_UNKNOWN");
   }
-  checkAnnouncedSize(response, client.registry, name);
+  checkAnnouncedSize(response, name);
   const pinned = digestPattern.test(reference) ? reference : undefined;
-  if (pinned) checkDigestHeader(response, client.registry, pinned);
+  if (pinned) checkDigestHeader(response, name, pinned);
   const digest = pinned ?? response.headers.get("docker-content-digest");
   const length = response.headers.get("content-length");
   if (digest && digestPattern.test(digest) && length !== null) {
@@ -108,7 +105,7 @@ export async function resolveManifest(
     size: got.bytes.byteLength,
   };
   if (pinned && desc.digest !== pinned) {
-    throw new DigestError(`digest mismatch: expected ${pinned}, got ${desc.digest}`);
+    throw new DigestError(`${name}: digest mismatch: expected ${pinned}, got ${desc.digest}`);
   }
   return desc;
 }
@@ -120,7 +117,7 @@ export async function fetchManifestBytes(
   desc: Descriptor,
 ): Promise<Uint8Array> {
   const { response, bytes } = await getManifestBytes(client, repository, desc.digest);
-  checkDigestHeader(response, client.registry, desc.digest);
+  checkDigestHeader(response, manifestRef(client, repository, desc.digest), desc.digest);
   await verifyBytes(desc, bytes);
   return bytes;
 }
@@ -136,7 +133,7 @@ export async function manifestExists(
     url: manifestPath(repository, desc.digest),
     headers: { accept },
     scopes: [scope(repository, "pull")],
-    what: `checking manifest ${desc.digest} in ${repository}`,
+    what: `checking manifest ${manifestRef(client, repository, desc.digest)}`,
     accept: [404],
   });
   return response.status !== 404;
@@ -166,7 +163,7 @@ export async function putManifest(
     headers: { "content-type": desc.mediaType },
     body: bytes,
     scopes: [scope(repository, "pull,push")],
-    what: `pushing manifest ${repository}:${reference}`,
+    what: `pushing manifest ${manifestRef(client, repository, reference)}`,
   });
-  checkDigestHeader(response, client.registry, desc.digest);
+  checkDigestHeader(response, manifestRef(client, repository, reference), desc.digest);
 }

@@ -28,6 +28,11 @@ export interface TransportOptions {
   debug?: (line: string) => void;
   /** Upper bound for retrying one request, in milliseconds (default 60 s). */
   retryBudgetMs?: number;
+  /**
+   * How long the registry may stay silent, in milliseconds (default 60 s): while h3 waits for
+   * response headers, and between two chunks of a body.
+   */
+  timeoutMs?: number;
 }
 
 /** Whether a registry host (`host[:port]`) is a loopback address: localhost, 127.0.0.0/8, ::1. */

@@ -3,7 +3,6 @@
  * (with `n` and `last`), as an async iterable.
  * @module
  */
-import { readAll } from "../digest.ts";
 import { RegistryError } from "../errors.ts";
 import { type RegistryClient, scope } from "./client.ts";
 
@@ -30,15 +29,13 @@ export async function* listTags(
   const seen = new Set<string>();
   while (url && !seen.has(url.href)) {
     seen.add(url.href);
-    const response = await client.request({
+    const { response, bytes } = await client.requestBytes({
       method: "GET",
       url,
       scopes: [scope(repository, "pull")],
       what: `listing the tags of ${repository}`,
-    });
-    const text = new TextDecoder().decode(
-      await readAll(response.body ?? ReadableStream.from([]), maxPageBytes),
-    );
+    }, maxPageBytes);
+    const text = new TextDecoder().decode(bytes);
     let page: { tags?: unknown };
     try {
       page = JSON.parse(text);
