@@ -42,6 +42,8 @@ export type RefReport = { ref: string } & RefOutcome;
 
 /** What the work for one ref gets. */
 export interface RefJob {
+  /** The ref as the user typed it. */
+  input: string;
   /** The ref as parsed (no tag: `latest`). */
   ref: Reference;
   /** Its registry repository, reached with the settings in force for its host. */
@@ -82,7 +84,7 @@ export async function transferEach(
       try {
         reports.push({
           ref: input,
-          ...await work({ ref, repository, cache, print: quietPrint, onEvent }),
+          ...await work({ input, ref, repository, cache, print: quietPrint, onEvent }),
         });
       } catch (error) {
         reports.push({ ref: input, status: "failed", error: errorMessage(naming(error, input)) });
@@ -153,7 +155,7 @@ function naming(error: unknown, ref: string): unknown {
 }
 
 /** Copy events of one ref as progress bars (a bar per blob while it moves); none without bars. */
-function progressEvents(
+export function progressEvents(
   bars: ProgressBars | undefined,
   ref: string,
 ): ((event: CopyEvent) => void) | undefined {

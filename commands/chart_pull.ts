@@ -1,11 +1,24 @@
 /** `h3 chart pull REF...`: pull charts from their registries into the local cache. @module */
 import { define } from "gunshi";
+import { downloadChart } from "../core/chart/download.ts";
+import { resolveReference } from "../core/chart/versions.ts";
 import type { Descriptor } from "../core/oci/descriptor.ts";
-import { formatReference, refLabel, repositoryName } from "../core/ref.ts";
+import { formatReference, parseReference, refLabel, repositoryName } from "../core/ref.ts";
 import { pullChart } from "../core/transport/charts.ts";
 import { chartSummary, savingLine, summaryFields } from "./_print.ts";
 import { reportArgs, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";
+
+/**
+ * Whether this pull writes files as `helm pull` does rather than filling the cache: with
+ * `--destination` or `--untar`, or with `--version` and every ref written `oci://...`.
+ */
+function helmForm(
+  values: { refs?: string[]; destination?: string; untar?: boolean; version?: string },
+): boolean {
+  if (values.destination !== undefined || values.untar) return true;
+  return values.version !== undefined && !!values.refs?.every((r) => r.startsWith("oci://"));
+}
 
 export default define({
   name: "pull",
@@ -14,8 +27,24 @@ export default define({
     refs: {
       type: "positional",
       multiple: true,
-      description: "References: registry/repository[:tag][@digest] (no tag: latest)",
+      description:
+        "References: registry/repository[:tag][@digest] (no tag: the highest stable version)",
     },
+    version: {
+      type: "string",
+      description: "A SemVer version or range for refs without a tag (e.g. ^1.2.0)",
+    },
+    devel: { type: "boolean", description: "Let a range (or no tag) select pre-releases too" },
+    destination: {
+      type: "string",
+      short: "d",
+      description: "Write NAME-VERSION.tgz into this directory instead of the cache (Helm's form)",
+    },
+    untar: {
+      type: "boolean",
+      description: "Write the chart as a directory DIR/NAME/ (Helm's form)",
+    },
+    force: { type: "boolean", description: "With --untar: replace an existing DIR/NAME/" },
     ...transportArgs,
     ...reportArgs,
   },
@@ -25,6 +54,13 @@ export default define({
     "# pinned to a manifest digest",
     "$ h3 chart pull localhost:5000/stable/wordpress@sha256:<digest>",
     "",
+    "# the highest 1.x version (tags spell '+' as '_'); --devel admits pre-releases",
+    "$ h3 chart pull localhost:5000/stable/wordpress --version '^1.2.0'",
+    "",
+    "# Helm 3.8+'s form: writes ./wordpress-5.1.2.tgz, not the cache",
+    "$ h3 chart pull oci://localhost:5000/stable/wordpress --version 5.1.2",
+    "$ h3 chart pull oci://localhost:5000/stable/wordpress --version 5.1.2 --untar -d charts",
+    "",
     "# several charts at once",
     "$ h3 chart pull localhost:5000/stable/mysql:1.6.9 localhost:5000/stable/redis:10.5.7",
     "",
@@ -32,7 +68,27 @@ export default define({
     "$ h3 chart pull localhost:5000/stable/wordpress:latest --quiet",
   ].join("\n"),
   run: async (ctx) => {
-    await transferEach(ctx.values, async ({ ref, repository, cache, print, onEvent }) => {
+    const { version, devel, destination, untar, force } = ctx.values;
+    const toFiles = helmForm(ctx.values);
+    await transferEach(ctx.values, async ({ input, repository, cache, print, onEvent }) => {
+      const ref = await resolveReference(parseReference(input), repository, { version, devel });
+      if (toFiles) {
+        const result = await downloadChart(repository, ref.tag ?? ref.digest!, {
+          destination: destination ?? ".",
+          untar,
+          force,
+          expectDigest: ref.digest,
+          onEvent,
+        });
+        print(`Pulled: ${formatReference(ref)}`);
+        print(`Digest: ${result.desc.digest}`);
+        print(`${untar ? "Extracted" : "Saved"}: ${result.path}${untar ? "/" : ""}`);
+        return {
+          status: untar ? "extracted" : "saved",
+          ...summaryFields(result),
+          path: result.path,
+        };
+      }
       print(`${refLabel(ref)}: Pulling from ${repositoryName(ref)}`);
       const result = await pullChart(repository, cache, ref, { onEvent });
       const { config, provenance } = result.parts;

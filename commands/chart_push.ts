@@ -1,17 +1,51 @@
 /** `h3 chart push REF...`: push cached charts to their registries. @module */
 import { define } from "gunshi";
-import { refLabel, repositoryName } from "../core/ref.ts";
-import { pushChart } from "../core/transport/charts.ts";
+import { archiveSource, readChartArchive } from "../core/chart/archive.ts";
+import { UsageError } from "../core/errors.ts";
+import { type Reference, refLabel, repositoryName } from "../core/ref.ts";
+import { type ChartTransfer, pushChart, transfer } from "../core/transport/charts.ts";
 import { humanSize } from "../core/ui/size.ts";
 import { chartSummary, summaryFields } from "./_print.ts";
-import { reportArgs, transferEach } from "./_transfers.ts";
+import { type RefOutcome, reportArgs, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";
+
+/** Prints what a push did, in the seed's lines, and returns its JSON outcome. */
+function report(print: (line: string) => void, ref: Reference, result: ChartTransfer): RefOutcome {
+  const { config, content, provenance } = result.parts;
+  const blobs = provenance ? [config, content, provenance] : [config, content];
+  const total = blobs.reduce((sum, d) => sum + d.size, 0);
+  print(chartSummary(result.meta, result.parts));
+  print(`${refLabel(ref)}: pushed to remote (${blobs.length} layers, ${humanSize(total)} total)`);
+  return { status: "pushed", ...summaryFields(result), layers: blobs.length, size: total };
+}
+
+/** Whether the first argument names a packaged chart file (Helm 3.8+'s `push CHART.tgz REMOTE`). */
+async function isArchive(arg: string | undefined): Promise<boolean> {
+  if (arg === undefined) return false;
+  return /\.(tgz|tar\.gz)$/.test(arg) || await Deno.stat(arg).then((i) => i.isFile, () => false);
+}
+
+/** The reference an archive goes to: `REMOTE/<chart name>:<chart version>`. */
+function archiveTarget(remote: string, name: string, tag: string): string {
+  const path = remote.replace(/^oci:\/\//, "").replace(/\/+$/, "");
+  if (path.includes("@") || path.split("/").slice(1).some((part) => part.includes(":"))) {
+    throw new UsageError(
+      `invalid remote "${remote}": give oci://REGISTRY[/NAMESPACE] without a tag or digest ` +
+        "(the chart's version is the tag)",
+    );
+  }
+  return `${path}/${name}:${tag}`;
+}
 
 export default define({
   name: "push",
   description: "Push cached charts to their registry",
   args: {
-    refs: { type: "positional", multiple: true, description: "References of cached charts" },
+    refs: {
+      type: "positional",
+      multiple: true,
+      description: "References of cached charts, or CHART.tgz oci://REGISTRY[/NAMESPACE]",
+    },
     ...transportArgs,
     ...reportArgs,
   },
@@ -24,21 +58,37 @@ export default define({
     "# a registry with a private CA",
     "$ h3 chart push charts.internal/team/mychart:1.0.0 --ca-file ca.pem",
     "",
+    "# Helm 3.8+'s form: a packaged chart to oci://REGISTRY/NAMESPACE/<name>:<version>",
+    "$ h3 chart push mychart-2.7.0.tgz oci://localhost:5000/myrepo",
+    "",
     "# a summary for scripts",
     "$ h3 chart push localhost:5000/myrepo/mychart:latest --output json",
   ].join("\n"),
   run: async (ctx) => {
+    const refs = ctx.values.refs as string[] | undefined;
+    if (refs && await isArchive(refs[0])) return await pushArchive(ctx.values, refs);
     await transferEach(ctx.values, async ({ ref, repository, cache, print, onEvent }) => {
       print(`The push refers to repository [${repositoryName(ref)}]`);
-      const result = await pushChart(cache, repository.expectPush(), ref, { onEvent });
-      const { config, content, provenance } = result.parts;
-      const blobs = provenance ? [config, content, provenance] : [config, content];
-      const total = blobs.reduce((sum, d) => sum + d.size, 0);
-      print(chartSummary(result.meta, result.parts));
-      print(
-        `${refLabel(ref)}: pushed to remote (${blobs.length} layers, ${humanSize(total)} total)`,
-      );
-      return { status: "pushed", ...summaryFields(result), layers: blobs.length, size: total };
+      return report(print, ref, await pushChart(cache, repository.expectPush(), ref, { onEvent }));
     });
   },
 });
+
+/** `push CHART.tgz oci://REGISTRY[/NAMESPACE]`: the archive's bytes as the content layer. */
+async function pushArchive(values: Parameters<typeof transferEach>[0], args: string[]) {
+  const [path, remote] = args;
+  if (args.length !== 2) {
+    throw new UsageError("push CHART.tgz takes one remote: oci://REGISTRY[/NAMESPACE]");
+  }
+  const archive = await readChartArchive(path);
+  const source = await archiveSource(archive);
+  const target = archiveTarget(remote, archive.meta.name, source.chartTag);
+  await transferEach({ ...values, refs: [target] }, async ({ ref, repository, print, onEvent }) => {
+    print(`The push refers to repository [${repositoryName(ref)}]`);
+    const dst = repository.expectPush();
+    const result = await transfer(source, source.chartTag, dst, ref.tag!, path, { onEvent });
+    const outcome = report(print, ref, result);
+    print(`Digest: ${result.desc.digest}`);
+    return outcome;
+  });
+}

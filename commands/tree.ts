@@ -45,6 +45,18 @@ export const tree: Record<string, GroupEntry | LazyEntry> = {
         description: "Remove charts from the local cache",
         load: () => import("./chart_remove.ts"),
       },
+      tags: {
+        description: "List the chart versions in a registry repository, newest first",
+        load: () => import("./chart_tags.ts"),
+      },
+      copy: {
+        description: "Copy charts from one registry repository to another, past the cache",
+        load: () => import("./chart_copy.ts"),
+      },
+      delete: {
+        description: 'Delete charts in their registry (--remote; the cache is "chart remove")',
+        load: () => import("./chart_delete.ts"),
+      },
       prune: {
         description: "Delete cached blobs no chart needs and leftovers of interrupted writes",
         load: () => import("./chart_prune.ts"),

@@ -57,12 +57,19 @@ export interface CopyResult {
   skipped: Descriptor[];
 }
 
-/** Reads and parses the manifest `reference` resolves to in `src`, verified against its digest. */
+/**
+ * Reads and parses the manifest `reference` resolves to in `src`, verified against its digest;
+ * with `expectDigest` (a digest pin) a manifest with another digest is refused before it is read.
+ */
 export async function fetchManifest(
   src: Target,
   reference: string,
+  expectDigest?: string,
 ): Promise<{ desc: Descriptor; manifest: Manifest; bytes: Uint8Array }> {
   const desc = await src.resolve(reference);
+  if (expectDigest && desc.digest !== expectDigest) {
+    throw new DigestError(`manifest digest is ${desc.digest}, not the pinned ${expectDigest}`);
+  }
   if (desc.size > maxManifestSize) {
     throw new DigestError(
       `manifest ${desc.digest} is ${desc.size} bytes, over the ${maxManifestSize} bytes allowed`,
@@ -80,12 +87,7 @@ export async function copy(
   dstRef: string,
   options: CopyOptions = {},
 ): Promise<CopyResult> {
-  const { desc, manifest, bytes } = await fetchManifest(src, srcRef);
-  if (options.expectDigest && desc.digest !== options.expectDigest) {
-    throw new DigestError(
-      `manifest digest is ${desc.digest}, not the pinned ${options.expectDigest}`,
-    );
-  }
+  const { desc, manifest, bytes } = await fetchManifest(src, srcRef, options.expectDigest);
   await options.validate?.(manifest, desc);
 
   const current = await dst.resolve(dstRef).catch(() => undefined);
@@ -142,7 +144,8 @@ export async function copy(
   return { desc, manifest, upToDate, copied, skipped };
 }
 
-function progress(
+/** A pass-through stream that reports the bytes of `desc` moved so far as `progress` events. */
+export function progress(
   role: BlobRole,
   desc: Descriptor,
   onEvent: CopyOptions["onEvent"],

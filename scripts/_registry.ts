@@ -87,6 +87,28 @@ export function freePort(): number {
 }
 
 /**
+ * Whether process `pid` holds the socket listening on 127.0.0.1:`port`, read from Linux's /proc;
+ * undefined where /proc cannot tell. Another process may have taken a port `freePort` found free,
+ * and then answers connections in the child's place.
+ */
+export async function listensOn(pid: number, port: number): Promise<boolean | undefined> {
+  const table = await Deno.readTextFile("/proc/net/tcp").catch(() => undefined);
+  if (table === undefined) return undefined;
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const sockets = new Set(
+    table.split("\n").map((line) => line.trim().split(/\s+/))
+      .filter((f) => f[1] === local && f[3] === "0A") // 0A: LISTEN
+      .map((f) => `socket:[${f[9]}]`),
+  );
+  if (sockets.size === 0) return false;
+  for await (const fd of Deno.readDir(`/proc/${pid}/fd`)) {
+    const link = await Deno.readLink(`/proc/${pid}/fd/${fd.name}`).catch(() => "");
+    if (sockets.has(link)) return true;
+  }
+  return false;
+}
+
+/**
  * Waits until something accepts connections on 127.0.0.1:`port` (true), or the child exits or 15 s
  * pass (false; a child still running then is killed).
  */

@@ -34,14 +34,21 @@ export interface ChartTransfer {
   upToDate: boolean;
 }
 
-/** Reads and validates a chart's config blob from `target`. */
-async function readMeta(target: Target, config: Descriptor, source: string) {
+/** Reads and validates a chart's config blob from `target`; `source` names the chart in errors. */
+export async function readMeta(
+  target: Target,
+  config: Descriptor,
+  source: string,
+): Promise<ChartMetadata> {
   const bytes = await readAll(await target.fetch(config), maxConfigSize);
   return decodeConfig(bytes, `${source}: config ${config.digest}`);
 }
 
-/** Copies a chart checking it first: Helm media types and valid metadata, or nothing moves. */
-async function transfer(
+/**
+ * Copies a chart checking it first: Helm media types and valid metadata, or nothing moves;
+ * `source` names the chart in errors, `expectDigest` pins the manifest.
+ */
+export async function transfer(
   src: Target,
   srcRef: string,
   dst: Target,
@@ -78,7 +85,7 @@ export function pushChart(
 
 /**
  * Pulls chart `ref` from `repository` into the cache under its full reference; a digest in `ref`
- * pins the manifest.
+ * pins the manifest (with a tag too, the tag must point at that digest).
  */
 export function pullChart(
   repository: Target,
@@ -87,7 +94,7 @@ export function pullChart(
   options: ChartTransferOptions = {},
 ): Promise<ChartTransfer> {
   const full = formatReference(ref);
-  return transfer(repository, ref.digest ?? ref.tag ?? "latest", cache, full, full, {
+  return transfer(repository, ref.tag ?? ref.digest ?? "latest", cache, full, full, {
     ...options,
     expectDigest: ref.digest,
   });

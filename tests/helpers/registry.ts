@@ -6,6 +6,7 @@
  */
 import {
   freePort,
+  listensOn,
   type RegistryAuth,
   type RegistryConfigOptions,
   registryConfigYaml,
@@ -46,7 +47,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     }).spawn();
     const scheme = options.tls ? "https" : "http";
     const stderr = collect(child.stderr);
-    if (await waitForPort(port, child)) {
+    // Whoever answers on the port must be this child: a parallel test may have taken the port.
+    const ours = await waitForPort(port, child) &&
+      await listensOn(child.pid, port).catch(() => false) !== false;
+    if (ours) {
       const stop = async () => {
         try {
           child.kill("SIGTERM");
@@ -57,6 +61,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       };
       return { host, url: `${scheme}://${host}`, storage, [Symbol.asyncDispose]: stop };
     }
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
     const status = await child.status;
     const log = await stderr;
     if (attempt >= 2) {

@@ -1,0 +1,86 @@
+/**
+ * What every bench case gets: the bundle under test, a work directory, fresh HELM_HOMEs, the
+ * programs to run (h3 from the bundle, skopeo, a shell) with a sandboxed environment, and one
+ * registry:2 shared by the transfer cases.
+ * @module
+ */
+import { startRegistry, type TestRegistry } from "../tests/helpers/registry.ts";
+import type { OciLayout } from "../core/cache/layout.ts";
+import { smallCharts } from "./_fixtures.ts";
+import type { Program } from "./_measure.ts";
+
+/** Deno's cache as this process sees it; every run uses it, so HOME can point elsewhere. */
+const denoDir = Deno.env.get("DENO_DIR") ||
+  `${Deno.env.get("XDG_CACHE_HOME") || `${Deno.env.get("HOME")}/.cache`}/deno`;
+
+/** The bench's shared state. */
+export class BenchContext implements AsyncDisposable {
+  /** The h3 bundle (`dist/h3.js`). */
+  readonly bundle: string;
+  /** A temp directory for fixtures, removed at the end. */
+  readonly work: string;
+  /** Rounds per comparison (median of these). */
+  readonly rounds: number;
+  #registry?: Promise<TestRegistry>;
+  #charts?: Promise<OciLayout[]>;
+  #homes = 0;
+
+  constructor(bundle: string, work: string, rounds: number) {
+    this.bundle = bundle;
+    this.work = work;
+    this.rounds = rounds;
+  }
+
+  /** The registry the transfer cases share, started on first use. */
+  registry(): Promise<TestRegistry> {
+    this.#registry ??= startRegistry();
+    return this.#registry;
+  }
+
+  /** 1000 distinct small charts (`chart-0` … `chart-999`, ~8 KiB each), made on first use. */
+  charts(): Promise<OciLayout[]> {
+    this.#charts ??= smallCharts(`${this.work}/charts`, 1000);
+    return this.#charts;
+  }
+
+  /** A new, empty HELM_HOME path (the directory is not created). */
+  home(label: string): string {
+    return `${this.work}/home-${label}-${this.#homes++}`;
+  }
+
+  /** The sandboxed environment of a run using `home` as HELM_HOME. */
+  env(home: string): Record<string, string> {
+    return {
+      HELM_HOME: home,
+      HOME: home,
+      DOCKER_CONFIG: `${home}/docker`,
+      REGISTRY_AUTH_FILE: `${home}/auth.json`,
+      NO_COLOR: "1",
+      DENO_DIR: denoDir,
+    };
+  }
+
+  /** `deno run -A dist/h3.js ...args` with `home` as HELM_HOME. */
+  h3(home: string, args: string[]): Program {
+    return { argv: [Deno.execPath(), "run", "-A", this.bundle, ...args], env: this.env(home) };
+  }
+
+  /** `deno run -A FILE` (the Deno floor is this with an empty file). */
+  deno(home: string, file: string): Program {
+    return { argv: [Deno.execPath(), "run", "-A", file], env: this.env(home) };
+  }
+
+  /** A shell script run with `sh -e`, in the same environment. */
+  async shell(home: string, name: string, lines: string[]): Promise<Program> {
+    const path = `${this.work}/${name}.sh`;
+    await Deno.writeTextFile(path, lines.join("\n") + "\n");
+    return { argv: ["sh", "-e", path], env: this.env(home) };
+  }
+
+  /** Stops the registry and removes the work directory. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    const registry = await this.#registry?.catch(() => undefined);
+    await registry?.[Symbol.asyncDispose]();
+    await Deno.remove(this.work, { recursive: true }).catch(() => {});
+  }
+}

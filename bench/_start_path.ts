@@ -1,0 +1,108 @@
+/**
+ * What `h3 --version` and `--help` load before they print: from source, the static import closure
+ * of main.ts (`deno info --json`; dynamic imports are the lazy commands); from the bundle, the
+ * files Deno reads at start (the entry, its static imports and literal dynamic imports, which Deno
+ * loads with the graph) and the modules and Node built-ins in them. Heavy code (tar, YAML, semver, the registry client, chart and cache code) must be in
+ * none of them.
+ * @module
+ */
+
+/** Module paths that must stay off the start path (the cache's lock file is tiny and needed). */
+const heavy = /modern-tar|yaml|semver|core\/(transport|chart|auth)\/|core\/cache\/(?!lock\.ts)/;
+
+/** What a start path holds. */
+export interface StartPath {
+  /** Modules (source: specifiers; bundle: the bundler's `// path` markers) on it. */
+  modules: string[];
+  /** Node built-ins (`node:*`) imported on it. */
+  builtins: string[];
+  /** Heavy modules on it. */
+  heavy: string[];
+  /** Bytes of JavaScript/TypeScript read at start (bundle only). */
+  bytes?: number;
+  /** Files read at start (bundle only). */
+  files?: number;
+}
+
+interface InfoModule {
+  specifier: string;
+  dependencies?: { code?: { specifier?: string }; isDynamic?: boolean }[];
+}
+
+/** The static import closure of `entry` (a source file), from `deno info --json`. */
+export async function sourceStartPath(root: string, entry: string): Promise<StartPath> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", entry],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`deno info failed: ${new TextDecoder().decode(out.stderr)}`);
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    modules: InfoModule[];
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const visit = (specifier: string) => {
+    if (seen.has(specifier)) return;
+    seen.add(specifier);
+    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (dep.code?.specifier && !dep.isDynamic) visit(dep.code.specifier);
+    }
+  };
+  info.roots.forEach(visit);
+  const base = new URL(`file://${root}/`).href;
+  const modules = [...seen].map((s) => s.replace(base, "")).sort();
+  return summarize(modules);
+}
+
+/**
+ * Static imports, and dynamic imports of a literal relative path: Deno reads and parses those
+ * while it builds the module graph, before anything runs (a computed `import(url)` it does not).
+ */
+const imports =
+  /^(?:import|export)\b[^;]*?from\s*"([^"]+)";|^import\s*"([^"]+)";|\bimport\(\s*"(\.[^"]+)"\s*\)/gms;
+
+/** The files a bundle entry reads at start (itself, its static imports and literal dynamic ones). */
+export async function bundleStartPath(entry: string): Promise<StartPath> {
+  const files = new Set<string>();
+  const modules: string[] = [];
+  const builtins = new Set<string>();
+  let bytes = 0;
+  const visit = async (path: string) => {
+    if (files.has(path)) return;
+    files.add(path);
+    const text = await Deno.readTextFile(path);
+    bytes += text.length;
+    for (const marker of text.matchAll(/^\/\/ (\S+\.[cm]?[jt]sx?|\S+\.json)$/gm)) {
+      modules.push(marker[1].replace(/^.*\/registry\.npmjs\.org\//, "npm:"));
+    }
+    for (const match of text.matchAll(imports)) {
+      const specifier = match[1] ?? match[2] ?? match[3];
+      if (specifier.startsWith("node:")) builtins.add(specifier);
+      else if (specifier.startsWith(".")) {
+        await visit(new URL(specifier, `file://${path}`).pathname);
+      }
+    }
+  };
+  await visit(await Deno.realPath(entry));
+  const summary = summarize([...new Set(modules)].sort());
+  return { ...summary, builtins: [...builtins].sort(), bytes, files: files.size };
+}
+
+function summarize(modules: string[]): StartPath {
+  return {
+    modules: modules.filter((m) => !m.startsWith("node:")),
+    builtins: modules.filter((m) => m.startsWith("node:")),
+    heavy: modules.filter((m) => heavy.test(m)),
+  };
+}
+
+/** The npm packages among `modules` (by name), for a short summary. */
+export function packages(modules: string[]): string[] {
+  const names = modules.filter((m) => m.startsWith("npm:")).map((m) =>
+    m.replace(/^npm:\/?/, "").replace(/^(@[^/]+\/[^/@]+|[^/@]+).*$/, "$1")
+  );
+  return [...new Set(names)].sort();
+}

@@ -1,0 +1,100 @@
+/**
+ * `deno task bench [--rounds N] [--only CASE,...]`: builds `dist/h3.js` with `deno task bundle`,
+ * starts its own registry:2, runs every case side by side with its peer (median of N rounds,
+ * interleaved), prints the table of ratios with peak memory, and writes it to
+ * `bench/results.json`. Cases: startup, path, list, save, push, pull, big, scaling.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { BenchContext } from "./_context.ts";
+import { hasGnuTime } from "./_measure.ts";
+import { type CaseResult, failed, markdown, table } from "./_report.ts";
+import { listCase } from "./list.ts";
+import { saveCase } from "./save.ts";
+import { startPathCase, startupCases } from "./startup.ts";
+import { bigPullCase, bulkPullCase, bulkPushCase, scalingCases } from "./transfer.ts";
+
+const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+
+type Case = (ctx: BenchContext) => Promise<CaseResult | CaseResult[]>;
+
+/** Every case, by the name `--only` takes, with what it is called when it cannot run. */
+const cases: Record<string, { run: Case; spec: { name: string; h3: string; peer: string } }> = {
+  startup: { run: startupCases, spec: { name: "start-up", h3: "h3 --version", peer: "deno" } },
+  path: {
+    run: (ctx) => startPathCase(ctx, root),
+    spec: { name: "start path", h3: "h3 --version", peer: "-" },
+  },
+  list: { run: listCase, spec: { name: "list", h3: "h3 chart list", peer: "python3" } },
+  save: { run: saveCase, spec: { name: "save", h3: "h3 chart save", peer: "tar | sha256sum" } },
+  push: { run: bulkPushCase, spec: { name: "bulk push", h3: "h3 chart push", peer: "skopeo" } },
+  pull: { run: bulkPullCase, spec: { name: "bulk pull", h3: "h3 chart pull", peer: "skopeo" } },
+  big: { run: bigPullCase, spec: { name: "big blob pull", h3: "h3 chart pull", peer: "curl" } },
+  scaling: { run: scalingCases, spec: { name: "scaling", h3: "h3 chart push", peer: "itself" } },
+};
+
+async function bundle(): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "bundle"],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`deno task bundle failed:\n${new TextDecoder().decode(out.stderr)}`);
+  }
+  return `${root}/dist/h3.js`;
+}
+
+async function denoVersion(): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["--version"], stdout: "piped" })
+    .output();
+  return new TextDecoder().decode(out.stdout).split("\n")[0];
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      rounds: { type: "string", default: "3" },
+      only: { type: "string" },
+      markdown: { type: "boolean" },
+    },
+  });
+  const rounds = Number(values.rounds);
+  const only = values.only?.split(",") ?? Object.keys(cases);
+  const unknown = only.filter((name) => !(name in cases));
+  if (!Number.isInteger(rounds) || rounds < 1 || unknown.length) {
+    console.error(`usage: deno task bench [--rounds N] [--only ${Object.keys(cases).join(",")}]`);
+    Deno.exit(2);
+  }
+  if (!(await hasGnuTime())) {
+    console.error("the bench needs GNU time for peak memory: apt-get install time");
+    Deno.exit(1);
+  }
+  console.error("building dist/h3.js (deno task bundle)…");
+  const work = await Deno.makeTempDir({ prefix: "h3-bench-" });
+  await using ctx = new BenchContext(await bundle(), work, rounds);
+  const results: CaseResult[] = [];
+  for (const name of only) {
+    const { run, spec } = cases[name];
+    console.error(`${name}…`);
+    const started = performance.now();
+    try {
+      results.push(...[await run(ctx)].flat());
+    } catch (error) {
+      results.push(failed(spec, error));
+    }
+    console.error(`${name}: ${Math.round((performance.now() - started) / 1000)} s`);
+  }
+  console.log(values.markdown ? markdown(results) : table(results));
+  const report = {
+    date: new Date().toISOString(),
+    deno: await denoVersion(),
+    cpus: navigator.hardwareConcurrency,
+    rounds,
+    results,
+  };
+  await Deno.writeTextFile(`${root}/bench/results.json`, JSON.stringify(report, null, 2) + "\n");
+  if (results.some((r) => !r.pass)) Deno.exitCode = 1;
+}

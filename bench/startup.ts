@@ -1,0 +1,73 @@
+/**
+ * Start-up cases: `h3 --version`, `h3 --help` and the first command (`chart list` on an empty
+ * cache) against `deno run` of an empty script, and what the start path loads.
+ * @module
+ */
+import type { BenchContext } from "./_context.ts";
+import { compare } from "./_measure.ts";
+import { type CaseResult, judge } from "./_report.ts";
+import { bundleStartPath, packages, sourceStartPath, type StartPath } from "./_start_path.ts";
+
+const floor = "`deno run` of an empty script";
+
+/**
+ * Rounds for cases that take a tenth of a second: many, so that the median holds up on a busy
+ * machine (a load spike lands on a few runs of either side, not on the median).
+ */
+function quickRounds(ctx: BenchContext): number {
+  return Math.max(ctx.rounds * 5, 15);
+}
+
+/** `--version`, `--help` and `chart list` on an empty cache, each against the Deno floor. */
+export async function startupCases(ctx: BenchContext): Promise<CaseResult[]> {
+  const empty = `${ctx.work}/empty.js`;
+  await Deno.writeTextFile(empty, "");
+  const home = ctx.home("startup");
+  const results: CaseResult[] = [];
+  for (
+    const [name, args, maxRatio] of [
+      ["start-up --version", ["--version"], 1.2],
+      ["start-up --help", ["--help"], 1.2],
+      ["first command", ["chart", "list"], 1.5],
+    ] as const
+  ) {
+    const measured = await compare(quickRounds(ctx), () => ({
+      h3: ctx.h3(home, [...args]),
+      peer: ctx.deno(home, empty),
+    }));
+    const spec = { name, h3: `h3 ${args.join(" ")}`, peer: floor, maxRatio };
+    results.push(judge(spec, measured));
+  }
+  return results;
+}
+
+function describe(path: StartPath): string {
+  const parts = [
+    `${path.modules.length} modules` + (path.files ? ` in ${path.files} files` : "") +
+    (path.bytes ? ` (${Math.round(path.bytes / 1024)} KiB)` : ""),
+    `npm: ${packages(path.modules).join(", ") || "none"}`,
+    `node built-ins: ${path.builtins.join(", ") || "none"}`,
+  ];
+  if (path.heavy.length) {
+    parts.push(`heavy: ${path.heavy.length} (${packages(path.heavy).join(", ") || "local"})`);
+  }
+  return parts.join("; ");
+}
+
+/**
+ * The start path check: nothing heavy and no Node built-in is loaded before `--version`/`--help`
+ * print, neither from source (main.ts's static imports) nor in the bundle (files read at start).
+ */
+export async function startPathCase(ctx: BenchContext, root: string): Promise<CaseResult> {
+  const source = await sourceStartPath(root, "main.ts");
+  const bundle = await bundleStartPath(ctx.bundle);
+  const clean = (p: StartPath) => p.heavy.length === 0 && p.builtins.length === 0;
+  return {
+    name: "start path",
+    h3: "h3 --version / --help",
+    peer: "-",
+    goal: "no tar/yaml/registry code, no node: built-ins",
+    pass: clean(source) && clean(bundle),
+    note: `source: ${describe(source)} | bundle: ${describe(bundle)}`,
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Transfer cases against a real registry:2: one `h3 chart push` / `chart pull` of 100 charts
+ * against the skopeo loop a user writes today, a chart with a 200 MiB layer against curl, and how
+ * bulk push time grows from 10 to 100 to 1000 charts. Each round uses new repositories, so the
+ * registry never already holds what is pushed.
+ * @module
+ */
+import { OciLayout } from "../core/cache/layout.ts";
+import { annotations } from "../core/oci/media_types.ts";
+import type { BenchContext } from "./_context.ts";
+import { homeWithRefs, randomBytes, storeChart } from "./_fixtures.ts";
+import { compare, runOnce, type Stats, stats } from "./_measure.ts";
+import { type CaseResult, judge } from "./_report.ts";
+
+const bulk = 100;
+
+function range(count: number): number[] {
+  return Array.from({ length: count }, (_, k) => k);
+}
+
+/** A HELM_HOME naming `count` charts as `HOST/REPO_PREFIX/chart-K:1.0.0`; returns it and the refs. */
+async function pushHome(
+  ctx: BenchContext,
+  prefix: string,
+  count: number,
+): Promise<{ home: string; refs: string[] }> {
+  const { host } = await ctx.registry();
+  const refs = range(count).map((k) => `${host}/${prefix}/chart-${k}:1.0.0`);
+  const home = await homeWithRefs(
+    ctx.home(prefix),
+    await ctx.charts(),
+    refs.map((ref, k) => [ref, `chart-${k}`]),
+  );
+  return { home, refs };
+}
+
+/** One `h3 chart push` of 100 charts against `skopeo copy oci:… docker://…` per chart. */
+export async function bulkPushCase(ctx: BenchContext): Promise<CaseResult> {
+  const { host } = await ctx.registry();
+  const measured = await compare(ctx.rounds, async (round) => {
+    const { home, refs } = await pushHome(ctx, `push-h3-${round}`, bulk);
+    const loop = refs.map((ref, k) =>
+      `skopeo copy --dest-tls-verify=false oci:${home}/registry:${ref} ` +
+      `docker://${host}/push-skopeo-${round}/chart-${k}:1.0.0`
+    );
+    return {
+      h3: ctx.h3(home, ["chart", "push", ...refs]),
+      peer: await ctx.shell(home, `skopeo-push-${round}`, loop),
+    };
+  }, false);
+  return judge({
+    name: "bulk push (100 charts)",
+    h3: "h3 chart push REF×100",
+    peer: "`skopeo copy oci:… docker://…` per chart",
+    maxRatio: 0.25,
+  }, measured);
+}
+
+/** One `h3 chart pull` of 100 charts against `skopeo copy docker://… oci:…` per chart. */
+export async function bulkPullCase(ctx: BenchContext): Promise<CaseResult> {
+  const seed = await pushHome(ctx, "pull", bulk);
+  await runOnce(ctx.h3(seed.home, ["chart", "push", ...seed.refs]));
+  const measured = await compare(ctx.rounds, async (round) => {
+    const home = ctx.home(`pull-${round}`);
+    const layout = `${home}/skopeo-layout`;
+    const loop = seed.refs.map((ref, k) =>
+      `skopeo copy --src-tls-verify=false docker://${ref} oci:${layout}:chart-${k}`
+    );
+    return {
+      h3: ctx.h3(home, ["chart", "pull", ...seed.refs]),
+      peer: await ctx.shell(home, `skopeo-pull-${round}`, [`mkdir -p ${home}`, ...loop]),
+    };
+  }, false);
+  return judge({
+    name: "bulk pull (100 charts)",
+    h3: "h3 chart pull REF×100",
+    peer: "`skopeo copy docker://… oci:…` per chart",
+    maxRatio: 0.25,
+  }, measured);
+}
+
+/** Pulling a chart whose content layer is 200 MiB against `curl` of that blob + `sha256sum`. */
+export async function bigPullCase(ctx: BenchContext): Promise<CaseResult> {
+  const { host, url } = await ctx.registry();
+  const ref = `${host}/big/bigchart:1.0.0`;
+  const seed = ctx.home("big-seed");
+  const cache = await OciLayout.open(`${seed}/registry`);
+  await storeChart(cache, ref, "bigchart", randomBytes(200 << 20, 42));
+  const [entry] = await cache.entries();
+  const digest = entry.desc.annotations![annotations.contentDigest];
+  await runOnce(ctx.h3(seed, ["chart", "push", ref]));
+  const file = `${ctx.work}/curl-blob`;
+  const peer = await ctx.shell(ctx.work, "curl-sha256", [
+    `curl -sSf -o ${file} ${url}/v2/big/bigchart/blobs/${digest}`,
+    `sha256sum ${file}`,
+  ]);
+  const measured = await compare(ctx.rounds, () => ({
+    h3: ctx.h3(ctx.home("big"), ["chart", "pull", ref]),
+    peer,
+  }));
+  return judge({
+    name: "big blob pull (200 MiB)",
+    h3: "h3 chart pull REF",
+    peer: "`curl` of the blob to a file + `sha256sum`",
+    maxRatio: 1.2,
+    maxRssMiB: 256,
+  }, measured);
+}
+
+/** Times `h3 chart push` of `count` charts, `rounds` times, each into new repositories. */
+async function timePush(ctx: BenchContext, count: number, rounds: number): Promise<Stats> {
+  const samples = [];
+  for (let round = 0; round < rounds; round++) {
+    const { home, refs } = await pushHome(ctx, `scale-${count}-${round}`, count);
+    samples.push(await runOnce(ctx.h3(home, ["chart", "push", ...refs])));
+  }
+  return stats(samples);
+}
+
+/** Bulk push of 10, 100 and 1000 charts: each tenfold step may take at most ten times as long. */
+export async function scalingCases(ctx: BenchContext): Promise<CaseResult[]> {
+  const times = new Map<number, Stats>();
+  for (const count of [10, 100, 1000]) {
+    times.set(count, await timePush(ctx, count, count === 1000 ? 1 : ctx.rounds));
+  }
+  return [[10, 100], [100, 1000]].map(([small, large]) => {
+    const base = times.get(small)!;
+    const tenfold = { ...base, ms: base.ms * 10, cpuMs: base.cpuMs * 10 };
+    return judge({
+      name: `scaling push ${small}→${large}`,
+      h3: `h3 chart push REF×${large}`,
+      peer: `10 × h3 chart push REF×${small}`,
+      maxRatio: 1,
+    }, { h3: times.get(large)!, peer: tenfold });
+  });
+}

@@ -1,0 +1,124 @@
+/** `h3 chart copy SRC DST`: copy charts from registry to registry, past the cache. @module */
+import { define } from "gunshi";
+import { tagOrder } from "../core/chart/tags.ts";
+import { resolveReference } from "../core/chart/versions.ts";
+import { errorMessage, H3Error, PartialFailure, UsageError } from "../core/errors.ts";
+import { mirror, type MirrorSummary, type TagCopy, type TagCopyResult } from "../core/mirror.ts";
+import { parseReference, type Reference } from "../core/ref.ts";
+import type { Repository } from "../core/transport/repository.ts";
+import { progressBars } from "../core/ui/progress.ts";
+import { humanSize } from "../core/ui/size.ts";
+import { progressEvents } from "./_transfers.ts";
+import {
+  debugEnabled,
+  refConcurrency,
+  RegistryOpener,
+  transportArgs,
+  transportFlags,
+} from "./_transport_flags.ts";
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** The line printed when a tag is done (failures go to stderr). */
+function resultLine(result: TagCopyResult): string {
+  switch (result.status) {
+    case "copied": {
+      const bytes = result.blobs.reduce((sum, b) => sum + b.size, 0);
+      return `${result.copy.destination}: copied ${result.name} ${result.version} ` +
+        `(${plural(result.blobs.length, "blob")}, ${humanSize(bytes)})`;
+    }
+    case "skipped":
+      return `${result.copy.destination}: up to date (${result.desc.digest})`;
+    case "not-chart":
+      return `${result.copy.source}: skipped, ${result.reason}`;
+    case "failed":
+      return `Error: ${result.copy.source}: ${errorMessage(result.error)}`;
+  }
+}
+
+/** `Copied 50 charts (100 blobs, 1.2 MiB), skipped 0`. */
+function summaryLine(summary: MirrorSummary): string {
+  const n = summary.notCharts;
+  const notCharts = n ? `, ${n === 1 ? "1 tag not a chart" : `${n} tags not charts`}` : "";
+  return `Copied ${plural(summary.copied, "chart")} (${plural(summary.blobs, "blob")}, ` +
+    `${humanSize(summary.bytes)}), skipped ${summary.skipped}${notCharts}`;
+}
+
+/** What to copy: every tag of SRC with `--all-tags`, else SRC's one tag (or its highest version). */
+async function plan(src: Reference, dst: Reference, from: Repository, allTags: boolean) {
+  if (dst.digest) throw new UsageError(`${dst.repository}: DST takes a tag, not a digest`);
+  if (allTags) {
+    if (src.tag || src.digest || dst.tag) {
+      throw new UsageError("with --all-tags, SRC and DST are repositories without tags");
+    }
+    const tags = tagOrder(await Array.fromAsync(from.tags()));
+    return tags.map((tag): TagCopy => ({ source: tag, destination: tag }));
+  }
+  const resolved = await resolveReference(src, from);
+  const source = resolved.tag ?? resolved.digest!;
+  return [{ source, destination: dst.tag ?? source, expectDigest: resolved.digest }];
+}
+
+export default define({
+  name: "copy",
+  description: "Copy charts from one registry repository to another, past the cache",
+  args: {
+    src: { type: "positional", description: "Source: registry/repository[:tag][@digest]" },
+    dst: { type: "positional", description: "Destination: registry/repository[:tag]" },
+    "all-tags": {
+      type: "boolean",
+      description: "Copy every tag of SRC (a whole chart repository)",
+    },
+    ...transportArgs,
+  },
+  examples: [
+    "$ h3 chart copy localhost:5000/stable/mychart:2.7.0 registry.internal/mirror/mychart",
+    "",
+    "# a whole chart repository; what DST has already is skipped",
+    "$ h3 chart copy localhost:5000/stable/mychart registry.internal/mirror/mychart --all-tags",
+  ].join("\n"),
+  run: async (ctx) => {
+    const { src: srcInput, dst: dstInput } = ctx.values;
+    if (!srcInput || !dstInput) throw new UsageError("missing SRC or DST: give both references");
+    const allTags = ctx.values["all-tags"] === true;
+    const src = parseReference(srcInput);
+    const dst = parseReference(dstInput);
+    const flags = transportFlags(ctx.values);
+    const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+    using opener = new RegistryOpener(flags, debug);
+    const from = await opener.open(src);
+    const to = (await opener.open(dst)).expectPush();
+    const copies = await plan(src, dst, from, allTags);
+    const bars = debug ? undefined : progressBars();
+    const print = (line: string, error = false) => {
+      const write = () => error ? console.error(line) : console.log(line);
+      return bars ? bars.around(write) : write();
+    };
+    let summary: MirrorSummary;
+    try {
+      summary = await mirror(from, to, copies, {
+        concurrency: await refConcurrency(flags),
+        skipNonCharts: allTags,
+        onEvent: bars && ((copy, event) => progressEvents(bars, copy.source)?.(event)),
+        onResult: (result) => {
+          if (!allTags && result.status === "failed") return;
+          print(resultLine(result), result.status === "failed");
+        },
+      });
+    } finally {
+      bars?.close();
+    }
+    const failure = summary.results.find((r) => r.status === "failed");
+    if (!allTags && failure?.status === "failed") {
+      const { error } = failure;
+      if (error instanceof H3Error && !error.message.includes(srcInput)) {
+        error.message = `${srcInput}: ${error.message}`;
+      }
+      throw error;
+    }
+    console.log(summaryLine(summary));
+    if (summary.failed) {
+      throw new PartialFailure(`${summary.failed} of ${copies.length} tags failed to copy`);
+    }
+  },
+});

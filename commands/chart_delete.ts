@@ -1,0 +1,50 @@
+/** `h3 chart delete REF... --remote`: delete chart manifests in their registry. @module */
+import { define } from "gunshi";
+import { UsageError } from "../core/errors.ts";
+import { formatReference, parseReference, refLabel } from "../core/ref.ts";
+import { deleteRemoteChart } from "../core/remote_delete.ts";
+import { reportArgs, transferEach } from "./_transfers.ts";
+import { transportArgs } from "./_transport_flags.ts";
+
+export default define({
+  name: "delete",
+  description: 'Delete charts in their registry (--remote; the cache is "chart remove")',
+  args: {
+    refs: {
+      type: "positional",
+      multiple: true,
+      description: "References with a tag or digest: registry/repository:tag[@digest]",
+    },
+    remote: {
+      type: "boolean",
+      description: "Delete the manifest in the registry (required: this is not the cache)",
+    },
+    ...transportArgs,
+    ...reportArgs,
+  },
+  examples: [
+    "# every tag pointing at that manifest goes with it",
+    "$ h3 chart delete localhost:5000/myrepo/mychart:2.7.0 --remote",
+    "",
+    "# by digest",
+    "$ h3 chart delete localhost:5000/myrepo/mychart@sha256:<digest> --remote",
+  ].join("\n"),
+  run: async (ctx) => {
+    if (!ctx.values.remote) {
+      throw new UsageError(
+        '"h3 chart delete" deletes manifests in a registry: add --remote to do that; ' +
+          'to remove charts from the local cache use "h3 chart remove REF"',
+      );
+    }
+    await transferEach(ctx.values, async ({ input, repository, print }) => {
+      const ref = parseReference(input);
+      if (!ref.tag && !ref.digest) {
+        throw new UsageError(`${input}: name the tag or digest to delete`);
+      }
+      const name = formatReference(ref);
+      const desc = await deleteRemoteChart(repository, ref.tag ?? ref.digest!, name, ref.digest);
+      print(`${refLabel(ref)}: deleted from remote (${desc.digest})`);
+      return { status: "deleted", digest: desc.digest };
+    });
+  },
+});

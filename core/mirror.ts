@@ -1,0 +1,134 @@
+/**
+ * Registry-to-registry copy of charts, one tag or a whole repository: each tag checked as a chart
+ * and copied with `copy` (blobs the destination has are skipped; same-registry blobs mounted),
+ * a tag already pointing at the same manifest skipped without reading it, tags `concurrency` at
+ * a time. The local cache is never involved.
+ * @module
+ */
+import pLimit from "p-limit";
+import type { CopyEvent } from "./copy.ts";
+import { notAChart } from "./chart/tags.ts";
+import { RegistryError } from "./errors.ts";
+import type { Descriptor } from "./oci/descriptor.ts";
+import type { Target } from "./target.ts";
+import { transfer } from "./transport/charts.ts";
+
+/** One tag to copy: from `source` in the source to `destination` in the destination. */
+export interface TagCopy {
+  /** A tag or digest in the source. */
+  source: string;
+  /** The tag (or digest) to write in the destination. */
+  destination: string;
+  /** A digest pin: the source manifest must have this digest. */
+  expectDigest?: string;
+}
+
+/** What happened to one tag. */
+export type TagCopyResult =
+  | {
+    status: "copied";
+    copy: TagCopy;
+    desc: Descriptor;
+    name: string;
+    version: string;
+    /** Blobs transferred or mounted. */
+    blobs: Descriptor[];
+  }
+  | { status: "skipped"; copy: TagCopy; desc: Descriptor }
+  | { status: "not-chart"; copy: TagCopy; reason: string }
+  | { status: "failed"; copy: TagCopy; error: unknown };
+
+/** How a copy runs. */
+export interface MirrorOptions {
+  /** Tags copied at once (default 4). */
+  concurrency?: number;
+  /** Leave out (`not-chart`) manifests that are not Helm charts instead of failing on them. */
+  skipNonCharts?: boolean;
+  /** Blob events of one tag, for progress bars. */
+  onEvent?: (copy: TagCopy, event: CopyEvent) => void;
+  /** Called as each tag is done. */
+  onResult?: (result: TagCopyResult) => void;
+}
+
+/** Totals of a copy. */
+export interface MirrorSummary {
+  results: TagCopyResult[];
+  copied: number;
+  skipped: number;
+  notCharts: number;
+  failed: number;
+  /** Blobs transferred or mounted, and their bytes. */
+  blobs: number;
+  bytes: number;
+}
+
+/** The manifest a reference names in `target`, or undefined when the target has no such tag. */
+async function resolveIfPresent(target: Target, reference: string) {
+  try {
+    return await target.resolve(reference);
+  } catch (error) {
+    if (error instanceof RegistryError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Copies one tag's chart from `src` to `dst`; throws on failure (a non-chart is a ChartError). */
+export async function copyTag(
+  src: Target,
+  dst: Target,
+  copy: TagCopy,
+  onEvent?: (event: CopyEvent) => void,
+): Promise<TagCopyResult> {
+  const [from, to] = await Promise.all([
+    src.resolve(copy.source),
+    resolveIfPresent(dst, copy.destination),
+  ]);
+  const pinned = !copy.expectDigest || copy.expectDigest === from.digest;
+  if (pinned && to?.digest === from.digest) return { status: "skipped", copy, desc: from };
+  const result = await transfer(src, copy.source, dst, copy.destination, copy.source, {
+    onEvent,
+    expectDigest: copy.expectDigest,
+  });
+  return {
+    status: "copied",
+    copy,
+    desc: result.desc,
+    name: result.meta.name,
+    version: result.meta.version,
+    blobs: result.copied,
+  };
+}
+
+/** Copies each of `copies` from `src` to `dst`, failures recorded rather than thrown. */
+export async function mirror(
+  src: Target,
+  dst: Target,
+  copies: TagCopy[],
+  options: MirrorOptions = {},
+): Promise<MirrorSummary> {
+  const limit = pLimit(options.concurrency ?? 4);
+  const results = await Promise.all(copies.map((copy) =>
+    limit(async (): Promise<TagCopyResult> => {
+      const onEvent = options.onEvent && ((event: CopyEvent) => options.onEvent!(copy, event));
+      const result = await copyTag(src, dst, copy, onEvent).catch((error): TagCopyResult =>
+        options.skipNonCharts && notAChart(error)
+          ? { status: "not-chart", copy, reason: error.message }
+          : { status: "failed", copy, error }
+      );
+      options.onResult?.(result);
+      return result;
+    })
+  ));
+  const count = (status: TagCopyResult["status"]) =>
+    results.filter((r) => r.status === status).length;
+  const blobs = results.flatMap((r) => r.status === "copied" ? r.blobs : []);
+  return {
+    results,
+    copied: count("copied"),
+    skipped: count("skipped"),
+    notCharts: count("not-chart"),
+    failed: count("failed"),
+    blobs: blobs.length,
+    bytes: blobs.reduce((sum, b) => sum + b.size, 0),
+  };
+}
