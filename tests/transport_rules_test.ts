@@ -31,6 +31,9 @@ Deno.test("Retry-After is read as seconds or a date, and no wait exceeds the cap
   assert.equal(retryAfterMs("soon"), undefined);
   assert.equal(retryAfterMs(null), undefined);
   assert.equal(backoffMs(1, 3600_000), 10_000);
+  const asked = Array.from({ length: 20 }, () => backoffMs(1, 1000));
+  assert.ok(asked.every((w) => w >= 1000 && w < 1250), "Retry-After, stretched by a little jitter");
+  assert.ok(new Set(asked).size > 1, "concurrent retries told the same second spread out");
   for (let attempt = 1; attempt < 10; attempt++) {
     const wait = backoffMs(attempt);
     assert.ok(wait > 0 && wait <= 10_000);

@@ -24,12 +24,18 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** Most a `Retry-After` wait is stretched, so clients told the same second do not return at once. */
+const retryAfterJitterMs = 250;
+
 /**
  * How long to wait before retry number `attempt` (1 for the first retry): the registry's wish when
- * it sent one, else exponential backoff with full jitter; capped either way.
+ * it sent one (plus a little jitter, so concurrent requests told the same time do not all come back
+ * in one burst), else exponential backoff with jitter; capped either way.
  */
 export function backoffMs(attempt: number, retryAfter?: number): number {
-  if (retryAfter !== undefined) return Math.min(retryAfter, maxDelayMs);
+  if (retryAfter !== undefined) {
+    return Math.min(retryAfter + Math.random() * retryAfterJitterMs, maxDelayMs);
+  }
   const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
   return ceiling / 2 + Math.random() * ceiling / 2;
 }
