@@ -3,9 +3,6 @@
  * line on stderr and an exit code (a stack trace only with `--debug`).
  * @module
  */
-import { cli } from "gunshi/bone";
-import { lazy } from "gunshi";
-import { plugin } from "gunshi/plugin";
 import { errorExitCode, errorMessage, ExitCode, UsageError } from "./core/errors.ts";
 import { isGroup, type LazyEntry, tree } from "./commands/tree.ts";
 import { type ExecutableEntry, pluginCommands } from "./commands/_plugin_entries.ts";
@@ -16,7 +13,22 @@ import { describeVersion } from "./core/version.ts";
 // deno-lint-ignore no-explicit-any
 type AnyCommand = any;
 
-function lazyCommand(name: string, entry: LazyEntry): AnyCommand {
+/** gunshi, imported once a command runs: `--version` and the help pages do without it. */
+type Gunshi =
+  & typeof import("gunshi")
+  & typeof import("gunshi/bone")
+  & typeof import("gunshi/plugin");
+
+async function loadGunshi(): Promise<Gunshi> {
+  const [main, bone, plugin] = await Promise.all([
+    import("gunshi"),
+    import("gunshi/bone"),
+    import("gunshi/plugin"),
+  ]);
+  return { ...main, ...bone, ...plugin };
+}
+
+function lazyCommand({ lazy }: Gunshi, name: string, entry: LazyEntry): AnyCommand {
   return lazy(async () => (await entry.load()).default as AnyCommand, {
     name,
     description: entry.description,
@@ -24,6 +36,7 @@ function lazyCommand(name: string, entry: LazyEntry): AnyCommand {
 }
 
 function buildTree(
+  gunshi: Gunshi,
   entries: typeof tree,
   executables: Record<string, ExecutableEntry>,
 ): Record<string, AnyCommand> {
@@ -31,11 +44,11 @@ function buildTree(
   for (const [name, entry] of Object.entries(entries)) {
     if (isGroup(entry)) {
       const subCommands = Object.fromEntries(
-        Object.entries(entry.commands).map(([sub, e]) => [sub, lazyCommand(sub, e)]),
+        Object.entries(entry.commands).map(([sub, e]) => [sub, lazyCommand(gunshi, sub, e)]),
       );
       commands[name] = { name, description: entry.description, subCommands };
     } else {
-      commands[name] = lazyCommand(name, entry);
+      commands[name] = lazyCommand(gunshi, name, entry);
     }
   }
   for (const [name, entry] of Object.entries(executables)) {
@@ -49,23 +62,25 @@ function buildTree(
  * argument errors raised before the command runs. (gunshi's built-in plugins would also claim
  * `--version` on every command, which `chart pull --version RANGE` needs.)
  */
-const helpPlugin = plugin({
-  id: "h3:help",
-  name: "help",
-  extension: (_ctx, command) => ({ command: command as HelpSource }),
-  setup(ctx) {
-    ctx.addGlobalOption("help", { type: "boolean", short: "h", description: "Show this help" });
-    ctx.decorateCommand((run) => (c) => {
-      if (!c.values.help) {
-        if (c.validationError) throw c.validationError;
-        return run(c);
-      }
-      const { command } = c.extensions["h3:help"] as { command: HelpSource };
-      console.log(commandHelp(c.commandPath, command));
-      return undefined;
-    });
-  },
-});
+function helpPlugin({ plugin }: Gunshi) {
+  return plugin({
+    id: "h3:help",
+    name: "help",
+    extension: (_ctx, command) => ({ command: command as HelpSource }),
+    setup(ctx) {
+      ctx.addGlobalOption("help", { type: "boolean", short: "h", description: "Show this help" });
+      ctx.decorateCommand((run) => (c) => {
+        if (!c.values.help) {
+          if (c.validationError) throw c.validationError;
+          return run(c);
+        }
+        const { command } = c.extensions["h3:help"] as { command: HelpSource };
+        console.log(commandHelp(c.commandPath, command));
+        return undefined;
+      });
+    },
+  });
+}
 
 /** Checks the command words before gunshi sees them: unknown ones get a suggestion, groups help. */
 function checkCommandWords(args: string[], commands: typeof tree): string[] {
@@ -111,7 +126,16 @@ function helpAlias(args: string[]): string[] {
   return args[0] === "help" ? [...args.slice(1), "--help"] : args;
 }
 
-/** Runs h3 with `argv` and returns the exit code (build entries call it too). */
+/**
+ * Runs `main(Deno.args)` from a microtask, off this module's body: when an error is thrown with a
+ * module's body on the stack, V8 re-reads the whole module for source positions, ~10 ms for the
+ * one-file bundle (build entries call this too).
+ */
+export function runMain(): Promise<number> {
+  return Promise.resolve().then(() => main(Deno.args));
+}
+
+/** Runs h3 with `argv` and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const end = argv.includes("--") ? argv.indexOf("--") : argv.length; // words after -- are data
   const args = helpAlias([
@@ -120,30 +144,30 @@ export async function main(argv: string[]): Promise<number> {
   ]);
   const debug = argv.slice(0, end).includes("--debug") || Deno.env.get("H3_DEBUG") === "1";
   try {
-    const plugins = await pluginCommands(Object.keys(tree));
-    if (plugins.problem) console.error(`Warning: plugins ignored: ${plugins.problem}`);
-    const executable = plugins.executables[args[0]];
-    if (executable) return await executable.run(args.slice(1));
-    const options = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
-    if (options[0] === "--version" || options[0] === "-v") {
+    if (args[0] === "--version" || args[0] === "-v") {
       console.log(await describeVersion());
       return ExitCode.ok;
     }
+    const plugins = pluginCommands(Object.keys(tree));
+    if (plugins.problem) console.error(`Warning: plugins ignored: ${plugins.problem}`);
+    const executable = plugins.executables[args[0]];
+    if (executable) return await executable.run(args.slice(1));
     const entries = { ...tree, ...plugins.commands };
     const help = treeHelp(args, { ...entries, ...plugins.executables });
     if (help !== undefined) {
       console.log(help);
       return ExitCode.ok;
     }
-    const subCommands = buildTree(entries, plugins.executables);
-    await cli(checkCommandWords(args, entries), {
+    const gunshi = await loadGunshi();
+    const subCommands = buildTree(gunshi, entries, plugins.executables);
+    await gunshi.cli(checkCommandWords(args, entries), {
       name: "h3",
       description: "Keep Helm charts in OCI registries",
       subCommands,
     }, {
       name: "h3",
       strict: true,
-      plugins: [helpPlugin],
+      plugins: [helpPlugin(gunshi)],
       subCommands,
     });
     return ExitCode.ok;
@@ -156,5 +180,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exitCode = await main(Deno.args);
+  Deno.exitCode = await runMain();
 }

@@ -70,6 +70,22 @@ export async function runOnce(program: Program): Promise<Sample> {
   }
 }
 
+/** `program` run `times` times in a row by one shell: one sample spans several short runs. */
+export function repeated(program: Program, times: number): Program {
+  const loop = `for i in $(seq ${times}); do "$@" >/dev/null; done`;
+  return { ...program, argv: ["sh", "-e", "-c", loop, "sh", ...program.argv] };
+}
+
+/** Figures of repeated runs (see `repeated`) brought back to one run. */
+export function perRun(stats: Stats, times: number): Stats {
+  return {
+    ms: stats.ms / times,
+    cpuMs: stats.cpuMs / times,
+    rssKiB: stats.rssKiB,
+    runs: stats.runs.map((ms) => Math.round(ms / times)),
+  };
+}
+
 /** The median of some numbers. */
 export function median(values: number[]): number {
   const sorted = values.toSorted((a, b) => a - b);
@@ -93,31 +109,42 @@ export interface Round {
   peer: Program;
 }
 
+/** How a comparison runs besides its programs. */
+export interface CompareOptions {
+  /** One untimed run of each side first (file system caches, Deno's code cache); default true. */
+  warmUp?: boolean;
+  /** Untimed, before every run: e.g. delete what the last run wrote and `sync`. */
+  settle?: () => Promise<void>;
+}
+
 /**
- * Runs both sides `rounds` times, alternating which goes first, after one untimed warm-up of each
- * (file system caches, Deno's code cache) unless `warmUp` is false. `prepare(i)` builds round
- * `i`'s programs (i = -1 for the warm-up); its own time is not counted.
+ * Runs both sides `rounds` times, alternating which goes first. `prepare(i)` builds round `i`'s
+ * programs (i = -1 for the warm-up); its own time is not counted.
  */
 export async function compare(
   rounds: number,
   prepare: (round: number) => Promise<Round> | Round,
-  warmUp = true,
+  options: CompareOptions = {},
 ): Promise<{ h3: Stats; peer: Stats }> {
-  if (warmUp) {
+  const run = async (program: Program) => {
+    await options.settle?.();
+    return await runOnce(program);
+  };
+  if (options.warmUp ?? true) {
     const warm = await prepare(-1);
-    await runOnce(warm.h3);
-    await runOnce(warm.peer);
+    await run(warm.h3);
+    await run(warm.peer);
   }
   const h3: Sample[] = [];
   const peer: Sample[] = [];
   for (let i = 0; i < rounds; i++) {
     const round = await prepare(i);
     if (i % 2 === 0) {
-      h3.push(await runOnce(round.h3));
-      peer.push(await runOnce(round.peer));
+      h3.push(await run(round.h3));
+      peer.push(await run(round.peer));
     } else {
-      peer.push(await runOnce(round.peer));
-      h3.push(await runOnce(round.h3));
+      peer.push(await run(round.peer));
+      h3.push(await run(round.h3));
     }
   }
   return { h3: stats(h3), peer: stats(peer) };

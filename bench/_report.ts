@@ -21,6 +21,8 @@ export interface CaseSpec {
 
 /** One row of the results. */
 export interface CaseResult {
+  /** The bench case it belongs to (`--only` name), set by the bench. */
+  case?: string;
   name: string;
   h3: string;
   peer: string;

@@ -52,6 +52,30 @@ async function denoVersion(): Promise<string> {
   return new TextDecoder().decode(out.stdout).split("\n")[0];
 }
 
+const resultsFile = `${root}/bench/results.json`;
+
+/**
+ * Writes `bench/results.json`: this run's rows, and from the last file the rows of cases this run
+ * left out (`--only`), each row with the time it was measured.
+ */
+async function saveResults(results: CaseResult[], rounds: number): Promise<void> {
+  const date = new Date().toISOString();
+  const fresh = results.map((r) => ({ ...r, date }));
+  const last = JSON.parse(await Deno.readTextFile(resultsFile).catch(() => "{}"));
+  const kept = ((last.results ?? []) as CaseResult[]).filter((old) =>
+    !fresh.some((r) => r.name === old.name)
+  );
+  const order = (r: CaseResult) => Object.keys(cases).indexOf(r.case ?? "");
+  const report = {
+    date,
+    deno: await denoVersion(),
+    cpus: navigator.hardwareConcurrency,
+    rounds,
+    results: [...kept, ...fresh].sort((a, b) => order(a) - order(b)),
+  };
+  await Deno.writeTextFile(resultsFile, JSON.stringify(report, null, 2) + "\n");
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
@@ -81,20 +105,13 @@ if (import.meta.main) {
     console.error(`${name}…`);
     const started = performance.now();
     try {
-      results.push(...[await run(ctx)].flat());
+      results.push(...[await run(ctx)].flat().map((r) => ({ ...r, case: name })));
     } catch (error) {
-      results.push(failed(spec, error));
+      results.push({ ...failed(spec, error), case: name });
     }
     console.error(`${name}: ${Math.round((performance.now() - started) / 1000)} s`);
   }
   console.log(values.markdown ? markdown(results) : table(results));
-  const report = {
-    date: new Date().toISOString(),
-    deno: await denoVersion(),
-    cpus: navigator.hardwareConcurrency,
-    rounds,
-    results,
-  };
-  await Deno.writeTextFile(`${root}/bench/results.json`, JSON.stringify(report, null, 2) + "\n");
+  await saveResults(results, rounds);
   if (results.some((r) => !r.pass)) Deno.exitCode = 1;
 }

@@ -4,18 +4,21 @@
  * @module
  */
 import type { BenchContext } from "./_context.ts";
-import { compare } from "./_measure.ts";
+import { compare, perRun, repeated } from "./_measure.ts";
 import { type CaseResult, judge } from "./_report.ts";
 import { bundleStartPath, packages, sourceStartPath, type StartPath } from "./_start_path.ts";
 
 const floor = "`deno run` of an empty script";
 
 /**
- * Rounds for cases that take a tenth of a second: many, so that the median holds up on a busy
- * machine (a load spike lands on a few runs of either side, not on the median).
+ * Runs per sample and samples per side for cases that take a tenth of a second: each sample is
+ * five runs in a row, so a load spike from another process lands on a part of a sample, and the
+ * samples of both sides alternate.
  */
-function quickRounds(ctx: BenchContext): number {
-  return Math.max(ctx.rounds * 5, 15);
+const runsPerSample = 5;
+
+function samples(ctx: BenchContext): number {
+  return Math.max(ctx.rounds * 2 + 1, 7);
 }
 
 /** `--version`, `--help` and `chart list` on an empty cache, each against the Deno floor. */
@@ -31,21 +34,27 @@ export async function startupCases(ctx: BenchContext): Promise<CaseResult[]> {
       ["first command", ["chart", "list"], 1.5],
     ] as const
   ) {
-    const measured = await compare(quickRounds(ctx), () => ({
-      h3: ctx.h3(home, [...args]),
-      peer: ctx.deno(home, empty),
+    const measured = await compare(samples(ctx), () => ({
+      h3: repeated(ctx.h3(home, [...args]), runsPerSample),
+      peer: repeated(ctx.deno(home, empty), runsPerSample),
     }));
     const spec = { name, h3: `h3 ${args.join(" ")}`, peer: floor, maxRatio };
-    results.push(judge(spec, measured));
+    const h3 = perRun(measured.h3, runsPerSample);
+    const peer = perRun(measured.peer, runsPerSample);
+    const note = `CPU time ${(h3.cpuMs / peer.cpuMs).toFixed(2)}× the floor's`;
+    results.push(judge(spec, { h3, peer }, note));
   }
   return results;
 }
 
 function describe(path: StartPath): string {
+  // A minified bundle has no module markers left: then its size and files are what it tells.
+  const modules = path.modules.length ? `${path.modules.length} modules` : "";
+  const files = path.files ? `${path.files} file${path.files > 1 ? "s" : ""}` : "";
+  const kib = path.bytes ? ` (${Math.round(path.bytes / 1024)} KiB)` : "";
   const parts = [
-    `${path.modules.length} modules` + (path.files ? ` in ${path.files} files` : "") +
-    (path.bytes ? ` (${Math.round(path.bytes / 1024)} KiB)` : ""),
-    `npm: ${packages(path.modules).join(", ") || "none"}`,
+    [modules, files].filter(Boolean).join(" in ") + kib,
+    ...(path.modules.length ? [`npm: ${packages(path.modules).join(", ") || "none"}`] : []),
     `node built-ins: ${path.builtins.join(", ") || "none"}`,
   ];
   if (path.heavy.length) {

@@ -42,8 +42,8 @@ interface Sources {
  * lines, then `:DIRECTIVE`.
  */
 export async function printCompletions(words: string[]): Promise<void> {
-  const plugins = await pluginCommands(Object.keys(tree)).catch(() => undefined);
-  const entries: Record<string, GroupEntry | LazyEntry> = { ...tree, ...plugins?.commands };
+  const plugins = pluginCommands(Object.keys(tree));
+  const entries: Record<string, GroupEntry | LazyEntry> = { ...tree, ...plugins.commands };
   const root = new RootCommand();
   addCommonFlags(root).option("version", "Print h3's version", "v");
   for (const [name, entry] of Object.entries(entries)) {

@@ -24,8 +24,8 @@ export interface PluginCommands {
 }
 
 /** Reads the catalog into tree entries; commands named like a built-in (`reserved`) are left out. */
-export async function pluginCommands(reserved: string[]): Promise<PluginCommands> {
-  const { plugins, problem } = await readCatalog();
+export function pluginCommands(reserved: string[]): PluginCommands {
+  const { plugins, problem } = readCatalog();
   const result: PluginCommands = { commands: {}, executables: {}, problem };
   for (const plugin of plugins) {
     for (const command of plugin.commands) {

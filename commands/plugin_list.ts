@@ -13,9 +13,9 @@ export default define({
   description: "List the plugins",
   args: { output: outputArg(formats) },
   examples: "$ h3 plugin list\n\n# as JSON, for scripts\n$ h3 plugin list --output json",
-  run: async (ctx) => {
+  run: (ctx) => {
     const format = outputFormat(ctx.values.output, formats);
-    const { plugins, problem } = await readCatalog();
+    const { plugins, problem } = readCatalog();
     if (problem) throw new PluginError(problem);
     if (format === "json") {
       printJson(plugins);

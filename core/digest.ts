@@ -3,9 +3,15 @@
  * and one that refuses content not matching its descriptor.
  * @module
  */
-import { createHash } from "node:crypto";
+import type { Hash } from "node:crypto";
 import { DigestError } from "./errors.ts";
 import type { Descriptor } from "./oci/descriptor.ts";
+
+/** A streaming sha256 hash; `node:crypto` is imported on first use, as it slows every start. */
+async function sha256(): Promise<Hash> {
+  const { createHash } = await import("node:crypto");
+  return createHash("sha256");
+}
 
 /** What a hashing stream measured once it has been read to the end. */
 export interface Measured {
@@ -18,11 +24,14 @@ export function hashingStream(): {
   stream: TransformStream<Uint8Array, Uint8Array>;
   measured: Promise<Measured>;
 } {
-  const hash = createHash("sha256");
+  let hash: Hash;
   let size = 0;
   const { promise, resolve, reject } = Promise.withResolvers<Measured>();
   promise.catch(() => {});
   const stream = new TransformStream<Uint8Array, Uint8Array>({
+    async start() {
+      hash = await sha256();
+    },
     transform(chunk, controller) {
       hash.update(chunk);
       size += chunk.byteLength;
@@ -43,9 +52,12 @@ export function hashingStream(): {
  * when the size or the sha256 digest differ from `desc`. Readers never see unverified success.
  */
 export function verifyingStream(desc: Descriptor): TransformStream<Uint8Array, Uint8Array> {
-  const hash = createHash("sha256");
+  let hash: Hash;
   let size = 0;
   return new TransformStream<Uint8Array, Uint8Array>({
+    async start() {
+      hash = await sha256();
+    },
     transform(chunk, controller) {
       size += chunk.byteLength;
       if (size > desc.size) {
@@ -68,6 +80,18 @@ export function verifyingStream(desc: Descriptor): TransformStream<Uint8Array, U
       }
     },
   });
+}
+
+/**
+ * `content` as it must reach a store: verified against `desc` as it is read, unless `verified`
+ * says a target's `fetch` (which verifies) produced it.
+ */
+export function checked(
+  desc: Descriptor,
+  content: ReadableStream<Uint8Array>,
+  { verified = false }: { verified?: boolean } = {},
+): ReadableStream<Uint8Array> {
+  return verified ? content : content.pipeThrough(verifyingStream(desc));
 }
 
 /** Reads a whole stream of at most `limit` bytes into memory (for manifests and configs). */

@@ -22,9 +22,18 @@ export interface Exister {
   exists(desc: Descriptor): Promise<boolean>;
 }
 
+/** How content handed to `push` or `stage` has been checked already. */
+export interface PushOptions {
+  /**
+   * The stream is a target's `fetch` of the same descriptor, which fails before it ends when the
+   * bytes do not match: it is not hashed a second time (`copy` sets this).
+   */
+  verified?: boolean;
+}
+
 /** Stores content; the stream must match `desc` or nothing is stored. */
 export interface Pusher {
-  push(desc: Descriptor, content: ReadableStream<Uint8Array>): Promise<void>;
+  push(desc: Descriptor, content: ReadableStream<Uint8Array>, options?: PushOptions): Promise<void>;
 }
 
 /** Points a reference at a manifest already stored. */
@@ -74,7 +83,11 @@ export interface StagedBlob {
  */
 export interface Stager {
   /** Stores `content`, which must match `desc`, without making it visible yet. */
-  stage(desc: Descriptor, content: ReadableStream<Uint8Array>): Promise<StagedBlob>;
+  stage(
+    desc: Descriptor,
+    content: ReadableStream<Uint8Array>,
+    options?: PushOptions,
+  ): Promise<StagedBlob>;
 }
 
 /** Whether a target can stage blobs. */

@@ -96,6 +96,13 @@ Deno.test("a bundle with a baked plugin", async (t) => {
     assert.equal(added.stderr, `Error: plugin "baked-hello" is built into this h3\n`);
   });
 
+  await t.step("no Node built-in loads at start; commands load theirs on use", async () => {
+    // A static `node:` import in the one file would load on every start (see scripts/_lazy_builtins.ts).
+    assert.doesNotMatch(await Deno.readTextFile(bundle), /\bimport[^;()]*?["']node:/);
+    const script = expectCode(await box.run(["completion", "bash"]), 0).stdout;
+    assert.match(script, /complete .*h3/); // the completion library asserts with node:assert
+  });
+
   await t.step("--version names the commit it was built from", async () => {
     const result = expectCode(await box.run(["--version"]), 0);
     assert.equal(result.stdout, `h3 ${await version()} (commit ${expectedCommit})\n`);

@@ -122,10 +122,7 @@ Deno.test({
       }
       if (!isBlobGet(x) || gets++ > 0) return undefined;
       const whole = new Uint8Array(await (await x.forward()).arrayBuffer());
-      return new Response(
-        new ReadableStream({ start: (c) => c.enqueue(whole.slice(0, whole.byteLength >> 1)) }),
-        { headers: { "content-length": String(whole.byteLength) } },
-      );
+      return x.stall(whole.slice(0, whole.byteLength >> 1), whole.byteLength);
     });
     try {
       await using puller = await sandbox();

@@ -266,13 +266,6 @@ Deno.test("upload Locations given as relative paths are followed, chunk after ch
   assert.equal(await repo.exists(blob), true);
 });
 
-/** A body that sends `bytes` then goes silent until the client gives up (and never ends). */
-function stalled(bytes: Uint8Array, total: number): Response {
-  return new Response(new ReadableStream({ start: (c) => c.enqueue(bytes) }), {
-    headers: { "content-length": String(total) },
-  });
-}
-
 /** Says nothing for a second (clients here give up well before), then answers to nobody. */
 async function silence(): Promise<Response> {
   await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -280,10 +273,10 @@ async function silence(): Promise<Response> {
 }
 
 Deno.test("a registry that goes silent mid-blob is timed out and the download resumed", async () => {
-  await using world = await setup(async ({ request, url, seen, forward }) => {
+  await using world = await setup(async ({ request, url, seen, forward, stall }) => {
     if (request.method !== "GET" || !url.pathname.includes("/blobs/") || seen > 0) return;
     const whole = new Uint8Array(await (await forward()).arrayBuffer());
-    return stalled(whole.slice(0, 100_000), whole.byteLength);
+    return stall(whole.slice(0, 100_000), whole.byteLength);
   });
   using repo = openRepository(`${world.proxy.host}/charts/demo`, { timeoutMs: 300 });
   const started = Date.now();
@@ -294,10 +287,10 @@ Deno.test("a registry that goes silent mid-blob is timed out and the download re
 });
 
 Deno.test("a registry that stays silent fails with one line naming the host and the timeout", async () => {
-  await using world = await setup(async ({ request, url, forward }) => {
+  await using world = await setup(async ({ request, url, forward, stall }) => {
     if (request.method === "GET" && url.pathname.includes("/blobs/")) {
       await (await forward()).body?.cancel();
-      return stalled(new Uint8Array(10), world.layer.size);
+      return stall(new Uint8Array(10), world.layer.size);
     }
     if (request.method === "PUT") return await silence();
   });
@@ -335,11 +328,11 @@ Deno.test("a registry that stays silent fails with one line naming the host and 
 });
 
 Deno.test("a manifest whose headers or body never come is asked for again", async () => {
-  await using world = await setup(async ({ request, url, seen, forward }) => {
+  await using world = await setup(async ({ request, url, seen, forward, stall }) => {
     if (!url.pathname.includes("/manifests/") || seen > 0) return;
     if (request.method === "HEAD") return await silence();
     const whole = new Uint8Array(await (await forward()).arrayBuffer());
-    return stalled(whole.slice(0, 10), whole.byteLength);
+    return stall(whole.slice(0, 10), whole.byteLength);
   });
   using repo = openRepository(`${world.proxy.host}/charts/demo`, { timeoutMs: 300 });
   const started = Date.now();

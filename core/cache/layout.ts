@@ -6,7 +6,7 @@
  * @module
  */
 import { chartParts } from "../chart/manifest.ts";
-import { hashingStream, readAll, verifyingStream } from "../digest.ts";
+import { checked, hashingStream, readAll, verifyingStream } from "../digest.ts";
 import { CacheError } from "../errors.ts";
 import {
   decodeManifest,
@@ -16,7 +16,7 @@ import {
 } from "../oci/descriptor.ts";
 import { annotations, ociLayoutVersion, ociManifest } from "../oci/media_types.ts";
 import { cacheDir } from "../paths.ts";
-import type { StagedBlob, Stager, Target } from "../target.ts";
+import type { PushOptions, StagedBlob, Stager, Target } from "../target.ts";
 import { cleanTemps, tempDir, tempPath, writeFileAtomic } from "./_files.ts";
 import { readIndex, refName, updateIndex } from "./_index.ts";
 import { type Lock, lockFile } from "./lock.ts";
@@ -104,21 +104,29 @@ export class OciLayout implements Target, Stager {
   }
 
   /** Stores a blob whose digest is known; content not matching `desc` is never stored. */
-  async push(desc: Descriptor, content: ReadableStream<Uint8Array>): Promise<void> {
+  async push(
+    desc: Descriptor,
+    content: ReadableStream<Uint8Array>,
+    options: PushOptions = {},
+  ): Promise<void> {
     if (await this.exists(desc)) {
       await content.cancel();
       return;
     }
-    await this.#write(content.pipeThrough(verifyingStream(desc)), () => this.blobPath(desc.digest));
+    await this.#write(checked(desc, content, options), () => this.blobPath(desc.digest));
   }
 
   /** Stores a blob in a temp file, verified against `desc`; it appears only on `commit`. */
-  async stage(desc: Descriptor, content: ReadableStream<Uint8Array>): Promise<StagedBlob> {
+  async stage(
+    desc: Descriptor,
+    content: ReadableStream<Uint8Array>,
+    options: PushOptions = {},
+  ): Promise<StagedBlob> {
     if (await this.exists(desc)) {
       await content.cancel();
       return { commit: () => Promise.resolve(), discard: () => Promise.resolve() };
     }
-    const tmp = await this.#writeTemp(content.pipeThrough(verifyingStream(desc)));
+    const tmp = await this.#writeTemp(checked(desc, content, options));
     return {
       commit: () => this.#moveIntoPlace(tmp, this.blobPath(desc.digest)),
       discard: () => Deno.remove(tmp).catch(() => {}),

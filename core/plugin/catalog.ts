@@ -19,10 +19,10 @@ export interface Catalog {
 }
 
 /** Reads the catalog; never throws, so a broken manifest breaks no command. */
-export async function readCatalog(dir: string = pluginsDir()): Promise<Catalog> {
+export function readCatalog(dir: string = pluginsDir()): Catalog {
   const plugins: KnownPlugin[] = bakedPlugins().map((b) => ({ ...b.info, builtIn: true }));
   try {
-    for (const info of await readInstalled(dir)) plugins.push({ ...info, builtIn: false });
+    for (const info of readInstalled(dir)) plugins.push({ ...info, builtIn: false });
     return { plugins };
   } catch (error) {
     return { plugins, problem: (error as Error).message };

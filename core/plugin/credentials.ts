@@ -14,7 +14,7 @@ const warned = new Set<string>();
 
 /** Asks each plugin with credentials (installed first, then built-in) for `registry`. */
 export const pluginCredentials: CredentialLookup = async (registry) => {
-  const { plugins } = await readCatalog();
+  const { plugins } = readCatalog();
   const askers = plugins.filter((p) => p.credentials).sort((a, b) =>
     Number(a.builtIn) - Number(b.builtIn)
   );

@@ -3,7 +3,6 @@
  * per platform) that `h3 NAME ARGS...` runs with the plugin's environment, exit code passed on.
  * @module
  */
-import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { PluginError } from "../errors.ts";
 import { helmHome, pluginsDir } from "../paths.ts";
@@ -108,16 +107,18 @@ export function pluginEnv(name: string, dir: string, bin: string): Record<string
  * How a plugin calls h3 back: the binary itself when compiled, else `deno run -A` with this
  * program (a command line, so `$HELM_BIN chart list` works unquoted in a shell script).
  */
-export function h3Bin(): string {
+export async function h3Bin(): Promise<string> {
   if (Deno.build.standalone) return Deno.execPath();
   const main = Deno.mainModule;
-  return `${Deno.execPath()} run -A ${main.startsWith("file:") ? fileURLToPath(main) : main}`;
+  if (!main.startsWith("file:")) return `${Deno.execPath()} run -A ${main}`;
+  const { fileURLToPath } = await import("node:url"); // loaded on use: slow to load at start
+  return `${Deno.execPath()} run -A ${fileURLToPath(main)}`;
 }
 
 /** Runs the executable plugin in `dir` with `args`; resolves to its exit code. */
 export async function runExecutable(dir: string, args: string[]): Promise<number> {
   const meta = await readExecutable(dir);
-  const env = pluginEnv(meta.name, dir, h3Bin());
+  const env = pluginEnv(meta.name, dir, await h3Bin());
   const [program, ...rest] = prepareCommand(meta, args, env);
   try {
     const status = await new Deno.Command(program, {

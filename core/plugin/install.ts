@@ -4,13 +4,12 @@
  * plugin is refused with nothing left behind.
  * @module
  */
-import { pathToFileURL } from "node:url";
 import { PluginError } from "../errors.ts";
 import { pluginsDir } from "../paths.ts";
 import { bakedPlugins } from "./baked.ts";
 import { readExecutable } from "./executable.ts";
 import { type PluginInfo, updateInstalled } from "./installed.ts";
-import { importPlugin } from "./load.ts";
+import { entrySpecifier, importPlugin } from "./load.ts";
 import { typescriptInfo } from "./validate.ts";
 
 const moduleExtensions = [".ts", ".js", ".mts", ".mjs"];
@@ -122,7 +121,7 @@ export async function dirModule(dir: string): Promise<string | undefined> {
 }
 
 async function stageModule(file: string, source: string, staging: string): Promise<Staged> {
-  const plugin = await importPlugin(pathToFileURL(file).href, source);
+  const plugin = await importPlugin(await entrySpecifier(file), source);
   const entry = `${plugin.name}/${file.slice(staging.length + 1)}`;
   return { info: typescriptInfo(plugin, entry), dir: true };
 }

@@ -3,8 +3,6 @@
  * once per process, and checks it is still the plugin the manifest describes.
  * @module
  */
-import { isAbsolute } from "node:path";
-import { pathToFileURL } from "node:url";
 import { PluginError } from "../errors.ts";
 import { pluginsDir } from "../paths.ts";
 import { bakedPlugins } from "./baked.ts";
@@ -12,9 +10,16 @@ import type { KnownPlugin } from "./catalog.ts";
 import type { H3Plugin } from "./types.ts";
 import { validatePlugin } from "./validate.ts";
 
-/** The specifier an entry is imported by: `npm:` as is, a path made absolute as a file URL. */
-export function entrySpecifier(entry: string, dir: string = pluginsDir()): string {
+/**
+ * The specifier an entry is imported by: `npm:` as is, a path made absolute as a file URL. (The
+ * `node:` modules load here, on use: at start they would cost every command.)
+ */
+export async function entrySpecifier(entry: string, dir: string = pluginsDir()): Promise<string> {
   if (entry.startsWith("npm:")) return entry;
+  const [{ isAbsolute }, { pathToFileURL }] = await Promise.all([
+    import("node:path"),
+    import("node:url"),
+  ]);
   return pathToFileURL(isAbsolute(entry) ? entry : `${dir}/${entry}`).href;
 }
 
@@ -37,14 +42,17 @@ export async function importPlugin(specifier: string, source: string): Promise<H
 const loaded = new Map<string, Promise<H3Plugin>>();
 
 /** The module of a known TypeScript plugin, imported on first use. */
-export function loadPlugin(known: KnownPlugin, dir: string = pluginsDir()): Promise<H3Plugin> {
-  const key = known.builtIn ? `baked:${known.name}` : entrySpecifier(known.entry, dir);
+export async function loadPlugin(
+  known: KnownPlugin,
+  dir: string = pluginsDir(),
+): Promise<H3Plugin> {
+  const key = known.builtIn ? `baked:${known.name}` : await entrySpecifier(known.entry, dir);
   let plugin = loaded.get(key);
   if (!plugin) {
     plugin = known.builtIn ? loadBaked(known) : importPlugin(key, `"${known.name}" (${key})`);
     loaded.set(key, plugin);
   }
-  return plugin;
+  return await plugin;
 }
 
 async function loadBaked(known: KnownPlugin): Promise<H3Plugin> {

@@ -3,12 +3,14 @@
  * (Deno's fetch has no such switch). Loaded only when that flag is given.
  * @module
  */
-import { Agent, request } from "node:https";
-import { Readable } from "node:stream";
 import type { FetchLike } from "../auth/types.ts";
 
 /** A fetch that skips certificate verification, with a keep-alive agent; `close` frees it. */
-export function insecureFetch(): { fetch: FetchLike; close: () => void } {
+export async function insecureFetch(): Promise<{ fetch: FetchLike; close: () => void }> {
+  const [{ Agent, request }, { Readable }] = await Promise.all([
+    import("node:https"),
+    import("node:stream"),
+  ]);
   const agent = new Agent({ keepAlive: true, rejectUnauthorized: false });
   const fetch: FetchLike = async (input, init = {}) => {
     const url = new URL(String(input));

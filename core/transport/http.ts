@@ -30,7 +30,7 @@ export async function openConnection(options: TransportOptions): Promise<Connect
   }
   if (options.insecureSkipTlsVerify) {
     const { insecureFetch } = await import("./_insecure_fetch.ts");
-    return insecureFetch();
+    return await insecureFetch();
   }
   if (!options.caFile && !options.certFile) {
     return { fetch: (input, init) => fetch(input, init), close: () => {} };
@@ -72,6 +72,7 @@ function causes(error: unknown): string {
 
 /** A registry that went silent for longer than the idle timeout; always worth another try. */
 export class ReadTimeout extends RegistryError {
+  override name = "ReadTimeout";
   /** What happened, without the host: `timed out after 60s waiting for data`. */
   readonly detail: string;
   /** The timeout for a request to `registry` doing `what`, after `ms` of silence. */

@@ -3,11 +3,12 @@
  * uploads, manifests and tags each live in their own module; this one only routes to them.
  * @module
  */
+import { checked } from "../digest.ts";
 import { RefError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { isManifest } from "../oci/media_types.ts";
 import { parseReference, type Reference } from "../ref.ts";
-import type { Located, Mounter, ReferencePusher, Target } from "../target.ts";
+import type { Located, Mounter, PushOptions, ReferencePusher, Target } from "../target.ts";
 import { blobExists, fetchBlob } from "./blobs.ts";
 import { RegistryClient, scope } from "./client.ts";
 import { fetchManifestBytes, manifestExists, putManifest, resolveManifest } from "./manifests.ts";
@@ -68,13 +69,17 @@ export class Repository implements Target, ReferencePusher, Mounter, Located, Di
   }
 
   /** Uploads a blob, or stores a manifest by its digest. */
-  async push(desc: Descriptor, content: ReadableStream<Uint8Array>): Promise<void> {
+  async push(
+    desc: Descriptor,
+    content: ReadableStream<Uint8Array>,
+    options: PushOptions = {},
+  ): Promise<void> {
     if (isManifest(desc.mediaType)) {
       return await putManifest(this.client, this.repository, desc, content, desc.digest);
     }
     const session = this.#sessions.get(desc.digest);
     this.#sessions.delete(desc.digest);
-    await pushBlob(this.client, this.repository, desc, content, session);
+    await pushBlob(this.client, this.repository, desc, checked(desc, content, options), session);
   }
 
   /** Stores a manifest under a tag in one PUT. */

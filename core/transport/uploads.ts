@@ -4,9 +4,9 @@
  * Content is verified against its descriptor on the way; a mismatch never completes an upload.
  * @module
  */
-import { readAll, verifyingStream } from "../digest.ts";
+import { readAll } from "../digest.ts";
 import { AuthError, RegistryError } from "../errors.ts";
-import { type Descriptor, verifyBytes } from "../oci/descriptor.ts";
+import type { Descriptor } from "../oci/descriptor.ts";
 import { blobExists } from "./blobs.ts";
 import { type RegistryClient, scope } from "./client.ts";
 
@@ -95,8 +95,8 @@ async function* chunks(
 
 /**
  * Uploads a blob whose descriptor is known, in the upload session `opened` (by a declined mount)
- * or a new one. `content` is checked against `desc` as it is read; a mismatch cancels the
- * upload session, so the registry never stores it.
+ * or a new one. `content` must fail before its end when it does not match `desc` (see `checked`);
+ * then the upload session is cancelled, so the registry never stores it.
  */
 export async function pushBlob(
   client: RegistryClient,
@@ -128,13 +128,11 @@ export async function pushBlob(
   };
   try {
     if (desc.size <= chunkSize) {
-      const bytes = await readAll(content, chunkSize);
-      await verifyBytes(desc, bytes);
-      await finish(bytes);
+      await finish(await readAll(content, chunkSize));
       return;
     }
     let offset = 0;
-    for await (const chunk of chunks(content.pipeThrough(verifyingStream(desc)), chunkSize)) {
+    for await (const chunk of chunks(content, chunkSize)) {
       const end = offset + chunk.byteLength - 1;
       const response = await client.call({
         method: "PATCH",

@@ -13,6 +13,11 @@ export interface Exchange {
   seen: number;
   /** Sends the request to the registry; `Location` headers come back pointing at the proxy. */
   forward(): Promise<Response>;
+  /**
+   * A response announcing `total` bytes that sends `bytes` and then nothing, until the client
+   * hangs up or the proxy stops (a body that never ends would keep the server from shutting down).
+   */
+  stall(bytes: Uint8Array, total: number): Response;
 }
 
 /** Decides one request: a Response to send, or undefined to forward it unchanged. */
@@ -31,6 +36,17 @@ export interface FaultProxy {
 /** Starts a proxy in front of `upstream` (`http://host:port`), with `fault` deciding requests. */
 export function startFaultProxy(upstream: string, fault: Fault = () => undefined): FaultProxy {
   const log: FaultProxy["log"] = [];
+  const stopping = new AbortController();
+  const stall = (request: Request, bytes: Uint8Array, total: number) => {
+    const gone = AbortSignal.any([request.signal, stopping.signal]);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes);
+        gone.addEventListener("abort", () => controller.error(new Error("stalled body closed")));
+      },
+    });
+    return new Response(body, { headers: { "content-length": String(total) } });
+  };
   const counts = new Map<string, number>();
   let origin = "";
   const forward = async (request: Request, url: URL, body: Uint8Array | undefined) => {
@@ -54,8 +70,13 @@ export function startFaultProxy(upstream: string, fault: Fault = () => undefined
     counts.set(key, seen + 1);
     log.push({ method: request.method, path: url.pathname + url.search, headers: request.headers });
     const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
-    return await fault({ request, url, seen, forward: () => forward(request, url, body) }) ??
-      await forward(request, url, body);
+    return await fault({
+      request,
+      url,
+      seen,
+      forward: () => forward(request, url, body),
+      stall: (bytes, total) => stall(request, bytes, total),
+    }) ?? await forward(request, url, body);
   });
   const host = `127.0.0.1:${server.addr.port}`;
   origin = `http://${host}`;
@@ -64,6 +85,7 @@ export function startFaultProxy(upstream: string, fault: Fault = () => undefined
     url: origin,
     log,
     async [Symbol.asyncDispose]() {
+      stopping.abort();
       await server.shutdown();
     },
   };
