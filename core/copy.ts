@@ -15,6 +15,7 @@ import {
 import {
   isLocated,
   isMounter,
+  isReferenceFetcher,
   isReferencePusher,
   isStager,
   type StagedBlob,
@@ -41,6 +42,11 @@ export interface CopyOptions {
   validate?: (manifest: Manifest, desc: Descriptor) => void | Promise<void>;
   /** When set, the manifest must have this digest (a digest pin). */
   expectDigest?: string;
+  /**
+   * Blobs already read from `src` and verified (e.g. the config `validate` read), by digest: they
+   * are copied from memory, not fetched again. Looked up when blobs move, after `validate`.
+   */
+  fetched?: ReadonlyMap<string, Uint8Array>;
 }
 
 /** What a copy did. */
@@ -66,10 +72,18 @@ export async function fetchManifest(
   reference: string,
   expectDigest?: string,
 ): Promise<{ desc: Descriptor; manifest: Manifest; bytes: Uint8Array }> {
-  const desc = await src.resolve(reference);
-  if (expectDigest && desc.digest !== expectDigest) {
-    throw new DigestError(`manifest digest is ${desc.digest}, not the pinned ${expectDigest}`);
+  const pinned = (desc: Descriptor) => {
+    if (expectDigest && desc.digest !== expectDigest) {
+      throw new DigestError(`manifest digest is ${desc.digest}, not the pinned ${expectDigest}`);
+    }
+  };
+  if (isReferenceFetcher(src)) {
+    const { desc, bytes } = await src.fetchReference(reference);
+    pinned(desc);
+    return { desc, manifest: decodeManifest(bytes, desc.mediaType), bytes };
   }
+  const desc = await src.resolve(reference);
+  pinned(desc);
   if (desc.size > maxManifestSize) {
     throw new DigestError(
       `manifest ${desc.digest} is ${desc.size} bytes, over the ${maxManifestSize} bytes allowed`,
@@ -90,8 +104,8 @@ export async function copy(
   const { desc, manifest, bytes } = await fetchManifest(src, srcRef, options.expectDigest);
   await options.validate?.(manifest, desc);
 
-  const current = await dst.resolve(dstRef).catch(() => undefined);
-  const upToDate = current?.digest === desc.digest;
+  // Asked while the blobs move: when the reference is current, they are all found and skipped.
+  const current = dst.resolve(dstRef).catch(() => undefined);
 
   const copied: Descriptor[] = [];
   const skipped: Descriptor[] = [];
@@ -118,7 +132,9 @@ export async function copy(
         mounted = await dst.mount(blob, src.repository);
       }
       if (!mounted) {
-        const content = (await src.fetch(blob)).pipeThrough(progress(role, blob, options.onEvent));
+        const read = options.fetched?.get(blob.digest);
+        const source = read ? ReadableStream.from([read]) : await src.fetch(blob);
+        const content = source.pipeThrough(progress(role, blob, options.onEvent));
         // src.fetch verifies as it streams: the destination need not hash it again.
         if (isStager(dst)) staged.push(await dst.stage(blob, content, { verified: true }));
         else await dst.push(blob, content, { verified: true });
@@ -134,6 +150,7 @@ export async function copy(
   }
   for (const blob of staged) await blob.commit();
 
+  const upToDate = (await current)?.digest === desc.digest;
   if (!upToDate) {
     if (isReferencePusher(dst)) {
       await dst.pushReference(desc, ReadableStream.from([bytes]), dstRef);

@@ -66,6 +66,20 @@ export interface ReferencePusher {
   ): Promise<void>;
 }
 
+/**
+ * Optional: resolve a reference and read its manifest in one step (a registry answers a GET by
+ * tag with the manifest). `copy` uses it when the source has it.
+ */
+export interface ReferenceFetcher {
+  /** The manifest `reference` points at, verified: its descriptor and its bytes. */
+  fetchReference(reference: string): Promise<{ desc: Descriptor; bytes: Uint8Array }>;
+}
+
+/** Whether a target can resolve and read a manifest in one step. */
+export function isReferenceFetcher(target: object): target is ReferenceFetcher {
+  return typeof (target as Partial<ReferenceFetcher>).fetchReference === "function";
+}
+
 /** Whether a target can push a manifest under a reference in one step. */
 export function isReferencePusher(target: object): target is ReferencePusher {
   return typeof (target as Partial<ReferencePusher>).pushReference === "function";

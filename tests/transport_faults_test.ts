@@ -115,9 +115,10 @@ Deno.test("a blob whose bytes do not match its digest is refused", async () => {
 Deno.test("a manifest that is not the one asked for is refused", async () => {
   await using world = await setup(({ request, url }) => {
     if (request.method !== "GET" || !url.pathname.includes("/manifests/")) return;
+    // It names the manifest asked for, and sends another.
     const other = encodeManifest({ schemaVersion: 2, config: world.layer, layers: [] });
     return new Response(other as Uint8Array<ArrayBuffer>, {
-      headers: { "content-type": ociManifest },
+      headers: { "content-type": ociManifest, "docker-content-digest": world.manifest.digest },
     });
   });
   using repo = openRepository(`${world.proxy.host}/charts/demo`);

@@ -79,19 +79,27 @@ Deno.test("a content blob with a lying digest is refused and never enters the ca
 });
 
 Deno.test("a huge manifest is refused before it is read", async () => {
-  await using w = await world(({ request, url }) =>
-    url.pathname.includes("/manifests/") && request.method === "HEAD"
-      ? new Response(null, {
-        headers: { "content-length": String(64 * 1024 * 1024), "docker-content-digest": "x" },
-      })
+  let sent = 0;
+  const huge = () =>
+    new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 64 << 20) return controller.close();
+        sent += 65536;
+        controller.enqueue(new Uint8Array(65536).fill(32));
+      },
+    });
+  await using w = await world(({ url }) =>
+    url.pathname.includes("/manifests/")
+      ? new Response(huge(), { headers: { "docker-content-digest": "x" } })
       : undefined
   );
   await using sb = await sandbox();
   const result = expectCode(await sb.run(["chart", "pull", w.ref]), 1);
   assert.equal(
     result.stderr,
-    `Error: ${w.ref}: manifest is 67108864 bytes, over the 4194304 bytes allowed\n`,
+    `Error: ${w.ref}: manifest is over the 4194304 bytes allowed\n`,
   );
+  assert.ok(sent < 16 << 20, `stopped reading early (sent ${sent})`);
   assert.deepEqual(await cacheContents(sb), { refs: [], blobs: [] });
 });
 
@@ -109,4 +117,22 @@ Deno.test("503s with Retry-After and a cut-off download end in a good pull", asy
   assert.match(result.stdout, /^Status: Downloaded newer chart for /m);
   assert.deepEqual((await cacheContents(sb)).refs, [w.ref]);
   assert.ok(w.proxy.log.some((r) => r.headers.get("range")?.startsWith("bytes=")));
+});
+
+Deno.test("a pull asks for each thing once: the manifest by tag, then each blob", async () => {
+  await using w = await world(() => undefined);
+  await using sb = await sandbox();
+  expectCode(await sb.run(["chart", "pull", w.ref]), 0);
+  const asked = w.proxy.log
+    .filter((r) => r.path !== "/v2/")
+    .map((r) => `${r.method} ${r.path.replace(/sha256:[0-9a-f]{64}/, "DIGEST")}`);
+  assert.deepEqual(asked.toSorted(), [
+    "GET /v2/charts/demo/blobs/DIGEST",
+    "GET /v2/charts/demo/blobs/DIGEST",
+    "GET /v2/charts/demo/manifests/1.0.0",
+  ]);
+  assert.deepEqual((await cacheContents(sb)).refs, [w.ref]);
+  // Pulled again: the manifest is read, no blob.
+  expectCode(await sb.run(["chart", "pull", w.ref]), 0);
+  assert.equal(w.proxy.log.filter((r) => r.path.includes("/blobs/")).length, 2);
 });

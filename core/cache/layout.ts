@@ -5,6 +5,7 @@
  * is replaced whole under a lock; garbage collection waits for writers.
  * @module
  */
+import { writeStream } from "../stream_file.ts";
 import { chartParts } from "../chart/manifest.ts";
 import { checked, hashingStream, readAll, verifyingStream } from "../digest.ts";
 import { CacheError } from "../errors.ts";
@@ -318,7 +319,7 @@ export class OciLayout implements Target, Stager {
     const tmp = tempPath(this.dir);
     try {
       const file = await Deno.open(tmp, { write: true, createNew: true });
-      await content.pipeTo(file.writable);
+      await writeStream(file, content);
       return tmp;
     } catch (error) {
       await Deno.remove(tmp).catch(() => {});

@@ -4,6 +4,7 @@
  * into place), or extracted as `NAME/` with `untar`. The cache is not involved.
  * @module
  */
+import { writeStream } from "../stream_file.ts";
 import { type CopyEvent, fetchManifest, progress } from "../copy.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import type { Target } from "../target.ts";
@@ -42,7 +43,7 @@ async function writeFileAtomic(path: string, content: ReadableStream<Uint8Array>
   const tmp = await Deno.makeTempFile({ dir, prefix: ".h3-download-" });
   try {
     const file = await Deno.open(tmp, { write: true, truncate: true });
-    await content.pipeTo(file.writable);
+    await writeStream(file, content);
     await Deno.rename(tmp, path);
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});

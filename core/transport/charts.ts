@@ -34,13 +34,18 @@ export interface ChartTransfer {
   upToDate: boolean;
 }
 
-/** Reads and validates a chart's config blob from `target`; `source` names the chart in errors. */
+/**
+ * Reads and validates a chart's config blob from `target`; `source` names the chart in errors.
+ * With `read`, the bytes are kept there by digest (for `copy` to send without fetching again).
+ */
 export async function readMeta(
   target: Target,
   config: Descriptor,
   source: string,
+  read?: Map<string, Uint8Array>,
 ): Promise<ChartMetadata> {
   const bytes = await readAll(await target.fetch(config), maxConfigSize);
+  read?.set(config.digest, bytes);
   return decodeConfig(bytes, `${source}: config ${config.digest}`);
 }
 
@@ -54,15 +59,22 @@ export async function transfer(
   dst: Target,
   dstRef: string,
   source: string,
-  options: ChartTransferOptions & { expectDigest?: string },
+  options: ChartTransferOptions & {
+    expectDigest?: string;
+    /** `dst` is local (the cache): a config it holds already is read there, not from `src`. */
+    localDst?: boolean;
+  },
 ): Promise<ChartTransfer> {
   let parts: ChartParts | undefined;
   let meta: ChartMetadata | undefined;
+  const fetched = new Map<string, Uint8Array>();
   const result = await copy(src, srcRef, dst, dstRef, {
     ...options,
+    fetched,
     validate: async (manifest) => {
       parts = chartParts(manifest);
-      meta = await readMeta(src, parts.config, source);
+      const local = options.localDst && await dst.exists(parts.config);
+      meta = await readMeta(local ? dst : src, parts.config, source, local ? undefined : fetched);
     },
   });
   const order = [result.manifest.config, ...result.manifest.layers].map((d) => d.digest);
@@ -97,5 +109,6 @@ export function pullChart(
   return transfer(repository, ref.tag ?? ref.digest ?? "latest", cache, full, full, {
     ...options,
     expectDigest: ref.digest,
+    localDst: true,
   });
 }

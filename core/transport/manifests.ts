@@ -110,6 +110,53 @@ export async function resolveManifest(
   return desc;
 }
 
+/**
+ * Resolves and reads a manifest with one GET by tag or digest: its descriptor (digest computed
+ * from the bytes, and checked against the registry's `Docker-Content-Digest` and a digest asked
+ * for) and its bytes. An unknown reference is a `RegistryError` with status 404.
+ */
+export async function fetchManifestByReference(
+  client: RegistryClient,
+  repository: string,
+  reference: string,
+): Promise<{ desc: Descriptor; bytes: Uint8Array }> {
+  const name = manifestRef(client, repository, reference);
+  const { response, bytes } = await client.requestBytes(
+    {
+      method: "GET",
+      url: manifestPath(repository, reference),
+      headers: { accept },
+      scopes: [scope(repository, "pull")],
+      what: `fetching manifest ${name}`,
+      accept: [404],
+    },
+    maxManifestSize,
+    (response) => {
+      if (response.status === 404) {
+        throw new RegistryError(`${name}: not found`, 404, "MANIFEST_UNKNOWN");
+      }
+      checkAnnouncedSize(response, name);
+    },
+  ).catch((error) => {
+    throw error instanceof DigestError && !error.message.includes(name) ? tooLarge(name) : error;
+  });
+  const desc = {
+    mediaType: mediaTypeOf(response),
+    digest: await digestOf(bytes),
+    size: bytes.byteLength,
+  };
+  const named = response.headers.get("docker-content-digest");
+  if (named && named !== desc.digest) {
+    throw new DigestError(
+      `${name}: digest mismatch: the registry named ${named}, got ${desc.digest}`,
+    );
+  }
+  if (digestPattern.test(reference) && desc.digest !== reference) {
+    throw new DigestError(`${name}: digest mismatch: expected ${reference}, got ${desc.digest}`);
+  }
+  return { desc, bytes };
+}
+
 /** Fetches a manifest by digest, checked against `desc`; returns its bytes. */
 export async function fetchManifestBytes(
   client: RegistryClient,

@@ -8,16 +8,30 @@ import { RefError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { isManifest } from "../oci/media_types.ts";
 import { parseReference, type Reference } from "../ref.ts";
-import type { Located, Mounter, PushOptions, ReferencePusher, Target } from "../target.ts";
+import type {
+  Located,
+  Mounter,
+  PushOptions,
+  ReferenceFetcher,
+  ReferencePusher,
+  Target,
+} from "../target.ts";
 import { blobExists, fetchBlob } from "./blobs.ts";
 import { RegistryClient, scope } from "./client.ts";
-import { fetchManifestBytes, manifestExists, putManifest, resolveManifest } from "./manifests.ts";
+import {
+  fetchManifestByReference,
+  fetchManifestBytes,
+  manifestExists,
+  putManifest,
+  resolveManifest,
+} from "./manifests.ts";
 import type { TransportOptions } from "./options.ts";
 import { listTags } from "./tags.ts";
 import { mountBlob, pushBlob } from "./uploads.ts";
 
 /** One repository of a registry (`registry/repository`), usable as a Target. */
-export class Repository implements Target, ReferencePusher, Mounter, Located, Disposable {
+export class Repository
+  implements Target, ReferenceFetcher, ReferencePusher, Mounter, Located, Disposable {
   /** Registry host[:port]. */
   readonly registry: string;
   /** Repository path within the registry. */
@@ -49,6 +63,13 @@ export class Repository implements Target, ReferencePusher, Mounter, Located, Di
     const desc = await resolveManifest(this.client, this.repository, reference);
     this.#resolved.add(desc.digest);
     return desc;
+  }
+
+  /** Resolves a tag or digest and reads its manifest with one GET. */
+  async fetchReference(reference: string): Promise<{ desc: Descriptor; bytes: Uint8Array }> {
+    const fetched = await fetchManifestByReference(this.client, this.repository, reference);
+    this.#resolved.add(fetched.desc.digest);
+    return fetched;
   }
 
   #isManifest(desc: Descriptor): boolean {
