@@ -104,8 +104,6 @@ export async function copy(
   const { desc, manifest, bytes } = await fetchManifest(src, srcRef, options.expectDigest);
   await options.validate?.(manifest, desc);
 
-  // Asked while the blobs move: when the reference is current, they are all found and skipped.
-  const current = dst.resolve(dstRef).catch(() => undefined);
 
   const copied: Descriptor[] = [];
   const skipped: Descriptor[] = [];
@@ -150,7 +148,10 @@ export async function copy(
   }
   for (const blob of staged) await blob.commit();
 
-  const upToDate = (await current)?.digest === desc.digest;
+  // A manifest is stored only after its blobs: when one was missing, the reference cannot point at
+  // this manifest yet, and the destination need not be asked (one request less per new chart).
+  const upToDate = copied.length === 0 &&
+    (await dst.resolve(dstRef).catch(() => undefined))?.digest === desc.digest;
   if (!upToDate) {
     if (isReferencePusher(dst)) {
       await dst.pushReference(desc, ReadableStream.from([bytes]), dstRef);
