@@ -104,7 +104,6 @@ export async function copy(
   const { desc, manifest, bytes } = await fetchManifest(src, srcRef, options.expectDigest);
   await options.validate?.(manifest, desc);
 
-
   const copied: Descriptor[] = [];
   const skipped: Descriptor[] = [];
   const limit = pLimit(options.concurrency ?? 4);
