@@ -125,11 +125,12 @@ export function table(results: CaseResult[]): string {
 
 /** The results as a Markdown table (for the README). */
 export function markdown(results: CaseResult[]): string {
+  const cell = (text: string) => text.replaceAll("|", "\\|"); // a pipe in a cell ends it
   const lines = [
     "| case | h3 | measured against | h3 median | peer median | ratio | goal | h3 peak RSS | result |",
     "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | --- |",
     ...results.map((r) =>
-      `| ${r.name} | \`${r.h3}\` | ${r.peer} | ${ms(r.h3Ms)} | ${ms(r.peerMs)} | ${
+      `| ${r.name} | \`${cell(r.h3)}\` | ${cell(r.peer)} | ${ms(r.h3Ms)} | ${ms(r.peerMs)} | ${
         r.ratio === undefined ? "-" : `${r.ratio.toFixed(2)}×`
       } | ${r.goal} | ${r.h3RssMiB === undefined ? "-" : `${r.h3RssMiB} MiB`} | ${
         r.pass ? "pass" : "**fail**"

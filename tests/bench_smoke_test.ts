@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { OciLayout } from "../core/cache/layout.ts";
 import { chartText, homeWithRefs, smallChartPackage, storeChart } from "../bench/_fixtures.ts";
 import { median, type Stats } from "../bench/_measure.ts";
-import { judge, table } from "../bench/_report.ts";
+import { judge, markdown, table } from "../bench/_report.ts";
 import { bundleStartPath } from "../bench/_start_path.ts";
 import { tempDir } from "./helpers/charts.ts";
 
@@ -73,4 +73,16 @@ Deno.test("a bundle's start path: static and literal dynamic imports, not comput
   assert.deepEqual(path.modules, ["commands/tree.ts", "core/cache/layout.ts", "core/errors.ts"]);
   assert.deepEqual(path.builtins, ["node:crypto"]);
   assert.deepEqual(path.heavy, ["core/cache/layout.ts"]);
+});
+
+Deno.test("the markdown table keeps a pipe inside a cell", () => {
+  const spec = {
+    name: "save",
+    h3: "h3 chart save",
+    peer: "`tar -czf - DIR | sha256sum`",
+    maxRatio: 1.3,
+  };
+  const row = markdown([judge(spec, { h3: stats(80), peer: stats(100) })]).split("\n")[2];
+  assert.equal(row.split(/(?<!\\)\|/).length, 11, row); // 9 cells between 10 pipes
+  assert.match(row, /DIR \\\| sha256sum/);
 });
