@@ -6,6 +6,8 @@
  */
 import { defaultAuthorizer } from "./auth/credentials.ts";
 import { type IndexEntry, openCache } from "./cache/layout.ts";
+import { verifyCache, type VerifyReport } from "./cache/verify.ts";
+import { listChartTags, type TagInfo } from "./chart/tags.ts";
 import { exportChart as exportCached, type ExportResult } from "./chart/export.ts";
 import { saveChart, type SaveOptions, type SaveResult } from "./chart/save.ts";
 import { transportSettings } from "./config.ts";
@@ -26,6 +28,8 @@ export type { TransportOptions } from "./transport/options.ts";
 export type { ChartTransfer, ChartTransferOptions } from "./transport/charts.ts";
 export type { ExportResult } from "./chart/export.ts";
 export type { SaveOptions, SaveResult } from "./chart/save.ts";
+export type { TagInfo } from "./chart/tags.ts";
+export type { VerifyReport } from "./cache/verify.ts";
 
 /**
  * Opens the registry repository `ref` names as a Target, with h3's settings for its host
@@ -74,4 +78,15 @@ export async function list(): Promise<IndexEntry[]> {
 /** Writes the cached chart `ref` into `destination/<chart name>/`. */
 export async function exportChart(ref: string, destination: string): Promise<ExportResult> {
   return await exportCached(await openCache(), ref, { destination });
+}
+
+/** Every tag of the registry repository `repo` and the chart it points at, newest SemVer first. */
+export async function tags(repo: string, options: TransportOptions = {}): Promise<TagInfo[]> {
+  using repository = await openRepository(repo, options);
+  return await listChartTags(repository);
+}
+
+/** Checks the local cache (or only `refs`): every ref's manifest and blobs, re-hashed. Reads only. */
+export async function verify(refs?: string[]): Promise<VerifyReport> {
+  return await verifyCache(await openCache(), refs);
 }

@@ -92,4 +92,13 @@ Deno.test("the example script saves and pushes a chart; the library reads it bac
     `);
     assert.equal(out, `${repo}:2.8.0_build.1 true\n2.7.0,2.8.0_build.1\n`);
   });
+
+  await t.step("the repository's chart tags, and the cache verified", async () => {
+    const out = await script(`
+      console.log((await h3.tags("${repo}")).map((t) => \`\${t.tag} \${t.chart}\`).join(","));
+      const report = await h3.verify();
+      console.log(report.refs, report.problems.length);
+    `);
+    assert.equal(out, "2.8.0_build.1 true,2.7.0 true\n2 0\n");
+  });
 });
