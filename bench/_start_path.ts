@@ -1,9 +1,10 @@
 /**
  * What `h3 --version` and `--help` load before they print: from source, the static import closure
- * of main.ts (`deno info --json`; dynamic imports are the lazy commands); from the bundle, the
- * files Deno reads at start (the entry, its static imports and literal dynamic imports, which Deno
- * loads with the graph) and the modules and Node built-ins in them. Heavy code (tar, YAML, semver, the registry client, chart and cache code) must be in
- * none of them.
+ * of main.ts (`deno info --json`; dynamic imports are the lazy commands), which is also what the
+ * bundle evaluates at start; from the bundle, the files Deno reads at start (the entry, its static
+ * imports and literal dynamic imports, which Deno loads with the graph), their size and the Node
+ * built-ins they import, and, in an unminified bundle, the modules named by the bundler's markers.
+ * Heavy code (tar, YAML, semver, the registry client, chart and cache code) must be in none of them.
  * @module
  */
 
