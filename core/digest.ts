@@ -6,6 +6,7 @@
 import type { Hash } from "node:crypto";
 import { DigestError } from "./errors.ts";
 import type { Descriptor } from "./oci/descriptor.ts";
+import type { PushOptions } from "./target.ts";
 
 /** A streaming sha256 hash; `node:crypto` is imported on first use, as it slows every start. */
 async function sha256(): Promise<Hash> {
@@ -89,7 +90,7 @@ export function verifyingStream(desc: Descriptor): TransformStream<Uint8Array, U
 export function checked(
   desc: Descriptor,
   content: ReadableStream<Uint8Array>,
-  { verified = false }: { verified?: boolean } = {},
+  { verified = false }: PushOptions = {},
 ): ReadableStream<Uint8Array> {
   return verified ? content : content.pipeThrough(verifyingStream(desc));
 }

@@ -110,11 +110,7 @@ export class OciLayout implements Target, Stager {
     content: ReadableStream<Uint8Array>,
     options: PushOptions = {},
   ): Promise<void> {
-    if (await this.exists(desc)) {
-      await content.cancel();
-      return;
-    }
-    await this.#write(checked(desc, content, options), () => this.blobPath(desc.digest));
+    await (await this.stage(desc, content, options)).commit();
   }
 
   /** Stores a blob in a temp file, verified against `desc`; it appears only on `commit`. */

@@ -74,7 +74,7 @@ export async function transfer(
     validate: async (manifest) => {
       parts = chartParts(manifest);
       const local = options.localDst && await dst.exists(parts.config);
-      meta = await readMeta(local ? dst : src, parts.config, source, local ? undefined : fetched);
+      meta = await readMeta(local ? dst : src, parts.config, source, fetched);
     },
   });
   const order = [result.manifest.config, ...result.manifest.layers].map((d) => d.digest);

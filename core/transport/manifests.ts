@@ -48,10 +48,20 @@ function checkDigestHeader(response: Response, name: string, digest: string): vo
   }
 }
 
+/** The `not found` error for a manifest reference the registry does not know. */
+function notFound(name: string): RegistryError {
+  return new RegistryError(`${name}: not found`, 404, "MANIFEST_UNKNOWN");
+}
+
+/**
+ * GETs a manifest, refusing one over the size limit before reading it whole. With `missing`, a 404
+ * is the `notFound` error; otherwise it is the registry's own error, as for any failed request.
+ */
 async function getManifestBytes(
   client: RegistryClient,
   repository: string,
   reference: string,
+  missing = false,
 ): Promise<{ response: Response; bytes: Uint8Array }> {
   const name = manifestRef(client, repository, reference);
   return await client.requestBytes(
@@ -61,12 +71,32 @@ async function getManifestBytes(
       headers: { accept },
       scopes: [scope(repository, "pull")],
       what: `fetching manifest ${name}`,
+      accept: missing ? [404] : undefined,
     },
     maxManifestSize,
-    (response) => checkAnnouncedSize(response, name),
+    (response) => {
+      if (response.status === 404) throw notFound(name);
+      checkAnnouncedSize(response, name);
+    },
   ).catch((error) => {
     throw error instanceof DigestError && !error.message.includes(name) ? tooLarge(name) : error;
   });
+}
+
+/** The descriptor of manifest bytes a GET answered with (digest computed from the bytes). */
+async function describeManifest(response: Response, bytes: Uint8Array): Promise<Descriptor> {
+  return {
+    mediaType: mediaTypeOf(response),
+    digest: await digestOf(bytes),
+    size: bytes.byteLength,
+  };
+}
+
+/** Refuses a manifest asked for by digest (`reference`) whose bytes have another digest. */
+function checkPinned(name: string, reference: string, desc: Descriptor): void {
+  if (digestPattern.test(reference) && desc.digest !== reference) {
+    throw new DigestError(`${name}: digest mismatch: expected ${reference}, got ${desc.digest}`);
+  }
 }
 
 /**
@@ -87,9 +117,7 @@ export async function resolveManifest(
     what: `resolving ${name}`,
     accept: [404],
   });
-  if (response.status === 404) {
-    throw new RegistryError(`${name}: not found`, 404, "MANIFEST_UNKNOWN");
-  }
+  if (response.status === 404) throw notFound(name);
   checkAnnouncedSize(response, name);
   const pinned = digestPattern.test(reference) ? reference : undefined;
   if (pinned) checkDigestHeader(response, name, pinned);
@@ -99,14 +127,8 @@ export async function resolveManifest(
     return { mediaType: mediaTypeOf(response), digest, size: Number(length) };
   }
   const got = await getManifestBytes(client, repository, reference);
-  const desc = {
-    mediaType: mediaTypeOf(got.response),
-    digest: await digestOf(got.bytes),
-    size: got.bytes.byteLength,
-  };
-  if (pinned && desc.digest !== pinned) {
-    throw new DigestError(`${name}: digest mismatch: expected ${pinned}, got ${desc.digest}`);
-  }
+  const desc = await describeManifest(got.response, got.bytes);
+  checkPinned(name, reference, desc);
   return desc;
 }
 
@@ -121,39 +143,15 @@ export async function fetchManifestByReference(
   reference: string,
 ): Promise<{ desc: Descriptor; bytes: Uint8Array }> {
   const name = manifestRef(client, repository, reference);
-  const { response, bytes } = await client.requestBytes(
-    {
-      method: "GET",
-      url: manifestPath(repository, reference),
-      headers: { accept },
-      scopes: [scope(repository, "pull")],
-      what: `fetching manifest ${name}`,
-      accept: [404],
-    },
-    maxManifestSize,
-    (response) => {
-      if (response.status === 404) {
-        throw new RegistryError(`${name}: not found`, 404, "MANIFEST_UNKNOWN");
-      }
-      checkAnnouncedSize(response, name);
-    },
-  ).catch((error) => {
-    throw error instanceof DigestError && !error.message.includes(name) ? tooLarge(name) : error;
-  });
-  const desc = {
-    mediaType: mediaTypeOf(response),
-    digest: await digestOf(bytes),
-    size: bytes.byteLength,
-  };
+  const { response, bytes } = await getManifestBytes(client, repository, reference, true);
+  const desc = await describeManifest(response, bytes);
   const named = response.headers.get("docker-content-digest");
   if (named && named !== desc.digest) {
     throw new DigestError(
       `${name}: digest mismatch: the registry named ${named}, got ${desc.digest}`,
     );
   }
-  if (digestPattern.test(reference) && desc.digest !== reference) {
-    throw new DigestError(`${name}: digest mismatch: expected ${reference}, got ${desc.digest}`);
-  }
+  checkPinned(name, reference, desc);
   return { desc, bytes };
 }
 
