@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { sourceStartPath } from "../bench/_start_path.ts";
 import { expectCode, runH3, sandbox } from "./helpers/cli.ts";
 
 Deno.test("h3 alone and h3 chart show help and exit 0", async () => {
@@ -63,30 +64,9 @@ Deno.test("words after -- are left alone: --debug there is an argument, not h3's
   assert.equal(result.stdout, "--debug\tPrint a stack trace when a command fails\n:4\n");
 });
 
-/** One import edge in `deno info --json`. */
-interface Dependency {
-  isDynamic?: boolean;
-  code?: { specifier: string };
-}
-
 Deno.test("start-up loads no command code: gunshi, completion, env and config are imported on use", async () => {
-  const main = new URL("../main.ts", import.meta.url).href;
-  const info = await new Deno.Command(Deno.execPath(), { args: ["info", "--json", main] }).output();
-  assert.equal(info.code, 0);
-  const graph = JSON.parse(new TextDecoder().decode(info.stdout)) as {
-    modules: { specifier: string; dependencies?: Dependency[] }[];
-  };
-  const modules = new Map(graph.modules.map((m) => [m.specifier, m]));
-  const staticGraph = new Set<string>();
-  const visit = (specifier: string) => {
-    if (staticGraph.has(specifier)) return;
-    staticGraph.add(specifier);
-    for (const dep of modules.get(specifier)?.dependencies ?? []) {
-      if (!dep.isDynamic && dep.code) visit(dep.code.specifier);
-    }
-  };
-  visit(main);
-  const loaded = [...staticGraph].join("\n");
+  const root = new URL("..", import.meta.url).pathname;
+  const loaded = (await sourceStartPath(root, "main.ts")).modules.join("\n");
   for (
     const lazy of [
       "npm:gunshi",
