@@ -13,6 +13,7 @@ import {
   maxManifestSize,
 } from "./oci/descriptor.ts";
 import {
+  isHolder,
   isLocated,
   isMounter,
   isReferenceFetcher,
@@ -101,6 +102,8 @@ export async function copy(
   dstRef: string,
   options: CopyOptions = {},
 ): Promise<CopyResult> {
+  await using _src = isHolder(src) ? await src.hold() : undefined;
+  await using _dst = isHolder(dst) ? await dst.hold() : undefined;
   const { desc, manifest, bytes } = await fetchManifest(src, srcRef, options.expectDigest);
   await options.validate?.(manifest, desc);
 

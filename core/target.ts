@@ -51,6 +51,20 @@ export interface Deleter {
   delete(desc: Descriptor): Promise<void>;
 }
 
+/**
+ * Optional: keep content from being collected while an operation runs (the local cache, which
+ * other processes may garbage-collect). `copy` holds its source and destination when they have it.
+ */
+export interface Holder {
+  /** Holds until the returned handle is disposed. */
+  hold(): Promise<AsyncDisposable>;
+}
+
+/** Whether a target can be held for the length of an operation. */
+export function isHolder(target: object): target is Holder {
+  return typeof (target as Partial<Holder>).hold === "function";
+}
+
 /** A full target: what the cache and a registry repository both are. */
 export interface Target extends Resolver, Fetcher, Exister, Pusher, Tagger, TagLister, Deleter {}
 

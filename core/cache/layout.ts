@@ -17,7 +17,7 @@ import {
 } from "../oci/descriptor.ts";
 import { annotations, ociLayoutVersion, ociManifest } from "../oci/media_types.ts";
 import { cacheDir } from "../paths.ts";
-import type { PushOptions, StagedBlob, Stager, Target } from "../target.ts";
+import type { Holder, PushOptions, StagedBlob, Stager, Target } from "../target.ts";
 import { cleanTemps, tempDir, tempPath, writeFileAtomic } from "./_files.ts";
 import { readIndex, refName, updateIndex } from "./_index.ts";
 import { type Lock, lockFile } from "./lock.ts";
@@ -39,10 +39,11 @@ export interface CollectResult {
 const digestPattern = /^sha256:[a-f0-9]{64}$/;
 
 /** An OCI image layout directory, usable as a Target. */
-export class OciLayout implements Target, Stager {
+export class OciLayout implements Target, Stager, Holder {
   /** The layout's root directory. */
   readonly dir: string;
   #writers?: Promise<Lock>;
+  #holds = 0;
   #ready?: Promise<void>;
   #exclusive = false;
 
@@ -90,18 +91,46 @@ export class OciLayout implements Target, Stager {
   }
 
   /**
-   * Whether the blob is present with the right size. A blob found is kept: from then on other
-   * processes' `collect` waits for this one, so a write that relies on the answer stays whole.
+   * Whether the blob is present with the right size. Within a `hold()`, a blob found stays until
+   * the hold ends (other processes' `collect` waits), so a write relying on the answer stays whole.
    */
   async exists(desc: Descriptor): Promise<boolean> {
-    if (!(await this.#present(desc))) return false;
-    await this.#beginWrite();
-    return await this.#present(desc);
-  }
-
-  async #present(desc: Descriptor): Promise<boolean> {
     const info = await Deno.stat(this.blobPath(desc.digest)).catch(() => undefined);
     return info?.isFile === true && info.size === desc.size;
+  }
+
+  /**
+   * Keeps other processes' `collect` away until the returned handle is disposed, so every blob
+   * seen or written meanwhile stays: for a sequence of calls that rely on one another (`copy`
+   * holds its source and destination). Holds nest; the lock is released when the last one ends.
+   */
+  async hold(): Promise<AsyncDisposable> {
+    await this.#ensureLayout();
+    this.#holds++;
+    try {
+      if (!this.#exclusive) {
+        this.#writers ??= lockFile(`${this.dir}/.gc.lock`, false);
+        await this.#writers;
+      }
+    } catch (error) {
+      await this.#release();
+      throw error;
+    }
+    let ended = false;
+    return {
+      [Symbol.asyncDispose]: async () => {
+        if (ended) return;
+        ended = true;
+        await this.#release();
+      },
+    };
+  }
+
+  async #release(): Promise<void> {
+    if (--this.#holds > 0) return;
+    const writers = this.#writers;
+    this.#writers = undefined;
+    (await writers?.catch(() => undefined))?.release();
   }
 
   /** Stores a blob whose digest is known; content not matching `desc` is never stored. */
@@ -119,19 +148,30 @@ export class OciLayout implements Target, Stager {
     content: ReadableStream<Uint8Array>,
     options: PushOptions = {},
   ): Promise<StagedBlob> {
-    if (await this.exists(desc)) {
-      await content.cancel();
-      return { commit: () => Promise.resolve(), discard: () => Promise.resolve() };
+    const held = await this.hold();
+    try {
+      if (await this.exists(desc)) {
+        await content.cancel();
+        await held[Symbol.asyncDispose]();
+        return { commit: () => Promise.resolve(), discard: () => Promise.resolve() };
+      }
+      const tmp = await this.#writeTemp(checked(desc, content, options));
+      return {
+        commit: () =>
+          this.#moveIntoPlace(tmp, this.blobPath(desc.digest)).finally(() =>
+            held[Symbol.asyncDispose]()
+          ),
+        discard: () => Deno.remove(tmp).catch(() => {}).finally(() => held[Symbol.asyncDispose]()),
+      };
+    } catch (error) {
+      await held[Symbol.asyncDispose]();
+      throw error;
     }
-    const tmp = await this.#writeTemp(checked(desc, content, options));
-    return {
-      commit: () => this.#moveIntoPlace(tmp, this.blobPath(desc.digest)),
-      discard: () => Deno.remove(tmp).catch(() => {}),
-    };
   }
 
   /** Stores a blob whose digest is not known yet, hashing it on the way; returns its descriptor. */
   async ingest(content: ReadableStream<Uint8Array>, mediaType: string): Promise<Descriptor> {
+    await using _held = await this.hold();
     const { stream, measured } = hashingStream();
     let desc: Descriptor | undefined;
     await this.#write(content.pipeThrough(stream), async () => {
@@ -144,7 +184,7 @@ export class OciLayout implements Target, Stager {
 
   /** Points `reference` at a stored manifest, replacing what it pointed at before. */
   async tag(desc: Descriptor, reference: string): Promise<void> {
-    await this.#beginWrite();
+    await using _held = await this.hold();
     const entry = await this.#indexEntry(desc, reference);
     await updateIndex(this.dir, (index) => {
       index.manifests = index.manifests.filter((d) => refName(d) !== reference);
@@ -227,9 +267,11 @@ export class OciLayout implements Target, Stager {
    */
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#exclusive) return await fn();
-    (await this.#writers)?.release();
-    this.#writers = undefined;
     await this.#ensureLayout();
+    // flock locks of one process conflict too: this process's shared lock steps aside meanwhile.
+    const writers = this.#writers;
+    this.#writers = undefined;
+    (await writers?.catch(() => undefined))?.release();
     const gc = await lockFile(`${this.dir}/.gc.lock`, true);
     this.#exclusive = true;
     try {
@@ -237,15 +279,11 @@ export class OciLayout implements Target, Stager {
     } finally {
       this.#exclusive = false;
       gc.release();
+      if (this.#holds > 0) {
+        this.#writers = lockFile(`${this.dir}/.gc.lock`, false);
+        await this.#writers;
+      }
     }
-  }
-
-  /**
-   * Keeps other processes' `collect` away from now until this process exits (or collects), so
-   * every blob seen stays; for readers that must not see a ref lose its blobs midway.
-   */
-  async pin(): Promise<void> {
-    await this.#beginWrite();
   }
 
   async #indexEntry(desc: Descriptor, reference: string): Promise<Descriptor> {
@@ -293,14 +331,6 @@ export class OciLayout implements Target, Stager {
     return this.#ready;
   }
 
-  /** Holds the shared writers' lock (so `collect` waits) from the first write to process exit. */
-  async #beginWrite(): Promise<void> {
-    await this.#ensureLayout();
-    if (this.#exclusive) return; // no other process writes now: nothing to hold off
-    this.#writers ??= lockFile(`${this.dir}/.gc.lock`, false);
-    await this.#writers;
-  }
-
   async #write(
     content: ReadableStream<Uint8Array>,
     finalPath: () => string | Promise<string>,
@@ -311,7 +341,7 @@ export class OciLayout implements Target, Stager {
 
   /** Writes `content` to a new temp file and returns its path; nothing is left on failure. */
   async #writeTemp(content: ReadableStream<Uint8Array>): Promise<string> {
-    await this.#beginWrite();
+    await using _held = await this.hold();
     const tmp = tempPath(this.dir);
     try {
       const file = await Deno.open(tmp, { write: true, createNew: true });

@@ -144,8 +144,9 @@ export async function verifyCache(cache: OciLayout, refs?: string[]): Promise<Ve
   }
   // Collection by other processes waits from here on: a ref seen keeps its blobs. (A cache this
   // user cannot write to has no writers of theirs to wait for: it is checked all the same.)
-  await cache.pin().catch((error) => {
+  await using _held = await cache.hold().catch((error) => {
     if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    return undefined;
   });
   let manifests: Descriptor[];
   try {

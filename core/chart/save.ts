@@ -54,6 +54,8 @@ export async function saveChart(
   const { meta } = source;
   const ref = parsed.tag ? parsed : withTag(parsed, versionToTag(meta.version));
 
+  // Blobs stored here stay (no collection elsewhere) until the reference points at them.
+  await using _held = await cache.hold();
   const configBytes = encodeConfig(meta);
   const config: Descriptor = {
     mediaType: helmConfig,
