@@ -24,9 +24,31 @@ export type {
   PluginOption,
   PluginOptionValues,
 } from "./core/plugin/types.ts";
-export type { Credential } from "./core/auth/types.ts";
-export type { Target } from "./core/target.ts";
+export type { Authorizer, Challenge, Credential, FetchLike } from "./core/auth/types.ts";
+export type {
+  Deleter,
+  Exister,
+  Fetcher,
+  Holder,
+  Located,
+  Mounter,
+  Pusher,
+  PushOptions,
+  ReferenceFetcher,
+  ReferencePusher,
+  Resolver,
+  StagedBlob,
+  Stager,
+  Tagger,
+  TagLister,
+  Target,
+} from "./core/target.ts";
 export type { Descriptor, Manifest } from "./core/oci/descriptor.ts";
+export type { BlobRole, CopyEvent } from "./core/copy.ts";
+export type { CollectResult } from "./core/cache/layout.ts";
+export type { Problem } from "./core/cache/verify.ts";
+export type { ChartMetadata, Dependency, Maintainer } from "./core/chart/metadata.ts";
+export type { ChartParts } from "./core/chart/manifest.ts";
 export { formatReference, parseReference, type Reference } from "./core/ref.ts";
 export {
   AuthError,

@@ -14,9 +14,11 @@ export const ExitCode = {
 
 /** Base class of every error h3 raises on purpose: its message is fit to show a user as is. */
 export class H3Error extends Error {
+  /** The class name, shown in `--debug` traces. */
   override name = "H3Error";
   /** The exit code the CLI ends with when this error reaches the top. */
   exitCode: number = ExitCode.failure;
+  /** An error with a message fit to show a user; `options.cause` keeps what caused it. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }
@@ -24,31 +26,37 @@ export class H3Error extends Error {
 
 /** A malformed or unsupported reference (`registry/repo:tag@digest`). */
 export class RefError extends H3Error {
+  /** The class name. */
   override name = "RefError";
 }
 
 /** A chart that breaks Helm's rules: bad Chart.yaml, unsafe archive, not a Helm chart. */
 export class ChartError extends H3Error {
+  /** The class name. */
   override name = "ChartError";
 }
 
 /** A problem with the local cache: unknown ref, missing blob, a lock that cannot be taken. */
 export class CacheError extends H3Error {
+  /** The class name. */
   override name = "CacheError";
 }
 
 /** Content that does not match its descriptor: wrong digest, wrong size, too large. */
 export class DigestError extends H3Error {
+  /** The class name. */
   override name = "DigestError";
 }
 
 /** The registry answered with an error; `code` is the distribution error code when it sent one. */
 export class RegistryError extends H3Error {
+  /** The class name. */
   override name = "RegistryError";
   /** HTTP status of the failing response (0 when there was no response). */
   status: number;
   /** Distribution-spec error code (`MANIFEST_UNKNOWN`, `DENIED`, ...), when the registry sent one. */
   code?: string;
+  /** An error the registry answered with: its HTTP `status` and distribution `code`. */
   constructor(message: string, status: number, code?: string, options?: ErrorOptions) {
     super(message, options);
     this.status = status;
@@ -58,23 +66,29 @@ export class RegistryError extends H3Error {
 
 /** Authentication failed or credentials could not be read or stored. */
 export class AuthError extends H3Error {
+  /** The class name. */
   override name = "AuthError";
 }
 
 /** A plugin could not be added, loaded or run. */
 export class PluginError extends H3Error {
+  /** The class name. */
   override name = "PluginError";
 }
 
 /** The user called a command wrongly: missing argument, bad flag value. Exits with 2. */
 export class UsageError extends H3Error {
+  /** The class name. */
   override name = "UsageError";
+  /** Usage errors end with exit code 2. */
   override exitCode: number = ExitCode.usage;
 }
 
 /** Several refs were processed and some failed; each failure was already reported. */
 export class PartialFailure extends H3Error {
+  /** The class name. */
   override name = "PartialFailure";
+  /** Partial failures end with exit code 3. */
   override exitCode: number = ExitCode.partial;
 }
 

@@ -19,6 +19,7 @@ export interface Fetcher {
 
 /** Tells whether content is present. */
 export interface Exister {
+  /** Whether the content `desc` points at is stored. */
   exists(desc: Descriptor): Promise<boolean>;
 }
 
@@ -33,21 +34,25 @@ export interface PushOptions {
 
 /** Stores content; the stream must match `desc` or nothing is stored. */
 export interface Pusher {
+  /** Stores `content`, which must match `desc` (digest and size). */
   push(desc: Descriptor, content: ReadableStream<Uint8Array>, options?: PushOptions): Promise<void>;
 }
 
 /** Points a reference at a manifest already stored. */
 export interface Tagger {
+  /** Points `reference` at the manifest `desc`, replacing what it pointed at. */
   tag(desc: Descriptor, reference: string): Promise<void>;
 }
 
 /** Lists the references a target holds (tags of a repository, or refs of the cache). */
 export interface TagLister {
+  /** Every reference, in the target's order. */
   tags(): AsyncIterable<string>;
 }
 
 /** Removes a manifest (and, for the cache, what only it needed). */
 export interface Deleter {
+  /** Deletes the manifest `desc` (every reference to it goes with it). */
   delete(desc: Descriptor): Promise<void>;
 }
 
@@ -73,6 +78,7 @@ export interface Target extends Resolver, Fetcher, Exister, Pusher, Tagger, TagL
  * PUT by tag). `copy` uses it when the destination has it.
  */
 export interface ReferencePusher {
+  /** Stores the manifest `content` (matching `desc`) and points `reference` at it. */
   pushReference(
     desc: Descriptor,
     content: ReadableStream<Uint8Array>,
@@ -101,7 +107,9 @@ export function isReferencePusher(target: object): target is ReferencePusher {
 
 /** A blob stored out of sight: `commit` puts it in place, `discard` drops it. */
 export interface StagedBlob {
+  /** Makes the blob visible under its digest. */
   commit(): Promise<void>;
+  /** Drops the staged bytes. */
   discard(): Promise<void>;
 }
 
@@ -128,6 +136,7 @@ export function isStager(target: object): target is Stager {
  * without uploading it (a cross-repository mount). Returns false when the registry declined.
  */
 export interface Mounter {
+  /** Mounts the blob `desc` from `fromRepository`; false when the registry declined. */
   mount(desc: Descriptor, fromRepository: string): Promise<boolean>;
 }
 

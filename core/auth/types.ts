@@ -6,7 +6,9 @@
 
 /** What a credential source can know for a registry. Secrets: never print or log them. */
 export interface Credential {
+  /** The user name for basic auth or a token exchange. */
   username?: string;
+  /** The password (or personal access token) of `username`. */
   password?: string;
   /** An OAuth2 refresh token (Docker's `identitytoken`), exchanged with grant_type=refresh_token. */
   identityToken?: string;

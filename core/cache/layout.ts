@@ -32,7 +32,9 @@ export interface IndexEntry {
 
 /** What a garbage collection removed. */
 export interface CollectResult {
+  /** How many blobs were deleted. */
   blobs: number;
+  /** How many bytes were freed (blobs and dead writers' temp files). */
   bytes: number;
 }
 

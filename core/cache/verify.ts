@@ -14,6 +14,7 @@ import type { CollectResult, OciLayout } from "./layout.ts";
 export interface Problem {
   /** What is broken: a ref, `blob sha256:...`, `blobs/sha256/NAME` or `index.json`. */
   subject: string;
+  /** What is wrong with it. */
   message: string;
 }
 
@@ -23,6 +24,7 @@ export interface VerifyReport {
   refs: number;
   /** Blobs re-hashed. */
   blobs: number;
+  /** Everything found wrong, in the order found. */
   problems: Problem[];
   /** Index entries (as JSON) that are broken or repeat an earlier ref, once per occurrence. */
   brokenEntries: string[];

@@ -14,7 +14,9 @@ import type { ChartMetadata } from "./metadata.ts";
 
 /** What exporting a chart did. */
 export interface ExportResult {
+  /** The chart's metadata, from its config blob. */
   meta: ChartMetadata;
+  /** Config, content and provenance descriptors. */
   parts: ChartParts;
   /** The chart directory written, e.g. `out/mychart`. */
   path: string;

@@ -9,42 +9,71 @@ import { ChartError } from "../errors.ts";
 
 /** A chart maintainer (Helm's `chart.Maintainer`). */
 export interface Maintainer {
+  /** The maintainer's name. */
   name?: string;
+  /** Their e-mail address. */
   email?: string;
+  /** Their web page. */
   url?: string;
 }
 
 /** A chart dependency (Helm's `chart.Dependency`). */
 export interface Dependency {
+  /** The chart depended on. */
   name: string;
+  /** A version or SemVer range of it. */
   version?: string;
+  /** Where it comes from (a repository URL, `oci://...`, or `file://...`). */
   repository: string;
+  /** A values path that enables it when true. */
   condition?: string;
+  /** Tags that enable it together. */
   tags?: string[];
+  /** Whether it is enabled (set by Helm while it resolves conditions). */
   enabled?: boolean;
+  /** Values imported from it into the parent. */
   "import-values"?: unknown[];
+  /** Values it exports to the parent. */
   "export-values"?: unknown[];
+  /** The name it is used under. */
   alias?: string;
 }
 
 /** Chart.yaml's fields, as Helm's `chart.Metadata` holds them (empty fields left out). */
 export interface ChartMetadata {
+  /** The chart's name. */
   name: string;
+  /** The project's home page. */
   home?: string;
+  /** Where the chart's sources live. */
   sources?: string[];
+  /** The chart's SemVer 2 version. */
   version: string;
+  /** One sentence about the chart. */
   description?: string;
+  /** Search keywords. */
   keywords?: string[];
+  /** Who maintains it. */
   maintainers?: Maintainer[];
+  /** An icon URL. */
   icon?: string;
+  /** `v1` or `v2`. */
   apiVersion: string;
+  /** (v1) A values path that enables it as a dependency. */
   condition?: string;
+  /** (v1) Tags that enable it as a dependency. */
   tags?: string;
+  /** The version of the app it installs. */
   appVersion?: string;
+  /** Whether the chart is deprecated. */
   deprecated?: boolean;
+  /** Free-form notes. */
   annotations?: Record<string, string>;
+  /** A SemVer range of Kubernetes versions it supports. */
   kubeVersion?: string;
+  /** (v2) The charts it depends on. */
   dependencies?: Dependency[];
+  /** `application` or `library`. */
   type?: string;
 }
 

@@ -25,9 +25,13 @@ import { packChart } from "./package.ts";
 export interface SaveResult {
   /** The reference saved, with its tag (the chart version when none was given). */
   ref: Reference;
+  /** The chart's metadata, from its Chart.yaml. */
   meta: ChartMetadata;
+  /** The config blob stored (Chart.yaml as JSON, the seed's "Meta"). */
   config: Descriptor;
+  /** The package stored (the seed's "Content"). */
   content: Descriptor;
+  /** The manifest the reference points at. */
   manifest: Descriptor;
 }
 

@@ -15,14 +15,19 @@ import { versionTags } from "./versions.ts";
 
 /** One tag of a repository, and the chart it points at (if it is one). */
 export interface TagInfo {
+  /** The tag, as the registry lists it. */
   tag: string;
   /** The manifest's digest. */
   digest: string;
   /** False for a tag whose manifest is not a Helm chart (then `reason` says why). */
   chart: boolean;
+  /** The chart's name. */
   name?: string;
+  /** The chart's version. */
   version?: string;
+  /** The chart's appVersion, when set. */
   appVersion?: string;
+  /** The chart's description, when set. */
   description?: string;
   /** `org.opencontainers.image.created` of the manifest, when set. */
   created?: string;

@@ -4,19 +4,29 @@ import { dockerManifestList, isManifest, ociIndex, ociManifest } from "./media_t
 
 /** Points at content by media type, digest and size. */
 export interface Descriptor {
+  /** What the content is, e.g. `application/vnd.oci.image.manifest.v1+json`. */
   mediaType: string;
+  /** `sha256:` and the hex digest of the content. */
   digest: string;
+  /** The content's length in bytes. */
   size: number;
+  /** Free-form notes (for the cache's index: the ref name and chart columns). */
   annotations?: Record<string, string>;
 }
 
 /** An OCI (or Docker schema 2) image manifest. */
 export interface Manifest {
+  /** Always 2. */
   schemaVersion: 2;
+  /** The manifest's own media type (OCI or Docker schema 2). */
   mediaType?: string;
+  /** The artifact's type, when the config does not tell it. */
   artifactType?: string;
+  /** The config blob (for a chart: Chart.yaml as JSON). */
   config: Descriptor;
+  /** The layers (for a chart: the package, and maybe its provenance). */
   layers: Descriptor[];
+  /** Manifest annotations (`org.opencontainers.image.*`). */
   annotations?: Record<string, string>;
 }
 

@@ -37,7 +37,7 @@ export class Repository
   /** Repository path within the registry. */
   readonly repository: string;
   /** The registry's client (shared by repositories opened through the same `Registries`). */
-  readonly client: RegistryClient;
+  readonly #client: RegistryClient;
   #owned: boolean;
   /** Upload sessions opened by declined mounts, by digest, for the push that follows. */
   #sessions = new Map<string, URL>();
@@ -46,7 +46,7 @@ export class Repository
 
   /** A repository reached through `client`; `owned` closes the client on dispose. */
   constructor(client: RegistryClient, repository: string, owned = false) {
-    this.client = client;
+    this.#client = client;
     this.registry = client.registry;
     this.repository = repository;
     this.#owned = owned;
@@ -54,20 +54,20 @@ export class Repository
 
   /** Announces that this repository will be written to: one token with push access for all. */
   expectPush(): this {
-    this.client.willPush(this.repository);
+    this.#client.willPush(this.repository);
     return this;
   }
 
   /** Resolves a tag or a digest to its manifest's descriptor. */
   async resolve(reference: string): Promise<Descriptor> {
-    const desc = await resolveManifest(this.client, this.repository, reference);
+    const desc = await resolveManifest(this.#client, this.repository, reference);
     this.#resolved.add(desc.digest);
     return desc;
   }
 
   /** Resolves a tag or digest and reads its manifest with one GET. */
   async fetchReference(reference: string): Promise<{ desc: Descriptor; bytes: Uint8Array }> {
-    const fetched = await fetchManifestByReference(this.client, this.repository, reference);
+    const fetched = await fetchManifestByReference(this.#client, this.repository, reference);
     this.#resolved.add(fetched.desc.digest);
     return fetched;
   }
@@ -78,15 +78,15 @@ export class Repository
 
   /** Streams a manifest or blob, verified against `desc` while it is read. */
   async fetch(desc: Descriptor): Promise<ReadableStream<Uint8Array>> {
-    if (!this.#isManifest(desc)) return await fetchBlob(this.client, this.repository, desc);
-    return ReadableStream.from([await fetchManifestBytes(this.client, this.repository, desc)]);
+    if (!this.#isManifest(desc)) return await fetchBlob(this.#client, this.repository, desc);
+    return ReadableStream.from([await fetchManifestBytes(this.#client, this.repository, desc)]);
   }
 
   /** Whether the manifest or blob is in the repository. */
   exists(desc: Descriptor): Promise<boolean> {
     return this.#isManifest(desc)
-      ? manifestExists(this.client, this.repository, desc)
-      : blobExists(this.client, this.repository, desc);
+      ? manifestExists(this.#client, this.repository, desc)
+      : blobExists(this.#client, this.repository, desc);
   }
 
   /** Uploads a blob, or stores a manifest by its digest. */
@@ -96,11 +96,11 @@ export class Repository
     options: PushOptions = {},
   ): Promise<void> {
     if (isManifest(desc.mediaType)) {
-      return await putManifest(this.client, this.repository, desc, content, desc.digest);
+      return await putManifest(this.#client, this.repository, desc, content, desc.digest);
     }
     const session = this.#sessions.get(desc.digest);
     this.#sessions.delete(desc.digest);
-    await pushBlob(this.client, this.repository, desc, checked(desc, content, options), session);
+    await pushBlob(this.#client, this.repository, desc, checked(desc, content, options), session);
   }
 
   /** Stores a manifest under a tag in one PUT. */
@@ -109,24 +109,24 @@ export class Repository
     content: ReadableStream<Uint8Array>,
     reference: string,
   ): Promise<void> {
-    return putManifest(this.client, this.repository, desc, content, reference);
+    return putManifest(this.#client, this.repository, desc, content, reference);
   }
 
   /** Points a tag at a manifest the repository holds (fetches it and PUTs it under the tag). */
   async tag(desc: Descriptor, reference: string): Promise<void> {
-    const bytes = await fetchManifestBytes(this.client, this.repository, desc);
-    await putManifest(this.client, this.repository, desc, bytes, reference);
+    const bytes = await fetchManifestBytes(this.#client, this.repository, desc);
+    await putManifest(this.#client, this.repository, desc, bytes, reference);
   }
 
   /** Every tag of the repository, page by page. */
   tags(): AsyncIterable<string> {
-    return listTags(this.client, this.repository);
+    return listTags(this.#client, this.repository);
   }
 
   /** Deletes a manifest (with its tags) or a blob; registries may refuse (`UNSUPPORTED`). */
   async delete(desc: Descriptor): Promise<void> {
     const kind = this.#isManifest(desc) ? "manifests" : "blobs";
-    await this.client.call({
+    await this.#client.call({
       method: "DELETE",
       url: `/v2/${this.repository}/${kind}/${desc.digest}`,
       scopes: [scope(this.repository, "delete")],
@@ -136,14 +136,14 @@ export class Repository
 
   /** Mounts a blob from another repository of this registry; false when the registry declined. */
   async mount(desc: Descriptor, fromRepository: string): Promise<boolean> {
-    const result = await mountBlob(this.client, this.repository, desc, fromRepository);
+    const result = await mountBlob(this.#client, this.repository, desc, fromRepository);
     if (result instanceof URL) this.#sessions.set(desc.digest, result);
     return result === true;
   }
 
   /** Closes the client when this repository opened it alone (see `openRepository`). */
   [Symbol.dispose](): void {
-    if (this.#owned) this.client.close();
+    if (this.#owned) this.#client.close();
   }
 }
 
