@@ -49,6 +49,10 @@ export const tree: Record<string, GroupEntry | LazyEntry> = {
         description: "List the chart versions in a registry repository, newest first",
         load: () => import("./chart_tags.ts"),
       },
+      tag: {
+        description: "Add tags to a chart in its registry, without uploading it again",
+        load: () => import("./chart_tag.ts"),
+      },
       copy: {
         description: "Copy charts from one registry repository to another, past the cache",
         load: () => import("./chart_copy.ts"),

@@ -8,6 +8,8 @@ import { defaultAuthorizer } from "./auth/credentials.ts";
 import { type IndexEntry, openCache } from "./cache/layout.ts";
 import { verifyCache, type VerifyReport } from "./cache/verify.ts";
 import { listChartTags, type TagInfo } from "./chart/tags.ts";
+import { tagChart, type TagResult } from "./chart/retag.ts";
+import { RefError } from "./errors.ts";
 import { exportChart as exportCached, type ExportResult } from "./chart/export.ts";
 import { saveChart, type SaveOptions, type SaveResult } from "./chart/save.ts";
 import { transportSettings } from "./config.ts";
@@ -29,6 +31,7 @@ export type { ChartTransfer, ChartTransferOptions } from "./transport/charts.ts"
 export type { ExportResult } from "./chart/export.ts";
 export type { SaveOptions, SaveResult } from "./chart/save.ts";
 export type { TagInfo } from "./chart/tags.ts";
+export type { TagResult } from "./chart/retag.ts";
 export type { VerifyReport } from "./cache/verify.ts";
 
 /**
@@ -84,6 +87,21 @@ export async function exportChart(ref: string, destination: string): Promise<Exp
 export async function tags(repo: string, options: TransportOptions = {}): Promise<TagInfo[]> {
   using repository = await openRepository(repo, options);
   return await listChartTags(repository);
+}
+
+/**
+ * Adds `newTags` to the chart `ref` (a tag or digest) names in its registry; nothing is uploaded
+ * again: the manifest is read once and stored under each tag.
+ */
+export async function tag(
+  ref: string,
+  newTags: string[],
+  options: TransportOptions = {},
+): Promise<TagResult> {
+  const parsed = parseReference(ref);
+  if (!parsed.tag && !parsed.digest) throw new RefError(`${ref}: name the tag or digest to tag`);
+  using repository = (await openRepository(parsed, options)).expectPush();
+  return await tagChart(repository, parsed.digest ?? parsed.tag!, newTags, parsed.digest);
 }
 
 /** Checks the local cache (or only `refs`): every ref's manifest and blobs, re-hashed. Reads only. */

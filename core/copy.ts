@@ -12,6 +12,8 @@ import {
   type Manifest,
   maxManifestSize,
 } from "./oci/descriptor.ts";
+import { chartCandidates, decodeIndex, noChartInIndex } from "./oci/index.ts";
+import { helmConfig } from "./oci/media_types.ts";
 import {
   isHolder,
   isLocated,
@@ -65,33 +67,83 @@ export interface CopyResult {
 }
 
 /**
- * Reads and parses the manifest `reference` resolves to in `src`, verified against its digest;
- * with `expectDigest` (a digest pin) a manifest with another digest is refused before it is read.
+ * Reads the manifest `reference` resolves to in `src`, verified against its digest, without
+ * parsing it; with `expectDigest` (a digest pin) a manifest with another digest is refused before
+ * it is read.
  */
-export async function fetchManifest(
+export async function fetchManifestBytes(
   src: Target,
   reference: string,
   expectDigest?: string,
-): Promise<{ desc: Descriptor; manifest: Manifest; bytes: Uint8Array }> {
+): Promise<{ desc: Descriptor; bytes: Uint8Array }> {
   const pinned = (desc: Descriptor) => {
     if (expectDigest && desc.digest !== expectDigest) {
       throw new DigestError(`manifest digest is ${desc.digest}, not the pinned ${expectDigest}`);
     }
   };
   if (isReferenceFetcher(src)) {
-    const { desc, bytes } = await src.fetchReference(reference);
-    pinned(desc);
-    return { desc, manifest: decodeManifest(bytes, desc.mediaType), bytes };
+    const fetched = await src.fetchReference(reference);
+    pinned(fetched.desc);
+    return fetched;
   }
   const desc = await src.resolve(reference);
   pinned(desc);
+  return { desc, bytes: await readManifest(src, desc) };
+}
+
+/** Reads the manifest `desc` names from `src`, refusing one over the size limit unread. */
+async function readManifest(src: Target, desc: Descriptor): Promise<Uint8Array> {
   if (desc.size > maxManifestSize) {
     throw new DigestError(
       `manifest ${desc.digest} is ${desc.size} bytes, over the ${maxManifestSize} bytes allowed`,
     );
   }
-  const bytes = await readAll(await src.fetch(desc), maxManifestSize);
-  return { desc, manifest: decodeManifest(bytes, desc.mediaType), bytes };
+  return await readAll(await src.fetch(desc), maxManifestSize);
+}
+
+/** A manifest read from a target: descriptor, parsed form and exact bytes. */
+export interface FetchedManifest {
+  desc: Descriptor;
+  manifest: Manifest;
+  bytes: Uint8Array;
+  /** When `reference` named an image index: the index, whose chart manifest this is. */
+  index?: Descriptor;
+}
+
+/**
+ * Reads and parses the manifest `reference` resolves to in `src`, verified against its digest;
+ * with `expectDigest` (a digest pin) a manifest with another digest is refused before it is read.
+ * A reference to an image index gives the index's chart manifest (see `core/oci/index.ts`).
+ */
+export async function fetchManifest(
+  src: Target,
+  reference: string,
+  expectDigest?: string,
+): Promise<FetchedManifest> {
+  const { desc, bytes } = await fetchManifestBytes(src, reference, expectDigest);
+  return await parseManifest(src, desc, bytes);
+}
+
+/**
+ * Parses manifest `bytes` (of `desc`, read from `src`); for an image index, the chart manifest it
+ * lists is read from `src` and returned, with the index as `index`.
+ */
+export async function parseManifest(
+  src: Target,
+  desc: Descriptor,
+  bytes: Uint8Array,
+): Promise<FetchedManifest> {
+  const index = decodeIndex(bytes, desc.mediaType);
+  if (!index) return { desc, manifest: decodeManifest(bytes, desc.mediaType), bytes };
+  for (const child of chartCandidates(index)) {
+    const childBytes = await readManifest(src, child);
+    const manifest = decodeManifest(childBytes, child.mediaType);
+    if (manifest.config.mediaType === helmConfig) {
+      const childDesc = { mediaType: child.mediaType, digest: child.digest, size: child.size };
+      return { desc: childDesc, manifest, bytes: childBytes, index: desc };
+    }
+  }
+  throw noChartInIndex(index);
 }
 
 /** Copies `srcRef` in `src` to `dstRef` in `dst`: blobs first, the manifest last. */

@@ -20,8 +20,10 @@ export async function deleteRemoteChart(
   name: string,
   expectDigest?: string,
 ): Promise<Descriptor> {
-  const { desc, manifest } = await fetchManifest(repository, reference, expectDigest);
-  chartParts(manifest);
+  const fetched = await fetchManifest(repository, reference, expectDigest);
+  chartParts(fetched.manifest);
+  // A tag naming an index that holds the chart: the index goes, as the tag named it.
+  const desc = fetched.index ?? fetched.desc;
   try {
     await repository.delete(desc);
   } catch (error) {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { OciLayout } from "../cache/layout.ts";
-import { RefError } from "../errors.ts";
+import { RefError, UsageError } from "../errors.ts";
 import {
   type Descriptor,
   digestOf,
@@ -39,7 +39,10 @@ export interface SaveResult {
 export interface SaveOptions {
   /** Called once a blob is stored: the config ("meta") first, then the package ("content"). */
   onBlob?: (desc: Descriptor, what: "meta" | "content") => void;
-  /** The creation time written into the manifest (default: now). */
+  /**
+   * The creation time written into the manifest (default: `SOURCE_DATE_EPOCH` when set, so the
+   * same directory gives the same manifest digest; else now).
+   */
   now?: Date;
 }
 
@@ -76,13 +79,29 @@ export async function saveChart(
     mediaType: ociManifest,
     config,
     layers: [content],
-    annotations: chartAnnotations(meta, options.now ?? new Date()),
+    annotations: chartAnnotations(meta, options.now ?? sourceDateEpoch() ?? new Date()),
   };
   const bytes = encodeManifest(manifest);
   const desc = await manifestDescriptor(bytes);
   await cache.push(desc, ReadableStream.from([bytes]));
   await cache.tag(desc, formatReference(ref));
   return { ref, meta, config, content, manifest: desc };
+}
+
+/**
+ * The time `SOURCE_DATE_EPOCH` (seconds since 1970, as reproducible builds define it) names, or
+ * undefined when it is unset or empty; anything but a whole number of seconds is a `UsageError`.
+ */
+export function sourceDateEpoch(
+  value: string | undefined = Deno.env.get("SOURCE_DATE_EPOCH"),
+): Date | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!/^[0-9]{1,12}$/.test(value)) {
+    throw new UsageError(
+      `invalid SOURCE_DATE_EPOCH "${value}": must be a whole number of seconds since 1970`,
+    );
+  }
+  return new Date(Number(value) * 1000);
 }
 
 /** The manifest annotations Helm sets for a chart, keys sorted. */

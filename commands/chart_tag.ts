@@ -1,0 +1,39 @@
+/** `h3 chart tag REF NEWTAG...`: more tags for a chart in its registry, nothing uploaded. @module */
+import { define } from "gunshi";
+import { tagChart } from "../core/chart/retag.ts";
+import { UsageError } from "../core/errors.ts";
+import { parseReference, repositoryName } from "../core/ref.ts";
+import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
+
+export default define({
+  name: "tag",
+  description: "Add tags to a chart in its registry, without uploading it again",
+  args: {
+    ref: { type: "positional", description: "The chart: registry/repository:tag or @digest" },
+    tags: { type: "positional", multiple: true, description: "The new tags (no registry)" },
+    ...transportArgs,
+  },
+  examples: [
+    "$ h3 chart tag localhost:5000/myrepo/mychart:2.7.0 stable 2.7",
+    "",
+    "# by digest",
+    "$ h3 chart tag localhost:5000/myrepo/mychart@sha256:<digest> production",
+  ].join("\n"),
+  run: async (ctx) => {
+    const input = ctx.values.ref;
+    const tags = ctx.values.tags ?? [];
+    if (!input || tags.length === 0) {
+      throw new UsageError("missing REF or NEWTAG: give a chart reference and at least one tag");
+    }
+    const ref = parseReference(input);
+    if (!ref.tag && !ref.digest) throw new UsageError(`${input}: name the tag or digest to tag`);
+    const flags = transportFlags(ctx.values);
+    const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+    using opener = new RegistryOpener(flags, debug);
+    const repository = (await opener.open(ref)).expectPush();
+    const result = await tagChart(repository, ref.digest ?? ref.tag!, tags, ref.digest);
+    for (const tag of result.tags) {
+      console.log(`${repositoryName(ref)}:${tag}: tagged ${result.desc.digest}`);
+    }
+  },
+});
