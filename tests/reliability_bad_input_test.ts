@@ -17,12 +17,6 @@ const charts: [string, Record<string, string | Uint8Array>, RegExp][] = [
   ],
   ["noversion", { "Chart.yaml": header }, /^Error: noversion\/Chart\.yaml: version is required/],
   [
-    "noapi",
-    { "Chart.yaml": "name: bad\nversion: 1.0.0\n" },
-    /^Error: noapi\/Chart\.yaml: apiVersion/,
-  ],
-  ["api3", { "Chart.yaml": "apiVersion: v3\nname: bad\nversion: 1.0.0\n" }, /apiVersion "v3"/],
-  [
     "badname",
     { "Chart.yaml": "apiVersion: v2\nname: ../../etc\nversion: 1.0.0\n" },
     /^Error: badname\/Chart\.yaml: name "\.\.\/\.\.\/etc" is invalid/,
@@ -34,14 +28,14 @@ const charts: [string, Record<string, string | Uint8Array>, RegExp][] = [
     /^Error: deps\/Chart\.yaml: dependencies /,
   ],
   [
-    "depname",
-    { "Chart.yaml": `${header}version: 1.0.0\ndependencies:\n  - version: 1.0.0\n` },
-    /^Error: depname\/Chart\.yaml: dependencies\[0\]\.name is required/,
+    "depnull",
+    { "Chart.yaml": `${header}version: 1.0.0\ndependencies:\n  - \n` },
+    /^Error: depnull\/Chart\.yaml: dependencies\[0\] must not be empty/,
   ],
   [
-    "dupkey",
-    { "Chart.yaml": `${header}name: again\nversion: 1.0.0\n` },
-    /malformed YAML: .*unique/i,
+    "fourpart",
+    { "Chart.yaml": `${header}version: 1.0.0.0\n` },
+    /^Error: fourpart\/Chart\.yaml: version "1\.0\.0\.0" is not SemVer/,
   ],
   [
     "aliases",

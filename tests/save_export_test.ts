@@ -239,7 +239,7 @@ Deno.test("bad input is one error line, a non-zero exit, and an untouched cache"
     [
       ["chart", "save", "badversion", ref],
       1,
-      'Error: badversion/Chart.yaml: version "1.x" is not SemVer 2',
+      'Error: badversion/Chart.yaml: version "1.x" is not SemVer',
     ],
     [["chart", "save", "noname", ref], 1, "Error: noname/Chart.yaml: name is required"],
     [

@@ -1,10 +1,20 @@
 /**
- * Reading Chart.yaml: YAML text to validated chart metadata. Scalars that YAML would read as
- * numbers keep their written text (`appVersion: 1.10` stays "1.10"), as Helm reads them into
- * string fields. Malformed YAML is one error line with the file and line number.
+ * Reading Chart.yaml: YAML text to validated chart metadata, as leniently as Helm 3 reads it
+ * (sigs.k8s.io/yaml over go-yaml v2): YAML 1.1 scalars (`yes`/`on` are true), the last of
+ * repeated keys wins, only the first document counts. Scalars that YAML would read as numbers
+ * keep their written text (`appVersion: 1.10` stays "1.10"), as Helm reads them into string
+ * fields. Malformed YAML is one error line with the file and line number.
  * @module
  */
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+} from "yaml";
 import { ChartError } from "../errors.ts";
 import { type ChartMetadata, validateMetadata } from "./metadata.ts";
 
@@ -14,7 +24,14 @@ const maxAliases = 100;
 /** Parses YAML text into plain data; `file` names it in errors. */
 export function parseYaml(text: string, file: string): unknown {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: false,
+    version: "1.1",
+  });
+  const doc = docs[0];
+  if (!doc) return null;
   const error = doc.errors[0];
   if (error) {
     const { line } = lineCounter.linePos(error.pos[0]);

@@ -41,14 +41,15 @@ export async function loadChartDir(input: string): Promise<ChartSource> {
     );
   }
 
-  const fields = parseYaml(await Deno.readTextFile(chartFile), chartFile);
+  let fields = parseYaml(await Deno.readTextFile(chartFile), chartFile);
   let source = chartFile;
-  if (kept("requirements.yaml")) {
-    // As Helm's loader: requirements.yaml (apiVersion v1 charts) supplies the dependencies.
+  if (kept("requirements.yaml") && isMapping(fields)) {
+    // As Helm 3's loader: requirements.yaml (apiVersion v1's dependencies, still read for v2) is
+    // decoded over Chart.yaml's fields, so its `dependencies` replace any in Chart.yaml.
     const requirementsFile = `${dir}/requirements.yaml`;
     const requirements = parseYaml(await Deno.readTextFile(requirementsFile), requirementsFile);
-    if (isMapping(fields) && isMapping(requirements) && "dependencies" in requirements) {
-      fields.dependencies = requirements.dependencies;
+    if (isMapping(requirements)) {
+      fields = { ...fields, ...requirements };
       source = `${chartFile} (with requirements.yaml)`;
     }
   }

@@ -1,7 +1,10 @@
 /**
- * A chart's metadata (Chart.yaml's fields) and Helm's rules for it: required fields, the name and
- * SemVer 2 version rules, field shapes, and Helm's string sanitizing. Errors are one line naming
- * the source (a file, or a config blob) and the field.
+ * A chart's metadata (Chart.yaml's fields) and the rules Helm 3's loader applies to it, no
+ * stricter: a missing apiVersion is `v1` (Helm 2 charts), field names match case-insensitively and
+ * the last of repeated fields wins (Go's JSON decoding), any name that is one path component, a
+ * version Helm's SemVer parser takes (`v1.2.3`, `1.2`), dependencies without a name. Field shapes
+ * and Helm's string sanitizing as Helm. Errors are one line naming the source (a file, or a config
+ * blob) and the field.
  * @module
  */
 import semver from "semver";
@@ -77,12 +80,32 @@ export interface ChartMetadata {
   type?: string;
 }
 
-const namePattern = /^[A-Za-z0-9._-]+$/;
 const aliasPattern = /^[a-zA-Z0-9_-]+$/;
 
-/** Whether `name` is a chart name Helm accepts and that is safe as a directory name. */
+/**
+ * Whether `name` is a chart name Helm 3 accepts (one path component, not `.` or `..`) and that is
+ * safe as a directory name on every platform (no `/`, no `\\`, nothing unprintable).
+ */
 export function isValidChartName(name: string): boolean {
-  return namePattern.test(name) && name !== "." && name !== "..";
+  return name !== "" && name !== "." && name !== ".." && !/[/\\]/.test(name) &&
+    sanitize(name) === name;
+}
+
+/** Helm's version grammar (Masterminds semver's NewVersion): `v1.2.3`, `1.2` and `1` pass too. */
+const helmVersionPattern =
+  /^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+const maxUint64 = 2n ** 64n - 1n;
+
+/**
+ * Whether Helm 3 accepts `version` as a chart version: SemVer with an optional leading `v` and
+ * optional minor and patch numbers (each below 2^64), numeric pre-release parts without a leading
+ * zero. `isStrictSemver` is SemVer 2 proper, which tags must be to count as versions.
+ */
+export function isHelmVersion(version: string): boolean {
+  const match = helmVersionPattern.exec(version);
+  if (!match) return false;
+  if (match.slice(1, 4).some((n) => n !== undefined && BigInt(n) > maxUint64)) return false;
+  return !(match[4] ?? "").split(".").some((part) => /^0[0-9]+$/.test(part));
 }
 
 /** Whether `version` is a strict SemVer 2 version (no leading `v`, no white space). */
@@ -99,6 +122,53 @@ export function sanitize(text: string): string {
 }
 
 type Fields = Record<string, unknown>;
+
+/**
+ * `fields` with each key that matches one of `known` case-insensitively renamed to it, the last
+ * of repeated fields winning: how Go's JSON decoder fills Helm's structs.
+ */
+function canonical(fields: Fields, known: readonly string[]): Fields {
+  const byLower = new Map(known.map((k) => [k.toLowerCase(), k]));
+  const out: Fields = {};
+  for (const [key, value] of Object.entries(fields)) {
+    const name = byLower.get(key.toLowerCase()) ?? key;
+    delete out[name];
+    out[name] = value;
+  }
+  return out;
+}
+
+const metadataFields = [
+  "name",
+  "home",
+  "sources",
+  "version",
+  "description",
+  "keywords",
+  "maintainers",
+  "icon",
+  "apiVersion",
+  "condition",
+  "tags",
+  "appVersion",
+  "deprecated",
+  "annotations",
+  "kubeVersion",
+  "dependencies",
+  "type",
+] as const;
+const maintainerFields = ["name", "email", "url"] as const;
+const dependencyFields = [
+  "name",
+  "version",
+  "repository",
+  "condition",
+  "tags",
+  "enabled",
+  "import-values",
+  "export-values",
+  "alias",
+] as const;
 
 /** Reads typed fields out of one mapping, throwing errors that name `source` and the field. */
 class FieldReader {
@@ -138,21 +208,23 @@ class FieldReader {
     return value;
   }
 
-  mapping(field: string, what: string): FieldReader | undefined {
+  /** A mapping field; with `known`, its keys are matched to those names as Go's JSON does. */
+  mapping(field: string, what: string, known?: readonly string[]): FieldReader | undefined {
     const value = this.fields[field];
     if (value === undefined || value === null) return undefined;
     if (typeof value !== "object" || Array.isArray(value)) {
       this.fail(field, `must be a mapping (${what})`);
     }
-    return new FieldReader(this.source, value as Fields, `${this.prefix}${field}.`);
+    const fields = known ? canonical(value as Fields, known) : value as Fields;
+    return new FieldReader(this.source, fields, `${this.prefix}${field}.`);
   }
 
-  /** The entries of a list of mappings; a null or non-mapping entry is an error. */
-  entries(field: string, what: string): FieldReader[] {
+  /** The entries of a list of mappings with `known` fields; a null or non-mapping is an error. */
+  entries(field: string, what: string, known: readonly string[]): FieldReader[] {
     const list = this.list(field) ?? [];
     const items = this.items(field, list);
     return list.map((_, i) =>
-      items.mapping(`[${i}]`, what) ?? items.fail(`[${i}]`, "must not be empty")
+      items.mapping(`[${i}]`, what, known) ?? items.fail(`[${i}]`, "must not be empty")
     );
   }
 
@@ -180,21 +252,18 @@ export function validateMetadata(value: unknown, source: string): ChartMetadata 
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new ChartError(`${source}: must be a mapping of fields (apiVersion, name, version, ...)`);
   }
-  const r = new FieldReader(source, value as Fields);
+  const r = new FieldReader(source, canonical(value as Fields, metadataFields));
 
-  const apiVersion = r.string("apiVersion") ?? "";
-  if (apiVersion === "") r.fail("apiVersion", "is required (v1 or v2)");
-  if (apiVersion !== "v1" && apiVersion !== "v2") {
-    r.fail("apiVersion", `"${apiVersion}" is not supported (use v1 or v2)`);
-  }
+  // As Helm 3's loader: "Helm 2 accepted charts that did not provide an APIVersion", read as v1.
+  const apiVersion = r.string("apiVersion") || "v1";
   const name = sanitize(r.string("name") ?? "");
   if (name === "") r.fail("name", "is required");
   if (!isValidChartName(name)) {
-    r.fail("name", `"${name}" is invalid (letters, digits, '.', '_' and '-' only)`);
+    r.fail("name", `"${name}" is invalid (one path component: no '/' or '\\', not '.' or '..')`);
   }
   const version = r.string("version") ?? "";
   if (version === "") r.fail("version", "is required");
-  if (!isStrictSemver(version)) r.fail("version", `"${version}" is not SemVer 2`);
+  if (!isHelmVersion(version)) r.fail("version", `"${version}" is not SemVer`);
   const type = r.string("type");
   if (type && type !== "application" && type !== "library") {
     r.fail("type", `"${type}" is invalid (application or library)`);
@@ -214,7 +283,7 @@ export function validateMetadata(value: unknown, source: string): ChartMetadata 
     description: clean(r.string("description")),
     keywords: cleanAll(r.strings("keywords")),
     maintainers: r.list("maintainers") &&
-      r.entries("maintainers", "name, email, url").map((m) =>
+      r.entries("maintainers", "name, email, url", maintainerFields).map((m) =>
         defined({
           name: clean(m.string("name")),
           email: clean(m.string("email")),
@@ -241,9 +310,9 @@ function defined<T extends object>(fields: T): T {
 
 function validateDependencies(r: FieldReader): Dependency[] {
   const seen = new Set<string>();
-  return r.entries("dependencies", "name, version, repository, ...").map((d, i) => {
-    const name = sanitize(d.string("name") ?? "");
-    if (name === "") d.fail("name", "is required");
+  const what = "name, version, repository, ...";
+  return r.entries("dependencies", what, dependencyFields).map((d, i) => {
+    const name = sanitize(d.string("name") ?? ""); // Helm 3 lets a dependency go without a name
     const alias = d.string("alias");
     if (alias && !aliasPattern.test(alias)) {
       d.fail("alias", `"${alias}" is invalid (letters, digits, '_' and '-' only)`);
