@@ -36,6 +36,7 @@ export type {
   PushOptions,
   ReferenceFetcher,
   ReferencePusher,
+  ReferrersLister,
   Resolver,
   StagedBlob,
   Stager,

@@ -5,6 +5,7 @@ import { resolveReference } from "../core/chart/versions.ts";
 import { errorMessage, H3Error, PartialFailure, UsageError } from "../core/errors.ts";
 import { mirror, type MirrorSummary, type TagCopy, type TagCopyResult } from "../core/mirror.ts";
 import { parseReference, type Reference } from "../core/ref.ts";
+import { isReferrerTag, type ReferrersCopyResult } from "../core/referrers.ts";
 import type { Repository } from "../core/transport/repository.ts";
 import { progressBars } from "../core/ui/progress.ts";
 import { humanSize } from "../core/ui/size.ts";
@@ -19,16 +20,24 @@ import {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
+/** `, referrers: 2 copied, 1 up to date` when referrers were carried. */
+function referrersNote(carried: ReferrersCopyResult | undefined): string {
+  if (!carried) return "";
+  return `, referrers: ${carried.copied.length} copied, ${carried.skipped.length} up to date`;
+}
+
 /** The line printed when a tag is done (failures go to stderr). */
 function resultLine(result: TagCopyResult): string {
   switch (result.status) {
     case "copied": {
       const bytes = result.blobs.reduce((sum, b) => sum + b.size, 0);
       return `${result.copy.destination}: copied ${result.name} ${result.version} ` +
-        `(${plural(result.blobs.length, "blob")}, ${humanSize(bytes)})`;
+        `(${plural(result.blobs.length, "blob")}, ${humanSize(bytes)})` +
+        referrersNote(result.referrers);
     }
     case "skipped":
-      return `${result.copy.destination}: up to date (${result.desc.digest})`;
+      return `${result.copy.destination}: up to date (${result.desc.digest})` +
+        referrersNote(result.referrers);
     case "not-chart":
       return `${result.copy.source}: skipped, ${result.reason}`;
     case "failed":
@@ -37,21 +46,32 @@ function resultLine(result: TagCopyResult): string {
 }
 
 /** `Copied 50 charts (100 blobs, 1.2 MiB), skipped 0`. */
-function summaryLine(summary: MirrorSummary): string {
+function summaryLine(summary: MirrorSummary, referrers: boolean): string {
   const n = summary.notCharts;
   const notCharts = n ? `, ${n === 1 ? "1 tag not a chart" : `${n} tags not charts`}` : "";
+  const carried = referrers
+    ? `, referrers: ${summary.referrers.copied} copied, ${summary.referrers.skipped} up to date`
+    : "";
   return `Copied ${plural(summary.copied, "chart")} (${plural(summary.blobs, "blob")}, ` +
-    `${humanSize(summary.bytes)}), skipped ${summary.skipped}${notCharts}`;
+    `${humanSize(summary.bytes)}), skipped ${summary.skipped}${notCharts}${carried}`;
 }
 
 /** What to copy: every tag of SRC with `--all-tags`, else SRC's one tag (or its highest version). */
-async function plan(src: Reference, dst: Reference, from: Repository, allTags: boolean) {
+async function plan(
+  src: Reference,
+  dst: Reference,
+  from: Repository,
+  allTags: boolean,
+  referrers: boolean,
+) {
   if (dst.digest) throw new UsageError(`${dst.repository}: DST takes a tag, not a digest`);
   if (allTags) {
     if (src.tag || src.digest || dst.tag) {
       throw new UsageError("with --all-tags, SRC and DST are repositories without tags");
     }
-    const tags = tagOrder(await Array.fromAsync(from.tags()));
+    // With --referrers, the tags signatures and referrer lists live under travel with their charts.
+    const tags = tagOrder(await Array.fromAsync(from.tags()))
+      .filter((tag) => !referrers || !isReferrerTag(tag));
     return tags.map((tag): TagCopy => ({ source: tag, destination: tag }));
   }
   const resolved = await resolveReference(src, from);
@@ -69,6 +89,10 @@ export default define({
       type: "boolean",
       description: "Copy every tag of SRC (a whole chart repository)",
     },
+    referrers: {
+      type: "boolean",
+      description: "Carry signatures, SBOMs and attestations (referrers, nested) with each chart",
+    },
     ...transportArgs,
   },
   examples: [
@@ -76,11 +100,15 @@ export default define({
     "",
     "# a whole chart repository; what DST has already is skipped",
     "$ h3 chart copy localhost:5000/stable/mychart registry.internal/mirror/mychart --all-tags",
+    "",
+    "# with each chart's signatures, SBOMs and attestations",
+    "$ h3 chart copy localhost:5000/stable/mychart:2.7.0 registry.internal/mirror/mychart --referrers",
   ].join("\n"),
   run: async (ctx) => {
     const { src: srcInput, dst: dstInput } = ctx.values;
     if (!srcInput || !dstInput) throw new UsageError("missing SRC or DST: give both references");
     const allTags = ctx.values["all-tags"] === true;
+    const referrers = ctx.values.referrers === true;
     const src = parseReference(srcInput);
     const dst = parseReference(dstInput);
     const flags = transportFlags(ctx.values);
@@ -88,7 +116,7 @@ export default define({
     using opener = new RegistryOpener(flags, debug);
     const from = await opener.open(src);
     const to = (await opener.open(dst)).expectPush();
-    const copies = await plan(src, dst, from, allTags);
+    const copies = await plan(src, dst, from, allTags, referrers);
     const bars = debug ? undefined : progressBars();
     const print = (line: string, error = false) => {
       const write = () => error ? console.error(line) : console.log(line);
@@ -99,6 +127,7 @@ export default define({
       summary = await mirror(from, to, copies, {
         concurrency: await refConcurrency(flags),
         skipNonCharts: allTags,
+        referrers,
         onEvent: bars && ((copy, event) => progressEvents(bars, copy.source)?.(event)),
         onResult: (result) => {
           if (!allTags && result.status === "failed") return;
@@ -116,7 +145,7 @@ export default define({
       }
       throw error;
     }
-    console.log(summaryLine(summary));
+    console.log(summaryLine(summary, referrers));
     if (summary.failed) {
       throw new PartialFailure(`${summary.failed} of ${copies.length} tags failed to copy`);
     }

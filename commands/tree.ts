@@ -57,6 +57,10 @@ export const tree: Record<string, GroupEntry | LazyEntry> = {
         description: "Copy charts from one registry repository to another, past the cache",
         load: () => import("./chart_copy.ts"),
       },
+      referrers: {
+        description: "List the signatures, SBOMs and attestations that refer to a chart",
+        load: () => import("./chart_referrers.ts"),
+      },
       delete: {
         description: 'Delete charts in their registry (--remote; the cache is "chart remove")',
         load: () => import("./chart_delete.ts"),

@@ -10,6 +10,8 @@ import { verifyCache, type VerifyReport } from "./cache/verify.ts";
 import { listChartTags, type TagInfo } from "./chart/tags.ts";
 import { tagChart, type TagResult } from "./chart/retag.ts";
 import { RefError } from "./errors.ts";
+import { resolveReference } from "./chart/versions.ts";
+import { listReferrers, type Referrer, type ReferrersOptions } from "./referrers.ts";
 import { exportChart as exportCached, type ExportResult } from "./chart/export.ts";
 import { saveChart, type SaveOptions, type SaveResult } from "./chart/save.ts";
 import { transportSettings } from "./config.ts";
@@ -23,7 +25,7 @@ import {
 import type { TransportOptions } from "./transport/options.ts";
 import { openRepository as openTransport, type Repository } from "./transport/repository.ts";
 
-export { copy, type CopyOptions, type CopyResult } from "./copy.ts";
+export { copy, type CopyEvent, type CopyOptions, type CopyResult } from "./copy.ts";
 export { type IndexEntry, OciLayout, openCache } from "./cache/layout.ts";
 export type { Repository } from "./transport/repository.ts";
 export type { TransportOptions } from "./transport/options.ts";
@@ -33,6 +35,15 @@ export type { SaveOptions, SaveResult } from "./chart/save.ts";
 export type { TagInfo } from "./chart/tags.ts";
 export type { TagResult } from "./chart/retag.ts";
 export type { VerifyReport } from "./cache/verify.ts";
+export {
+  copyReferrers,
+  listReferrers,
+  type Referrer,
+  type ReferrersCopyOptions,
+  type ReferrersCopyResult,
+  type ReferrersOptions,
+  type ReferrerSource,
+} from "./referrers.ts";
 
 /**
  * Opens the registry repository `ref` names as a Target, with h3's settings for its host
@@ -107,4 +118,19 @@ export async function tag(
 /** Checks the local cache (or only `refs`): every ref's manifest and blobs, re-hashed. Reads only. */
 export async function verify(refs?: string[]): Promise<VerifyReport> {
   return await verifyCache(await openCache(), refs);
+}
+
+/**
+ * What refers to the chart `ref` in its registry (signatures, SBOMs, attestations), nested: the
+ * referrers API, else the referrers tag schema, and cosign's tags.
+ */
+export async function referrers(
+  ref: string,
+  options: ReferrersOptions & TransportOptions = {},
+): Promise<Referrer[]> {
+  const parsed = parseReference(ref);
+  using repository = await openRepository(parsed, options);
+  const resolved = await resolveReference(parsed, repository);
+  const desc = await repository.resolve(resolved.digest ?? resolved.tag!);
+  return await listReferrers(repository, desc.digest, options);
 }

@@ -8,8 +8,13 @@
 import pLimit from "p-limit";
 import type { CopyEvent } from "./copy.ts";
 import { notAChart } from "./chart/tags.ts";
-import { RegistryError } from "./errors.ts";
 import type { Descriptor } from "./oci/descriptor.ts";
+import {
+  copyReferrers,
+  listReferrers,
+  type ReferrersCopyResult,
+  resolveIfPresent,
+} from "./referrers.ts";
 import type { Target } from "./target.ts";
 import { transfer } from "./transport/charts.ts";
 
@@ -33,8 +38,10 @@ export type TagCopyResult =
     version: string;
     /** Blobs transferred or mounted. */
     blobs: Descriptor[];
+    /** With `referrers`: what was carried along. */
+    referrers?: ReferrersCopyResult;
   }
-  | { status: "skipped"; copy: TagCopy; desc: Descriptor }
+  | { status: "skipped"; copy: TagCopy; desc: Descriptor; referrers?: ReferrersCopyResult }
   | { status: "not-chart"; copy: TagCopy; reason: string }
   | { status: "failed"; copy: TagCopy; error: unknown };
 
@@ -42,6 +49,8 @@ export type TagCopyResult =
 export interface MirrorOptions {
   /** Tags copied at once (default 4). */
   concurrency?: number;
+  /** Carry each chart's referrers (signatures, SBOMs, attestations), nested, with it. */
+  referrers?: boolean;
   /** Leave out (`not-chart`) manifests that are not Helm charts instead of failing on them. */
   skipNonCharts?: boolean;
   /** Blob events of one tag, for progress bars. */
@@ -57,19 +66,19 @@ export interface MirrorSummary {
   skipped: number;
   notCharts: number;
   failed: number;
-  /** Blobs transferred or mounted, and their bytes. */
+  /** Blobs transferred or mounted (for charts and referrers), and their bytes. */
   blobs: number;
   bytes: number;
+  /** With `referrers`: referrers copied, and those the destination had. */
+  referrers: { copied: number; skipped: number };
 }
 
-/** The manifest a reference names in `target`, or undefined when the target has no such tag. */
-async function resolveIfPresent(target: Target, reference: string) {
-  try {
-    return await target.resolve(reference);
-  } catch (error) {
-    if (error instanceof RegistryError && error.status === 404) return undefined;
-    throw error;
-  }
+/** How one tag is copied. */
+export interface TagCopyOptions {
+  /** Blob events, for progress. */
+  onEvent?: (event: CopyEvent) => void;
+  /** Carry the chart's referrers too. */
+  referrers?: boolean;
 }
 
 /** Copies one tag's chart from `src` to `dst`; throws on failure (a non-chart is a ChartError). */
@@ -77,14 +86,22 @@ export async function copyTag(
   src: Target,
   dst: Target,
   copy: TagCopy,
-  onEvent?: (event: CopyEvent) => void,
+  options: TagCopyOptions = {},
 ): Promise<TagCopyResult> {
+  const { onEvent } = options;
   const [from, to] = await Promise.all([
     src.resolve(copy.source),
     resolveIfPresent(dst, copy.destination),
   ]);
+  const carry = async (desc: Descriptor) => {
+    if (!options.referrers) return undefined;
+    const found = await listReferrers(src, desc.digest);
+    return await copyReferrers(src, dst, desc.digest, found, { onEvent });
+  };
   const pinned = !copy.expectDigest || copy.expectDigest === from.digest;
-  if (pinned && to?.digest === from.digest) return { status: "skipped", copy, desc: from };
+  if (pinned && to?.digest === from.digest) {
+    return { status: "skipped", copy, desc: from, referrers: await carry(from) };
+  }
   const result = await transfer(src, copy.source, dst, copy.destination, copy.source, {
     onEvent,
     expectDigest: copy.expectDigest,
@@ -96,6 +113,7 @@ export async function copyTag(
     name: result.meta.name,
     version: result.meta.version,
     blobs: result.copied,
+    referrers: await carry(result.desc),
   };
 }
 
@@ -110,18 +128,25 @@ export async function mirror(
   const results = await Promise.all(copies.map((copy) =>
     limit(async (): Promise<TagCopyResult> => {
       const onEvent = options.onEvent && ((event: CopyEvent) => options.onEvent!(copy, event));
-      const result = await copyTag(src, dst, copy, onEvent).catch((error): TagCopyResult =>
-        options.skipNonCharts && notAChart(error)
-          ? { status: "not-chart", copy, reason: error.message }
-          : { status: "failed", copy, error }
-      );
+      const result = await copyTag(src, dst, copy, { onEvent, referrers: options.referrers })
+        .catch((error): TagCopyResult =>
+          options.skipNonCharts && notAChart(error)
+            ? { status: "not-chart", copy, reason: error.message }
+            : { status: "failed", copy, error }
+        );
       options.onResult?.(result);
       return result;
     })
   ));
   const count = (status: TagCopyResult["status"]) =>
     results.filter((r) => r.status === status).length;
-  const blobs = results.flatMap((r) => r.status === "copied" ? r.blobs : []);
+  const carried = results.flatMap((r) =>
+    (r.status === "copied" || r.status === "skipped") && r.referrers ? [r.referrers] : []
+  );
+  const blobs = [
+    ...results.flatMap((r) => r.status === "copied" ? r.blobs : []),
+    ...carried.flatMap((c) => c.blobs),
+  ];
   return {
     results,
     copied: count("copied"),
@@ -130,5 +155,9 @@ export async function mirror(
     failed: count("failed"),
     blobs: blobs.length,
     bytes: blobs.reduce((sum, b) => sum + b.size, 0),
+    referrers: {
+      copied: carried.reduce((n, c) => n + c.copied.length, 0),
+      skipped: carried.reduce((n, c) => n + c.skipped.length, 0),
+    },
   };
 }

@@ -159,3 +159,17 @@ export function isLocated(target: object): target is Located {
   return typeof (target as Partial<Located>).registry === "string" &&
     typeof (target as Partial<Located>).repository === "string";
 }
+
+/** Optional: list the manifests that refer to a manifest, as the OCI 1.1 referrers API does. */
+export interface ReferrersLister {
+  /**
+   * Descriptors of the manifests whose `subject` is `subject` (a digest), only those of
+   * `artifactType` when given; undefined when the target has no referrers API.
+   */
+  referrers(subject: string, artifactType?: string): Promise<Descriptor[] | undefined>;
+}
+
+/** Whether a target can list referrers itself. */
+export function isReferrersLister(target: object): target is ReferrersLister {
+  return typeof (target as Partial<ReferrersLister>).referrers === "function";
+}

@@ -10,6 +10,8 @@ export interface Descriptor {
   digest: string;
   /** The content's length in bytes. */
   size: number;
+  /** What an artifact manifest is (in a referrers list: the referrer's kind). */
+  artifactType?: string;
   /** Free-form notes (for the cache's index: the ref name and chart columns). */
   annotations?: Record<string, string>;
 }
@@ -26,6 +28,8 @@ export interface Manifest {
   config: Descriptor;
   /** The layers (for a chart: the package, and maybe its provenance). */
   layers: Descriptor[];
+  /** The manifest this one refers to (a signature, SBOM or attestation of it). */
+  subject?: Descriptor;
   /** Manifest annotations (`org.opencontainers.image.*`). */
   annotations?: Record<string, string>;
 }

@@ -13,6 +13,8 @@ export interface ImageIndex {
   schemaVersion: 2;
   mediaType?: string;
   manifests: (Descriptor & { artifactType?: string })[];
+  /** Index annotations. */
+  annotations?: Record<string, string>;
 }
 
 /** Indexes listing more manifests than this are refused rather than searched. */
@@ -20,9 +22,14 @@ export const maxIndexManifests = 64;
 
 /**
  * The index `bytes` hold (media type `mediaType` as the registry named it), or undefined when they
- * hold no index. A malformed index is a `RegistryError`.
+ * hold no index. A malformed index, or one listing more than `limit` manifests, is a
+ * `RegistryError`.
  */
-export function decodeIndex(bytes: Uint8Array, mediaType?: string): ImageIndex | undefined {
+export function decodeIndex(
+  bytes: Uint8Array,
+  mediaType?: string,
+  limit: number = maxIndexManifests,
+): ImageIndex | undefined {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder().decode(bytes));
@@ -38,14 +45,19 @@ export function decodeIndex(bytes: Uint8Array, mediaType?: string): ImageIndex |
   if (!Array.isArray(m.manifests) || !m.manifests.every(isDescriptor)) {
     throw new RegistryError("image index has a malformed manifests list", 0, "MANIFEST_INVALID");
   }
-  if (m.manifests.length > maxIndexManifests) {
+  if (m.manifests.length > limit) {
     throw new RegistryError(
-      `image index lists ${m.manifests.length} manifests, over the ${maxIndexManifests} looked at`,
+      `image index lists ${m.manifests.length} manifests, over the ${limit} looked at`,
       0,
       "MANIFEST_INVALID",
     );
   }
   return m as unknown as ImageIndex;
+}
+
+/** Serializes an image index to the exact bytes that are hashed and stored. */
+export function encodeIndex(index: ImageIndex): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(index));
 }
 
 /**

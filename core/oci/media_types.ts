@@ -20,6 +20,11 @@ export const helmProvenance = "application/vnd.cncf.helm.chart.provenance.v1.pro
 /** The content layer type Helm 3.0 wrote; accepted on pull. */
 export const legacyHelmContent = "application/tar+gzip";
 
+/** The empty JSON blob (`{}`) an artifact without a config points at. */
+export const ociEmpty = "application/vnd.oci.empty.v1+json";
+/** OCI image config (what cosign's signature manifests point at). */
+export const ociImageConfig = "application/vnd.oci.image.config.v1+json";
+
 /** Manifest media types h3 can fetch; sent as the Accept list. */
 export const manifestMediaTypes: readonly string[] = [
   ociManifest,

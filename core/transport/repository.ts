@@ -14,6 +14,7 @@ import type {
   PushOptions,
   ReferenceFetcher,
   ReferencePusher,
+  ReferrersLister,
   Target,
 } from "../target.ts";
 import { blobExists, fetchBlob } from "./blobs.ts";
@@ -26,12 +27,20 @@ import {
   resolveManifest,
 } from "./manifests.ts";
 import type { TransportOptions } from "./options.ts";
+import { fetchReferrers } from "./referrers.ts";
 import { listTags } from "./tags.ts";
 import { mountBlob, pushBlob } from "./uploads.ts";
 
 /** One repository of a registry (`registry/repository`), usable as a Target. */
 export class Repository
-  implements Target, ReferenceFetcher, ReferencePusher, Mounter, Located, Disposable {
+  implements
+    Target,
+    ReferenceFetcher,
+    ReferencePusher,
+    ReferrersLister,
+    Mounter,
+    Located,
+    Disposable {
   /** Registry host[:port]. */
   readonly registry: string;
   /** Repository path within the registry. */
@@ -121,6 +130,11 @@ export class Repository
   /** Every tag of the repository, page by page. */
   tags(): AsyncIterable<string> {
     return listTags(this.#client, this.repository);
+  }
+
+  /** What refers to the manifest `subject` (the referrers API); undefined when it has no API. */
+  referrers(subject: string, artifactType?: string): Promise<Descriptor[] | undefined> {
+    return fetchReferrers(this.#client, this.repository, subject, artifactType);
   }
 
   /** Deletes a manifest (with its tags) or a blob; registries may refuse (`UNSUPPORTED`). */

@@ -11,6 +11,8 @@ export interface Exchange {
   url: URL;
   /** How many requests with this method and path came before this one. */
   seen: number;
+  /** The request's body, read already (`request.body` is spent). */
+  body?: Uint8Array;
   /** Sends the request to the registry; `Location` headers come back pointing at the proxy. */
   forward(): Promise<Response>;
   /**
@@ -74,6 +76,7 @@ export function startFaultProxy(upstream: string, fault: Fault = () => undefined
       request,
       url,
       seen,
+      body,
       forward: () => forward(request, url, body),
       stall: (bytes, total) => stall(request, bytes, total),
     }) ?? await forward(request, url, body);

@@ -17,8 +17,8 @@ import {
 export { freePort };
 export type { RegistryAuth, TlsFiles };
 
-/** What to start. */
-export type RegistryOptions = RegistryConfigOptions;
+/** What to start: the config, and the program (default Debian's `docker-registry`). */
+export type RegistryOptions = RegistryConfigOptions & { program?: string };
 
 /** A running registry. */
 export interface TestRegistry {
@@ -40,7 +40,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     const port = freePort();
     const host = `127.0.0.1:${port}`;
     await Deno.writeTextFile(config, registryConfigYaml(storage, host, options));
-    const child = new Deno.Command("docker-registry", {
+    const child = new Deno.Command(options.program ?? "docker-registry", {
       args: ["serve", config],
       stdout: "null",
       stderr: "piped",
