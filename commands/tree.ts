@@ -49,6 +49,10 @@ export const tree: Record<string, GroupEntry | LazyEntry> = {
         description: "List the chart versions in a registry repository, newest first",
         load: () => import("./chart_tags.ts"),
       },
+      show: {
+        description: "Show a chart's Chart.yaml, values, README or CRDs (as helm show)",
+        load: () => import("./chart_show.ts"),
+      },
       tag: {
         description: "Add tags to a chart in its registry, without uploading it again",
         load: () => import("./chart_tag.ts"),

@@ -9,6 +9,8 @@ import { type IndexEntry, openCache } from "./cache/layout.ts";
 import { verifyCache, type VerifyReport } from "./cache/verify.ts";
 import { listChartTags, type TagInfo } from "./chart/tags.ts";
 import { tagChart, type TagResult } from "./chart/retag.ts";
+import { type ShowPart, showReference, type ShowResult, type ShowSource } from "./chart/show.ts";
+import type { VersionRequest } from "./chart/versions.ts";
 import { RefError } from "./errors.ts";
 import { resolveReference } from "./chart/versions.ts";
 import { listReferrers, type Referrer, type ReferrersOptions } from "./referrers.ts";
@@ -34,6 +36,8 @@ export type { ExportResult } from "./chart/export.ts";
 export type { SaveOptions, SaveResult } from "./chart/save.ts";
 export type { TagInfo } from "./chart/tags.ts";
 export type { TagResult } from "./chart/retag.ts";
+export type { ChartText, ShowPart, ShowResult, ShowSource } from "./chart/show.ts";
+export type { VersionRequest } from "./chart/versions.ts";
 export type { VerifyReport } from "./cache/verify.ts";
 export {
   copyReferrers,
@@ -113,6 +117,28 @@ export async function tag(
   if (!parsed.tag && !parsed.digest) throw new RefError(`${ref}: name the tag or digest to tag`);
   using repository = (await openRepository(parsed, options)).expectPush();
   return await tagChart(repository, parsed.digest ?? parsed.tag!, newTags, parsed.digest);
+}
+
+/**
+ * What `helm show PART` shows of chart `ref`: read in the cache when it holds that tag or digest,
+ * else in the registry (only the manifest, the config and, unless `part` is `chart`, the content
+ * blob); with no tag, `options.version` (a range) and `options.devel` select as pull does.
+ */
+export async function show(
+  ref: string,
+  part: ShowPart = "all",
+  options: VersionRequest & TransportOptions = {},
+): Promise<ShowResult & { source: ShowSource }> {
+  const opened: Repository[] = [];
+  try {
+    return await showReference(ref, part, await openCache(), async (parsed) => {
+      const repository = await openRepository(parsed, options);
+      opened.push(repository);
+      return repository;
+    }, options);
+  } finally {
+    for (const repository of opened) repository[Symbol.dispose]();
+  }
 }
 
 /** Checks the local cache (or only `refs`): every ref's manifest and blobs, re-hashed. Reads only. */

@@ -6,7 +6,7 @@
  * and an existing chart directory is replaced (with `force`) only after success.
  * @module
  */
-import { createTarDecoder, type TarHeader } from "modern-tar";
+import { createTarDecoder, type ParsedTarEntry, type TarHeader } from "modern-tar";
 import { ChartError, H3Error } from "../errors.ts";
 import { humanSize } from "../ui/size.ts";
 import { isValidChartName } from "./metadata.ts";
@@ -101,16 +101,9 @@ async function unpack(
   work: string,
   options: ExtractOptions,
 ): Promise<void> {
-  const maxSize = options.maxSize ?? defaultMaxChartSize;
   const maxFileSize = options.maxFileSize ?? defaultMaxFileSize;
   const kinds = new Map<string, "file" | "dir">();
-  const entries = archive
-    .pipeThrough(requireGzip())
-    .pipeThrough(smallPieces(4096))
-    .pipeThrough(gunzip())
-    .pipeThrough(sizeLimit(maxSize))
-    .pipeThrough(createTarDecoder({ strict: true }));
-  for await (const entry of entries) {
+  for await (const entry of tarEntries(archive, options.maxSize)) {
     const parts = entryPath(entry.header, options.name);
     const rel = parts.join("/");
     claim(kinds, parts, entry.header);
@@ -138,6 +131,22 @@ async function unpack(
   if (kinds.get("Chart.yaml") !== "file") {
     throw new ChartError(`chart archive has no ${options.name}/Chart.yaml`);
   }
+}
+
+/**
+ * The entries of a .tgz stream, decompressed with the guards against gzip bombs: gzip required,
+ * at most `maxSize` bytes (default 100 MiB) decompressed, strict tar headers.
+ */
+export function tarEntries(
+  archive: ReadableStream<Uint8Array>,
+  maxSize: number = defaultMaxChartSize,
+): ReadableStream<ParsedTarEntry> {
+  return archive
+    .pipeThrough(requireGzip())
+    .pipeThrough(smallPieces(4096))
+    .pipeThrough(gunzip())
+    .pipeThrough(sizeLimit(maxSize))
+    .pipeThrough(createTarDecoder({ strict: true }));
 }
 
 /** Records an entry's path, refusing duplicates and entries inside something that is a file. */

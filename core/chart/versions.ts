@@ -25,7 +25,9 @@ export interface VersionTag {
 
 /** What to select: a version or range (`--version`), and whether pre-releases count (`--devel`). */
 export interface VersionRequest {
+  /** A version or SemVer range (Helm's comma-separated constraints too). */
   version?: string;
+  /** Whether pre-releases count. */
   devel?: boolean;
 }
 
