@@ -4,7 +4,8 @@
  * @module
  */
 import { errorExitCode, errorMessage, ExitCode, UsageError } from "./core/errors.ts";
-import { isGroup, type LazyEntry, tree } from "./commands/tree.ts";
+import { isGroup, type LazyEntry } from "./commands/_entries.ts";
+import { tree } from "./commands/tree.ts";
 import { type ExecutableEntry, pluginCommands } from "./commands/_plugin_entries.ts";
 import { suggest } from "./core/ui/suggest.ts";
 import { commandHelp, type HelpSource, treeHelp } from "./commands/_help.ts";

@@ -24,12 +24,15 @@ export type {
   PluginOption,
   PluginOptionValues,
 } from "./core/plugin/types.ts";
-export type { Authorizer, Challenge, Credential, FetchLike } from "./core/auth/types.ts";
+export type { Credential } from "./core/auth/types.ts";
+export type { Challenge } from "./core/transport/challenge.ts";
+export type { Authorizer, FetchLike } from "./core/transport/options.ts";
 export type {
   Deleter,
   Exister,
   Fetcher,
   Holder,
+  Ingester,
   Located,
   Mounter,
   Pusher,

@@ -8,7 +8,7 @@
 import { type Command, RootCommand, ShellCompDirective } from "@bomb.sh/tab";
 import { openCache } from "../core/cache/layout.ts";
 import { pluginCommands } from "./_plugin_entries.ts";
-import { type GroupEntry, isGroup, type LazyEntry, tree } from "./tree.ts";
+import { type GroupEntry, isGroup, type LazyEntry } from "./_entries.ts";
 
 /** The shells `h3 completion` writes scripts for. */
 export const shells = ["bash", "zsh", "fish", "powershell"] as const;
@@ -41,7 +41,10 @@ interface Sources {
  * the cursor follows a space) on stdout, in the format the scripts read: `value\tdescription`
  * lines, then `:DIRECTIVE`.
  */
-export async function printCompletions(words: string[]): Promise<void> {
+export async function printCompletions(
+  words: string[],
+  tree: Record<string, GroupEntry | LazyEntry>,
+): Promise<void> {
   const plugins = pluginCommands(Object.keys(tree));
   const entries: Record<string, GroupEntry | LazyEntry> = { ...tree, ...plugins.commands };
   const root = new RootCommand();

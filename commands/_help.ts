@@ -1,5 +1,5 @@
 /** Help pages for h3 itself and for command groups, rendered from the tree without loading commands. @module */
-import { type GroupEntry, isGroup, type LazyEntry } from "./tree.ts";
+import { type GroupEntry, isGroup, type LazyEntry } from "./_entries.ts";
 
 type Entries = Record<string, GroupEntry | LazyEntry | { description: string }>;
 

@@ -5,7 +5,7 @@
  */
 import { pluginsDir } from "../core/paths.ts";
 import { readCatalog } from "../core/plugin/catalog.ts";
-import type { LazyEntry } from "./tree.ts";
+import type { LazyEntry } from "./_entries.ts";
 
 /** An executable plugin's command: run with the raw arguments, no option parsing. */
 export interface ExecutableEntry {

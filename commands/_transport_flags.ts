@@ -5,7 +5,7 @@
  * answer the registry's challenges; `--debug` logs each request on stderr.
  * @module
  */
-import { defaultAuthorizer } from "../core/auth/credentials.ts";
+import { defaultAuthorizer } from "../core/credentials.ts";
 import {
   loadConfig,
   resolveConcurrency,

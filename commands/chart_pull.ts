@@ -4,7 +4,7 @@ import { downloadChart } from "../core/chart/download.ts";
 import { resolveReference } from "../core/chart/versions.ts";
 import type { Descriptor } from "../core/oci/descriptor.ts";
 import { formatReference, parseReference, refLabel, repositoryName } from "../core/ref.ts";
-import { pullChart } from "../core/transport/charts.ts";
+import { pullChart } from "../core/chart/transfer.ts";
 import { chartSummary, savingLine, summaryFields } from "./_print.ts";
 import { reportArgs, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";

@@ -3,7 +3,7 @@ import { define } from "gunshi";
 import { archiveSource, readChartArchive } from "../core/chart/archive.ts";
 import { UsageError } from "../core/errors.ts";
 import { type Reference, refLabel, repositoryName } from "../core/ref.ts";
-import { type ChartTransfer, pushChart, transfer } from "../core/transport/charts.ts";
+import { type ChartTransfer, pushChart, transfer } from "../core/chart/transfer.ts";
 import { humanSize } from "../core/ui/size.ts";
 import { chartSummary, summaryFields } from "./_print.ts";
 import { type RefOutcome, reportArgs, transferEach } from "./_transfers.ts";

@@ -3,40 +3,43 @@ import { define } from "gunshi";
 import { UsageError } from "../core/errors.ts";
 import { completeWord, printCompletions, type Shell, shells } from "./_completion.ts";
 import { completionScript } from "./_completion_script.ts";
+import type { GroupEntry, LazyEntry } from "./_entries.ts";
 
-export default define({
-  name: "completion",
-  description: "Print a shell completion script (bash, zsh, fish, powershell)",
-  args: {
-    shell: {
-      type: "positional",
-      description: `The shell: ${shells.join(", ")}`,
+/** The command, completing the words of `tree`'s commands (and plugins'). */
+export const completion = (tree: Record<string, GroupEntry | LazyEntry>) =>
+  define({
+    name: "completion",
+    description: "Print a shell completion script (bash, zsh, fish, powershell)",
+    args: {
+      shell: {
+        type: "positional",
+        description: `The shell: ${shells.join(", ")}`,
+      },
     },
-  },
-  examples: [
-    "# bash: load now, or add this line to ~/.bashrc",
-    "$ source <(h3 completion bash)",
-    "",
-    "# zsh (with compinit loaded)",
-    "$ source <(h3 completion zsh)",
-    "",
-    "# fish",
-    "$ h3 completion fish > ~/.config/fish/completions/h3.fish",
-    "",
-    "# PowerShell",
-    "PS> h3 completion powershell | Out-String | Invoke-Expression",
-  ].join("\n"),
-  run: async (ctx) => {
-    const shell = ctx.values.shell;
-    if (shell === completeWord) {
-      // The scripts call `h3 completion complete -- WORDS...`; a trailing "" is a word too.
-      const argv = ctx._;
-      const dashes = argv.indexOf("--");
-      return await printCompletions(dashes < 0 ? [] : argv.slice(dashes + 1));
-    }
-    if (!(shells as readonly string[]).includes(shell)) {
-      throw new UsageError(`unsupported shell "${shell}": use ${shells.join(", ")}`);
-    }
-    console.log(completionScript(shell as Shell));
-  },
-});
+    examples: [
+      "# bash: load now, or add this line to ~/.bashrc",
+      "$ source <(h3 completion bash)",
+      "",
+      "# zsh (with compinit loaded)",
+      "$ source <(h3 completion zsh)",
+      "",
+      "# fish",
+      "$ h3 completion fish > ~/.config/fish/completions/h3.fish",
+      "",
+      "# PowerShell",
+      "PS> h3 completion powershell | Out-String | Invoke-Expression",
+    ].join("\n"),
+    run: async (ctx) => {
+      const shell = ctx.values.shell;
+      if (shell === completeWord) {
+        // The scripts call `h3 completion complete -- WORDS...`; a trailing "" is a word too.
+        const argv = ctx._;
+        const dashes = argv.indexOf("--");
+        return await printCompletions(dashes < 0 ? [] : argv.slice(dashes + 1), tree);
+      }
+      if (!(shells as readonly string[]).includes(shell)) {
+        throw new UsageError(`unsupported shell "${shell}": use ${shells.join(", ")}`);
+      }
+      console.log(completionScript(shell as Shell));
+    },
+  });

@@ -1,30 +1,32 @@
 /** `h3 plugin add SOURCE`: install a TypeScript or executable plugin after checking it. @module */
 import { define } from "gunshi";
 import { addPlugin } from "../core/plugin/install.ts";
-import { tree } from "./tree.ts";
 
-export default define({
-  name: "add",
-  description: "Add a plugin from a path, an http(s) URL or npm:PACKAGE",
-  args: {
-    source: {
-      type: "positional",
-      description: "a .ts/.js module, a directory with plugin.ts or plugin.yaml, a URL or npm:SPEC",
+/** The command, refusing plugin names that clash with `builtIns` (the tree's top-level names). */
+export const pluginAdd = (builtIns: string[]) =>
+  define({
+    name: "add",
+    description: "Add a plugin from a path, an http(s) URL or npm:PACKAGE",
+    args: {
+      source: {
+        type: "positional",
+        description:
+          "a .ts/.js module, a directory with plugin.ts or plugin.yaml, a URL or npm:SPEC",
+      },
     },
-  },
-  examples: [
-    "# a TypeScript plugin module",
-    "$ h3 plugin add ./greet.ts",
-    "",
-    "# a Helm-style executable plugin (a directory with plugin.yaml)",
-    "$ h3 plugin add ./helm-hello/",
-    "",
-    "# from a URL, or an npm package",
-    "$ h3 plugin add https://example.com/h3-ecr.ts",
-    "$ h3 plugin add npm:h3-plugin-ecr@1.0.0",
-  ].join("\n"),
-  run: async (ctx) => {
-    const info = await addPlugin(ctx.values.source, [...Object.keys(tree), "help"]);
-    console.log(`Installed plugin: ${info.name} ${info.version}`);
-  },
-});
+    examples: [
+      "# a TypeScript plugin module",
+      "$ h3 plugin add ./greet.ts",
+      "",
+      "# a Helm-style executable plugin (a directory with plugin.yaml)",
+      "$ h3 plugin add ./helm-hello/",
+      "",
+      "# from a URL, or an npm package",
+      "$ h3 plugin add https://example.com/h3-ecr.ts",
+      "$ h3 plugin add npm:h3-plugin-ecr@1.0.0",
+    ].join("\n"),
+    run: async (ctx) => {
+      const info = await addPlugin(ctx.values.source, [...builtIns, "help"]);
+      console.log(`Installed plugin: ${info.name} ${info.version}`);
+    },
+  });

@@ -4,17 +4,7 @@
  * @module
  */
 
-/** A command whose definition is loaded from its own module on use. */
-export interface LazyEntry {
-  description: string;
-  load: () => Promise<{ default: unknown }>;
-}
-
-/** A command group (`chart`, `registry`, `plugin`) with its sub-commands. */
-export interface GroupEntry {
-  description: string;
-  commands: Record<string, LazyEntry>;
-}
+import type { GroupEntry, LazyEntry } from "./_entries.ts";
 
 /** Every built-in command, by group. */
 export const tree: Record<string, GroupEntry | LazyEntry> = {
@@ -91,7 +81,8 @@ export const tree: Record<string, GroupEntry | LazyEntry> = {
     commands: {
       add: {
         description: "Add a plugin from a path, an http(s) URL or npm:PACKAGE",
-        load: () => import("./plugin_add.ts"),
+        load: () =>
+          import("./plugin_add.ts").then((m) => ({ default: m.pluginAdd(Object.keys(tree)) })),
       },
       list: { description: "List the plugins", load: () => import("./plugin_list.ts") },
       remove: {
@@ -106,11 +97,6 @@ export const tree: Record<string, GroupEntry | LazyEntry> = {
   },
   completion: {
     description: "Print a shell completion script (bash, zsh, fish, powershell)",
-    load: () => import("./completion.ts"),
+    load: () => import("./completion.ts").then((m) => ({ default: m.completion(tree) })),
   },
 };
-
-/** Whether an entry is a group of commands rather than a command. */
-export function isGroup(entry: GroupEntry | LazyEntry): entry is GroupEntry {
-  return "commands" in entry;
-}

@@ -4,7 +4,7 @@
  * uses, without the printing, with the same settings and credentials.
  * @module
  */
-import { defaultAuthorizer } from "./auth/credentials.ts";
+import { defaultAuthorizer } from "./credentials.ts";
 import { type IndexEntry, openCache } from "./cache/layout.ts";
 import { verifyCache, type VerifyReport } from "./cache/verify.ts";
 import { listChartTags, type TagInfo } from "./chart/tags.ts";
@@ -23,7 +23,7 @@ import {
   type ChartTransferOptions,
   pullChart,
   pushChart,
-} from "./transport/charts.ts";
+} from "./chart/transfer.ts";
 import type { TransportOptions } from "./transport/options.ts";
 import { openRepository as openTransport, type Repository } from "./transport/repository.ts";
 
@@ -31,7 +31,7 @@ export { copy, type CopyEvent, type CopyOptions, type CopyResult } from "./copy.
 export { type IndexEntry, OciLayout, openCache } from "./cache/layout.ts";
 export type { Repository } from "./transport/repository.ts";
 export type { TransportOptions } from "./transport/options.ts";
-export type { ChartTransfer, ChartTransferOptions } from "./transport/charts.ts";
+export type { ChartTransfer, ChartTransferOptions } from "./chart/transfer.ts";
 export type { ExportResult } from "./chart/export.ts";
 export type { SaveOptions, SaveResult } from "./chart/save.ts";
 export type { TagInfo } from "./chart/tags.ts";

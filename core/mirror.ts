@@ -16,7 +16,7 @@ import {
   resolveIfPresent,
 } from "./referrers.ts";
 import type { Target } from "./target.ts";
-import { transfer } from "./transport/charts.ts";
+import { transfer } from "./chart/transfer.ts";
 
 /** One tag to copy: from `source` in the source to `destination` in the destination. */
 export interface TagCopy {

@@ -70,6 +70,12 @@ export function isHolder(target: object): target is Holder {
   return typeof (target as Partial<Holder>).hold === "function";
 }
 
+/** Optional: store content whose digest is not known yet (the local cache, for new packages). */
+export interface Ingester {
+  /** Stores `content`, hashing it on the way, and returns its descriptor. */
+  ingest(content: ReadableStream<Uint8Array>, mediaType: string): Promise<Descriptor>;
+}
+
 /** A full target: what the cache and a registry repository both are. */
 export interface Target extends Resolver, Fetcher, Exister, Pusher, Tagger, TagLister, Deleter {}
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { normalizeScopes, RegistryAuthorizer } from "../core/auth/authorizer.ts";
-import { parseChallenges } from "../core/auth/challenge.ts";
+import { parseChallenges } from "../core/transport/challenge.ts";
 import type { Credential } from "../core/auth/types.ts";
 import { AuthError } from "../core/errors.ts";
 import { startRegistry } from "./helpers/registry.ts";

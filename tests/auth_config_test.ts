@@ -11,11 +11,8 @@ import {
   setHelperRecord,
   writeDockerConfig,
 } from "../core/auth/docker_config.ts";
-import {
-  configFileCredentials,
-  credentialChain,
-  defaultCredentials,
-} from "../core/auth/credentials.ts";
+import { configFileCredentials, credentialChain } from "../core/auth/credentials.ts";
+import { defaultCredentials } from "../core/credentials.ts";
 import { AuthError } from "../core/errors.ts";
 
 const b64 = (s: string) => btoa(s);

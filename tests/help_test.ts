@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { isGroup, type LazyEntry, tree } from "../commands/tree.ts";
+import { isGroup, type LazyEntry } from "../commands/_entries.ts";
+import { tree } from "../commands/tree.ts";
 import { runH3 } from "./helpers/cli.ts";
 
 interface ArgDef {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Authorizer } from "../core/auth/types.ts";
+import type { Authorizer } from "../core/transport/options.ts";
 import { fetchManifest } from "../core/copy.ts";
 import { readAll } from "../core/digest.ts";
 import { AuthError, DigestError, RegistryError } from "../core/errors.ts";

@@ -8,7 +8,9 @@
 import { AuthError } from "../errors.ts";
 import { redactUrl } from "../transport/client.ts";
 import { networkError } from "../transport/http.ts";
-import type { Authorizer, Challenge, Credential, CredentialLookup, FetchLike } from "./types.ts";
+import type { Challenge } from "../transport/challenge.ts";
+import type { Authorizer, FetchLike } from "../transport/options.ts";
+import type { Credential, CredentialLookup } from "./types.ts";
 
 /** What an authorizer needs: where credentials come from and how to reach token realms. */
 export interface AuthorizerOptions {

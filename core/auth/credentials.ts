@@ -1,11 +1,10 @@
 /**
  * Where h3 finds credentials for a registry: a chain of providers, the first that knows the host
  * wins. Docker's config (with its credential helpers), then Helm's registry config, then podman's
- * auth file, with plugins in front of them all.
+ * auth file (plugins go in front of them all: `core/credentials.ts`).
  * @module
  */
 import { homeDir } from "../paths.ts";
-import { pluginCredentials } from "../plugin/credentials.ts";
 import {
   dockerConfigPath,
   entryCredential,
@@ -15,8 +14,7 @@ import {
   serverAddress,
 } from "./docker_config.ts";
 import { helperGet } from "./helper.ts";
-import { RegistryAuthorizer } from "./authorizer.ts";
-import type { Authorizer, CredentialLookup, FetchLike } from "./types.ts";
+import type { CredentialLookup } from "./types.ts";
 
 /** A lookup that asks each provider in turn and returns the first credential found. */
 export function credentialChain(providers: CredentialLookup[]): CredentialLookup {
@@ -62,20 +60,4 @@ export function podmanAuthPath(): string | undefined {
 export function fileCredentialProviders(): CredentialLookup[] {
   const paths = [dockerConfigPath(), helmRegistryConfigPath(), podmanAuthPath()];
   return paths.filter((p): p is string => p !== undefined).map(configFileCredentials);
-}
-
-/** h3's credential lookup: plugins first, then Docker's config, Helm's and podman's files. */
-export function defaultCredentials(): CredentialLookup {
-  return credentialChain([pluginCredentials, ...fileCredentialProviders()]);
-}
-
-/**
- * The authorizer factory to give the transport (`openRepository(ref, { authorizer })`): h3's
- * credential chain, token realms reached with the transport's fetch, `debug` for `--debug`.
- */
-export function defaultAuthorizer(
-  debug?: (line: string) => void,
-): (fetch: FetchLike) => Authorizer {
-  const credentials = defaultCredentials();
-  return (fetch) => new RegistryAuthorizer({ credentials, fetch, debug });
 }

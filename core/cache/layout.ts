@@ -17,7 +17,7 @@ import {
 } from "../oci/descriptor.ts";
 import { annotations, ociLayoutVersion, ociManifest } from "../oci/media_types.ts";
 import { cacheDir } from "../paths.ts";
-import type { Holder, PushOptions, StagedBlob, Stager, Target } from "../target.ts";
+import type { Holder, Ingester, PushOptions, StagedBlob, Stager, Target } from "../target.ts";
 import { cleanTemps, tempDir, tempPath, writeFileAtomic } from "./_files.ts";
 import { readIndex, refName, updateIndex } from "./_index.ts";
 import { type Lock, lockFile } from "./lock.ts";
@@ -41,7 +41,7 @@ export interface CollectResult {
 const digestPattern = /^sha256:[a-f0-9]{64}$/;
 
 /** An OCI image layout directory, usable as a Target. */
-export class OciLayout implements Target, Stager, Holder {
+export class OciLayout implements Target, Stager, Holder, Ingester {
   /** The layout's root directory. */
   readonly dir: string;
   #writers?: Promise<Lock>;

@@ -8,7 +8,7 @@ import { writeStream } from "../stream_file.ts";
 import { type CopyEvent, fetchManifest, progress } from "../copy.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import type { Target } from "../target.ts";
-import { readMeta } from "../transport/charts.ts";
+import { readMeta } from "./transfer.ts";
 import { chartDirPath, extractChart } from "./extract.ts";
 import { type ChartParts, chartParts } from "./manifest.ts";
 import type { ChartMetadata } from "./metadata.ts";

@@ -5,7 +5,6 @@
  * most unreferenced blobs (collected by prune), never a reference to a partial chart.
  * @module
  */
-import type { OciLayout } from "../cache/layout.ts";
 import { RefError, UsageError } from "../errors.ts";
 import {
   type Descriptor,
@@ -16,6 +15,7 @@ import {
 } from "../oci/descriptor.ts";
 import { annotations, helmConfig, helmContent, ociManifest } from "../oci/media_types.ts";
 import { formatReference, parseReference, type Reference, versionToTag, withTag } from "../ref.ts";
+import type { Holder, Ingester, Pusher, Tagger } from "../target.ts";
 import { encodeConfig } from "./config.ts";
 import { loadChartDir } from "./load.ts";
 import type { ChartMetadata } from "./metadata.ts";
@@ -48,7 +48,7 @@ export interface SaveOptions {
 
 /** Packages the chart in `dir` into `cache` under `refInput` (tag defaults to the version). */
 export async function saveChart(
-  cache: OciLayout,
+  cache: Pusher & Tagger & Ingester & Holder,
   dir: string,
   refInput: string,
   options: SaveOptions = {},

@@ -9,7 +9,7 @@ import { fetchManifest } from "../copy.ts";
 import { ChartError, H3Error, RegistryError } from "../errors.ts";
 import { annotations } from "../oci/media_types.ts";
 import type { Target } from "../target.ts";
-import { readMeta } from "../transport/charts.ts";
+import { readMeta } from "./transfer.ts";
 import { chartParts } from "./manifest.ts";
 import { versionTags } from "./versions.ts";
 

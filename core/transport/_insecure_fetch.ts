@@ -3,7 +3,7 @@
  * (Deno's fetch has no such switch). Loaded only when that flag is given.
  * @module
  */
-import type { FetchLike } from "../auth/types.ts";
+import type { FetchLike } from "./options.ts";
 
 /** A fetch that skips certificate verification, with a keep-alive agent; `close` frees it. */
 export async function insecureFetch(): Promise<{ fetch: FetchLike; close: () => void }> {

@@ -8,8 +8,7 @@
 import { readAll } from "../digest.ts";
 import { dockerHub } from "../ref.ts";
 import pLimit from "p-limit";
-import { parseChallenges } from "../auth/challenge.ts";
-import type { Authorizer, FetchLike } from "../auth/types.ts";
+import { parseChallenges } from "./challenge.ts";
 import { AuthError, H3Error } from "../errors.ts";
 import { responseError } from "./_errors.ts";
 import {
@@ -20,7 +19,13 @@ import {
   ReadTimeout,
   withIdleTimeout,
 } from "./http.ts";
-import { initialScheme, isLoopback, type TransportOptions } from "./options.ts";
+import {
+  type Authorizer,
+  type FetchLike,
+  initialScheme,
+  isLoopback,
+  type TransportOptions,
+} from "./options.ts";
 import { backoffMs, isRetryableStatus, maxAttempts, retryAfterMs, sleep } from "./retry.ts";
 
 /** One request to a registry. */

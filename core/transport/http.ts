@@ -4,10 +4,9 @@
  * translation of network failures into one clear line.
  * @module
  */
-import type { FetchLike } from "../auth/types.ts";
 import { RegistryError, UsageError } from "../errors.ts";
 import { withRegistry } from "./_errors.ts";
-import type { TransportOptions } from "./options.ts";
+import type { FetchLike, TransportOptions } from "./options.ts";
 
 /** A fetch with the TLS settings of `TransportOptions`, and how to free its connections. */
 export interface Connection {

@@ -3,7 +3,26 @@
  * files, the authorizer and `--debug` logging. The shape `core/config.ts` resolves settings into.
  * @module
  */
-import type { Authorizer, FetchLike } from "../auth/types.ts";
+import type { Challenge } from "./challenge.ts";
+
+/** The fetch the authorizer uses to reach token realms (the transport's, with its TLS settings). */
+export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
+
+/** Produces Authorization header values for requests to one registry. */
+export interface Authorizer {
+  /**
+   * The header for a request that needs `scopes` (e.g. `repository:a/b:pull,push`), after the
+   * registry answered 401 with `challenges`. Undefined when no credentials can satisfy them.
+   * Throws an `AuthError` when a token realm refuses the credentials.
+   */
+  authorize(
+    registry: string,
+    challenges: Challenge[],
+    scopes: string[],
+  ): Promise<string | undefined>;
+  /** A header already known for these scopes (cached token or basic), sent up front; or undefined. */
+  cached(registry: string, scopes: string[]): string | undefined;
+}
 
 /** Options for opening a registry repository. */
 export interface TransportOptions {

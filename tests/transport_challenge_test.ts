@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseChallenges } from "../core/auth/challenge.ts";
+import { parseChallenges } from "../core/transport/challenge.ts";
 
 Deno.test("a Bearer challenge gives its realm, service and scope", () => {
   assert.deepEqual(

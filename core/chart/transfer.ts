@@ -3,9 +3,9 @@
  * anything that is not a Helm chart (media types, then the config's metadata) before a blob moves.
  * @module
  */
-import { decodeConfig, maxConfigSize } from "../chart/config.ts";
-import { type ChartParts, chartParts } from "../chart/manifest.ts";
-import type { ChartMetadata } from "../chart/metadata.ts";
+import { decodeConfig, maxConfigSize } from "./config.ts";
+import { type ChartParts, chartParts } from "./manifest.ts";
+import type { ChartMetadata } from "./metadata.ts";
 import { copy, type CopyEvent } from "../copy.ts";
 import { readAll } from "../digest.ts";
 import type { Descriptor } from "../oci/descriptor.ts";

@@ -3,7 +3,13 @@
  * scheme and comma-separated `key=value` or `key="quoted value"` parameters.
  * @module
  */
-import type { Challenge } from "./types.ts";
+/** One `WWW-Authenticate` challenge: `Basic realm="x"` or `Bearer realm="..",service="..",scope=".."`. */
+export interface Challenge {
+  /** Lower-case scheme: `basic` or `bearer`. */
+  scheme: string;
+  /** Its parameters, keys lower-case. */
+  params: Record<string, string>;
+}
 
 const tokenChar = /[!#$%&'*+.^_`|~0-9A-Za-z-]/;
 

@@ -1,0 +1,26 @@
+/**
+ * h3's credentials as the CLI and the library use them: plugins first, then the files (Docker's
+ * config, Helm's registry config, podman's auth file); and the authorizer built on them.
+ * @module
+ */
+import { RegistryAuthorizer } from "./auth/authorizer.ts";
+import { credentialChain, fileCredentialProviders } from "./auth/credentials.ts";
+import type { CredentialLookup } from "./auth/types.ts";
+import { pluginCredentials } from "./plugin/credentials.ts";
+import type { Authorizer, FetchLike } from "./transport/options.ts";
+
+/** h3's credential lookup: plugins first, then Docker's config, Helm's and podman's files. */
+export function defaultCredentials(): CredentialLookup {
+  return credentialChain([pluginCredentials, ...fileCredentialProviders()]);
+}
+
+/**
+ * The authorizer factory to give the transport (`openRepository(ref, { authorizer })`): h3's
+ * credential chain, token realms reached with the transport's fetch, `debug` for `--debug`.
+ */
+export function defaultAuthorizer(
+  debug?: (line: string) => void,
+): (fetch: FetchLike) => Authorizer {
+  const credentials = defaultCredentials();
+  return (fetch) => new RegistryAuthorizer({ credentials, fetch, debug });
+}
