@@ -11,7 +11,7 @@ import { ChartError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { formatReference, parseReference, type Reference } from "../ref.ts";
 import type { Target } from "../target.ts";
-import { readMeta } from "../transport/charts.ts";
+import { readMeta } from "./transfer.ts";
 import { defaultMaxFileSize, entryPath, tarEntries } from "./extract.ts";
 import { chartParts } from "./manifest.ts";
 import type { ChartMetadata } from "./metadata.ts";
