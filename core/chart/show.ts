@@ -5,12 +5,11 @@
  * (the chart's own, then those of its subcharts, packaged or not) are kept, nothing else.
  * @module
  */
-import type { OciLayout } from "../cache/layout.ts";
+import type { Holder, Target } from "../target.ts";
 import { fetchManifest } from "../copy.ts";
 import { ChartError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { formatReference, parseReference, type Reference } from "../ref.ts";
-import type { Target } from "../target.ts";
 import { readMeta } from "./transfer.ts";
 import { defaultMaxFileSize, entryPath, tarEntries } from "./extract.ts";
 import { chartParts } from "./manifest.ts";
@@ -139,7 +138,7 @@ export type ShowSource = "cache" | "registry";
 export async function showReference(
   input: string,
   part: ShowPart,
-  cache: OciLayout,
+  cache: Target & Holder,
   open: (ref: Reference) => Promise<Target>,
   request: VersionRequest = {},
 ): Promise<ShowResult & { source: ShowSource }> {
