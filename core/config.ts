@@ -20,6 +20,7 @@
 import { parse } from "yaml";
 import { H3Error, UsageError } from "./errors.ts";
 import { helmHome } from "./paths.ts";
+import { proxyFromEnv, type ProxySettings } from "./transport/proxy.ts";
 import { suggest } from "./ui/suggest.ts";
 
 /** How h3 talks to one registry host; every field optional (unset means h3's default). */
@@ -63,6 +64,8 @@ export interface TransportSettings extends RegistrySettings {
   concurrency: number;
   /** How long a registry may stay silent before a request is abandoned, in milliseconds. */
   timeoutMs: number;
+  /** `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` as read from the environment. */
+  proxy: ProxySettings;
 }
 
 /** A source of environment variables (`Deno.env.get` by default). */
@@ -193,6 +196,7 @@ export function resolveTransport(
       fromFile.insecureSkipTlsVerify ?? false,
     concurrency: resolveConcurrency(flags.concurrency, config, env),
     timeoutMs: flags.timeoutMs ?? resolveTimeoutSeconds(config, env) * 1000,
+    proxy: proxyFromEnv(env),
   };
   if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
     throw new UsageError(

@@ -12,7 +12,9 @@ import {
   registryHost,
 } from "./auth/docker_config.ts";
 import { configPath, loadConfig, resolveConcurrency, resolveTransport } from "./config.ts";
+import { apiHost } from "./transport/client.ts";
 import { initialScheme } from "./transport/options.ts";
+import { proxyFor, proxyFromEnv } from "./transport/proxy.ts";
 import { cacheDir, dockerConfigDir, helmHome, pluginsDir } from "./paths.ts";
 
 /** Where a registry's credentials come from: a helper's name, `file`, or `none`. */
@@ -38,6 +40,8 @@ export interface RegistryReport {
   certFile: string | null;
   keyFile: string | null;
   insecureSkipTlsVerify: boolean;
+  /** The proxy h3 reaches this host's API through (no credentials shown), or null: direct. */
+  proxy: string | null;
 }
 
 /** `h3 env --output json`: this shape is documented and kept stable. */
@@ -49,6 +53,12 @@ export interface EnvReport {
   dockerConfigFile: string;
   configFile: string;
   concurrency: number;
+  /** `HTTP_PROXY` (or `http_proxy`) as h3 reads it, credentials hidden; null when unset. */
+  httpProxy: string | null;
+  /** `HTTPS_PROXY` (or `https_proxy`), credentials hidden; null when unset. */
+  httpsProxy: string | null;
+  /** `NO_PROXY` (or `no_proxy`); null when unset. Loopback hosts never use a proxy. */
+  noProxy: string | null;
   /** Present with `--registry HOST`. */
   registry?: RegistryReport;
 }
@@ -73,6 +83,7 @@ export async function credentialStore(host: string): Promise<CredentialStore> {
 /** Gathers the report; with `registry`, the settings for that host too. */
 export async function envReport(registry?: string): Promise<EnvReport> {
   const config = await loadConfig(configPath());
+  const proxies = proxyFromEnv();
   const report: EnvReport = {
     helmHome: helmHome(),
     cacheDir: cacheDir(),
@@ -81,21 +92,27 @@ export async function envReport(registry?: string): Promise<EnvReport> {
     dockerConfigFile: dockerConfigPath(),
     configFile: config.path,
     concurrency: resolveConcurrency(undefined, config),
+    httpProxy: hideCredentials(proxies.httpProxy),
+    httpsProxy: hideCredentials(proxies.httpsProxy),
+    noProxy: proxies.noProxy ?? null,
   };
   if (registry !== undefined) {
     const host = registryHost(registry);
     const settings = resolveTransport(host, {}, config);
     const { store, file } = await credentialStore(host);
+    const scheme = initialScheme(host, settings);
+    const proxy = proxyFor(new URL(`${scheme}://${apiHost(host)}/v2/`), proxies);
     report.registry = {
       host,
       credentialsStore: store,
       credentialsFile: file,
-      scheme: initialScheme(host, settings),
+      scheme,
       plainHttp: settings.plainHttp ?? null,
       caFile: settings.caFile ?? null,
       certFile: settings.certFile ?? null,
       keyFile: settings.keyFile ?? null,
       insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
+      proxy: proxy?.url.href ?? null,
     };
   }
   return report;
@@ -111,6 +128,9 @@ export function envVariables(report: EnvReport): [string, string][] {
     ["H3_CONFIG", report.configFile],
     ["H3_DOCKER_CONFIG_FILE", report.dockerConfigFile],
     ["H3_CONCURRENCY", report.concurrency],
+    ["HTTP_PROXY", report.httpProxy],
+    ["HTTPS_PROXY", report.httpsProxy],
+    ["NO_PROXY", report.noProxy],
   ];
   const r = report.registry;
   if (r) {
@@ -124,7 +144,14 @@ export function envVariables(report: EnvReport): [string, string][] {
       ["H3_CERT_FILE", r.certFile],
       ["H3_KEY_FILE", r.keyFile],
       ["H3_INSECURE_SKIP_TLS_VERIFY", r.insecureSkipTlsVerify],
+      ["H3_PROXY", r.proxy],
     );
   }
   return lines.map(([key, value]) => [key, value === null ? "" : String(value)]);
+}
+
+/** A proxy URL with its password replaced by `***` (a proxy URL may carry credentials). */
+function hideCredentials(raw: string | undefined): string | null {
+  if (!raw) return null;
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, "$1***@");
 }

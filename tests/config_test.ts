@@ -38,6 +38,7 @@ Deno.test("a missing config file is an empty config: h3's defaults apply", async
       insecureSkipTlsVerify: false,
       concurrency: defaultConcurrency,
       timeoutMs: 60_000,
+      proxy: { httpProxy: undefined, httpsProxy: undefined, noProxy: undefined },
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -12,9 +12,16 @@ function parseEnvLines(stdout: string): Record<string, string> {
   );
 }
 
+/** No proxy variables, whatever the machine running the tests has. */
+const noProxies = Object.fromEntries(
+  ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"].map((
+    n,
+  ) => [n, ""]),
+);
+
 Deno.test('h3 env prints the paths h3 uses as KEY="value" lines', async () => {
   await using box = await sandbox();
-  const vars = parseEnvLines(expectCode(await box.run(["env"]), 0).stdout);
+  const vars = parseEnvLines(expectCode(await box.run(["env"], { env: noProxies }), 0).stdout);
   assert.deepEqual(vars, {
     HELM_HOME: box.helmHome,
     HELM_PLUGINS: `${box.helmHome}/plugins`,
@@ -23,6 +30,9 @@ Deno.test('h3 env prints the paths h3 uses as KEY="value" lines', async () => {
     H3_CONFIG: `${box.helmHome}/config.yaml`,
     H3_DOCKER_CONFIG_FILE: `${box.env.DOCKER_CONFIG}/config.json`,
     H3_CONCURRENCY: "8",
+    HTTP_PROXY: "",
+    HTTPS_PROXY: "",
+    NO_PROXY: "",
   });
   const moved = await box.run(["env"], {
     env: { HELM_PLUGINS: `${box.dir}/p`, H3_CONFIG: `${box.dir}/h3.yaml`, H3_CONCURRENCY: "3" },
@@ -40,7 +50,9 @@ Deno.test("h3 env --output json has the documented shape", async () => {
     `${box.helmHome}/config.yaml`,
     "concurrency: 5\nregistries:\n  charts.internal:\n    plainHttp: true\n    caFile: ca.pem\n",
   );
-  const plain = JSON.parse(expectCode(await box.run(["env", "-o", "json"]), 0).stdout);
+  const plain = JSON.parse(
+    expectCode(await box.run(["env", "-o", "json"], { env: noProxies }), 0).stdout,
+  );
   assert.deepEqual(plain, {
     helmHome: box.helmHome,
     cacheDir: `${box.helmHome}/registry`,
@@ -49,9 +61,12 @@ Deno.test("h3 env --output json has the documented shape", async () => {
     dockerConfigFile: `${box.env.DOCKER_CONFIG}/config.json`,
     configFile: `${box.helmHome}/config.yaml`,
     concurrency: 5,
+    httpProxy: null,
+    httpsProxy: null,
+    noProxy: null,
   });
   const args = ["env", "--output", "json", "--registry", "https://Charts.Internal:8443/v2/"];
-  const withHost = JSON.parse(expectCode(await box.run(args), 0).stdout);
+  const withHost = JSON.parse(expectCode(await box.run(args, { env: noProxies }), 0).stdout);
   assert.deepEqual(withHost.registry, {
     host: "charts.internal:8443",
     credentialsStore: "none",
@@ -62,6 +77,7 @@ Deno.test("h3 env --output json has the documented shape", async () => {
     certFile: null,
     keyFile: null,
     insecureSkipTlsVerify: false,
+    proxy: null,
   });
   const scheme = async (host: string) => {
     const out = await box.run(["env", "-o", "json", "--registry", host]);

@@ -1,12 +1,14 @@
 /**
  * The HTTP connection to one registry: Deno's fetch with a keep-alive pool, a custom CA and a
- * client certificate when given, or `node:https` when certificate checks are turned off; and the
+ * client certificate when given, or `node:https` when certificate checks are turned off; through
+ * the proxy `HTTPS_PROXY`/`HTTP_PROXY` name unless `NO_PROXY` or loopback says not; and the
  * translation of network failures into one clear line.
  * @module
  */
 import { RegistryError, UsageError } from "../errors.ts";
 import { withRegistry } from "./_errors.ts";
 import type { FetchLike, TransportOptions } from "./options.ts";
+import { proxyEnvNames, proxyFor, proxyFromEnv } from "./proxy.ts";
 
 /** A fetch with the TLS settings of `TransportOptions`, and how to free its connections. */
 export interface Connection {
@@ -22,35 +24,74 @@ async function readPem(file: string, flag: string): Promise<string> {
   }
 }
 
-/** Opens a connection pool with the TLS settings in `options`. */
+/** Opens a connection pool with the TLS and proxy settings in `options`. */
 export async function openConnection(options: TransportOptions): Promise<Connection> {
   if (options.certFile && !options.keyFile || options.keyFile && !options.certFile) {
     throw new UsageError("a client certificate needs both --cert-file and --key-file");
   }
+  const proxies = options.proxy ?? proxyFromEnv();
   if (options.insecureSkipTlsVerify) {
     const { insecureFetch } = await import("./_insecure_fetch.ts");
-    return await insecureFetch();
-  }
-  if (!options.caFile && !options.certFile) {
-    return { fetch: (input, init) => fetch(input, init), close: () => {} };
+    return await insecureFetch(proxies);
   }
   const tls: Deno.CreateHttpClientOptions & Partial<Deno.TlsCertifiedKeyPem> = {};
-  if (options.caFile) tls.caCerts = [await readPem(options.caFile, "--ca-file")];
+  const caFiles = [...(options.caFile ? [options.caFile] : []), ...(options.caFiles ?? [])];
+  if (caFiles.length) {
+    tls.caCerts = await Promise.all(caFiles.map((file) => readPem(file, "--ca-file")));
+  }
   if (options.certFile && options.keyFile) {
     tls.cert = await readPem(options.certFile, "--cert-file");
     tls.key = await readPem(options.keyFile, "--key-file");
   }
-  let client: Deno.HttpClient;
-  try {
-    client = Deno.createHttpClient(tls as Deno.CreateHttpClientOptions);
-  } catch (error) {
-    throw new UsageError(`invalid TLS files: ${(error as Error).message}`);
-  }
+  // One client per way out (direct, or each proxy), made on first use: Deno's fetch would read
+  // the proxy variables itself, with other rules (it proxies loopback hosts), so h3 decides.
+  const clients = new Map<string, Deno.HttpClient>();
+  const clientFor = (url: URL): Deno.HttpClient => {
+    const proxy = proxyFor(url, proxies);
+    const key = proxy?.url.href ?? "direct";
+    let client = clients.get(key);
+    if (!client) {
+      client = createClient(
+        proxy ? { ...tls, proxy: { url: proxy.url.href, basicAuth: proxy.basicAuth } } : tls,
+      );
+      clients.set(key, client);
+    }
+    return client;
+  };
   return {
-    fetch: (input, init) => fetch(input, { ...init, client }),
-    close: () => client.close(),
+    fetch: (input, init) => fetch(input, { ...init, client: clientFor(new URL(String(input))) }),
+    close: () => {
+      for (const client of clients.values()) client.close();
+      clients.clear();
+    },
   };
 }
+
+/**
+ * A Deno HTTP client for `options`; without a proxy in them, a direct one: Deno reads the proxy
+ * variables when a client is made, so they are hidden while it is (synchronously, so nothing
+ * else runs meanwhile).
+ */
+function createClient(options: Deno.CreateHttpClientOptions): Deno.HttpClient {
+  const hidden = options.proxy ? [] : allProxyNames.filter((name) => Deno.env.get(name));
+  const saved = hidden.map((name) => [name, Deno.env.get(name)!] as const);
+  try {
+    for (const name of hidden) Deno.env.delete(name);
+    return Deno.createHttpClient(options);
+  } catch (error) {
+    throw new UsageError(`invalid TLS files: ${(error as Error).message}`);
+  } finally {
+    for (const [name, value] of saved) Deno.env.set(name, value);
+  }
+}
+
+/** Every variable Deno's fetch takes a proxy from. */
+const allProxyNames = [
+  ...proxyEnvNames.httpProxy,
+  ...proxyEnvNames.httpsProxy,
+  "ALL_PROXY",
+  "all_proxy",
+];
 
 const certificateProblems: Record<string, string> = {
   UnknownIssuer: "certificate signed by an unknown authority",

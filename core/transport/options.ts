@@ -4,6 +4,7 @@
  * @module
  */
 import type { Challenge } from "./challenge.ts";
+import type { ProxySettings } from "./proxy.ts";
 
 /** The fetch the authorizer uses to reach token realms (the transport's, with its TLS settings). */
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -30,6 +31,8 @@ export interface TransportOptions {
   plainHttp?: boolean;
   /** A PEM file of CA certificates trusted in addition to the system's. */
   caFile?: string;
+  /** More PEM files of CA certificates to trust (a certs.d folder's `*.crt`). */
+  caFiles?: string[];
   /** A PEM client certificate for mutual TLS (with `keyFile`). */
   certFile?: string;
   /** The PEM private key of `certFile`. */
@@ -41,6 +44,8 @@ export interface TransportOptions {
    * for authorizers that reach token realms. None: anonymous access only.
    */
   authorizer?: Authorizer | ((fetch: FetchLike) => Authorizer);
+  /** The proxies to use; undefined: read `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` on first use. */
+  proxy?: ProxySettings;
   /** Requests sent to one registry at once (default 8). */
   concurrency?: number;
   /** Receives one line per request (secrets redacted); for `--debug`. */
@@ -70,7 +75,9 @@ function hostName(registry: string): string {
 
 /** Whether TLS settings were given, which means the user expects HTTPS. */
 function wantsTls(options: TransportOptions): boolean {
-  return Boolean(options.caFile || options.certFile || options.insecureSkipTlsVerify);
+  return Boolean(
+    options.caFile || options.caFiles?.length || options.certFile || options.insecureSkipTlsVerify,
+  );
 }
 
 /**

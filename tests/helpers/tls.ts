@@ -1,6 +1,6 @@
 /**
  * A private certificate authority for tests, made with `openssl` in a temp dir: a CA, a server
- * certificate for 127.0.0.1 / ::1 / localhost and a client certificate (for mTLS), all signed by
+ * certificate for 127.0.0.1 / ::1 / localhost (and names asked for) and a client certificate (for mTLS), all signed by
  * that CA and valid for two days. Removed on dispose.
  * @module
  */
@@ -51,14 +51,22 @@ async function makeCa(dir: string, name: string): Promise<void> {
   ]);
 }
 
-async function makeLeaf(dir: string, name: string, ca: string, usage: string): Promise<TlsFiles> {
+async function makeLeaf(
+  dir: string,
+  name: string,
+  ca: string,
+  usage: string,
+  names: string[] = [],
+): Promise<TlsFiles> {
   await Deno.writeTextFile(
     `${dir}/${name}.ext`,
     [
       "basicConstraints=CA:FALSE",
       "keyUsage=critical,digitalSignature,keyEncipherment",
       `extendedKeyUsage=${usage}`,
-      "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1",
+      `subjectAltName=${
+        ["localhost", ...names].map((n) => `DNS:${n}`).join(",")
+      },IP:127.0.0.1,IP:::1`,
     ].join("\n") + "\n",
   );
   await openssl(dir, [
@@ -91,15 +99,18 @@ async function makeLeaf(dir: string, name: string, ca: string, usage: string): P
   return { certificate: `${dir}/${name}.pem`, key: `${dir}/${name}.key` };
 }
 
-/** Makes a fresh CA with server and client certificates; use with `await using`. */
-export async function makeTls(): Promise<TestTls> {
+/**
+ * Makes a fresh CA with server and client certificates; use with `await using`. The server's
+ * certificate is valid for localhost, 127.0.0.1, ::1 and `names`.
+ */
+export async function makeTls(names: string[] = []): Promise<TestTls> {
   const dir = await Deno.makeTempDir({ prefix: "h3-tls-" });
   try {
     await makeCa(dir, "ca");
     await makeCa(dir, "other-ca");
-    const server = await makeLeaf(dir, "server", "ca", "serverAuth");
+    const server = await makeLeaf(dir, "server", "ca", "serverAuth", names);
     const client = await makeLeaf(dir, "client", "ca", "clientAuth");
-    const untrusted = await makeLeaf(dir, "untrusted", "other-ca", "serverAuth");
+    const untrusted = await makeLeaf(dir, "untrusted", "other-ca", "serverAuth", names);
     return {
       dir,
       ca: `${dir}/ca.pem`,
