@@ -71,16 +71,32 @@ function helpPlugin({ plugin }: Gunshi) {
     setup(ctx) {
       ctx.addGlobalOption("help", { type: "boolean", short: "h", description: "Show this help" });
       ctx.decorateCommand((run) => (c) => {
+        const { command } = c.extensions["h3:help"] as { command: HelpSource };
         if (!c.values.help) {
           if (c.validationError) throw c.validationError;
+          if (!c._.includes("--")) { // words after -- are the command's data
+            checkStray(c.positionals.slice(c.commandPath.length), command, c.commandPath);
+          }
           return run(c);
         }
-        const { command } = c.extensions["h3:help"] as { command: HelpSource };
         console.log(commandHelp(c.commandPath, command));
         return undefined;
       });
     },
   });
+}
+
+/** Refuses positional arguments beyond those the command declares (`h3 env extra`). */
+function checkStray(given: string[], command: HelpSource, path: string[]): void {
+  const positionals = Object.values(command.args ?? {}).filter((a) => a.type === "positional");
+  if (positionals.some((a) => a.multiple)) return;
+  const stray = given[positionals.length];
+  if (stray !== undefined) {
+    throw new UsageError(
+      `unexpected argument "${stray}" for "h3 ${path.join(" ")}"; ` +
+        `run "h3 ${path.join(" ")} --help" for its usage`,
+    );
+  }
 }
 
 /** Checks the command words before gunshi sees them: unknown ones get a suggestion, groups help. */

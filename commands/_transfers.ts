@@ -144,9 +144,14 @@ async function forEachRef(
   }
 }
 
+/** Whether `message` names the reference `input` already (with or without `oci://`). */
+export function namesRef(message: string, input: string): boolean {
+  return message.includes(input) || message.includes(input.replace(/^oci:\/\//, ""));
+}
+
 /** The error with `ref` in front of its message, unless the message names it already. */
 function naming(error: unknown, ref: string): unknown {
-  if (error instanceof H3Error && !error.message.includes(ref)) {
+  if (error instanceof H3Error && !namesRef(error.message, ref)) {
     error.message = `${ref}: ${error.message}`;
   }
   return error instanceof H3Error

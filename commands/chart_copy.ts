@@ -9,7 +9,7 @@ import { isReferrerTag, type ReferrersCopyResult } from "../core/referrers.ts";
 import type { Repository } from "../core/transport/repository.ts";
 import { progressBars } from "../core/ui/progress.ts";
 import { humanSize } from "../core/ui/size.ts";
-import { progressEvents } from "./_transfers.ts";
+import { namesRef, progressEvents } from "./_transfers.ts";
 import {
   debugEnabled,
   refConcurrency,
@@ -140,7 +140,7 @@ export default define({
     const failure = summary.results.find((r) => r.status === "failed");
     if (!allTags && failure?.status === "failed") {
       const { error } = failure;
-      if (error instanceof H3Error && !error.message.includes(srcInput)) {
+      if (error instanceof H3Error && !namesRef(error.message, srcInput)) {
         error.message = `${srcInput}: ${error.message}`;
       }
       throw error;

@@ -2,21 +2,55 @@
 import { define } from "gunshi";
 import { archiveSource, readChartArchive } from "../core/chart/archive.ts";
 import { UsageError } from "../core/errors.ts";
-import { type Reference, refLabel, repositoryName } from "../core/ref.ts";
+import { parseReference, type Reference, refLabel, repositoryName } from "../core/ref.ts";
+import { resolveCachedReference } from "../core/chart/versions.ts";
 import { type ChartTransfer, pushChart, transfer } from "../core/chart/transfer.ts";
 import { humanSize } from "../core/ui/size.ts";
 import { chartSummary, summaryFields } from "./_print.ts";
 import { type RefOutcome, reportArgs, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";
 
-/** Prints what a push did, in the seed's lines, and returns its JSON outcome. */
+/**
+ * Prints what a push did, in the seed's lines, and returns its JSON outcome: `pushed`, or
+ * `exists` when the registry had the chart under that tag already and nothing was sent.
+ */
 function report(print: (line: string) => void, ref: Reference, result: ChartTransfer): RefOutcome {
   const { config, content, provenance } = result.parts;
   const blobs = provenance ? [config, content, provenance] : [config, content];
   const total = blobs.reduce((sum, d) => sum + d.size, 0);
+  const exists = result.upToDate && result.copied.length === 0;
   print(chartSummary(result.meta, result.parts));
-  print(`${refLabel(ref)}: pushed to remote (${blobs.length} layers, ${humanSize(total)} total)`);
-  return { status: "pushed", ...summaryFields(result), layers: blobs.length, size: total };
+  print(
+    exists
+      ? `${refLabel(ref)}: already on remote, nothing pushed (${blobs.length} layers, ${
+        humanSize(total)
+      } total)`
+      : `${refLabel(ref)}: pushed to remote (${blobs.length} layers, ${humanSize(total)} total)`,
+  );
+  return {
+    status: exists ? "exists" : "pushed",
+    ...summaryFields(result),
+    layers: blobs.length,
+    size: total,
+    sent: result.copied.map((d) => d.digest),
+  };
+}
+
+/** The hint for a chart directory given where a cached chart's reference belongs. */
+async function refuseDirectory(arg: string | undefined): Promise<void> {
+  if (arg === undefined || !(await Deno.stat(arg).then((i) => i.isDirectory, () => false))) return;
+  const chart = await Deno.stat(`${arg}/Chart.yaml`).then(() => true, () => false);
+  let reference = true;
+  try {
+    parseReference(arg);
+  } catch {
+    reference = false;
+  }
+  if (!chart && reference) return;
+  throw new UsageError(
+    `"${arg}" is a directory, not a cached chart: run "h3 chart save ${arg} REF" and then ` +
+      `"h3 chart push REF", or push a packaged chart (CHART.tgz oci://REGISTRY/NAMESPACE)`,
+  );
 }
 
 /** Whether the first argument names a packaged chart file (Helm 3.8+'s `push CHART.tgz REMOTE`). */
@@ -66,8 +100,10 @@ export default define({
   ].join("\n"),
   run: async (ctx) => {
     const refs = ctx.values.refs as string[] | undefined;
+    await refuseDirectory(refs?.[0]);
     if (refs && await isArchive(refs[0])) return await pushArchive(ctx.values, refs);
-    await transferEach(ctx.values, async ({ ref, repository, cache, print, onEvent }) => {
+    await transferEach(ctx.values, async ({ input, repository, cache, print, onEvent }) => {
+      const ref = await resolveCachedReference(parseReference(input), cache);
       print(`The push refers to repository [${repositoryName(ref)}]`);
       return report(print, ref, await pushChart(cache, repository.expectPush(), ref, { onEvent }));
     });

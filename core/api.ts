@@ -17,7 +17,8 @@ import { listReferrers, type Referrer, type ReferrersOptions } from "./referrers
 import { exportChart as exportCached, type ExportResult } from "./chart/export.ts";
 import { saveChart, type SaveOptions, type SaveResult } from "./chart/save.ts";
 import { transportSettings } from "./config.ts";
-import { parseCachedReference, parseReference, type Reference } from "./ref.ts";
+import { parseReference, type Reference } from "./ref.ts";
+import { resolveCachedReference, resolveReference } from "./chart/versions.ts";
 import {
   type ChartTransfer,
   type ChartTransferOptions,
@@ -68,23 +69,31 @@ export async function save(dir: string, ref: string, options?: SaveOptions): Pro
   return await saveChart(await openCache(), dir, ref, options);
 }
 
-/** Pushes the cached chart `ref` (`:latest` when untagged) to its registry. */
+/**
+ * Pushes the cached chart `ref` to its registry; untagged, the repository's only cached tag or its
+ * highest stable version (as `h3 chart push`).
+ */
 export async function push(
   ref: string,
   options: ChartTransferOptions & TransportOptions = {},
 ): Promise<ChartTransfer> {
-  const parsed = parseCachedReference(ref);
+  const cache = await openCache();
+  const parsed = await resolveCachedReference(parseReference(ref), cache);
   using repository = await openRepository(parsed, options);
-  return await pushChart(await openCache(), repository, parsed, options);
+  return await pushChart(cache, repository, parsed, options);
 }
 
-/** Pulls chart `ref` (`:latest` when untagged; a digest pins it) into the local cache. */
+/**
+ * Pulls chart `ref` into the local cache; untagged, the highest stable version in the registry (as
+ * `h3 chart pull`); a digest pins it.
+ */
 export async function pull(
   ref: string,
   options: ChartTransferOptions & TransportOptions = {},
 ): Promise<ChartTransfer> {
-  const parsed = parseCachedReference(ref);
-  using repository = await openRepository(parsed, options);
+  const given = parseReference(ref);
+  using repository = await openRepository(given, options);
+  const parsed = await resolveReference(given, repository);
   return await pullChart(repository, await openCache(), parsed, options);
 }
 

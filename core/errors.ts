@@ -24,10 +24,12 @@ export class H3Error extends Error {
   }
 }
 
-/** A malformed or unsupported reference (`registry/repo:tag@digest`). */
+/** A malformed or unsupported reference (`registry/repo:tag@digest`): bad input, exits with 2. */
 export class RefError extends H3Error {
   /** The class name. */
   override name = "RefError";
+  /** A bad reference is a usage error. */
+  override exitCode: number = ExitCode.usage;
 }
 
 /** A chart that breaks Helm's rules: bad Chart.yaml, unsafe archive, not a Helm chart. */

@@ -34,6 +34,16 @@ export function parseReference(input: string): Reference {
   const raw = input.startsWith("oci://") ? input.slice("oci://".length) : input;
   if (raw === "") throw new RefError(`invalid reference "${input}": empty`);
   if (/\s/.test(raw)) throw new RefError(`invalid reference "${input}": contains white space`);
+  const scheme = /^(https?):\/\//i.exec(raw);
+  if (scheme) {
+    throw new RefError(
+      `invalid reference "${input}": drop the "${scheme[0]}" (references are ` +
+        `registry/repository[:tag]` +
+        (scheme[1].toLowerCase() === "http"
+          ? "; add --plain-http for a registry without TLS)"
+          : ")"),
+    );
+  }
 
   let rest = raw;
   let digest: string | undefined;

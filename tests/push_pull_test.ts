@@ -161,7 +161,10 @@ Deno.test("a digest pins the pull; a Helm 3.0 legacy layer and a provenance laye
 
   // Pushed back, the provenance layer counts: 3 layers.
   const again = expectCode(await sb.run(["chart", "push", ref]), 0);
-  assert.match(again.stdout, /^sha256:[0-9a-f]{64}: pushed to remote \(3 layers, \d+ B total\)$/m);
+  assert.match(
+    again.stdout,
+    /^sha256:[0-9a-f]{64}: already on remote, nothing pushed \(3 layers, \d+ B total\)$/m,
+  );
   const wrongPin = `${registry.host}/old/legacy@sha256:${"0".repeat(64)}`;
   expectCode(await sb.run(["chart", "pull", wrongPin]), 1);
 });

@@ -244,36 +244,36 @@ Deno.test("bad input is one error line, a non-zero exit, and an untouched cache"
     [["chart", "save", "noname", ref], 1, "Error: noname/Chart.yaml: name is required"],
     [
       ["chart", "save", fixtureChart, "localhost:5000/MyRepo/mychart"],
-      1,
+      2,
       /^Error: invalid reference .*invalid repository name/,
     ],
     [
       ["chart", "save", fixtureChart, "localhost:5000//mychart"],
-      1,
+      2,
       /^Error: invalid reference .*empty path component/,
     ],
     [
       ["chart", "save", fixtureChart, "localhost:5000/myrepo/mychart:bad!tag"],
-      1,
+      2,
       /^Error: invalid reference .*invalid tag "bad!tag"/,
     ],
     [
       ["chart", "save", fixtureChart, "localhost:5000/myrepo/mychart@sha256:xyz"],
-      1,
+      2,
       /^Error: invalid reference .*malformed digest/,
     ],
     [
       ["chart", "save", fixtureChart, `localhost:5000/myrepo/mychart@${digest}`],
-      1,
+      2,
       /^Error: cannot save to .*: a digest cannot be given, only a tag$/,
     ],
-    [["chart", "save", fixtureChart], 2, /^Error: .*'ref' is required/],
+    [["chart", "save", fixtureChart], 2, /^Error: missing REF: /],
     [
       ["chart", "export", "localhost:5000/myrepo/mychart:nope"],
       1,
       'Error: chart "localhost:5000/myrepo/mychart:nope" not found in the cache',
     ],
-    [["chart", "export", "localhost:5000/Bad/mychart"], 1, /^Error: invalid reference /],
+    [["chart", "export", "localhost:5000/Bad/mychart"], 2, /^Error: invalid reference /],
   ];
   const before = await snapshot(box.helmHome);
   for (const [args, code, message] of cases) {

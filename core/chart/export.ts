@@ -5,7 +5,8 @@
  */
 import { fetchManifest } from "../copy.ts";
 import { readAll } from "../digest.ts";
-import { formatReference, parseCachedReference } from "../ref.ts";
+import { formatReference, parseReference } from "../ref.ts";
+import { resolveCachedReference } from "./versions.ts";
 import type { Target } from "../target.ts";
 import { decodeConfig, maxConfigSize } from "./config.ts";
 import { extractChart, type ExtractOptions } from "./extract.ts";
@@ -22,13 +23,16 @@ export interface ExportResult {
   path: string;
 }
 
-/** Extracts the chart `refInput` names in `cache` into `options.destination/<chart name>/`. */
+/**
+ * Extracts the chart `refInput` names in `cache` (untagged: as `resolveCachedReference` picks)
+ * into `options.destination/<chart name>/`.
+ */
 export async function exportChart(
   cache: Target,
   refInput: string,
   options: Omit<ExtractOptions, "name">,
 ): Promise<ExportResult> {
-  const ref = formatReference(parseCachedReference(refInput));
+  const ref = formatReference(await resolveCachedReference(parseReference(refInput), cache));
   const { manifest } = await fetchManifest(cache, ref);
   const parts = chartParts(manifest);
   const configBytes = await readAll(await cache.fetch(parts.config), maxConfigSize);

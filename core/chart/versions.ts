@@ -5,7 +5,7 @@
  * @module
  */
 import semver from "semver";
-import { RegistryError, UsageError } from "../errors.ts";
+import { CacheError, RegistryError, UsageError } from "../errors.ts";
 import {
   formatReference,
   type Reference,
@@ -117,6 +117,30 @@ export async function resolveReference(
     return ref;
   }
   return { ...ref, tag: await resolveVersionTag(repository, repositoryName(ref), request) };
+}
+
+/**
+ * The reference an untagged reference to a cached chart stands for (push, export): the
+ * repository's only cached tag, else the tag `selectTag` picks among its cached tags (the highest
+ * stable version; `latest` when none is a version). A tag or digest given is kept. A `CacheError`
+ * when the repository has no cached chart, or when the choice is ambiguous (it lists the tags).
+ */
+export async function resolveCachedReference(ref: Reference, cache: TagLister): Promise<Reference> {
+  if (ref.tag || ref.digest) return ref;
+  const prefix = `${repositoryName(ref)}:`;
+  const tags: string[] = [];
+  for await (const cached of cache.tags()) {
+    if (cached.startsWith(prefix) && !cached.includes("@")) tags.push(cached.slice(prefix.length));
+  }
+  const tag = tags.length === 1 ? tags[0] : selectTag(tags);
+  if (tag) return { ...ref, tag };
+  if (tags.length === 0) {
+    throw new CacheError(`chart "${repositoryName(ref)}" not found in the cache`);
+  }
+  throw new CacheError(
+    `${repositoryName(ref)}: ${tags.length} charts in the cache and no stable version among ` +
+      `them to pick; name the tag: ${tags.toSorted().join(", ")}`,
+  );
 }
 
 /** Why nothing was selected, with the newest versions there are. */

@@ -1,0 +1,138 @@
+/**
+ * What a new user tripped on (issue 13): usage errors that are usage errors, hints for near
+ * misses, one rule for untagged references, and honest push results.
+ */
+import assert from "node:assert/strict";
+import { fixtureChart } from "./helpers/charts.ts";
+import { expectCode, type RunResult, sandbox } from "./helpers/cli.ts";
+import { startRegistry } from "./helpers/registry.ts";
+
+/** The run failed with exit `code` and exactly one stderr line, which it returns. */
+function oneLine(result: RunResult, code: number): string {
+  expectCode(result, code);
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, result.stderr);
+  assert.equal(result.stdout, "");
+  return lines[0];
+}
+
+Deno.test("stray arguments and bad references exit 2 with one line", async () => {
+  await using box = await sandbox();
+  const stray: [string[], string][] = [
+    [["env", "extra"], 'Error: unexpected argument "extra" for "h3 env"'],
+    [["chart", "prune", "extra"], 'Error: unexpected argument "extra" for "h3 chart prune"'],
+    [
+      ["chart", "list", "localhost:5000/team/webapp"],
+      'Error: unexpected argument "localhost:5000/team/webapp" for "h3 chart list"',
+    ],
+    [
+      ["chart", "save", fixtureChart, "localhost:5000/a/b", "more"],
+      'Error: unexpected argument "more" for "h3 chart save"',
+    ],
+  ];
+  for (const [args, start] of stray) {
+    assert.ok(oneLine(await box.run(args), 2).startsWith(start), args.join(" "));
+  }
+  for (
+    const args of [
+      ["chart", "save", fixtureChart, "localhost:5000/Team/webapp"],
+      ["chart", "push", "localhost:5000//webapp"],
+      ["chart", "pull", "localhost:5000/team/webapp:bad!tag"],
+      ["chart", "export", "localhost:5000/team/webapp@sha256:abc"],
+      ["chart", "remove", "localhost:5000/Team/x"],
+    ]
+  ) {
+    assert.match(oneLine(await box.run(args), 2), /^Error: invalid reference /, args.join(" "));
+  }
+});
+
+Deno.test("a missing REF is worded alike for save and push", async () => {
+  await using box = await sandbox();
+  assert.equal(
+    oneLine(await box.run(["chart", "save", fixtureChart]), 2),
+    "Error: missing REF: give a chart reference to save the chart as",
+  );
+  assert.equal(
+    oneLine(await box.run(["chart", "push"]), 2),
+    "Error: missing REF: give at least one chart reference",
+  );
+  assert.equal(
+    oneLine(await box.run(["chart", "save"]), 2),
+    "Error: missing DIR: give a chart directory and a chart reference",
+  );
+});
+
+Deno.test("near misses get a hint: a directory to push, a URL for a reference", async () => {
+  await using box = await sandbox();
+  await Deno.mkdir(`${box.dir}/webapp`);
+  await Deno.copyFile(`${fixtureChart}/Chart.yaml`, `${box.dir}/webapp/Chart.yaml`);
+  assert.equal(
+    oneLine(await box.run(["chart", "push", "webapp/", "oci://localhost:5000/team"]), 2),
+    'Error: "webapp/" is a directory, not a cached chart: run "h3 chart save webapp/ REF" and ' +
+      'then "h3 chart push REF", or push a packaged chart (CHART.tgz oci://REGISTRY/NAMESPACE)',
+  );
+  assert.equal(
+    oneLine(await box.run(["chart", "pull", "http://localhost:5000/team/webapp:1.0.0"]), 2),
+    'Error: invalid reference "http://localhost:5000/team/webapp:1.0.0": drop the "http://" ' +
+      "(references are registry/repository[:tag]; add --plain-http for a registry without TLS)",
+  );
+  assert.match(
+    oneLine(await box.run(["chart", "tags", "https://ghcr.io/org/chart"]), 2),
+    /drop the "https:\/\/" \(references are registry\/repository\[:tag\]\)$/,
+  );
+});
+
+Deno.test("untagged push: the only cached tag, else the highest version, else the tags to pick from", async () => {
+  await using registry = await startRegistry();
+  await using box = await sandbox();
+  const repo = `${registry.host}/team/webapp`;
+  expectCode(await box.run(["chart", "save", fixtureChart, repo]), 0); // tag 2.7.0
+  const pushed = expectCode(await box.run(["chart", "push", repo, "--plain-http"]), 0);
+  assert.match(pushed.stdout, /^2\.7\.0: pushed to remote \(2 layers, .* total\)$/m);
+
+  expectCode(await box.run(["chart", "save", fixtureChart, `${repo}:2.10.0`]), 0);
+  expectCode(await box.run(["chart", "save", fixtureChart, `${repo}:latest`]), 0);
+  const highest = expectCode(await box.run(["chart", "push", repo, "--plain-http"]), 0);
+  assert.match(highest.stdout, /^2\.10\.0: pushed to remote/m);
+
+  const other = `${registry.host}/team/other`;
+  expectCode(await box.run(["chart", "save", fixtureChart, `${other}:dev`]), 0);
+  expectCode(await box.run(["chart", "save", fixtureChart, `${other}:stable`]), 0);
+  assert.equal(
+    oneLine(await box.run(["chart", "push", other, "--plain-http"]), 1),
+    `Error: ${other}: 2 charts in the cache and no stable version among them to pick; ` +
+      "name the tag: dev, stable",
+  );
+  assert.equal(
+    oneLine(await box.run(["chart", "push", `${registry.host}/team/none`, "--plain-http"]), 1),
+    `Error: chart "${registry.host}/team/none" not found in the cache`,
+  );
+});
+
+Deno.test("an unchanged push says the chart was there already, in text and JSON", async () => {
+  await using registry = await startRegistry();
+  await using box = await sandbox();
+  const ref = `${registry.host}/team/webapp:1.0.0`;
+  expectCode(await box.run(["chart", "save", fixtureChart, ref]), 0);
+  const first = expectCode(await box.run(["chart", "push", ref, "--plain-http", "-o", "json"]), 0);
+  const [sent] = JSON.parse(first.stdout);
+  assert.equal(sent.status, "pushed");
+  assert.equal(sent.sent.length, 2);
+  const again = expectCode(await box.run(["chart", "push", ref, "--plain-http"]), 0);
+  assert.match(again.stdout, /^1\.0\.0: already on remote, nothing pushed \(2 layers, .*\)$/m);
+  assert.doesNotMatch(again.stdout, /pushed to remote/);
+  const json = expectCode(await box.run(["chart", "push", ref, "--plain-http", "-o", "json"]), 0);
+  const [report] = JSON.parse(json.stdout);
+  assert.equal(report.status, "exists");
+  assert.deepEqual(report.sent, []);
+});
+
+Deno.test("a chart not in the registry is named once", async () => {
+  await using registry = await startRegistry();
+  await using box = await sandbox();
+  const ref = `oci://${registry.host}/team/webapp:9.9.9`;
+  const result = expectCode(await box.run(["chart", "pull", ref, "--plain-http"]), 1);
+  const line = result.stderr.trimEnd();
+  assert.match(line, /^Error: [^\n]*not found/);
+  assert.equal(line.split(`${registry.host}/team/webapp`).length - 1, 1, line);
+});
