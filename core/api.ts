@@ -12,7 +12,6 @@ import { tagChart, type TagResult } from "./chart/retag.ts";
 import { type ShowPart, showReference, type ShowResult, type ShowSource } from "./chart/show.ts";
 import type { VersionRequest } from "./chart/versions.ts";
 import { RefError } from "./errors.ts";
-import { resolveReference } from "./chart/versions.ts";
 import { listReferrers, type Referrer, type ReferrersOptions } from "./referrers.ts";
 import { exportChart as exportCached, type ExportResult } from "./chart/export.ts";
 import { saveChart, type SaveOptions, type SaveResult } from "./chart/save.ts";
