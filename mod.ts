@@ -63,5 +63,6 @@ export {
   PluginError,
   RefError,
   RegistryError,
+  SignatureError,
 } from "./core/errors.ts";
 export { version } from "./core/version.ts";

@@ -8,6 +8,7 @@ import { pullChart } from "../core/chart/transfer.ts";
 import { chartSummary, savingLine, summaryFields } from "./_print.ts";
 import { reportArgs, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";
+import { requireTrust, trustArgs, trustRequirement, verifier } from "./_trust_flags.ts";
 
 /**
  * Whether this pull writes files as `helm pull` does rather than filling the cache: with
@@ -45,6 +46,11 @@ export default define({
       description: "Write the chart as a directory DIR/NAME/ (Helm's form)",
     },
     force: { type: "boolean", description: "With --untar: replace an existing DIR/NAME/" },
+    verify: {
+      type: "boolean",
+      description: "Refuse the chart unless it is signed as --key asks (nothing is stored if not)",
+    },
+    ...trustArgs,
     ...transportArgs,
     ...reportArgs,
   },
@@ -64,14 +70,19 @@ export default define({
     "# several charts at once",
     "$ h3 chart pull localhost:5000/stable/mysql:1.6.9 localhost:5000/stable/redis:10.5.7",
     "",
+    "# only when signed with this cosign key (over the exact digest pulled)",
+    "$ h3 chart pull localhost:5000/stable/wordpress:5.1.2 --verify --key cosign.pub",
+    "",
     "# quietly, for scripts (errors still go to stderr)",
     "$ h3 chart pull localhost:5000/stable/wordpress:latest --quiet",
   ].join("\n"),
   run: async (ctx) => {
     const { version, devel, destination, untar, force } = ctx.values;
     const toFiles = helmForm(ctx.values);
+    const trust = requireTrust(ctx.values.verify, await trustRequirement(ctx.values));
     await transferEach(ctx.values, async ({ input, repository, cache, print, onEvent }) => {
       const ref = await resolveReference(parseReference(input), repository, { version, devel });
+      const verify = trust && verifier(trust, repository, ref, input);
       if (toFiles) {
         const result = await downloadChart(repository, ref.tag ?? ref.digest!, {
           destination: destination ?? ".",
@@ -79,6 +90,7 @@ export default define({
           force,
           expectDigest: ref.digest,
           onEvent,
+          verify,
         });
         print(`Pulled: ${formatReference(ref)}`);
         print(`Digest: ${result.desc.digest}`);
@@ -90,7 +102,7 @@ export default define({
         };
       }
       print(`${refLabel(ref)}: Pulling from ${repositoryName(ref)}`);
-      const result = await pullChart(repository, cache, ref, { onEvent });
+      const result = await pullChart(repository, cache, ref, { onEvent, verify });
       const { config, provenance } = result.parts;
       const role = (d: Descriptor) =>
         d.digest === config.digest

@@ -2,14 +2,48 @@
 import { define } from "gunshi";
 import { openCache } from "../core/cache/layout.ts";
 import { type Problem, repairCache, verifyCache, type VerifyReport } from "../core/cache/verify.ts";
-import { CacheError } from "../core/errors.ts";
+import { CacheError, UsageError } from "../core/errors.ts";
 import { formatReference, parseCachedReference } from "../core/ref.ts";
 import { humanSize } from "../core/ui/size.ts";
+import { resolveReference } from "../core/chart/versions.ts";
+import { parseReference } from "../core/ref.ts";
+import { checkTrust, type TrustRequirement } from "../core/sign/trust.ts";
+import { trustArgs, trustRequirement } from "./_trust_flags.ts";
+import {
+  debugEnabled,
+  RegistryOpener,
+  transportArgs,
+  transportFlags,
+  type TransportValues,
+} from "./_transport_flags.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function printProblems(problems: Problem[]): void {
   for (const { subject, message } of problems) console.log(`${subject}: ${message}`);
+}
+
+/** `chart verify REF... --key`: each chart's signature checked in its registry; nothing stored. */
+async function verifySignatures(
+  inputs: string[],
+  trust: TrustRequirement,
+  values: TransportValues,
+): Promise<void> {
+  if (!inputs.length) throw new UsageError("missing REF: give the charts to verify");
+  const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+  using opener = new RegistryOpener(transportFlags(values), debug);
+  for (const input of inputs) {
+    const parsed = parseReference(input);
+    const repository = await opener.open(parsed);
+    const ref = await resolveReference(parsed, repository);
+    const desc = await repository.resolve(ref.digest ?? ref.tag!);
+    const name = `${ref.registry}/${ref.repository}`;
+    const result = await checkTrust(repository, desc, name, trust, input);
+    console.log(
+      `Verified ${formatReference(ref)} (${name}@${desc.digest}): signed with ${result.key}` +
+        ` as ${result.signature.claim.dockerReference}`,
+    );
+  }
 }
 
 function summary(report: VerifyReport): string {
@@ -18,7 +52,7 @@ function summary(report: VerifyReport): string {
 
 export default define({
   name: "verify",
-  description: "Check the cache's blobs and refs; --repair removes what is broken",
+  description: "Check the cache's blobs and refs; with --key, charts' signatures in their registry",
   args: {
     refs: {
       type: "positional",
@@ -29,6 +63,8 @@ export default define({
       type: "boolean",
       description: "Remove broken refs and corrupt blobs, then delete what no ref needs",
     },
+    ...trustArgs,
+    ...transportArgs,
   },
   examples: [
     "# re-hash every blob and check every ref",
@@ -39,8 +75,16 @@ export default define({
     "",
     "# remove what is broken (pull or save those charts again afterwards)",
     "$ h3 chart verify --repair",
+    "",
+    "# a chart's cosign signature, in its registry (the cache is not involved)",
+    "$ h3 chart verify localhost:5000/myrepo/mychart:1.0.0 --key cosign.pub",
   ].join("\n"),
   run: async (ctx) => {
+    const trust = await trustRequirement(ctx.values);
+    if (trust) {
+      if (ctx.values.repair) throw new UsageError("--repair is for the cache; drop --key");
+      return await verifySignatures(ctx.values.refs ?? [], trust, ctx.values);
+    }
     const refs = (ctx.values.refs as string[] | undefined)?.map((r) =>
       formatReference(parseCachedReference(r))
     );

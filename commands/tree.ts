@@ -51,6 +51,10 @@ export const tree: Record<string, GroupEntry | LazyEntry> = {
         description: "Copy charts from one registry repository to another, past the cache",
         load: () => import("./chart_copy.ts"),
       },
+      sign: {
+        description: "Sign a chart in its registry with a cosign key",
+        load: () => import("./chart_sign.ts"),
+      },
       referrers: {
         description: "List the signatures, SBOMs and attestations that refer to a chart",
         load: () => import("./chart_referrers.ts"),
@@ -64,7 +68,8 @@ export const tree: Record<string, GroupEntry | LazyEntry> = {
         load: () => import("./chart_prune.ts"),
       },
       verify: {
-        description: "Check the cache's blobs and refs; --repair removes what is broken",
+        description:
+          "Check the cache's blobs and refs; with --key, charts' signatures in their registry",
         load: () => import("./chart_verify.ts"),
       },
     },

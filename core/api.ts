@@ -13,6 +13,10 @@ import { type ShowPart, showReference, type ShowResult, type ShowSource } from "
 import type { VersionRequest } from "./chart/versions.ts";
 import { RefError } from "./errors.ts";
 import { listReferrers, type Referrer, type ReferrersOptions } from "./referrers.ts";
+import { signManifest, type SignResult } from "./sign/cosign.ts";
+import { type PasswordSource, readPrivateKey } from "./sign/keys.ts";
+import { checkTrust, readKeys, type TrustResult } from "./sign/trust.ts";
+import { SignatureError } from "./errors.ts";
 import { exportChart as exportCached, type ExportResult } from "./chart/export.ts";
 import { saveChart, type SaveOptions, type SaveResult } from "./chart/save.ts";
 import { transportSettings } from "./config.ts";
@@ -39,6 +43,10 @@ export type { TagResult } from "./chart/retag.ts";
 export type { ChartText, ShowPart, ShowResult, ShowSource } from "./chart/show.ts";
 export type { VersionRequest } from "./chart/versions.ts";
 export type { VerifyReport } from "./cache/verify.ts";
+export type { SignResult, SimpleSigningClaim, VerifiedSignature } from "./sign/cosign.ts";
+export type { PasswordSource, SigningKey } from "./sign/keys.ts";
+export type { NamedKey, TrustRequirement, TrustResult } from "./sign/trust.ts";
+export { readPrivateKey, readPublicKey } from "./sign/keys.ts";
 export {
   copyReferrers,
   listReferrers,
@@ -167,4 +175,66 @@ export async function referrers(
   const resolved = await resolveReference(parsed, repository);
   const desc = await repository.resolve(resolved.digest ?? resolved.tag!);
   return await listReferrers(repository, desc.digest, options);
+}
+
+/** How `sign` finds its key. */
+export interface SignOptions extends TransportOptions {
+  /** A cosign private key file (encrypted cosign PEM, PKCS#8 or EC PEM). */
+  key: string;
+  /** The password of an encrypted key (default: `COSIGN_PASSWORD`). */
+  password?: PasswordSource;
+}
+
+/**
+ * Signs the chart `ref` in its registry as `cosign sign --key` does (simple-signing payload,
+ * ECDSA P-256, stored under `sha256-<hex>.sig`).
+ */
+export async function sign(ref: string, options: SignOptions): Promise<SignResult> {
+  const pem = await Deno.readTextFile(options.key);
+  const password = options.password ?? (() => {
+    const env = Deno.env.get("COSIGN_PASSWORD");
+    if (env === undefined) {
+      throw new SignatureError(`${options.key} is encrypted: set COSIGN_PASSWORD`);
+    }
+    return Promise.resolve(env);
+  });
+  const key = await readPrivateKey(pem, options.key, password);
+  const parsed = parseReference(ref);
+  using repository = (await openRepository(parsed, options)).expectPush();
+  const resolved = await resolveReference(parsed, repository);
+  const desc = await repository.resolve(resolved.digest ?? resolved.tag!);
+  return await signManifest(repository, desc, `${parsed.registry}/${parsed.repository}`, key);
+}
+
+/** What `verifySignature` checks with. */
+export interface VerifySignatureOptions extends TransportOptions {
+  /** cosign public key files: a signature by any one vouches. */
+  keys: string[];
+  /** Repositories whose signatures count too (a copy's source), `registry/repository`. */
+  acceptReferences?: string[];
+}
+
+/**
+ * Checks the cosign signature of the chart `ref` in its registry, over its exact manifest digest;
+ * throws a `SignatureError` when it is missing, altered, by another key or for another chart.
+ */
+export async function verifySignature(
+  ref: string,
+  options: VerifySignatureOptions,
+): Promise<TrustResult> {
+  const parsed = parseReference(ref);
+  using repository = await openRepository(parsed, options);
+  const resolved = await resolveReference(parsed, repository);
+  const desc = await repository.resolve(resolved.digest ?? resolved.tag!);
+  const requirement = {
+    keys: await readKeys(options.keys),
+    acceptReferences: options.acceptReferences,
+  };
+  return await checkTrust(
+    repository,
+    desc,
+    `${parsed.registry}/${parsed.repository}`,
+    requirement,
+    ref,
+  );
 }

@@ -72,6 +72,15 @@ export class AuthError extends H3Error {
   override name = "AuthError";
 }
 
+/**
+ * A signature, key or provenance problem: a key that cannot be read, a signature that is missing,
+ * does not verify, or does not vouch for what is being pulled.
+ */
+export class SignatureError extends H3Error {
+  /** The class name. */
+  override name = "SignatureError";
+}
+
 /** A plugin could not be added, loaded or run. */
 export class PluginError extends H3Error {
   /** The class name. */

@@ -211,7 +211,7 @@ const registry3 = (() => {
   const root = `${Deno.env.get("HOME")}/.cache/h3-peers`;
   try {
     for (const entry of Deno.readDirSync(root)) {
-      const path = `${root}/${entry.name}/registry`;
+      const path = `${root}/${entry.name}/registry3`;
       if (entry.name.startsWith("registry3-") && Deno.statSync(path).isFile) return path;
     }
   } catch { /* no peers built */ }
@@ -219,7 +219,10 @@ const registry3 = (() => {
 })();
 
 Deno.test({
-  name: "registry3 (distribution v3): copy --referrers from registry:2 lands in its referrers API",
+  // distribution v3.1.2 serves no referrers API (404 "page not found"): h3 falls back to the tag
+  // schema there, as the spec asks; the API path is covered by referrersFront above.
+  name:
+    "registry3 (distribution v3, no referrers API): copy --referrers writes the tag schema there",
   ignore: !registry3,
   fn: async () => {
     await using source = await startRegistry();
@@ -236,10 +239,10 @@ Deno.test({
     assert.equal(copied.digest, chart.digest);
     assert.deepEqual(
       copied.referrers.map((r) => [r.digest, r.via, r.referrers.map((n) => n.digest)]),
-      [[sbom.digest, "api", [sbomSig.digest]], [sig.digest, "cosign-tag", []]],
+      [[sbom.digest, "tag-schema", [sbomSig.digest]], [sig.digest, "cosign-tag", []]],
     );
     using repo = openRepository(dst);
-    assert.ok(!(await Array.fromAsync(repo.tags())).includes(chart.digest.replace(":", "-")));
+    assert.ok((await Array.fromAsync(repo.tags())).includes(chart.digest.replace(":", "-")));
     const again = expectCode(
       await sb.run(["chart", "copy", `${source.host}/charts/app:1.0.0`, dst, "--referrers"]),
       0,

@@ -25,6 +25,8 @@ export interface DownloadOptions {
   expectDigest?: string;
   /** Events of the content download, for a progress bar. */
   onEvent?: (event: CopyEvent) => void;
+  /** Checks the manifest before anything is written (a signature over its digest). */
+  verify?: (desc: Descriptor) => Promise<unknown>;
 }
 
 /** What a download wrote. */
@@ -58,6 +60,7 @@ export async function downloadChart(
   options: DownloadOptions,
 ): Promise<DownloadResult> {
   const { desc, manifest } = await fetchManifest(repository, reference, options.expectDigest);
+  await options.verify?.(desc);
   const parts = chartParts(manifest);
   const meta = await readMeta(repository, parts.config, reference);
   const { destination, onEvent } = options;

@@ -18,6 +18,11 @@ export interface ChartTransferOptions {
   concurrency?: number;
   /** Each blob's events, for progress bars. */
   onEvent?: (event: CopyEvent) => void;
+  /**
+   * Checks the source's manifest before any blob moves (a signature over its digest); throw to
+   * refuse the chart, and nothing is stored.
+   */
+  verify?: (desc: Descriptor) => Promise<unknown>;
 }
 
 /** What a chart push or pull did. */
@@ -71,7 +76,8 @@ export async function transfer(
   const result = await copy(src, srcRef, dst, dstRef, {
     ...options,
     fetched,
-    validate: async (manifest) => {
+    validate: async (manifest, desc) => {
+      await options.verify?.(desc);
       parts = chartParts(manifest);
       const local = options.localDst && await dst.exists(parts.config);
       meta = await readMeta(local ? dst : src, parts.config, source, fetched);

@@ -1,0 +1,57 @@
+/** `h3 chart sign REF --key cosign.key`: sign a chart in its registry as cosign does. @module */
+import { define } from "gunshi";
+import { resolveReference } from "../core/chart/versions.ts";
+import { SignatureError, UsageError } from "../core/errors.ts";
+import { formatReference, parseReference } from "../core/ref.ts";
+import { signManifest } from "../core/sign/cosign.ts";
+import { readPrivateKey } from "../core/sign/keys.ts";
+import { cosignPassword } from "./_password.ts";
+import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
+
+export default define({
+  name: "sign",
+  description: "Sign a chart in its registry with a cosign key",
+  args: {
+    ref: {
+      type: "positional",
+      description: "Chart: registry/repository[:tag][@digest] (no tag: the highest version)",
+    },
+    key: {
+      type: "string",
+      description: "cosign private key (cosign's encrypted PEM, or a PKCS#8 / EC PEM)",
+    },
+    ...transportArgs,
+  },
+  examples: [
+    "# the password comes from COSIGN_PASSWORD, else it is asked for",
+    "$ h3 chart sign localhost:5000/stable/mychart:2.7.0 --key cosign.key",
+  ].join("\n"),
+  run: async (ctx) => {
+    const input = ctx.values.ref;
+    if (!input) throw new UsageError("missing REF: give a chart reference");
+    const keyFile = ctx.values.key;
+    if (!keyFile) throw new UsageError("missing --key: give a cosign private key file");
+    let pem: string;
+    try {
+      pem = await Deno.readTextFile(keyFile);
+    } catch (error) {
+      throw new SignatureError(`cannot read key ${keyFile}: ${(error as Error).message}`);
+    }
+    const key = await readPrivateKey(pem, keyFile, cosignPassword(keyFile));
+    const flags = transportFlags(ctx.values);
+    const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+    using opener = new RegistryOpener(flags, debug);
+    const parsed = parseReference(input);
+    const repository = (await opener.open(parsed)).expectPush();
+    const ref = await resolveReference(parsed, repository);
+    const desc = await repository.resolve(ref.digest ?? ref.tag!);
+    const name = `${ref.registry}/${ref.repository}`;
+    const result = await signManifest(repository, desc, name, key);
+    const full = `${name}@${desc.digest}`;
+    console.log(
+      result.written
+        ? `Signed ${formatReference(ref)} (${full}): ${result.tag}`
+        : `Already signed with this key: ${formatReference(ref)} (${full})`,
+    );
+  },
+});

@@ -1,0 +1,360 @@
+import assert from "node:assert/strict";
+import { scryptAsync } from "@noble/hashes/scrypt.js";
+import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
+import { openRepository } from "../core/transport/repository.ts";
+import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
+import { pushCosignTag } from "./helpers/referrers.ts";
+import { startRegistry } from "./helpers/registry.ts";
+import { pushChartVersion } from "./helpers/remote_charts.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Runs a program to completion; throws with its output when it fails. */
+async function run(program: string, args: string[], stdin?: Uint8Array): Promise<Uint8Array> {
+  const child = new Deno.Command(program, {
+    args,
+    stdin: stdin ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin) {
+    const writer = child.stdin.getWriter();
+    await writer.write(stdin);
+    await writer.close();
+  }
+  const out = await child.output();
+  if (!out.success) {
+    throw new Error(`${program} ${args.join(" ")}: ${decoder.decode(out.stderr)}`);
+  }
+  return out.stdout;
+}
+
+/** A P-256 key pair made by openssl: SEC1 `ec.key`, PKCS#8 `pkcs8.key`, `cosign.pub`. */
+async function opensslKeys(dir: string, name = "key") {
+  const ec = `${dir}/${name}-ec.key`;
+  const pkcs8 = `${dir}/${name}-pkcs8.key`;
+  const pub = `${dir}/${name}.pub`;
+  await run("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ec]);
+  await run("openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", ec, "-out", pkcs8]);
+  await run("openssl", ["pkey", "-in", ec, "-pubout", "-out", pub]);
+  return { ec, pkcs8, pub };
+}
+
+/** cosign's simple-signing payload, written out by hand. */
+function payload(reference: string, digest: string): Uint8Array {
+  return encoder.encode(
+    `{"critical":{"identity":{"docker-reference":"${reference}"},"image":{"docker-manifest-digest":"${digest}"},"type":"cosign container image signature"},"optional":null}`,
+  );
+}
+
+/** openssl's ECDSA SHA-256 signature (DER, base64) of `bytes` with `key`. */
+async function opensslSign(key: string, bytes: Uint8Array): Promise<string> {
+  const der = await run("openssl", ["dgst", "-sha256", "-sign", key], bytes);
+  return btoa(String.fromCharCode(...der));
+}
+
+/** The payloads and signatures of the `.sig` manifest of `digest`. */
+async function readSig(repoName: string, digest: string) {
+  using repo = openRepository(repoName);
+  const { bytes } = await repo.fetchReference(`${digest.replace(":", "-")}.sig`);
+  const manifest = JSON.parse(decoder.decode(bytes));
+  const layers = [];
+  for (const layer of manifest.layers) {
+    const body = await new Response(await repo.fetch(layer)).bytes();
+    layers.push({
+      layer,
+      payload: body,
+      signature: layer.annotations["dev.cosignproject.cosign/signature"] as string,
+    });
+  }
+  return { manifest, layers };
+}
+
+/** Nothing in the cache: no index, or an index without manifests. */
+async function cacheIsEmpty(sb: Sandbox): Promise<boolean> {
+  const index = await Deno.readTextFile(`${sb.helmHome}/registry/index.json`).catch(() => "");
+  return index === "" || JSON.parse(index).manifests.length === 0;
+}
+
+Deno.test("a signature made with openssl in cosign's form verifies; pull --verify stores the chart", async () => {
+  await using registry = await startRegistry();
+  await using sb = await sandbox();
+  const keys = await opensslKeys(sb.dir);
+  const name = `${registry.host}/charts/app`;
+  using repo = openRepository(name);
+  const chart = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
+  const body = payload(name, chart.digest);
+  await pushCosignTag(repo, chart, body, await opensslSign(keys.ec, body));
+
+  const verified = expectCode(
+    await sb.run(["chart", "verify", `${name}:1.0.0`, "--key", keys.pub]),
+    0,
+  );
+  assert.equal(
+    verified.stdout,
+    `Verified ${name}:1.0.0 (${name}@${chart.digest}): signed with ${keys.pub} as ${name}\n`,
+  );
+  const pulled = expectCode(
+    await sb.run(["chart", "pull", `${name}:1.0.0`, "--verify", "--key", keys.pub]),
+    0,
+  );
+  assert.match(pulled.stdout, /^Status: Downloaded newer chart for /m);
+  assert.equal(await cacheIsEmpty(sb), false);
+
+  const helmForm = expectCode(
+    await sb.run([
+      "chart",
+      "pull",
+      `oci://${name}`,
+      "--version",
+      "1.0.0",
+      "--verify",
+      "--key",
+      keys.pub,
+    ]),
+    0,
+  );
+  assert.match(helmForm.stdout, /^Saved: app-1\.0\.0\.tgz$/m);
+
+  const other = await opensslKeys(sb.dir, "other");
+  const refused = expectCode(
+    await sb.run([
+      "chart",
+      "pull",
+      `oci://${name}`,
+      "--version",
+      "1.0.0",
+      "-d",
+      "out",
+      "--verify",
+      "--key",
+      other.pub,
+    ]),
+    1,
+  );
+  assert.match(refused.stderr, /^Error: .*: no valid signature \(1 signature checked: not signed/);
+  assert.equal(await Deno.stat(`${sb.dir}/out`).then(() => true, () => false), false);
+});
+
+Deno.test("h3 chart sign: openssl verifies h3's signature over cosign's payload; signing again writes nothing", async () => {
+  await using registry = await startRegistry();
+  await using sb = await sandbox();
+  const keys = await opensslKeys(sb.dir);
+  const name = `${registry.host}/charts/app`;
+  let chart;
+  {
+    using repo = openRepository(name);
+    chart = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
+  }
+  const signed = expectCode(
+    await sb.run(["chart", "sign", `${name}:1.0.0`, "--key", keys.pkcs8]),
+    0,
+  );
+  const tag = `${chart.digest.replace(":", "-")}.sig`;
+  assert.equal(signed.stdout, `Signed ${name}:1.0.0 (${name}@${chart.digest}): ${tag}\n`);
+
+  const { manifest, layers } = await readSig(name, chart.digest);
+  assert.equal(manifest.mediaType, "application/vnd.oci.image.manifest.v1+json");
+  assert.equal(layers.length, 1);
+  assert.equal(layers[0].layer.mediaType, "application/vnd.dev.cosign.simplesigning.v1+json");
+  assert.deepEqual(JSON.parse(decoder.decode(layers[0].payload)), {
+    critical: {
+      identity: { "docker-reference": name },
+      image: { "docker-manifest-digest": chart.digest },
+      type: "cosign container image signature",
+    },
+    optional: null,
+  });
+  const sigFile = `${sb.dir}/sig.der`;
+  const payloadFile = `${sb.dir}/payload.json`;
+  await Deno.writeFile(sigFile, Uint8Array.from(atob(layers[0].signature), (c) => c.charCodeAt(0)));
+  await Deno.writeFile(payloadFile, layers[0].payload);
+  const ok = await run("openssl", [
+    "dgst",
+    "-sha256",
+    "-verify",
+    keys.pub,
+    "-signature",
+    sigFile,
+    payloadFile,
+  ]);
+  assert.equal(decoder.decode(ok).trim(), "Verified OK");
+
+  const again = expectCode(await sb.run(["chart", "sign", `${name}:1.0.0`, "--key", keys.ec]), 0);
+  assert.equal(
+    again.stdout,
+    `Already signed with this key: ${name}:1.0.0 (${name}@${chart.digest})\n`,
+  );
+  assert.equal((await readSig(name, chart.digest)).layers.length, 1);
+
+  const other = await opensslKeys(sb.dir, "other");
+  expectCode(await sb.run(["chart", "sign", `${name}:1.0.0`, "--key", other.pkcs8]), 0);
+  assert.equal((await readSig(name, chart.digest)).layers.length, 2, "a second key appends");
+  expectCode(await sb.run(["chart", "verify", `${name}:1.0.0`, "--key", other.pub]), 0);
+  expectCode(await sb.run(["chart", "verify", `${name}:1.0.0`, "--key", keys.pub]), 0);
+});
+
+/** cosign's encrypted key file for a PKCS#8 DER key, under `password`. */
+async function encryptedKey(pkcs8Pem: string, password: string): Promise<string> {
+  const der = Uint8Array.from(
+    atob(pkcs8Pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s/g, "")),
+    (c) => c.charCodeAt(0),
+  );
+  const salt = crypto.getRandomValues(new Uint8Array(32));
+  const nonce = crypto.getRandomValues(new Uint8Array(24));
+  const params = { N: 32768, r: 8, p: 1 };
+  const key = await scryptAsync(encoder.encode(password), salt, { ...params, dkLen: 32 });
+  const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+  const envelope = JSON.stringify({
+    kdf: { name: "scrypt", params, salt: b64(salt) },
+    cipher: { name: "nacl/secretbox", nonce: b64(nonce) },
+    ciphertext: b64(xsalsa20poly1305(key, nonce).encrypt(der)),
+  });
+  const body = b64(encoder.encode(envelope)).match(/.{1,64}/g)!.join("\n");
+  return `-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n${body}\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n`;
+}
+
+Deno.test("encrypted cosign keys: COSIGN_PASSWORD opens them; a wrong or missing password is one line", async () => {
+  await using registry = await startRegistry();
+  await using sb = await sandbox();
+  const keys = await opensslKeys(sb.dir);
+  const keyFile = `${sb.dir}/cosign.key`;
+  await Deno.writeTextFile(
+    keyFile,
+    await encryptedKey(await Deno.readTextFile(keys.pkcs8), "s3cret"),
+  );
+  const name = `${registry.host}/charts/app`;
+  {
+    using repo = openRepository(name);
+    await pushChartVersion(repo, { name: "app", version: "1.0.0" });
+  }
+  const sign = (env: Record<string, string>) =>
+    sb.run(["chart", "sign", `${name}:1.0.0`, "--key", keyFile], { env });
+
+  const wrong = expectCode(await sign({ COSIGN_PASSWORD: "nope" }), 1);
+  assert.equal(wrong.stderr, "Error: encrypted key: wrong password (or the key file is damaged)\n");
+  const missing = expectCode(await sign({}), 1);
+  assert.equal(
+    missing.stderr,
+    `Error: ${keyFile} is encrypted: set COSIGN_PASSWORD (no terminal to ask for the password)\n`,
+  );
+  expectCode(await sign({ COSIGN_PASSWORD: "s3cret" }), 0);
+  expectCode(await sb.run(["chart", "verify", `${name}:1.0.0`, "--key", keys.pub]), 0);
+});
+
+Deno.test("tampering: edited payload, swapped digest, another chart's signature, wrong key, none: refused, nothing cached", async () => {
+  await using registry = await startRegistry();
+  await using sb = await sandbox();
+  const keys = await opensslKeys(sb.dir);
+  const other = await opensslKeys(sb.dir, "other");
+  const name = `${registry.host}/charts/app`;
+  using repo = openRepository(name);
+  const chart = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
+  const second = await pushChartVersion(repo, { name: "app", version: "2.0.0" });
+  const ref = `${name}:1.0.0`;
+
+  const refused = async (expected: string) => {
+    for (const args of [["verify", ref], ["pull", ref, "--verify"]]) {
+      const out = expectCode(await sb.run(["chart", ...args, "--key", keys.pub]), 1);
+      assert.equal(out.stderr, `Error: ${ref}: ${expected}\n`);
+    }
+    assert.ok(await cacheIsEmpty(sb), "nothing enters the cache");
+  };
+
+  await refused(`no cosign signature (no ${chart.digest.replace(":", "-")}.sig tag)`);
+
+  // The payload edited after signing (the name changed, the signature kept).
+  const signedBody = payload(name, chart.digest);
+  const signature = await opensslSign(keys.ec, signedBody);
+  const edited = payload(`${registry.host}/charts/evil`, chart.digest);
+  await pushCosignTag(repo, chart, edited, signature);
+  await refused(
+    "no valid signature (1 signature checked: not signed by this key, or altered since)",
+  );
+
+  // A valid signature by the key, but over another chart's digest.
+  const swapped = payload(name, second.digest);
+  await pushCosignTag(repo, chart, swapped, await opensslSign(keys.ec, swapped));
+  await refused(
+    `no valid signature (1 signature checked: signed for another manifest (${second.digest}))`,
+  );
+
+  // Another chart's whole signature manifest put under this chart's tag.
+  expectCode(await sb.run(["chart", "sign", `${name}:2.0.0`, "--key", keys.pkcs8]), 0);
+  const { bytes } = await repo.fetchReference(`${second.digest.replace(":", "-")}.sig`);
+  const desc = {
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    digest: (await repo.fetchReference(`${second.digest.replace(":", "-")}.sig`)).desc.digest,
+    size: bytes.byteLength,
+  };
+  await repo.pushReference(
+    desc,
+    ReadableStream.from([bytes]),
+    `${chart.digest.replace(":", "-")}.sig`,
+  );
+  await refused(
+    `no valid signature (1 signature checked: signed for another manifest (${second.digest}))`,
+  );
+
+  // Signed by another key.
+  await pushCosignTag(repo, chart, signedBody, await opensslSign(other.ec, signedBody));
+  await refused(
+    "no valid signature (1 signature checked: not signed by this key, or altered since)",
+  );
+
+  // And the real one is accepted.
+  await pushCosignTag(repo, chart, signedBody, signature);
+  expectCode(await sb.run(["chart", "pull", ref, "--verify", "--key", keys.pub]), 0);
+});
+
+Deno.test("a copied chart: its signature names the source; --accept-reference admits that name", async () => {
+  await using source = await startRegistry();
+  await using mirror = await startRegistry();
+  await using sb = await sandbox();
+  const keys = await opensslKeys(sb.dir);
+  const name = `${source.host}/charts/app`;
+  {
+    using repo = openRepository(name);
+    await pushChartVersion(repo, { name: "app", version: "1.0.0" });
+  }
+  expectCode(await sb.run(["chart", "sign", `${name}:1.0.0`, "--key", keys.pkcs8]), 0);
+  const copy = `${mirror.host}/mirror/app`;
+  expectCode(await sb.run(["chart", "copy", `${name}:1.0.0`, copy, "--referrers"]), 0);
+
+  const strict = expectCode(
+    await sb.run(["chart", "verify", `${copy}:1.0.0`, "--key", keys.pub]),
+    1,
+  );
+  assert.equal(
+    strict.stderr,
+    `Error: ${copy}:1.0.0: no valid signature (1 signature checked: signed as ${name}, not ${copy}` +
+      " (accept that name to verify a copy))\n",
+  );
+  const accepted = expectCode(
+    await sb.run([
+      "chart",
+      "pull",
+      `${copy}:1.0.0`,
+      "--verify",
+      "--key",
+      keys.pub,
+      "--accept-reference",
+      name,
+    ]),
+    0,
+  );
+  assert.match(accepted.stdout, /^Status: Downloaded newer chart for /m);
+});
+
+Deno.test("usage: --verify without --key, --key without --verify, a key that is not one", async () => {
+  await using sb = await sandbox();
+  const noKey = expectCode(await sb.run(["chart", "pull", "localhost:5000/a/b:1", "--verify"]), 2);
+  assert.equal(noKey.stderr, "Error: --verify needs --key FILE (a cosign public key)\n");
+  await Deno.writeTextFile(`${sb.dir}/bad.pub`, "not a key\n");
+  const bad = expectCode(
+    await sb.run(["chart", "verify", "localhost:5000/a/b:1", "--key", `${sb.dir}/bad.pub`]),
+    1,
+  );
+  assert.equal(bad.stderr, `Error: ${sb.dir}/bad.pub: no "PUBLIC KEY" PEM block found\n`);
+});
