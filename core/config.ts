@@ -19,6 +19,7 @@
  */
 import { parse } from "yaml";
 import { H3Error, UsageError } from "./errors.ts";
+import { findCertsDir } from "./certs_d.ts";
 import { helmHome } from "./paths.ts";
 import { proxyFromEnv, type ProxySettings } from "./transport/proxy.ts";
 import { suggest } from "./ui/suggest.ts";
@@ -66,6 +67,10 @@ export interface TransportSettings extends RegistrySettings {
   timeoutMs: number;
   /** `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` as read from the environment. */
   proxy: ProxySettings;
+  /** CA files from the host's certs.d folder (used when no `caFile` is set). */
+  caFiles?: string[];
+  /** The host's certs.d folder, when one exists (see `core/certs_d.ts`). */
+  certsDir?: string;
 }
 
 /** A source of environment variables (`Deno.env.get` by default). */
@@ -246,7 +251,27 @@ export async function transportSettings(
   host: string,
   flags: TransportFlags = {},
 ): Promise<TransportSettings> {
-  return resolveTransport(host, flags, await loadConfig());
+  return await withCertsDir(resolveTransport(host, flags, await loadConfig()), host);
+}
+
+/**
+ * The settings with the host's certs.d folder applied where nothing set them: its CAs when no
+ * `caFile` is set, its client certificate when no `certFile`/`keyFile` is.
+ */
+export async function withCertsDir(
+  settings: TransportSettings,
+  host: string,
+  env: EnvLookup = (name) => Deno.env.get(name),
+): Promise<TransportSettings> {
+  const found = await findCertsDir(host, env);
+  if (!found) return settings;
+  const result: TransportSettings = { ...settings, certsDir: found.dir };
+  if (!settings.caFile && found.caFiles.length) result.caFiles = found.caFiles;
+  if (!settings.certFile && !settings.keyFile && found.certFile) {
+    result.certFile = found.certFile;
+    result.keyFile = found.keyFile;
+  }
+  return result;
 }
 
 function concurrencyValue(value: unknown, fail: (problem: string) => never): number {

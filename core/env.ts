@@ -11,7 +11,13 @@ import {
   readDockerConfig,
   registryHost,
 } from "./auth/docker_config.ts";
-import { configPath, loadConfig, resolveConcurrency, resolveTransport } from "./config.ts";
+import {
+  configPath,
+  loadConfig,
+  resolveConcurrency,
+  resolveTransport,
+  withCertsDir,
+} from "./config.ts";
 import { apiHost } from "./transport/client.ts";
 import { initialScheme } from "./transport/options.ts";
 import { proxyFor, proxyFromEnv } from "./transport/proxy.ts";
@@ -37,6 +43,10 @@ export interface RegistryReport {
   /** true/false when set; null: plain HTTP on loopback hosts, HTTPS elsewhere. */
   plainHttp: boolean | null;
   caFile: string | null;
+  /** The host's certs.d folder in use (containers' layout), or null. */
+  certsDir: string | null;
+  /** CA files from that folder, used when `caFile` is null. */
+  caFiles: string[];
   certFile: string | null;
   keyFile: string | null;
   insecureSkipTlsVerify: boolean;
@@ -98,7 +108,7 @@ export async function envReport(registry?: string): Promise<EnvReport> {
   };
   if (registry !== undefined) {
     const host = registryHost(registry);
-    const settings = resolveTransport(host, {}, config);
+    const settings = await withCertsDir(resolveTransport(host, {}, config), host);
     const { store, file } = await credentialStore(host);
     const scheme = initialScheme(host, settings);
     const proxy = proxyFor(new URL(`${scheme}://${apiHost(host)}/v2/`), proxies);
@@ -109,6 +119,8 @@ export async function envReport(registry?: string): Promise<EnvReport> {
       scheme,
       plainHttp: settings.plainHttp ?? null,
       caFile: settings.caFile ?? null,
+      certsDir: settings.certsDir ?? null,
+      caFiles: settings.caFiles ?? [],
       certFile: settings.certFile ?? null,
       keyFile: settings.keyFile ?? null,
       insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
@@ -141,6 +153,8 @@ export function envVariables(report: EnvReport): [string, string][] {
       ["H3_SCHEME", r.scheme],
       ["H3_PLAIN_HTTP", r.plainHttp],
       ["H3_CA_FILE", r.caFile],
+      ["H3_CERTS_DIR", r.certsDir],
+      ["H3_CA_FILES", r.caFiles.join(":")],
       ["H3_CERT_FILE", r.certFile],
       ["H3_KEY_FILE", r.keyFile],
       ["H3_INSECURE_SKIP_TLS_VERIFY", r.insecureSkipTlsVerify],

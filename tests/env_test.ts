@@ -12,12 +12,16 @@ function parseEnvLines(stdout: string): Record<string, string> {
   );
 }
 
-/** No proxy variables, whatever the machine running the tests has. */
-const noProxies = Object.fromEntries(
-  ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"].map((
-    n,
-  ) => [n, ""]),
-);
+/** No proxy variables and no system certs.d, whatever the machine running the tests has. */
+const noProxies = {
+  ...Object.fromEntries(
+    ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"].map((
+      n,
+    ) => [n, ""]),
+  ),
+  H3_SYSTEM_CONFIG_ROOT: "/nonexistent",
+  XDG_CONFIG_HOME: "",
+};
 
 Deno.test('h3 env prints the paths h3 uses as KEY="value" lines', async () => {
   await using box = await sandbox();
@@ -74,6 +78,8 @@ Deno.test("h3 env --output json has the documented shape", async () => {
     scheme: "http",
     plainHttp: true,
     caFile: `${box.helmHome}/ca.pem`,
+    certsDir: null,
+    caFiles: [],
     certFile: null,
     keyFile: null,
     insecureSkipTlsVerify: false,

@@ -37,7 +37,9 @@ export async function openConnection(options: TransportOptions): Promise<Connect
   const tls: Deno.CreateHttpClientOptions & Partial<Deno.TlsCertifiedKeyPem> = {};
   const caFiles = [...(options.caFile ? [options.caFile] : []), ...(options.caFiles ?? [])];
   if (caFiles.length) {
-    tls.caCerts = await Promise.all(caFiles.map((file) => readPem(file, "--ca-file")));
+    tls.caCerts = await Promise.all(
+      caFiles.map((file) => readPem(file, file === options.caFile ? "--ca-file" : "CA file")),
+    );
   }
   if (options.certFile && options.keyFile) {
     tls.cert = await readPem(options.certFile, "--cert-file");
