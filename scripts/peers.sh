@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Builds the real peers h3 is tested and benchmarked against (Helm 3 and 4, oras, crane, cosign, and
-# distribution v3 as the registry with the OCI 1.1 referrers API) with `go install`, pinned, into a
+# distribution v3 as a second registry implementation; v3.1.2 serves no OCI 1.1 referrers API, and
+# zot, which does, is not served by the Go module proxy) with `go install`, pinned, into a
 # cache folder outside the checkout: $H3_PEERS_DIR, default ~/.cache/h3-peers/<tool>-<version>/.
 # What is there already is skipped, so a warm machine pays nothing. A peer that fails to build is
 # named and left out; the tests that need it then skip with a line saying so.
-# Prints `export PATH=...` lines for the peers it has, for `eval "$(scripts/peers.sh --path)"`.
+# `--path` builds nothing and prints the folders of the peers it has as a PATH fragment (a:b:c);
+# tests/helpers/peers.ts asks it that way, so only this script knows the layout and the versions.
+# A go older than a module needs fetches the toolchain it asks for (GOTOOLCHAIN=auto).
 set -uo pipefail
 
 dir="${H3_PEERS_DIR:-$HOME/.cache/h3-peers}"
@@ -38,7 +41,7 @@ for p in "${peers[@]}"; do
   fi
   start=$(date +%s)
   tmp=$(mktemp -d "$dir/.build-$name.XXXXXX")
-  if GOBIN="$tmp" GOFLAGS="-buildvcs=false -trimpath" CGO_ENABLED=0 \
+  if GOBIN="$tmp" GOFLAGS="-buildvcs=false -trimpath" CGO_ENABLED=0 GOTOOLCHAIN=auto \
     go install "$pkg@$version" >"$tmp.log" 2>&1; then
     mv "$tmp/$(basename "$pkg")" "$tmp/$name" && rm -rf "$out" && mv "$tmp" "$out"
     echo "peers: $name $version built in $(($(date +%s) - start)) s"

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { openRepository } from "../core/transport/repository.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
-import { startRegistry } from "./helpers/registry.ts";
+import { type StartRegistry, testEachRegistry } from "./helpers/registry.ts";
 import { pushChartVersion, pushImage } from "./helpers/remote_charts.ts";
 
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 
-Deno.test("copy --all-tags mirrors a 50-chart repository; a second run copies nothing", async () => {
-  await using source = await startRegistry();
-  await using mirror = await startRegistry();
+async function mirrorAllTags(start: StartRegistry) {
+  await using source = await start();
+  await using mirror = await start();
   await using sb = await sandbox();
   const digests = new Map<string, string>();
   {
@@ -44,11 +44,15 @@ Deno.test("copy --all-tags mirrors a 50-chart repository; a second run copies no
     "Copied 0 charts (0 blobs, 0 B), skipped 50, 1 tag not a chart",
   );
   assert.match(again.stdout, /^1\.7\.0: up to date \(sha256:[0-9a-f]{64}\)$/m);
-});
+}
+testEachRegistry(
+  "copy --all-tags mirrors a 50-chart repository; a second run copies nothing",
+  mirrorAllTags,
+);
 
-Deno.test("copy one chart: a tag, the highest version, a pin; within a registry blobs are mounted", async () => {
-  await using source = await startRegistry();
-  await using other = await startRegistry();
+async function copyOne(start: StartRegistry) {
+  await using source = await start();
+  await using other = await start();
   await using sb = await sandbox();
   const digests: Record<string, string> = {};
   {
@@ -101,4 +105,8 @@ Deno.test("copy one chart: a tag, the highest version, a pin; within a registry 
     "--all-tags",
   ]);
   assert.equal(usage.code, 2);
-});
+}
+testEachRegistry(
+  "copy one chart: a tag, the highest version, a pin; within a registry blobs are mounted",
+  copyOne,
+);

@@ -1,20 +1,22 @@
 import assert from "node:assert/strict";
 import { openRepository } from "../core/transport/repository.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
-import { type Exchange, startFaultProxy } from "./helpers/fault_proxy.ts";
-import { startRegistry } from "./helpers/registry.ts";
+import { type Exchange, type Fault, startFaultProxy } from "./helpers/fault_proxy.ts";
+import { type StartRegistry, testEachRegistry } from "./helpers/registry.ts";
 import { pushChartVersion, pushImage } from "./helpers/remote_charts.ts";
 
 /**
- * Pages tag lists as registries that page do (Docker Hub, Harbor, distribution 3): `n` per page
- * (10 unless asked), `last` to go on, a `Link` header to the next page. registry:2 (distribution
- * 2.8) ignores `n` and answers every tag at once, so this front pages its answer.
+ * Pages tag lists as registries that page do (Docker Hub, Harbor): `n` per page (10 unless asked),
+ * `last` to go on, a `Link` header to the next page. registry:2 (distribution 2.8) ignores `n` and
+ * answers every tag at once, distribution v3 pages only when asked, so this front reads the whole
+ * list from `upstream` and pages it the same way for both.
  */
-async function pageTags({ request, url, forward }: Exchange): Promise<Response | undefined> {
+const pageTags = (upstream: string): Fault => async ({ request, url }: Exchange) => {
   if (request.method !== "GET" || !url.pathname.endsWith("/tags/list")) return undefined;
   const n = Number(url.searchParams.get("n") ?? 10);
   const last = url.searchParams.get("last");
-  const { name, tags } = await (await forward()).json() as { name: string; tags: string[] };
+  const whole = await fetch(`${upstream}${url.pathname}`);
+  const { name, tags } = await whole.json() as { name: string; tags: string[] };
   const rest = tags.sort().filter((tag) => !last || tag > last);
   const page = rest.slice(0, n);
   const headers = new Headers({ "content-type": "application/json" });
@@ -23,13 +25,13 @@ async function pageTags({ request, url, forward }: Exchange): Promise<Response |
     headers.set("link", `<${next}>; rel="next"`);
   }
   return new Response(JSON.stringify({ name, tags: page }), { headers });
-}
+};
 
 const hour = 3600_000;
 
-Deno.test("chart tags: every page read, newest SemVer first, from config blobs only", async () => {
-  await using registry = await startRegistry();
-  await using front = startFaultProxy(registry.url, pageTags);
+async function everyPage(start: StartRegistry) {
+  await using registry = await start();
+  await using front = startFaultProxy(registry.url, pageTags(registry.url));
   await using sb = await sandbox();
   {
     using repo = openRepository(`${registry.host}/charts/app`);
@@ -97,10 +99,14 @@ Deno.test("chart tags: every page read, newest SemVer first, from config blobs o
     allTable,
     /^image +\(not a Helm chart: config media type is "application\/vnd\.oci\.image\.config\.v1\+json"\)$/m,
   );
-});
+}
+testEachRegistry(
+  "chart tags: every page read, newest SemVer first, from config blobs only",
+  everyPage,
+);
 
-Deno.test("chart tags: a repository the registry does not know is one clear error", async () => {
-  await using registry = await startRegistry();
+async function unknownRepository(start: StartRegistry) {
+  await using registry = await start();
   await using sb = await sandbox();
   const missing = await sb.run(["chart", "tags", `${registry.host}/charts/none`]);
   assert.equal(missing.code, 1);
@@ -110,4 +116,8 @@ Deno.test("chart tags: a repository the registry does not know is one clear erro
   );
   const tagged = await sb.run(["chart", "tags", `${registry.host}/charts/app:1.0.0`]);
   assert.equal(tagged.code, 2);
-});
+}
+testEachRegistry(
+  "chart tags: a repository the registry does not know is one clear error",
+  unknownRepository,
+);

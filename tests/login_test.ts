@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { expectCode, type RunResult, type Sandbox, sandbox } from "./helpers/cli.ts";
-import { startRegistry } from "./helpers/registry.ts";
+import { type StartRegistry, startRegistry, testEachRegistry } from "./helpers/registry.ts";
 import { makeTls } from "./helpers/tls.ts";
 import { startTokenIssuer } from "./helpers/token_issuer.ts";
 import {
@@ -61,7 +61,7 @@ async function readJson(path: string): Promise<Record<string, unknown> | undefin
 }
 
 /** A sandbox and a registry with htpasswd auth (alice) behind TLS with a private CA. */
-async function htpasswdTlsWorld() {
+async function htpasswdTlsWorld(start: StartRegistry = startRegistry) {
   const tls = await makeTls();
   const sb = await sandbox();
   const out = await new Deno.Command("htpasswd", {
@@ -69,7 +69,7 @@ async function htpasswdTlsWorld() {
     stdout: "piped",
   }).output();
   await Deno.writeFile(`${sb.dir}/htpasswd`, out.stdout);
-  const registry = await startRegistry({
+  const registry = await start({
     tls: tls.server,
     auth: { htpasswd: { path: `${sb.dir}/htpasswd` } },
   });
@@ -86,8 +86,8 @@ async function htpasswdTlsWorld() {
   };
 }
 
-Deno.test("login/logout, push and pull against htpasswd auth behind TLS with a private CA", async (t) => {
-  await using world = await htpasswdTlsWorld();
+async function htpasswdTls(start: StartRegistry, t: Deno.TestContext) {
+  await using world = await htpasswdTlsWorld(start);
   const { tls, sb, host, configFile } = world;
   const ref = `${host}/private/mychart:1.0.0`;
   const ca = ["--ca-file", tls.ca];
@@ -226,7 +226,11 @@ Deno.test("login/logout, push and pull against htpasswd auth behind TLS with a p
       });
     },
   );
-});
+}
+testEachRegistry(
+  "login/logout, push and pull against htpasswd auth behind TLS with a private CA",
+  htpasswdTls,
+);
 
 Deno.test("with a credential helper configured, login stores through it, never in plain text", async (t) => {
   await using world = await htpasswdTlsWorld();

@@ -9,7 +9,7 @@ import {
 import { openRepository } from "../core/transport/repository.ts";
 import { fileEntry, fixtureChart, readTree, tgz } from "./helpers/charts.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
-import { startRegistry } from "./helpers/registry.ts";
+import { type StartRegistry, startRegistry, testEachRegistry } from "./helpers/registry.ts";
 import { startTokenIssuer } from "./helpers/token_issuer.ts";
 
 const sha = "sha256:[0-9a-f]{64}";
@@ -49,8 +49,8 @@ async function pushManifest(
   return desc.digest;
 }
 
-Deno.test("the seed walkthrough: save, list, export, push, remove, pull, export", async () => {
-  await using registry = await startRegistry();
+async function walkthrough(start: StartRegistry) {
+  await using registry = await start();
   await using sb = await sandbox();
   const ref = `${registry.host}/myrepo/mychart:latest`;
   const repo = `${registry.host}/myrepo/mychart`.replaceAll(".", "\\.");
@@ -99,7 +99,11 @@ Deno.test("the seed walkthrough: save, list, export, push, remove, pull, export"
     await readTree(`${sb.dir}/after/mychart`),
     await readTree(`${sb.dir}/before/mychart`),
   );
-});
+}
+testEachRegistry(
+  "the seed walkthrough: save, list, export, push, remove, pull, export",
+  walkthrough,
+);
 
 Deno.test("many refs run at once; one failing leaves the others done and exits 3", async () => {
   await using registry = await startRegistry();
@@ -132,8 +136,8 @@ Deno.test("many refs run at once; one failing leaves the others done and exits 3
   expectCode(await sb.run(["chart", "pull", "--concurrency", "0", refs[0]]), 2);
 });
 
-Deno.test("a digest pins the pull; a Helm 3.0 legacy layer and a provenance layer are carried", async () => {
-  await using registry = await startRegistry();
+async function pinsAndCarries(start: StartRegistry) {
+  await using registry = await start();
   await using sb = await sandbox();
   using repo = openRepository(`${registry.host}/old/legacy`);
   const config = await push(
@@ -167,7 +171,11 @@ Deno.test("a digest pins the pull; a Helm 3.0 legacy layer and a provenance laye
   );
   const wrongPin = `${registry.host}/old/legacy@sha256:${"0".repeat(64)}`;
   expectCode(await sb.run(["chart", "pull", wrongPin]), 1);
-});
+}
+testEachRegistry(
+  "a digest pins the pull; a Helm 3.0 legacy layer and a provenance layer are carried",
+  pinsAndCarries,
+);
 
 Deno.test("what is not a Helm chart is refused by media type, and nothing enters the cache", async () => {
   await using registry = await startRegistry();

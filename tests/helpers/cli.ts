@@ -53,11 +53,19 @@ export function h3Command(args: string[], options: RunOptions = {}): Deno.Comman
 }
 
 /** Runs `h3 ...args` and collects its output. */
-export async function runH3(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  const child = h3Command(args, options).spawn();
-  if (options.stdin !== undefined) {
+export function runH3(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return runCommand(h3Command(args, options), options.stdin);
+}
+
+/**
+ * Spawns `command` (made with stdin piped when `stdin` is given, stdout and stderr piped), writes
+ * `stdin` to it, and collects its exit code and output.
+ */
+export async function runCommand(command: Deno.Command, stdin?: string): Promise<RunResult> {
+  const child = command.spawn();
+  if (stdin !== undefined) {
     const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.write(new TextEncoder().encode(stdin));
     await writer.close();
   }
   const out = await child.output();

@@ -1,9 +1,12 @@
 /**
- * Starts a real registry for a test: Debian's `docker-registry` (distribution 2.8, registry:2) on
+ * Starts a real registry for a test: Debian's `docker-registry` (distribution 2.8, registry:2), or
+ * distribution v3 (`registry3` from `scripts/peers.sh`; v3.1.2 has no OCI 1.1 referrers API), on
  * 127.0.0.1 with a free port and a temp storage dir, optionally with htpasswd or token auth and
- * TLS. Stopped (and its storage removed) on dispose.
+ * TLS. Stopped (and its storage removed) on dispose. {@linkcode testEachRegistry} runs one test
+ * against each implementation.
  * @module
  */
+import { peer, peerMissing } from "./peers.ts";
 import {
   freePort,
   listensOn,
@@ -17,11 +20,76 @@ import {
 export { freePort };
 export type { RegistryAuth, TlsFiles };
 
-/** What to start: the config, and the program (default Debian's `docker-registry`). */
-export type RegistryOptions = RegistryConfigOptions & { program?: string };
+/** Which registry implementation: registry:2 (Debian's docker-registry 2.8) or distribution v3. */
+export type RegistryKind = "registry2" | "registry3";
+
+/** What to start. */
+export interface RegistryOptions extends RegistryConfigOptions {
+  /** The implementation (default registry2). */
+  kind?: RegistryKind;
+  /** A registry binary by path, run as `PROGRAM serve config.yml`, instead of `kind`'s. */
+  program?: string;
+}
+
+/** Starts a registry of one implementation. */
+export type StartRegistry = (options?: RegistryConfigOptions) => Promise<TestRegistry>;
+
+/** One registry implementation tests can run against. */
+export interface RegistryImplementation {
+  /** Which one. */
+  kind: RegistryKind;
+  /** What test names call it, e.g. `[distribution v3]`. */
+  label: string;
+  /** For `Deno.test({ ignore })`: false, or why it cannot run here. */
+  missing: false | string;
+  /** Starts one, as {@linkcode startRegistry} with this kind. */
+  start: StartRegistry;
+}
+
+/** Both implementations: registry:2, and distribution v3 when `scripts/peers.sh` built it. */
+export const registryKinds: RegistryImplementation[] = (["registry2", "registry3"] as const).map(
+  (kind) => {
+    const missing = kind === "registry3" && peerMissing("registry3");
+    return {
+      kind,
+      label: kind === "registry2"
+        ? "[registry:2]"
+        : `[distribution v3${missing ? `; ${missing}` : ""}]`,
+      missing,
+      start: (options: RegistryConfigOptions = {}) => startRegistry({ ...options, kind }),
+    };
+  },
+);
+
+/**
+ * Defines test `name` once per implementation (the name ends with its label; distribution v3 is
+ * ignored, saying why, when it is not built). `fn` gets that implementation's start function.
+ */
+export function testEachRegistry(
+  name: string,
+  fn: (start: StartRegistry, t: Deno.TestContext) => Promise<void>,
+): void {
+  for (const impl of registryKinds) {
+    Deno.test({
+      name: `${name} ${impl.label}`,
+      ignore: impl.missing !== false,
+      fn: (t) => fn(impl.start, t),
+    });
+  }
+}
+
+/** The program that serves `kind`. */
+function registryProgram(kind: RegistryKind): string {
+  if (kind === "registry2") return "docker-registry";
+  const built = peer("registry3");
+  if (!built) throw new Error(`registry3 ${peerMissing("registry3")}`);
+  return built.path;
+}
 
 /** A running registry. */
 export interface TestRegistry {
+  /** Which implementation runs. */
+  kind: RegistryKind;
   /** host:port, e.g. `127.0.0.1:40123`. */
   host: string;
   /** `http://host` or `https://host`. */
@@ -31,16 +99,17 @@ export interface TestRegistry {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Starts `docker-registry serve` and waits until it answers on /v2/. */
+/** Starts `docker-registry serve` (or `registry3 serve`) and waits until it answers on /v2/. */
 export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
   const dir = await Deno.makeTempDir({ prefix: "h3-registry-" });
   const storage = `${dir}/storage`;
   const config = `${dir}/config.yml`;
+  const program = options.program ?? registryProgram(options.kind ?? "registry2");
   for (let attempt = 0;; attempt++) {
     const port = freePort();
     const host = `127.0.0.1:${port}`;
     await Deno.writeTextFile(config, registryConfigYaml(storage, host, options));
-    const child = new Deno.Command(options.program ?? "docker-registry", {
+    const child = new Deno.Command(program, {
       args: ["serve", config],
       stdout: "null",
       stderr: "piped",
@@ -59,7 +128,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
         await stderr;
         await Deno.remove(dir, { recursive: true }).catch(() => {});
       };
-      return { host, url: `${scheme}://${host}`, storage, [Symbol.asyncDispose]: stop };
+      const url = `${scheme}://${host}`;
+      return { kind: options.kind ?? "registry2", host, url, storage, [Symbol.asyncDispose]: stop };
     }
     try {
       child.kill("SIGKILL");
@@ -68,7 +138,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     const log = await stderr;
     if (attempt >= 2) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
-      throw new Error(`docker-registry did not start (exit ${status.code}):\n${log}`);
+      throw new Error(`${program} did not start (exit ${status.code}):\n${log}`);
     }
   }
 }
