@@ -43,7 +43,9 @@ for p in "${peers[@]}"; do
   tmp=$(mktemp -d "$dir/.build-$name.XXXXXX")
   if GOBIN="$tmp" GOFLAGS="-buildvcs=false -trimpath" CGO_ENABLED=0 GOTOOLCHAIN=auto \
     go install "$pkg@$version" >"$tmp.log" 2>&1; then
-    mv "$tmp/$(basename "$pkg")" "$tmp/$name" && rm -rf "$out" && mv "$tmp" "$out"
+    built="$(basename "$pkg")"
+    [ "$built" = "$name" ] || mv "$tmp/$built" "$tmp/$name"
+    chmod 755 "$tmp" && rm -rf "$out" && mv "$tmp" "$out" && rm -f "$tmp.log"
     echo "peers: $name $version built in $(($(date +%s) - start)) s"
   else
     echo "peers: $name $version failed to build (log: $tmp.log)" >&2
