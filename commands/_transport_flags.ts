@@ -1,8 +1,9 @@
 /**
  * Flags every command that talks to registries shares (`--plain-http`, `--ca-file`, `--cert-file`,
- * `--key-file`, `--insecure-skip-tls-verify`, `--concurrency`, `--timeout`), and how they become repositories:
- * per host, flags win over `H3_*` variables, which win over the config file; Docker credentials
- * answer the registry's challenges; `--debug` logs each request on stderr.
+ * `--key-file`, `--insecure-skip-tls-verify`, `--concurrency`, `--timeout`, `--username` with
+ * `--password-stdin` or `--password`), and how they become repositories: per host, flags win over
+ * `H3_*` variables, which win over the config file; the command's credentials, else the stored
+ * ones, answer the registry's challenges; `--debug` logs each request on stderr.
  * @module
  */
 import { defaultAuthorizer } from "../core/credentials.ts";
@@ -14,6 +15,7 @@ import {
   type TransportSettings,
   transportSettings,
 } from "../core/config.ts";
+import type { Credential } from "../core/auth/types.ts";
 import { UsageError } from "../core/errors.ts";
 import type { Reference } from "../core/ref.ts";
 import { Registries, type Repository } from "../core/transport/repository.ts";
@@ -40,6 +42,15 @@ export const transportArgs = {
     description:
       "Seconds a registry may stay silent before a request is abandoned (default 60, or H3_TIMEOUT)",
   },
+  username: {
+    type: "string",
+    description: "Username for the registries this command names, instead of stored logins",
+  },
+  password: {
+    type: "string",
+    description: "Password for --username (insecure: visible to other users; use --password-stdin)",
+  },
+  "password-stdin": { type: "boolean", description: "Read the password for --username from stdin" },
 } as const;
 
 /** The values gunshi parsed for `transportArgs`. */
@@ -51,6 +62,50 @@ export interface TransportValues {
   "insecure-skip-tls-verify"?: boolean;
   concurrency?: number;
   timeout?: number;
+  username?: string;
+  password?: string;
+  "password-stdin"?: boolean;
+}
+
+/** Everything on stdin, without the trailing line break (`echo $PW | ... --password-stdin`). */
+export async function readStdin(): Promise<string> {
+  const text = await new Response(Deno.stdin.readable).text();
+  return text.replace(/\r?\n$/, "");
+}
+
+/**
+ * The command's own credentials (`--username` with `--password-stdin` or `--password`), read
+ * when first asked for; undefined without `--username`. Wrong combinations are usage errors, and
+ * `--password` prints a warning.
+ */
+function commandCredential(
+  values: TransportValues,
+): (() => Promise<Credential | undefined>) | undefined {
+  const { username, password } = values;
+  const stdin = values["password-stdin"] === true;
+  if (password !== undefined && stdin) {
+    throw new UsageError("--password and --password-stdin cannot be used together");
+  }
+  if (username === undefined) {
+    if (password !== undefined || stdin) {
+      throw new UsageError(`${stdin ? "--password-stdin" : "--password"} needs --username`);
+    }
+    return undefined;
+  }
+  if (username === "") throw new UsageError("the username is empty");
+  if (password === undefined && !stdin) {
+    throw new UsageError("--username needs --password-stdin (or --password)");
+  }
+  if (password !== undefined) {
+    console.error("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
+  }
+  let read: Promise<Credential> | undefined;
+  return () =>
+    read ??= (async () => {
+      const secret = password ?? await readStdin();
+      if (!secret) throw new UsageError("the password is empty");
+      return { username, password: secret };
+    })();
 }
 
 /** The flags as `core/config.ts` takes them: undefined where a flag was not given. */
@@ -73,6 +128,7 @@ export function transportFlags(values: TransportValues): TransportFlags {
     insecureSkipTlsVerify: values["insecure-skip-tls-verify"] || undefined,
     concurrency: n,
     timeoutMs: seconds === undefined ? undefined : seconds * 1000,
+    credential: commandCredential(values),
   };
 }
 
@@ -99,7 +155,7 @@ export class RegistryOpener implements Disposable {
   /** An opener for `flags`; `debug` receives request lines. */
   constructor(flags: TransportFlags, debug?: (line: string) => void) {
     this.#flags = flags;
-    const authorizer = defaultAuthorizer(debug);
+    const authorizer = defaultAuthorizer(debug, flags.credential);
     this.#registries = new Registries((host) => ({ ...this.#ready.get(host), debug, authorizer }));
   }
 

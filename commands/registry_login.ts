@@ -9,10 +9,16 @@ import { checkLogin } from "../core/auth/login.ts";
 import { saveLogin } from "../core/auth/store.ts";
 import { transportSettings } from "../core/config.ts";
 import { UsageError } from "../core/errors.ts";
-import { debugEnabled, transportArgs, transportFlags } from "./_transport_flags.ts";
+import { debugEnabled, readStdin, transportArgs, transportFlags } from "./_transport_flags.ts";
 
 /** The transport flags that make sense for one login: TLS and scheme, not `--concurrency`. */
-const { concurrency: _, ...tlsArgs } = transportArgs;
+const {
+  concurrency: _,
+  username: _username,
+  password: _password,
+  "password-stdin": _stdin,
+  ...tlsArgs
+} = transportArgs;
 
 const hostPattern = /^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/i;
 
@@ -21,12 +27,6 @@ function hostArgument(value: string): string {
   const host = registryHost(value);
   if (!hostPattern.test(host)) throw new UsageError(`invalid registry host "${value}"`);
   return host;
-}
-
-/** Everything on stdin, without the trailing line break (`echo $PW | ... --password-stdin`). */
-async function readStdin(): Promise<string> {
-  const text = await new Response(Deno.stdin.readable).text();
-  return text.replace(/\r?\n$/, "");
 }
 
 /**
@@ -108,7 +108,8 @@ export default define({
     if (!username) throw new UsageError("the username is empty");
     if (!password) throw new UsageError("the password is empty");
 
-    const settings = await transportSettings(host, transportFlags(v));
+    const tlsFlags = { ...v, username: undefined, password: undefined, "password-stdin": false };
+    const settings = await transportSettings(host, transportFlags(tlsFlags));
     const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
     await checkLogin(host, { username, password }, { ...settings, debug });
     const saved = await saveLogin(host, username, password);

@@ -19,6 +19,7 @@
  */
 import { parse } from "yaml";
 import { H3Error, UsageError } from "./errors.ts";
+import type { Credential } from "./auth/types.ts";
 import { findCertsDir } from "./certs_d.ts";
 import { helmHome } from "./paths.ts";
 import { proxyFromEnv, type ProxySettings } from "./transport/proxy.ts";
@@ -55,6 +56,11 @@ export interface TransportFlags extends RegistrySettings {
   concurrency?: number;
   /** `--timeout`, in milliseconds. */
   timeoutMs?: number;
+  /**
+   * The command's own credentials (`--username` ...), used instead of stored ones for the
+   * registries the command names; read on first use (a password may come from stdin).
+   */
+  credential?: () => Promise<Credential | undefined>;
 }
 
 /** The settings in force for one host, as `openRepository(ref, options)` takes them. */

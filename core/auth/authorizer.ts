@@ -20,6 +20,11 @@ export interface AuthorizerOptions {
   fetch: FetchLike;
   /** Receives one line per token request, secrets left out; for `--debug`. */
   debug?: (line: string) => void;
+  /**
+   * When the token service rejects the (stored) credentials for a read (every scope `pull`),
+   * ask once more anonymously: stale logins must not block public charts.
+   */
+  anonymousFallback?: boolean;
 }
 
 /** Tokens live at least this long when the realm says less or nothing (as Docker). */
@@ -171,7 +176,26 @@ export class RegistryAuthorizer implements Authorizer {
         });
       }
     }
-    return await this.#readToken(registry, response, credential);
+    const rejected = (response.status === 401 || response.status === 403) &&
+      this.#options.anonymousFallback && (basicOf(credential) || credential?.identityToken) &&
+      scope.every((s) => /:pull$/.test(s));
+    if (!rejected) return await this.#readToken(registry, response, credential);
+    // Keep the refusal: it is the answer when the anonymous try fails too.
+    const refusal = new Response(await response.text(), {
+      status: response.status,
+      statusText: response.statusText,
+    });
+    this.#options.debug?.(
+      `${registry} rejected the stored credentials (${response.status}) for a read: ` +
+        `trying once anonymously`,
+    );
+    const url = new URL(realmUrl);
+    if (service) url.searchParams.set("service", service);
+    for (const s of scope) url.searchParams.append("scope", s);
+    const anonymous = await this.#send(registry, url, {}, "anonymous");
+    if (anonymous.ok) return await this.#readToken(registry, anonymous, undefined);
+    await anonymous.body?.cancel();
+    return await this.#readToken(registry, refusal, credential);
   }
 
   #post(
