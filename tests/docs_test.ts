@@ -14,6 +14,7 @@ import {
   type Transcript,
 } from "./helpers/transcripts.ts";
 import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
+import { startHtpasswdRegistry } from "./helpers/htpasswd_registry.ts";
 import { fixtureChart } from "./helpers/charts.ts";
 import { freePort } from "../scripts/_registry.ts";
 
@@ -56,7 +57,7 @@ function script(steps: Step[], port: number): string {
 }
 
 /** Runs a page's steps; returns each step's output lines as the docs would show them. */
-async function run(page: string, transcript: Transcript): Promise<string[][]> {
+async function run(page: string, text: string, transcript: Transcript): Promise<string[][]> {
   const dir = await Deno.makeTempDir({ prefix: "h3-docs-" });
   const ownsRegistry = transcript.steps.some((s) => /^deno task registry\b/.test(s.command));
   let registry: TestRegistry | undefined;
@@ -74,7 +75,11 @@ async function run(page: string, transcript: Transcript): Promise<string[][]> {
     let port: number;
     if (ownsRegistry) port = freePort();
     else {
-      registry = await startRegistry();
+      // `<!-- registry: htpasswd USER PASSWORD -->` in a page: its registry asks for that login
+      const login = text.match(/<!-- registry: htpasswd (\S+) (\S+) -->/);
+      registry = login
+        ? await startHtpasswdRegistry(dir, login[1], login[2])
+        : await startRegistry();
       port = Number(registry.host.split(":")[1]);
     }
     const env = {
@@ -112,12 +117,28 @@ async function run(page: string, transcript: Transcript): Promise<string[][]> {
   }
 }
 
+/** The code blocks after `<!-- file: PATH -->` whose text is not PATH's (a repo file) as it is. */
+function staleFiles(page: string, text: string): string[] {
+  const stale: string[] = [];
+  for (const match of text.matchAll(/<!-- file: (\S+) -->\s*```\w*\n([\s\S]*?)```/g)) {
+    if (Deno.readTextFileSync(`${root}${match[1]}`) !== match[2]) {
+      stale.push(`${page}: the block shown as ${match[1]} is not that file`);
+    }
+  }
+  return stale;
+}
+
 for (const page of pages) {
   const text = Deno.readTextFileSync(`${root}${page}`);
+  if (text.includes("<!-- file: ")) {
+    Deno.test(`${page}: every file it shows is the file the sessions use`, () => {
+      assert.deepEqual(staleFiles(page, text), []);
+    });
+  }
   const transcript = parseTranscript(text);
   if (transcript.blocks.length === 0) continue;
   Deno.test(`${page}: every session it shows prints what it shows`, async () => {
-    const outputs = await run(page, transcript);
+    const outputs = await run(page, text, transcript);
     const mismatches: string[] = [];
     transcript.steps.forEach((step, i) => {
       if (step.expected && !matches(step.expected, outputs[i])) {

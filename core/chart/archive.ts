@@ -22,7 +22,7 @@ import { encodeConfig } from "./config.ts";
 import { extractChart } from "./extract.ts";
 import { loadChartDir } from "./load.ts";
 import type { ChartMetadata } from "./metadata.ts";
-import { chartAnnotations } from "./save.ts";
+import { chartAnnotations, sourceDateEpoch } from "./save.ts";
 
 /** A checked chart archive. */
 export interface ChartArchive {
@@ -163,10 +163,13 @@ export class ArchiveSource implements Target {
   }
 }
 
-/** The manifest and blobs that push `archive` as a chart, created at `now`. */
+/**
+ * The manifest and blobs that push `archive` as a chart, created at `now` (default:
+ * `SOURCE_DATE_EPOCH` when set, as `chart save` does, else the current time).
+ */
 export async function archiveSource(
   archive: ChartArchive,
-  now: Date = new Date(),
+  now: Date = sourceDateEpoch() ?? new Date(),
 ): Promise<ArchiveSource> {
   const configBytes = encodeConfig(archive.meta);
   const config: Descriptor = {
