@@ -44,7 +44,9 @@ function script(steps: Step[], port: number): string {
     lines.push(`printf '\\n%s\\n' '${marker(i)}'`, "(exit $h3_docs_rc)"); // $? is the last step's
     let command = step.command.replaceAll("localhost:5000", `localhost:${port}`);
     const registry = /^deno task registry\b/.test(command);
-    if (registry) command = command.replace("deno task registry", `deno task registry --port ${port}`);
+    if (registry) {
+      command = command.replace("deno task registry", `deno task registry --port ${port}`);
+    }
     lines.push(`{ ${command}\n} 2>&1`, "h3_docs_rc=$?");
     if (registry) {
       lines.push(

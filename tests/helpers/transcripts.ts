@@ -88,9 +88,8 @@ export function asShown(line: string, subs: Substitutions): string {
       text.replace(
         new RegExp(`${escape(from)}(\\S*)( {2,}|$)|${escape(from)}`, "g"),
         (_, rest: string | undefined, gap: string | undefined) =>
-          rest === undefined
-            ? to
-            : to + rest + (gap ? " ".repeat(Math.max(2, gap.length + from.length - to.length)) : ""),
+          rest === undefined ? to : to + rest +
+            (gap ? " ".repeat(Math.max(2, gap.length + from.length - to.length)) : ""),
       ),
     line,
   );
