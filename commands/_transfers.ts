@@ -13,7 +13,7 @@ import { parseCachedReference, type Reference } from "../core/ref.ts";
 import type { Repository } from "../core/transport/repository.ts";
 import { outputFormat, printJson } from "../core/ui/output.ts";
 import { type ProgressBars, progressBars } from "../core/ui/progress.ts";
-import { outputArg } from "./_output.ts";
+export { reportArgs } from "./_output.ts";
 import {
   debugEnabled,
   refConcurrency,
@@ -21,12 +21,6 @@ import {
   transportFlags,
   type TransportValues,
 } from "./_transport_flags.ts";
-
-/** The flags every transfer command has beside the transport's: how it reports. */
-export const reportArgs = {
-  output: outputArg(["text", "json"]),
-  quiet: { type: "boolean", short: "q", description: "Print nothing but errors" },
-} as const;
 
 /** What the work for one ref reports: its status and the chart's details. */
 export interface RefOutcome {

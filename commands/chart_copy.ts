@@ -10,6 +10,7 @@ import type { Repository } from "../core/transport/repository.ts";
 import { progressBars } from "../core/ui/progress.ts";
 import { humanSize } from "../core/ui/size.ts";
 import { namesRef, progressEvents } from "./_transfers.ts";
+import { reportArgs, reporter } from "./_output.ts";
 import {
   debugEnabled,
   refConcurrency,
@@ -79,6 +80,25 @@ async function plan(
   return [{ source, destination: dst.tag ?? source, expectDigest: resolved.digest }];
 }
 
+/** A copy as `--output json` prints it: each tag's outcome, then the totals. */
+function summaryJson(summary: MirrorSummary) {
+  const { results, ...totals } = summary;
+  return {
+    results: results.map((r) => ({
+      source: r.copy.source,
+      destination: r.copy.destination,
+      status: r.status,
+      ...(r.status === "copied" || r.status === "skipped" ? { digest: r.desc.digest } : {}),
+      ...(r.status === "copied"
+        ? { name: r.name, version: r.version, blobs: r.blobs.map((b) => b.digest) }
+        : {}),
+      ...(r.status === "not-chart" ? { reason: r.reason } : {}),
+      ...(r.status === "failed" ? { error: errorMessage(r.error) } : {}),
+    })),
+    ...totals,
+  };
+}
+
 export default define({
   name: "copy",
   description: "Copy charts from one registry repository to another, past the cache",
@@ -94,6 +114,7 @@ export default define({
       description: "Carry signatures, SBOMs and attestations (referrers, nested) with each chart",
     },
     ...transportArgs,
+    ...reportArgs,
   },
   examples: [
     "$ h3 chart copy localhost:5000/stable/mychart:2.7.0 registry.internal/mirror/mychart",
@@ -107,6 +128,7 @@ export default define({
   run: async (ctx) => {
     const { src: srcInput, dst: dstInput } = ctx.values;
     if (!srcInput || !dstInput) throw new UsageError("missing SRC or DST: give both references");
+    const out = reporter(ctx.values);
     const allTags = ctx.values["all-tags"] === true;
     const referrers = ctx.values.referrers === true;
     const src = parseReference(srcInput);
@@ -119,7 +141,7 @@ export default define({
     const copies = await plan(src, dst, from, allTags, referrers);
     const bars = debug ? undefined : progressBars();
     const print = (line: string, error = false) => {
-      const write = () => error ? console.error(line) : console.log(line);
+      const write = () => error ? console.error(line) : out.print(line);
       return bars ? bars.around(write) : write();
     };
     let summary: MirrorSummary;
@@ -137,6 +159,7 @@ export default define({
     } finally {
       bars?.close();
     }
+    out.result(summaryJson(summary));
     const failure = summary.results.find((r) => r.status === "failed");
     if (!allTags && failure?.status === "failed") {
       const { error } = failure;
@@ -145,7 +168,7 @@ export default define({
       }
       throw error;
     }
-    console.log(summaryLine(summary, referrers));
+    out.print(summaryLine(summary, referrers));
     if (summary.failed) {
       throw new PartialFailure(`${summary.failed} of ${copies.length} tags failed to copy`);
     }

@@ -4,6 +4,7 @@ import { openCache } from "../core/cache/layout.ts";
 import { exportChart } from "../core/chart/export.ts";
 import { defaultMaxChartSize, defaultMaxFileSize } from "../core/chart/extract.ts";
 import { UsageError } from "../core/errors.ts";
+import { reportArgs, reporter } from "./_output.ts";
 import { chartSummary } from "./_print.ts";
 
 export default define({
@@ -32,11 +33,13 @@ export default define({
       default: "5MiB",
       description: "Largest single file accepted (e.g. 20MiB)",
     },
+    ...reportArgs,
   },
   examples: "$ h3 chart export localhost:5000/myrepo/mychart:latest\n\n" +
     "# into out/mychart/, replacing it if present\n" +
     "$ h3 chart export localhost:5000/myrepo/mychart:latest --destination out --force",
   run: async (ctx) => {
+    const out = reporter(ctx.values);
     const cache = await openCache();
     const result = await exportChart(cache, ctx.values.ref, {
       destination: ctx.values.destination,
@@ -44,8 +47,17 @@ export default define({
       maxSize: parseSize(ctx.values["max-chart-size"], "--max-chart-size", defaultMaxChartSize),
       maxFileSize: parseSize(ctx.values["max-file-size"], "--max-file-size", defaultMaxFileSize),
     });
-    console.log(chartSummary(result.meta, result.parts));
-    console.log(`Exported to ${result.path}/`);
+    out.print(chartSummary(result.meta, result.parts));
+    out.print(`Exported to ${result.path}/`);
+    out.result({
+      ref: result.ref,
+      status: "exported",
+      name: result.meta.name,
+      version: result.meta.version,
+      meta: result.parts.config.digest,
+      content: result.parts.content.digest,
+      path: result.path,
+    });
   },
 });
 

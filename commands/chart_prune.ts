@@ -2,14 +2,21 @@
 import { define } from "gunshi";
 import { openCache } from "../core/cache/layout.ts";
 import { humanSize } from "../core/ui/size.ts";
+import { reportArgs, reporter } from "./_output.ts";
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 export default define({
   name: "prune",
   description: "Delete cached blobs no chart needs and leftovers of interrupted writes",
-  examples: "$ h3 chart prune",
-  run: async () => {
+  args: { ...reportArgs },
+  examples: "$ h3 chart prune\n\n# what was deleted, for scripts\n$ h3 chart prune --output json",
+  run: async (ctx) => {
+    const out = reporter(ctx.values);
     const cache = await openCache();
-    const { blobs, bytes } = await cache.collect();
-    console.log(`Deleted ${blobs} blob${blobs === 1 ? "" : "s"}, reclaimed ${humanSize(bytes)}`);
+    const { blobs, temps, bytes } = await cache.collect();
+    const files = temps ? ` and ${plural(temps, "temp file")}` : "";
+    out.print(`Deleted ${plural(blobs, "blob")}${files}, reclaimed ${humanSize(bytes)}`);
+    out.result({ blobs, temps, bytes });
   },
 });

@@ -3,31 +3,38 @@ import { define } from "gunshi";
 import { openCache } from "../core/cache/layout.ts";
 import { errorMessage, PartialFailure, UsageError } from "../core/errors.ts";
 import { formatReference, parseCachedReference, refLabel } from "../core/ref.ts";
+import { reportArgs, reporter } from "./_output.ts";
 
 export default define({
   name: "remove",
   description: "Remove charts from the local cache",
   args: {
     refs: { type: "positional", multiple: true, description: "References of cached charts" },
+    ...reportArgs,
   },
   examples: "$ h3 chart remove localhost:5000/myrepo/mychart:latest",
   run: async (ctx) => {
     const refs = ctx.values.refs as string[] | undefined;
     if (!refs?.length) throw new UsageError("missing REF: give at least one chart reference");
+    const out = reporter(ctx.values);
     const cache = await openCache();
     const failures: unknown[] = [];
+    const results: { ref: string; status: string; error?: string }[] = [];
     for (const input of refs) {
       try {
         const ref = parseCachedReference(input);
         await cache.untag(formatReference(ref));
-        console.log(`${refLabel(ref)}: removed`);
+        out.print(`${refLabel(ref)}: removed`);
+        results.push({ ref: input, status: "removed" });
       } catch (error) {
+        results.push({ ref: input, status: "failed", error: errorMessage(error) });
         if (refs.length === 1) throw error;
         failures.push(error);
         console.error(`Error: ${errorMessage(error)}`);
       }
     }
     await cache.collect();
+    out.result(results);
     if (failures.length) {
       throw new PartialFailure(`${failures.length} of ${refs.length} refs could not be removed`);
     }

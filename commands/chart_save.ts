@@ -4,9 +4,8 @@ import { openCache } from "../core/cache/layout.ts";
 import { saveChart } from "../core/chart/save.ts";
 import { UsageError } from "../core/errors.ts";
 import { formatReference, refLabel } from "../core/ref.ts";
-import { outputFormat, printJson } from "../core/ui/output.ts";
 import { chartSummary, savingLine } from "./_print.ts";
-import { reportArgs } from "./_transfers.ts";
+import { reportArgs, reporter } from "./_output.ts";
 
 export default define({
   name: "save",
@@ -37,24 +36,21 @@ export default define({
     if (ref === undefined) {
       throw new UsageError("missing REF: give a chart reference to save the chart as");
     }
-    const format = outputFormat(ctx.values.output ?? "text", ["text", "json"]);
-    const print = format === "json" || ctx.values.quiet ? () => {} : console.log;
+    const { print, result: json } = reporter(ctx.values);
     const cache = await openCache();
     const result = await saveChart(cache, dir, ref, {
       onBlob: (desc, what) => print(savingLine(desc, what)),
     });
     print(chartSummary(result.meta, result));
     print(`${refLabel(result.ref)}: saved`);
-    if (format === "json") {
-      printJson({
-        ref: formatReference(result.ref),
-        status: "saved",
-        name: result.meta.name,
-        version: result.meta.version,
-        digest: result.manifest.digest,
-        meta: result.config.digest,
-        content: result.content.digest,
-      });
-    }
+    json({
+      ref: formatReference(result.ref),
+      status: "saved",
+      name: result.meta.name,
+      version: result.meta.version,
+      digest: result.manifest.digest,
+      meta: result.config.digest,
+      content: result.content.digest,
+    });
   },
 });

@@ -16,11 +16,20 @@ import {
   transportFlags,
   type TransportValues,
 } from "./_transport_flags.ts";
+import { reportArgs, type Reporter, reporter } from "./_output.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-function printProblems(problems: Problem[]): void {
-  for (const { subject, message } of problems) console.log(`${subject}: ${message}`);
+function printProblems(out: Reporter, problems: Problem[]): void {
+  for (const { subject, message } of problems) out.print(`${subject}: ${message}`);
+}
+
+/** Leftovers of interrupted writes: reported, not problems (`h3 chart prune` removes them). */
+function printTemps(out: Reporter, report: VerifyReport): void {
+  for (const { file, size, removed } of report.staleTemps) {
+    const what = removed ? "removed" : '"h3 chart prune" removes it';
+    out.print(`${file}: left by an interrupted write (${humanSize(size)}); ${what}`);
+  }
 }
 
 /** `chart verify REF... --key`: each chart's signature checked in its registry; nothing stored. */
@@ -50,6 +59,16 @@ function summary(report: VerifyReport): string {
   return `Verified ${plural(report.refs, "ref")} and ${plural(report.blobs, "blob")}`;
 }
 
+/** A check as `--output json` prints it. */
+function reportJson(report: VerifyReport) {
+  return {
+    refs: report.refs,
+    blobs: report.blobs,
+    problems: report.problems,
+    staleTemps: report.staleTemps,
+  };
+}
+
 export default define({
   name: "verify",
   description: "Check the cache's blobs and refs; with --key, charts' signatures in their registry",
@@ -65,6 +84,7 @@ export default define({
     },
     ...trustArgs,
     ...transportArgs,
+    ...reportArgs,
   },
   examples: [
     "# re-hash every blob and check every ref",
@@ -78,6 +98,9 @@ export default define({
     "",
     "# a chart's cosign signature, in its registry (the cache is not involved)",
     "$ h3 chart verify localhost:5000/myrepo/mychart:1.0.0 --key cosign.pub",
+    "",
+    "# the findings for scripts (exit 1 when there are problems)",
+    "$ h3 chart verify --output json",
   ].join("\n"),
   run: async (ctx) => {
     const trust = await trustRequirement(ctx.values);
@@ -85,6 +108,7 @@ export default define({
       if (ctx.values.repair) throw new UsageError("--repair is for the cache; drop --key");
       return await verifySignatures(ctx.values.refs ?? [], trust, ctx.values);
     }
+    const out = reporter(ctx.values);
     const refs = (ctx.values.refs as string[] | undefined)?.map((r) =>
       formatReference(parseCachedReference(r))
     );
@@ -92,7 +116,9 @@ export default define({
     const cache = await openCache();
     if (!ctx.values.repair) {
       const report = await verifyCache(cache, only);
-      printProblems(report.problems);
+      printProblems(out, report.problems);
+      printTemps(out, report);
+      out.result(reportJson(report));
       const count = report.problems.length;
       if (count) {
         throw new CacheError(
@@ -100,20 +126,27 @@ export default define({
             `"h3 chart verify --repair" removes what is broken`,
         );
       }
-      console.log(`${summary(report)}: no problems`);
+      out.print(`${summary(report)}: no problems`);
       return;
     }
     const result = await repairCache(cache, only);
-    printProblems(result.before.problems);
-    for (const path of result.removedBlobs) console.log(`Removed ${path}`);
-    for (const ref of result.removedRefs) console.log(`Removed ${ref}`);
+    printProblems(out, result.before.problems);
+    for (const path of result.removedBlobs) out.print(`Removed ${path}`);
+    for (const ref of result.removedRefs) out.print(`Removed ${ref}`);
     const { blobs, bytes } = result.collected;
-    console.log(`Deleted ${plural(blobs, "blob")}, reclaimed ${humanSize(bytes)}`);
+    out.print(`Deleted ${plural(blobs, "blob")}, reclaimed ${humanSize(bytes)}`);
     const after = await verifyCache(cache, only?.filter((r) => !result.removedRefs.includes(r)));
-    printProblems(after.problems);
+    printProblems(out, after.problems);
+    out.result({
+      before: reportJson(result.before),
+      removedRefs: result.removedRefs,
+      removedBlobs: result.removedBlobs,
+      deleted: result.collected,
+      after: reportJson(after),
+    });
     if (after.problems.length) {
       throw new CacheError(`${plural(after.problems.length, "problem")} remain after the repair`);
     }
-    console.log(`${summary(after)}: no problems`);
+    out.print(`${summary(after)}: no problems`);
   },
 });

@@ -47,6 +47,7 @@ export type { SignResult, SimpleSigningClaim, VerifiedSignature } from "./sign/c
 export type { PasswordSource, SigningKey } from "./sign/keys.ts";
 export type { NamedKey, TrustRequirement, TrustResult } from "./sign/trust.ts";
 export { readPrivateKey, readPublicKey } from "./sign/keys.ts";
+export type { StaleTemp } from "./cache/_files.ts";
 export {
   copyReferrers,
   listReferrers,

@@ -135,7 +135,7 @@ Deno.test("untag then collect removes only blobs no other ref needs", async () =
   const before = await blobNames(t.dir);
 
   await t.layout.untag("localhost:5000/r/a:latest");
-  assert.deepEqual(await t.layout.collect(), { blobs: 0, bytes: 0 });
+  assert.deepEqual(await t.layout.collect(), { blobs: 0, temps: 0, bytes: 0 });
   assert.deepEqual(await blobNames(t.dir), before);
 
   await t.layout.untag("localhost:5000/r/b:1.0.0");

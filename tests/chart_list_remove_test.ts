@@ -87,7 +87,7 @@ Deno.test("chart prune deletes blobs no ref needs and leftovers of dead writers"
   await Deno.writeTextFile(`${cache}/blobs/sha256/${"0".repeat(64)}`, "orphan");
   await Deno.writeTextFile(`${cache}/.tmp/999999999-dead`, "partial");
   const pruned = expectCode(await box.run(["chart", "prune"]), 0);
-  assert.equal(pruned.stdout, "Deleted 1 blob, reclaimed 6 B\n");
+  assert.equal(pruned.stdout, "Deleted 1 blob and 1 temp file, reclaimed 13 B\n");
   assert.equal([...Deno.readDirSync(`${cache}/.tmp`)].length, 0);
   expectCode(
     await box.run(["chart", "export", "localhost:5000/r/a:1.0.0", "-d", `${box.dir}/out`]),

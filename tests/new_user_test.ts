@@ -136,3 +136,24 @@ Deno.test("a chart not in the registry is named once", async () => {
   assert.match(line, /^Error: [^\n]*not found/);
   assert.equal(line.split(`${registry.host}/team/webapp`).length - 1, 1, line);
 });
+
+Deno.test("chart verify reports an interrupted write's temp file with its size; prune removes one", async () => {
+  await using box = await sandbox();
+  expectCode(await box.run(["chart", "save", fixtureChart, "localhost:5000/team/webapp"]), 0);
+  const temp = `${box.helmHome}/registry/.tmp/999999999-pull`; // a pid no process has
+  await Deno.writeFile(temp, new Uint8Array(3 * 1024 * 1024));
+  const verified = expectCode(await box.run(["chart", "verify"]), 0);
+  assert.match(
+    verified.stdout,
+    /^\.tmp\/999999999-pull: left by an interrupted write \(3 MiB\); removed$/m,
+  );
+  await Deno.writeFile(temp, new Uint8Array(1024));
+  const json = expectCode(await box.run(["chart", "verify", "-o", "json"]), 0);
+  assert.deepEqual(JSON.parse(json.stdout).staleTemps, [
+    { file: ".tmp/999999999-pull", size: 1024, removed: true },
+  ]);
+  await Deno.writeFile(temp, new Uint8Array(2048));
+  const pruned = expectCode(await box.run(["chart", "prune"]), 0);
+  assert.equal(pruned.stdout, "Deleted 0 blobs and 1 temp file, reclaimed 2 KiB\n");
+  await assert.rejects(() => Deno.stat(temp), Deno.errors.NotFound);
+});

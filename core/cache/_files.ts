@@ -43,29 +43,54 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** A temp file left by a write that did not finish. */
+export interface StaleTemp {
+  /** Its path relative to the layout, e.g. `.tmp/1234-<uuid>`. */
+  file: string;
+  /** Its size in bytes. */
+  size: number;
+  /** Whether it is gone since (a write's start clears dead writers' temp files). */
+  removed?: boolean;
+}
+
 /**
- * Removes temp files left by processes that died mid-write: those whose writer is gone, or (where
- * that cannot be told) older than `maxAgeMs`. Returns how many bytes it freed.
+ * Temp files left by processes that died mid-write: those whose writer is gone, or (where that
+ * cannot be told) older than `maxAgeMs`. This process's own are never stale.
  */
-export async function cleanTemps(layoutDir: string, maxAgeMs = 60 * 60 * 1000): Promise<number> {
-  let freed = 0;
+export async function staleTemps(
+  layoutDir: string,
+  maxAgeMs = 60 * 60 * 1000,
+): Promise<StaleTemp[]> {
+  const stale: StaleTemp[] = [];
   try {
     for await (const entry of Deno.readDir(tempDir(layoutDir))) {
-      const path = `${tempDir(layoutDir)}/${entry.name}`;
       const pid = Number(entry.name.split("-")[0]);
-      const info = await Deno.stat(path).catch(() => undefined);
+      const info = await Deno.stat(`${tempDir(layoutDir)}/${entry.name}`).catch(() => undefined);
       if (!info) continue;
-      const stale = pid === Deno.pid
+      const dead = pid === Deno.pid
         ? false
         : Number.isInteger(pid) && pid > 0
         ? !processAlive(pid) || Date.now() - (info.mtime?.getTime() ?? 0) > maxAgeMs
         : true;
-      if (stale) {
-        await Deno.remove(path, { recursive: true }).then(() => freed += info.size).catch(() => {});
-      }
+      if (dead) stale.push({ file: `.tmp/${entry.name}`, size: info.size });
     }
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return stale.sort((a, b) => (a.file < b.file ? -1 : 1));
+}
+
+/** Removes the stale temp files (see `staleTemps`); returns how many and how many bytes. */
+export async function cleanTemps(
+  layoutDir: string,
+  maxAgeMs = 60 * 60 * 1000,
+): Promise<{ files: number; bytes: number }> {
+  const freed = { files: 0, bytes: 0 };
+  for (const temp of await staleTemps(layoutDir, maxAgeMs)) {
+    await Deno.remove(`${layoutDir}/${temp.file}`, { recursive: true }).then(() => {
+      freed.files++;
+      freed.bytes += temp.size;
+    }, () => {});
   }
   return freed;
 }

@@ -34,7 +34,9 @@ export interface IndexEntry {
 export interface CollectResult {
   /** How many blobs were deleted. */
   blobs: number;
-  /** How many bytes were freed (blobs and dead writers' temp files). */
+  /** How many temp files of interrupted writes (by processes now gone) were deleted. */
+  temps: number;
+  /** How many bytes were freed (blobs and those temp files). */
   bytes: number;
 }
 
@@ -47,6 +49,8 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
   #writers?: Promise<Lock>;
   #holds = 0;
   #ready?: Promise<void>;
+  /** Dead writers' temp files this process cleared when it first wrote: `collect` counts them. */
+  #cleared = { files: 0, bytes: 0 };
   #exclusive = false;
 
   private constructor(dir: string) {
@@ -249,7 +253,13 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
       }
       // Writers of blobs cannot be running now, but index updates (remove) can: their temp files
       // live for milliseconds, so only a dead writer's or an old one is removed.
-      const result: CollectResult = { blobs: 0, bytes: await cleanTemps(this.dir, 60_000) };
+      const temps = await cleanTemps(this.dir, 60_000);
+      const result: CollectResult = {
+        blobs: 0,
+        temps: temps.files + this.#cleared.files,
+        bytes: temps.bytes + this.#cleared.bytes,
+      };
+      this.#cleared = { files: 0, bytes: 0 };
       for await (const entry of Deno.readDir(`${this.dir}/blobs/sha256`)) {
         if (live.has(`sha256:${entry.name}`)) continue;
         const path = `${this.dir}/blobs/sha256/${entry.name}`;
@@ -328,7 +338,7 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
       if (!(await Deno.stat(`${this.dir}/index.json`).catch(() => undefined))) {
         await updateIndex(this.dir, () => {});
       }
-      await cleanTemps(this.dir);
+      this.#cleared = await cleanTemps(this.dir);
     })();
     return this.#ready;
   }

@@ -7,6 +7,7 @@
 import { hashingStream } from "../digest.ts";
 import { CacheError, H3Error } from "../errors.ts";
 import { decodeManifest, type Descriptor, maxManifestSize } from "../oci/descriptor.ts";
+import { type StaleTemp, staleTemps } from "./_files.ts";
 import { readIndex, refName, updateIndex } from "./_index.ts";
 import type { CollectResult, OciLayout } from "./layout.ts";
 
@@ -30,6 +31,8 @@ export interface VerifyReport {
   brokenEntries: string[];
   /** Files under blobs/sha256 whose content does not match their name (or with no digest name). */
   corruptBlobs: string[];
+  /** Temp files of writes that did not finish (their process is gone): `prune` removes them. */
+  staleTemps: StaleTemp[];
 }
 
 /** What a repair removed. */
@@ -137,6 +140,7 @@ export async function verifyCache(cache: OciLayout, refs?: string[]): Promise<Ve
     problems: [],
     brokenEntries: [],
     corruptBlobs: [],
+    staleTemps: [],
   };
   if (!(await Deno.stat(cache.dir).catch(() => undefined))) {
     for (const ref of refs ?? []) {
@@ -144,6 +148,8 @@ export async function verifyCache(cache: OciLayout, refs?: string[]): Promise<Ve
     }
     return report;
   }
+  // Listed before the hold below, whose start may clear them: the report says which went.
+  const temps = refs ? [] : await staleTemps(cache.dir);
   // Collection by other processes waits from here on: a ref seen keeps its blobs. (A cache this
   // user cannot write to has no writers of theirs to wait for: it is checked all the same.)
   await using _held = await cache.hold().catch((error) => {
@@ -182,7 +188,13 @@ export async function verifyCache(cache: OciLayout, refs?: string[]): Promise<Ve
   for (const ref of wanted ?? []) {
     if (!found.has(ref)) report.problems.push({ subject: ref, message: "not found in the cache" });
   }
-  if (!wanted) await checkAllBlobs(cache, blobs, report);
+  if (!wanted) {
+    await checkAllBlobs(cache, blobs, report);
+    for (const temp of temps) {
+      const removed = !(await Deno.stat(`${cache.dir}/${temp.file}`).catch(() => undefined));
+      report.staleTemps.push(removed ? { ...temp, removed } : temp);
+    }
+  }
   report.blobs = blobs.count;
   for (const digest of blobs.corrupt) {
     report.corruptBlobs.push(`blobs/sha256/${digest.slice("sha256:".length)}`);
@@ -226,7 +238,12 @@ async function checkAllBlobs(cache: OciLayout, blobs: Blobs, report: VerifyRepor
 export async function repairCache(cache: OciLayout, refs?: string[]): Promise<RepairResult> {
   if (!(await Deno.stat(cache.dir).catch(() => undefined))) {
     const empty = await verifyCache(cache, refs);
-    return { before: empty, removedRefs: [], removedBlobs: [], collected: { blobs: 0, bytes: 0 } };
+    return {
+      before: empty,
+      removedRefs: [],
+      removedBlobs: [],
+      collected: { blobs: 0, temps: 0, bytes: 0 },
+    };
   }
   return await cache.exclusive(async () => {
     const before = await verifyCache(cache, refs);

@@ -21,6 +21,8 @@ export interface ExportResult {
   parts: ChartParts;
   /** The chart directory written, e.g. `out/mychart`. */
   path: string;
+  /** The cached chart's full reference (an untagged one resolved). */
+  ref: string;
 }
 
 /**
@@ -41,5 +43,5 @@ export async function exportChart(
     ...options,
     name: meta.name,
   });
-  return { meta, parts, path };
+  return { meta, parts, path, ref };
 }
