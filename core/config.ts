@@ -7,6 +7,7 @@
  * ```yaml
  * concurrency: 4
  * timeout: 30
+ * maxRetryAfter: 120
  * registries:
  *   registry.internal:5000:
  *     plainHttp: true
@@ -23,6 +24,7 @@ import type { Credential } from "./auth/types.ts";
 import { findCertsDir } from "./certs_d.ts";
 import { helmHome } from "./paths.ts";
 import { proxyFromEnv, type ProxySettings } from "./transport/proxy.ts";
+import { defaultMaxRetryAfterMs } from "./transport/rate_limit.ts";
 import { suggest } from "./ui/suggest.ts";
 
 /** How h3 talks to one registry host; every field optional (unset means h3's default). */
@@ -47,6 +49,8 @@ export interface Config {
   concurrency?: number;
   /** Seconds a registry may stay silent (no headers, no body data) before a request is abandoned. */
   timeout?: number;
+  /** The longest `Retry-After` (seconds) a rate-limited request waits out; longer ones fail. */
+  maxRetryAfter?: number;
   /** Settings by registry host, `host:port` or a bare host (matches every port). */
   registries: Record<string, RegistrySettings>;
 }
@@ -73,6 +77,8 @@ export interface TransportSettings extends RegistrySettings {
   timeoutMs: number;
   /** `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` as read from the environment. */
   proxy: ProxySettings;
+  /** The longest `Retry-After` a 429 may ask for and be waited out, in milliseconds. */
+  maxRetryAfterMs: number;
   /** CA files from the host's certs.d folder (used when no `caFile` is set). */
   caFiles?: string[];
   /** The host's certs.d folder, when one exists (see `core/certs_d.ts`). */
@@ -96,6 +102,7 @@ const maxTimeoutSeconds = 3600;
 export const envNames = {
   concurrency: "H3_CONCURRENCY",
   timeout: "H3_TIMEOUT",
+  maxRetryAfter: "H3_MAX_RETRY_AFTER",
   plainHttp: "H3_PLAIN_HTTP",
   caFile: "H3_CA_FILE",
   certFile: "H3_CERT_FILE",
@@ -106,7 +113,7 @@ export const envNames = {
 const booleanKeys = ["plainHttp", "insecureSkipTlsVerify"] as const;
 const fileKeys = ["caFile", "certFile", "keyFile"] as const;
 const registryKeys: readonly string[] = [...booleanKeys, ...fileKeys];
-const topKeys = ["concurrency", "timeout", "registries"];
+const topKeys = ["concurrency", "timeout", "maxRetryAfter", "registries"];
 
 /** The config file: `$H3_CONFIG`, else `$HELM_HOME/config.yaml`. */
 export function configPath(): string {
@@ -147,6 +154,9 @@ export function parseConfig(text: string, path: string): Config {
   }
   if (data.timeout !== undefined && data.timeout !== null) {
     config.timeout = timeoutValue(data.timeout, (p) => fail("timeout", p));
+  }
+  if (data.maxRetryAfter !== undefined && data.maxRetryAfter !== null) {
+    config.maxRetryAfter = timeoutValue(data.maxRetryAfter, (p) => fail("maxRetryAfter", p));
   }
   const registries = data.registries ?? {};
   if (!isMap(registries)) fail("registries", "must be a mapping of registry hosts");
@@ -208,6 +218,7 @@ export function resolveTransport(
     concurrency: resolveConcurrency(flags.concurrency, config, env),
     timeoutMs: flags.timeoutMs ?? resolveTimeoutSeconds(config, env) * 1000,
     proxy: proxyFromEnv(env),
+    maxRetryAfterMs: resolveMaxRetryAfterSeconds(config, env) * 1000,
   };
   if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
     throw new UsageError(
@@ -238,6 +249,15 @@ function resolveTimeoutSeconds(config: Config, env: EnvLookup): number {
   if (raw === undefined || raw === "") return config.timeout ?? defaultTimeoutSeconds;
   return timeoutValue(Number(raw), (problem) => {
     throw new UsageError(`invalid ${envNames.timeout} "${raw}": ${problem}`);
+  });
+}
+
+/** The longest Retry-After waited out, in seconds: `H3_MAX_RETRY_AFTER`, else the config, else 60. */
+function resolveMaxRetryAfterSeconds(config: Config, env: EnvLookup): number {
+  const raw = env(envNames.maxRetryAfter);
+  if (raw === undefined || raw === "") return config.maxRetryAfter ?? defaultMaxRetryAfterMs / 1000;
+  return timeoutValue(Number(raw), (problem) => {
+    throw new UsageError(`invalid ${envNames.maxRetryAfter} "${raw}": ${problem}`);
   });
 }
 

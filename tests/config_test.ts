@@ -39,6 +39,7 @@ Deno.test("a missing config file is an empty config: h3's defaults apply", async
       concurrency: defaultConcurrency,
       timeoutMs: 60_000,
       proxy: { httpProxy: undefined, httpsProxy: undefined, noProxy: undefined },
+      maxRetryAfterMs: 60_000,
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

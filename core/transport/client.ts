@@ -9,7 +9,7 @@ import { readAll } from "../digest.ts";
 import { dockerHub } from "../ref.ts";
 import pLimit from "p-limit";
 import { parseChallenges } from "./challenge.ts";
-import { AuthError, H3Error } from "../errors.ts";
+import { AuthError, H3Error, type RegistryError } from "../errors.ts";
 import { responseError } from "./_errors.ts";
 import {
   type Connection,
@@ -26,6 +26,13 @@ import {
   isLoopback,
   type TransportOptions,
 } from "./options.ts";
+import {
+  defaultMaxRetryAfterMs,
+  describeRateLimit,
+  type RateLimit,
+  rateLimitOf,
+  rateLimitRefusal,
+} from "./rate_limit.ts";
 import { backoffMs, isRetryableStatus, maxAttempts, retryAfterMs, sleep } from "./retry.ts";
 
 /** One request to a registry. */
@@ -80,6 +87,7 @@ export class RegistryClient {
   #limit: ReturnType<typeof pLimit>;
   #probe?: Promise<boolean>;
   #pushing = new Set<string>();
+  #rateLimit?: RateLimit;
 
   /** A client for `registry`; connections open on the first request. */
   constructor(registry: string, options: TransportOptions = {}) {
@@ -108,7 +116,11 @@ export class RegistryClient {
    */
   async request(request: RegistryRequest): Promise<Response> {
     const started = Date.now();
-    const budget = this.#options.retryBudgetMs ?? defaultBudgetMs;
+    // A raised Retry-After limit raises the budget with it, or the wait could never fit.
+    const budget = Math.max(
+      this.#options.retryBudgetMs ?? defaultBudgetMs,
+      this.#options.maxRetryAfterMs ?? 0,
+    );
     for (let attempt = 1;; attempt++) {
       let response: Response | undefined;
       let failure: NetworkFailure | undefined;
@@ -118,12 +130,23 @@ export class RegistryClient {
         if (error instanceof H3Error && !(error instanceof ReadTimeout)) throw error;
         failure = networkError(this.registry, error);
       }
+      if (response) {
+        const refusal = this.#noteRateLimit(response);
+        if (refusal) {
+          await response.body?.cancel();
+          throw refusal;
+        }
+      }
       const retryable = failure
         ? failure.retryable && idempotent(request)
         : isRetryableStatus(response!.status) &&
           (idempotent(request) || response!.status === 429 || response!.status === 503);
       if (retryable && attempt < maxAttempts) {
-        const wait = backoffMs(attempt, retryAfterMs(response?.headers.get("retry-after") ?? null));
+        const wait = backoffMs(
+          attempt,
+          retryAfterMs(response?.headers.get("retry-after") ?? null),
+          this.#maxRetryAfterMs,
+        );
         if (Date.now() - started + wait <= budget) {
           await response?.body?.cancel();
           this.#log(`  retrying in ${Math.round(wait)} ms (attempt ${attempt + 1})`);
@@ -302,6 +325,24 @@ export class RegistryClient {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The longest `Retry-After` this client waits out. */
+  get #maxRetryAfterMs(): number {
+    return this.#options.maxRetryAfterMs ?? defaultMaxRetryAfterMs;
+  }
+
+  /**
+   * Keeps (and logs, for `--debug`) the request budget a response announces; returns the error
+   * for a 429 that asks for a longer wait than this client accepts.
+   */
+  #noteRateLimit(response: Response): RegistryError | undefined {
+    const budget = rateLimitOf(response);
+    if (budget) {
+      this.#rateLimit = budget;
+      this.#log(`  rate limit: ${describeRateLimit(budget)}`);
+    }
+    return rateLimitRefusal(response, this.registry, this.#maxRetryAfterMs, this.#rateLimit);
   }
 
   #log(line: string): void {

@@ -50,6 +50,11 @@ export interface TransportOptions {
   concurrency?: number;
   /** Receives one line per request (secrets redacted); for `--debug`. */
   debug?: (line: string) => void;
+  /**
+   * The longest `Retry-After` a 429 may ask for and be waited out, in milliseconds (default 60 s);
+   * a longer one fails at once.
+   */
+  maxRetryAfterMs?: number;
   /** Upper bound for retrying one request, in milliseconds (default 60 s). */
   retryBudgetMs?: number;
   /**

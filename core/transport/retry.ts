@@ -30,11 +30,15 @@ const retryAfterJitterMs = 250;
 /**
  * How long to wait before retry number `attempt` (1 for the first retry): the registry's wish when
  * it sent one (plus a little jitter, so concurrent requests told the same time do not all come back
- * in one burst), else exponential backoff with jitter; capped either way.
+ * in one burst), at most `maxRetryAfter`; else exponential backoff with jitter, at most 10 s.
  */
-export function backoffMs(attempt: number, retryAfter?: number): number {
+export function backoffMs(
+  attempt: number,
+  retryAfter?: number,
+  maxRetryAfter = maxDelayMs,
+): number {
   if (retryAfter !== undefined) {
-    return Math.min(retryAfter + Math.random() * retryAfterJitterMs, maxDelayMs);
+    return Math.min(retryAfter + Math.random() * retryAfterJitterMs, maxRetryAfter);
   }
   const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
   return ceiling / 2 + Math.random() * ceiling / 2;
