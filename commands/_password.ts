@@ -1,4 +1,4 @@
-/** The password of an encrypted signing key: `COSIGN_PASSWORD`, else asked on the terminal. @module */
+/** The password of an encrypted signing key: from a variable, else asked on the terminal. @module */
 import { SignatureError } from "../core/errors.ts";
 import type { PasswordSource } from "../core/sign/keys.ts";
 
@@ -24,16 +24,19 @@ async function prompt(question: string): Promise<string> {
   return new TextDecoder().decode(new Uint8Array(bytes));
 }
 
-/** The password source cosign users expect: `COSIGN_PASSWORD` (even empty), else a prompt. */
-export function cosignPassword(keyFile: string): PasswordSource {
+/**
+ * A password from the variable `variable` (even empty), else asked on the terminal: cosign's
+ * `COSIGN_PASSWORD`, Helm's `HELM_KEY_PASSPHRASE`.
+ */
+export function passwordFrom(variable: string, keyName: string): PasswordSource {
   return async () => {
-    const env = Deno.env.get("COSIGN_PASSWORD");
+    const env = Deno.env.get(variable);
     if (env !== undefined) return env;
     if (!Deno.stdin.isTerminal()) {
       throw new SignatureError(
-        `${keyFile} is encrypted: set COSIGN_PASSWORD (no terminal to ask for the password)`,
+        `${keyName} is encrypted: set ${variable} (no terminal to ask for the password)`,
       );
     }
-    return await prompt(`Enter password for private key ${keyFile}: `);
+    return await prompt(`Enter password for private key ${keyName}: `);
   };
 }

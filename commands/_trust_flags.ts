@@ -4,9 +4,15 @@
  * @module
  */
 import { UsageError } from "../core/errors.ts";
-import type { Descriptor } from "../core/oci/descriptor.ts";
+import type { Descriptor, Manifest } from "../core/oci/descriptor.ts";
 import type { Reference } from "../core/ref.ts";
-import { checkTrust, readKeys, type TrustRequirement } from "../core/sign/trust.ts";
+import {
+  checkTrust,
+  readKeyrings,
+  readKeys,
+  type TrustRequirement,
+  type TrustResult,
+} from "../core/sign/trust.ts";
 import type { Target } from "../core/target.ts";
 
 /** gunshi argument definitions for verification. */
@@ -15,6 +21,11 @@ export const trustArgs = {
     type: "string",
     multiple: true,
     description: "cosign public key (PEM) a signature must verify with (repeat: any one of them)",
+  },
+  keyring: {
+    type: "string",
+    multiple: true,
+    description: "PGP keyring (gpg --export) the chart's Helm provenance must be signed from",
   },
   "accept-reference": {
     type: "string",
@@ -27,6 +38,7 @@ export const trustArgs = {
 /** The values gunshi parsed for `trustArgs`. */
 export interface TrustValues {
   key?: string[];
+  keyring?: string[];
   "accept-reference"?: string[];
 }
 
@@ -35,8 +47,13 @@ export async function trustRequirement(
   values: TrustValues,
 ): Promise<TrustRequirement | undefined> {
   const keys = values.key ?? [];
-  if (!keys.length) return undefined;
-  return { keys: await readKeys(keys), acceptReferences: values["accept-reference"] };
+  const keyrings = values.keyring ?? [];
+  if (!keys.length && !keyrings.length) return undefined;
+  return {
+    keys: await readKeys(keys),
+    keyrings: await readKeyrings(keyrings),
+    acceptReferences: values["accept-reference"],
+  };
 }
 
 /** A check of one chart's manifest in `repository` against `requirement`. */
@@ -45,9 +62,23 @@ export function verifier(
   repository: Target,
   ref: Reference,
   subject: string,
-): (desc: Descriptor) => Promise<unknown> {
-  return (desc) =>
-    checkTrust(repository, desc, `${ref.registry}/${ref.repository}`, requirement, subject);
+): (desc: Descriptor, manifest: Manifest) => Promise<unknown> {
+  return (desc, manifest) =>
+    checkTrust(
+      repository,
+      desc,
+      `${ref.registry}/${ref.repository}`,
+      requirement,
+      subject,
+      manifest,
+    );
+}
+
+/** What vouched, as `chart verify` prints it. */
+export function trustLine(result: TrustResult): string {
+  return result.kind === "cosign"
+    ? `signed with ${result.key} as ${result.signature.claim.dockerReference}`
+    : `provenance signed by ${result.provenance.signedBy} (${result.key})`;
 }
 
 /** `--verify` needs something to verify with. */
@@ -56,10 +87,12 @@ export function requireTrust(
   requirement: TrustRequirement | undefined,
 ): TrustRequirement | undefined {
   if (verify && !requirement) {
-    throw new UsageError("--verify needs --key FILE (a cosign public key)");
+    throw new UsageError(
+      "--verify needs --key FILE (a cosign public key) or --keyring FILE (a PGP keyring)",
+    );
   }
   if (!verify && requirement) {
-    throw new UsageError("--key is for checking signatures: add --verify");
+    throw new UsageError("--key and --keyring are for checking signatures: add --verify");
   }
   return requirement;
 }

@@ -4,6 +4,7 @@ import { downloadChart } from "../core/chart/download.ts";
 import { resolveReference } from "../core/chart/versions.ts";
 import type { Descriptor } from "../core/oci/descriptor.ts";
 import { formatReference, parseReference, refLabel, repositoryName } from "../core/ref.ts";
+import { UsageError } from "../core/errors.ts";
 import { pullChart } from "../core/chart/transfer.ts";
 import { chartSummary, savingLine, summaryFields } from "./_print.ts";
 import { reportArgs, transferEach } from "./_transfers.ts";
@@ -46,6 +47,10 @@ export default define({
       description: "Write the chart as a directory DIR/NAME/ (Helm's form)",
     },
     force: { type: "boolean", description: "With --untar: replace an existing DIR/NAME/" },
+    prov: {
+      type: "boolean",
+      description: "Helm's form: also write NAME-VERSION.tgz.prov (the chart's provenance)",
+    },
     verify: {
       type: "boolean",
       description: "Refuse the chart unless it is signed as --key asks (nothing is stored if not)",
@@ -79,6 +84,11 @@ export default define({
   run: async (ctx) => {
     const { version, devel, destination, untar, force } = ctx.values;
     const toFiles = helmForm(ctx.values);
+    if (ctx.values.prov && !toFiles) {
+      throw new UsageError(
+        "--prov writes files: use Helm's form (oci://REF --version X, or --destination DIR)",
+      );
+    }
     const trust = requireTrust(ctx.values.verify, await trustRequirement(ctx.values));
     await transferEach(ctx.values, async ({ input, repository, cache, print, onEvent }) => {
       const ref = await resolveReference(parseReference(input), repository, { version, devel });
@@ -91,10 +101,12 @@ export default define({
           expectDigest: ref.digest,
           onEvent,
           verify,
+          prov: ctx.values.prov,
         });
         print(`Pulled: ${formatReference(ref)}`);
         print(`Digest: ${result.desc.digest}`);
         print(`${untar ? "Extracted" : "Saved"}: ${result.path}${untar ? "/" : ""}`);
+        if (result.provPath) print(`Saved: ${result.provPath}`);
         return {
           status: untar ? "extracted" : "saved",
           ...summaryFields(result),

@@ -2,10 +2,34 @@
 import { define } from "gunshi";
 import { openCache } from "../core/cache/layout.ts";
 import { saveChart } from "../core/chart/save.ts";
-import { UsageError } from "../core/errors.ts";
+import { SignatureError, UsageError } from "../core/errors.ts";
+import { signProvenance } from "../core/sign/provenance.ts";
+import { passwordFrom } from "./_password.ts";
 import { formatReference, refLabel } from "../core/ref.ts";
 import { chartSummary, savingLine } from "./_print.ts";
 import { reportArgs, reporter } from "./_output.ts";
+
+/** With `--sign`, what signs the package: the named key of the keyring, as Helm does. */
+async function provenanceSigner(
+  values: { sign?: boolean; key?: string; keyring?: string },
+): Promise<((message: string) => Promise<string>) | undefined> {
+  if (!values.sign) {
+    if (values.key || values.keyring) throw new UsageError("--key and --keyring need --sign");
+    return undefined;
+  }
+  if (!values.key || !values.keyring) {
+    throw new UsageError("--sign needs --key NAME and --keyring FILE (a PGP secret keyring)");
+  }
+  const { key, keyring } = values;
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(keyring);
+  } catch (error) {
+    throw new SignatureError(`cannot read keyring ${keyring}: ${(error as Error).message}`);
+  }
+  const passphrase = passwordFrom("HELM_KEY_PASSPHRASE", `"${key}"`);
+  return (message) => signProvenance(message, bytes, keyring, key, passphrase);
+}
 
 export default define({
   name: "save",
@@ -22,12 +46,23 @@ export default define({
       description:
         "Where to save it: registry/repository[:tag] (tag defaults to the chart version)",
     },
+    sign: {
+      type: "boolean",
+      description: "Sign the package as helm package --sign does (a .prov, stored with the chart)",
+    },
+    key: { type: "string", description: "With --sign: the name of the PGP key to sign with" },
+    keyring: {
+      type: "string",
+      description: "With --sign: the secret keyring holding it (gpg --export-secret-keys)",
+    },
     ...reportArgs,
   },
   examples:
     "# save under a tag\n$ h3 chart save mychart/ localhost:5000/myrepo/mychart:latest\n\n" +
     "# tag = the chart's version ('+' becomes '_')\n$ h3 chart save mychart/ localhost:5000/myrepo/mychart\n\n" +
-    "# a summary for scripts\n$ h3 chart save mychart/ localhost:5000/myrepo/mychart --output json",
+    "# a summary for scripts\n$ h3 chart save mychart/ localhost:5000/myrepo/mychart --output json\n\n" +
+    "# signed with Helm provenance (passphrase: HELM_KEY_PASSPHRASE, else asked)\n" +
+    "$ h3 chart save mychart/ localhost:5000/myrepo/mychart --sign --key 'CI Signer' --keyring secring.gpg",
   run: async (ctx) => {
     const { dir, ref } = ctx.values;
     if (dir === undefined) {
@@ -37,9 +72,11 @@ export default define({
       throw new UsageError("missing REF: give a chart reference to save the chart as");
     }
     const { print, result: json } = reporter(ctx.values);
+    const sign = await provenanceSigner(ctx.values);
     const cache = await openCache();
     const result = await saveChart(cache, dir, ref, {
       onBlob: (desc, what) => print(savingLine(desc, what)),
+      sign,
     });
     print(chartSummary(result.meta, result));
     print(`${refLabel(result.ref)}: saved`);
@@ -51,6 +88,7 @@ export default define({
       digest: result.manifest.digest,
       meta: result.config.digest,
       content: result.content.digest,
+      ...(result.provenance ? { provenance: result.provenance.digest } : {}),
     });
   },
 });

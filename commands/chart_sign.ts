@@ -5,7 +5,7 @@ import { SignatureError, UsageError } from "../core/errors.ts";
 import { formatReference, parseReference } from "../core/ref.ts";
 import { signManifest } from "../core/sign/cosign.ts";
 import { readPrivateKey } from "../core/sign/keys.ts";
-import { cosignPassword } from "./_password.ts";
+import { passwordFrom } from "./_password.ts";
 import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
 
 export default define({
@@ -37,7 +37,7 @@ export default define({
     } catch (error) {
       throw new SignatureError(`cannot read key ${keyFile}: ${(error as Error).message}`);
     }
-    const key = await readPrivateKey(pem, keyFile, cosignPassword(keyFile));
+    const key = await readPrivateKey(pem, keyFile, passwordFrom("COSIGN_PASSWORD", keyFile));
     const flags = transportFlags(ctx.values);
     const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
     using opener = new RegistryOpener(flags, debug);

@@ -8,7 +8,7 @@ import { humanSize } from "../core/ui/size.ts";
 import { resolveReference } from "../core/chart/versions.ts";
 import { parseReference } from "../core/ref.ts";
 import { checkTrust, type TrustRequirement } from "../core/sign/trust.ts";
-import { trustArgs, trustRequirement } from "./_trust_flags.ts";
+import { trustArgs, trustLine, trustRequirement } from "./_trust_flags.ts";
 import {
   debugEnabled,
   RegistryOpener,
@@ -49,8 +49,7 @@ async function verifySignatures(
     const name = `${ref.registry}/${ref.repository}`;
     const result = await checkTrust(repository, desc, name, trust, input);
     console.log(
-      `Verified ${formatReference(ref)} (${name}@${desc.digest}): signed with ${result.key}` +
-        ` as ${result.signature.claim.dockerReference}`,
+      `Verified ${formatReference(ref)} (${name}@${desc.digest}): ${trustLine(result)}`,
     );
   }
 }
@@ -98,6 +97,9 @@ export default define({
     "",
     "# a chart's cosign signature, in its registry (the cache is not involved)",
     "$ h3 chart verify localhost:5000/myrepo/mychart:1.0.0 --key cosign.pub",
+    "",
+    "# its Helm provenance (.prov layer), as helm verify checks it",
+    "$ h3 chart verify localhost:5000/myrepo/mychart:1.0.0 --keyring pubring.gpg",
     "",
     "# the findings for scripts (exit 1 when there are problems)",
     "$ h3 chart verify --output json",

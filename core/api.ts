@@ -15,7 +15,7 @@ import { RefError } from "./errors.ts";
 import { listReferrers, type Referrer, type ReferrersOptions } from "./referrers.ts";
 import { signManifest, type SignResult } from "./sign/cosign.ts";
 import { type PasswordSource, readPrivateKey } from "./sign/keys.ts";
-import { checkTrust, readKeys, type TrustResult } from "./sign/trust.ts";
+import { checkTrust, readKeyrings, readKeys, type TrustResult } from "./sign/trust.ts";
 import { SignatureError } from "./errors.ts";
 import { exportChart as exportCached, type ExportResult } from "./chart/export.ts";
 import { saveChart, type SaveOptions, type SaveResult } from "./chart/save.ts";
@@ -45,7 +45,15 @@ export type { VersionRequest } from "./chart/versions.ts";
 export type { VerifyReport } from "./cache/verify.ts";
 export type { SignResult, SimpleSigningClaim, VerifiedSignature } from "./sign/cosign.ts";
 export type { PasswordSource, SigningKey } from "./sign/keys.ts";
-export type { NamedKey, TrustRequirement, TrustResult } from "./sign/trust.ts";
+export type { NamedKey, NamedKeyring, TrustRequirement, TrustResult } from "./sign/trust.ts";
+export {
+  archiveName,
+  checkProvenance,
+  provenanceMessage,
+  type ProvenanceResult,
+  signProvenance,
+  verifyProvenance,
+} from "./sign/provenance.ts";
 export { readPrivateKey, readPublicKey } from "./sign/keys.ts";
 export type { StaleTemp } from "./cache/_files.ts";
 export {
@@ -207,17 +215,20 @@ export async function sign(ref: string, options: SignOptions): Promise<SignResul
   return await signManifest(repository, desc, `${parsed.registry}/${parsed.repository}`, key);
 }
 
-/** What `verifySignature` checks with. */
+/** What `verifySignature` checks with: any one key or keyring vouching is enough. */
 export interface VerifySignatureOptions extends TransportOptions {
-  /** cosign public key files: a signature by any one vouches. */
-  keys: string[];
+  /** cosign public key files. */
+  keys?: string[];
+  /** PGP keyring files, for the chart's Helm provenance. */
+  keyrings?: string[];
   /** Repositories whose signatures count too (a copy's source), `registry/repository`. */
   acceptReferences?: string[];
 }
 
 /**
- * Checks the cosign signature of the chart `ref` in its registry, over its exact manifest digest;
- * throws a `SignatureError` when it is missing, altered, by another key or for another chart.
+ * Checks the chart `ref` in its registry: a cosign signature over its exact manifest digest, or
+ * its Helm provenance; throws a `SignatureError` when it is missing, altered, by another key or
+ * for another chart.
  */
 export async function verifySignature(
   ref: string,
@@ -228,7 +239,8 @@ export async function verifySignature(
   const resolved = await resolveReference(parsed, repository);
   const desc = await repository.resolve(resolved.digest ?? resolved.tag!);
   const requirement = {
-    keys: await readKeys(options.keys),
+    keys: await readKeys(options.keys ?? []),
+    keyrings: await readKeyrings(options.keyrings ?? []),
     acceptReferences: options.acceptReferences,
   };
   return await checkTrust(

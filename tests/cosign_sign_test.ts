@@ -350,7 +350,10 @@ Deno.test("a copied chart: its signature names the source; --accept-reference ad
 Deno.test("usage: --verify without --key, --key without --verify, a key that is not one", async () => {
   await using sb = await sandbox();
   const noKey = expectCode(await sb.run(["chart", "pull", "localhost:5000/a/b:1", "--verify"]), 2);
-  assert.equal(noKey.stderr, "Error: --verify needs --key FILE (a cosign public key)\n");
+  assert.equal(
+    noKey.stderr,
+    "Error: --verify needs --key FILE (a cosign public key) or --keyring FILE (a PGP keyring)\n",
+  );
   await Deno.writeTextFile(`${sb.dir}/bad.pub`, "not a key\n");
   const bad = expectCode(
     await sb.run(["chart", "verify", "localhost:5000/a/b:1", "--key", `${sb.dir}/bad.pub`]),

@@ -6,7 +6,8 @@
  */
 import { writeStream } from "../stream_file.ts";
 import { type CopyEvent, fetchManifest, progress } from "../copy.ts";
-import type { Descriptor } from "../oci/descriptor.ts";
+import type { Descriptor, Manifest } from "../oci/descriptor.ts";
+import { SignatureError } from "../errors.ts";
 import type { Target } from "../target.ts";
 import { readMeta } from "./transfer.ts";
 import { chartDirPath, extractChart } from "./extract.ts";
@@ -25,8 +26,10 @@ export interface DownloadOptions {
   expectDigest?: string;
   /** Events of the content download, for a progress bar. */
   onEvent?: (event: CopyEvent) => void;
+  /** Also write the chart's provenance as `NAME-VERSION.tgz.prov` (Helm's `--prov`). */
+  prov?: boolean;
   /** Checks the manifest before anything is written (a signature over its digest). */
-  verify?: (desc: Descriptor) => Promise<unknown>;
+  verify?: (desc: Descriptor, manifest: Manifest) => Promise<unknown>;
 }
 
 /** What a download wrote. */
@@ -37,6 +40,8 @@ export interface DownloadResult {
   desc: Descriptor;
   /** The file (`out/mychart-1.2.3.tgz`) or, with `untar`, the directory (`out/mychart`). */
   path: string;
+  /** With `prov`: the provenance file written. */
+  provPath?: string;
 }
 
 /** Writes a stream to `path` through a temp file beside it: `path` appears only when complete. */
@@ -60,10 +65,15 @@ export async function downloadChart(
   options: DownloadOptions,
 ): Promise<DownloadResult> {
   const { desc, manifest } = await fetchManifest(repository, reference, options.expectDigest);
-  await options.verify?.(desc);
+  await options.verify?.(desc, manifest);
   const parts = chartParts(manifest);
   const meta = await readMeta(repository, parts.config, reference);
   const { destination, onEvent } = options;
+  if (options.prov && !parts.provenance) {
+    throw new SignatureError(
+      `${reference}: no provenance to write (the chart was pushed unsigned)`,
+    );
+  }
   onEvent?.({ kind: "start", role: "layer", desc: parts.content });
   const content = (await repository.fetch(parts.content))
     .pipeThrough(progress("layer", parts.content, onEvent));
@@ -76,5 +86,10 @@ export async function downloadChart(
     await writeFileAtomic(path, content);
   }
   onEvent?.({ kind: "done", role: "layer", desc: parts.content, mounted: false });
-  return { meta, parts, desc, path };
+  let provPath: string | undefined;
+  if (options.prov && parts.provenance) {
+    provPath = chartDirPath(destination, `${meta.name}-${meta.version}.tgz.prov`);
+    await writeFileAtomic(provPath, await repository.fetch(parts.provenance));
+  }
+  return { meta, parts, desc, path, provPath };
 }

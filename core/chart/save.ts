@@ -13,7 +13,14 @@ import {
   type Manifest,
   manifestDescriptor,
 } from "../oci/descriptor.ts";
-import { annotations, helmConfig, helmContent, ociManifest } from "../oci/media_types.ts";
+import {
+  annotations,
+  helmConfig,
+  helmContent,
+  helmProvenance,
+  ociManifest,
+} from "../oci/media_types.ts";
+import { archiveName, provenanceMessage } from "../sign/provenance.ts";
 import { formatReference, parseReference, type Reference, versionToTag, withTag } from "../ref.ts";
 import type { Holder, Ingester, Pusher, Tagger } from "../target.ts";
 import { encodeConfig } from "./config.ts";
@@ -31,6 +38,8 @@ export interface SaveResult {
   config: Descriptor;
   /** The package stored (the seed's "Content"). */
   content: Descriptor;
+  /** The `.prov` stored, when signing was asked for. */
+  provenance?: Descriptor;
   /** The manifest the reference points at. */
   manifest: Descriptor;
 }
@@ -38,7 +47,12 @@ export interface SaveResult {
 /** How to save. */
 export interface SaveOptions {
   /** Called once a blob is stored: the config ("meta") first, then the package ("content"). */
-  onBlob?: (desc: Descriptor, what: "meta" | "content") => void;
+  onBlob?: (desc: Descriptor, what: "meta" | "content" | "provenance") => void;
+  /**
+   * Signs the package as `helm package --sign` does: given the signed text (metadata, then the
+   * package's checksum), returns the clearsigned `.prov`, stored as the provenance layer.
+   */
+  sign?: (message: string) => Promise<string>;
   /**
    * The creation time written into the manifest (default: `SOURCE_DATE_EPOCH` when set, so the
    * same directory gives the same manifest digest; else now).
@@ -73,19 +87,31 @@ export async function saveChart(
   options.onBlob?.(config, "meta");
   const content = await cache.ingest(packChart(source), helmContent);
   options.onBlob?.(content, "content");
+  let provenance: Descriptor | undefined;
+  if (options.sign) {
+    const message = provenanceMessage(
+      JSON.parse(new TextDecoder().decode(configBytes)),
+      archiveName(meta),
+      content.digest,
+    );
+    const prov = new TextEncoder().encode(await options.sign(message));
+    provenance = { mediaType: helmProvenance, digest: await digestOf(prov), size: prov.byteLength };
+    await cache.push(provenance, ReadableStream.from([prov]));
+    options.onBlob?.(provenance, "provenance");
+  }
 
   const manifest: Manifest = {
     schemaVersion: 2,
     mediaType: ociManifest,
     config,
-    layers: [content],
+    layers: provenance ? [content, provenance] : [content],
     annotations: chartAnnotations(meta, options.now ?? sourceDateEpoch() ?? new Date()),
   };
   const bytes = encodeManifest(manifest);
   const desc = await manifestDescriptor(bytes);
   await cache.push(desc, ReadableStream.from([bytes]));
   await cache.tag(desc, formatReference(ref));
-  return { ref, meta, config, content, manifest: desc };
+  return { ref, meta, config, content, provenance, manifest: desc };
 }
 
 /**

@@ -8,7 +8,7 @@ import { type ChartParts, chartParts } from "./manifest.ts";
 import type { ChartMetadata } from "./metadata.ts";
 import { copy, type CopyEvent } from "../copy.ts";
 import { readAll } from "../digest.ts";
-import type { Descriptor } from "../oci/descriptor.ts";
+import type { Descriptor, Manifest } from "../oci/descriptor.ts";
 import { formatReference, type Reference } from "../ref.ts";
 import type { Target } from "../target.ts";
 
@@ -22,7 +22,7 @@ export interface ChartTransferOptions {
    * Checks the source's manifest before any blob moves (a signature over its digest); throw to
    * refuse the chart, and nothing is stored.
    */
-  verify?: (desc: Descriptor) => Promise<unknown>;
+  verify?: (desc: Descriptor, manifest: Manifest) => Promise<unknown>;
 }
 
 /** What a chart push or pull did. */
@@ -77,7 +77,7 @@ export async function transfer(
     ...options,
     fetched,
     validate: async (manifest, desc) => {
-      await options.verify?.(desc);
+      await options.verify?.(desc, manifest);
       parts = chartParts(manifest);
       const local = options.localDst && await dst.exists(parts.config);
       meta = await readMeta(local ? dst : src, parts.config, source, fetched);

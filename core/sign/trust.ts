@@ -1,14 +1,19 @@
 /**
  * What a chart must carry to be trusted, and the check: a cosign signature by one of the given
- * public keys over the exact manifest digest, naming the repository (or a name accepted besides).
+ * public keys over the exact manifest digest, naming the repository (or a name accepted besides),
+ * or Helm provenance signed by a key of one of the given PGP keyrings.
  * Pull, export and copy run it before any blob moves, so nothing unverified is stored.
  * @module
  */
+import { chartParts } from "../chart/manifest.ts";
+import { fetchManifest } from "../copy.ts";
+import { readAll } from "../digest.ts";
 import { SignatureError } from "../errors.ts";
-import type { Descriptor } from "../oci/descriptor.ts";
+import type { Descriptor, Manifest } from "../oci/descriptor.ts";
 import type { Target } from "../target.ts";
 import { type VerifiedSignature, verifyManifestSignature } from "./cosign.ts";
 import { readPublicKey } from "./keys.ts";
+import { checkProvenance, maxProvenanceSize, type ProvenanceResult } from "./provenance.ts";
 
 /** A public key and the name it is known by (its file). */
 export interface NamedKey {
@@ -18,20 +23,78 @@ export interface NamedKey {
   name: string;
 }
 
-/** What vouches for a chart. */
+/** A PGP keyring file's bytes and its name. */
+export interface NamedKeyring {
+  /** The keyring (`gpg --export`, binary or armored). */
+  bytes: Uint8Array;
+  /** Where it came from, for messages. */
+  name: string;
+}
+
+/** What vouches for a chart: any one of these. */
 export interface TrustRequirement {
   /** cosign public keys: a signature by any one of them vouches. */
   keys: NamedKey[];
+  /** PGP keyrings: Helm provenance signed by a key in any one of them vouches. */
+  keyrings?: NamedKeyring[];
   /** Repositories (`registry/repository`) whose signatures count too: a mirror's source. */
   acceptReferences?: string[];
 }
 
-/** What the check found. */
-export interface TrustResult {
-  /** The key whose signature vouched. */
-  key: string;
-  /** The signature. */
-  signature: VerifiedSignature;
+/** What the check found: a cosign signature, or Helm provenance. */
+export type TrustResult =
+  | {
+    kind: "cosign";
+    /** The key whose signature vouched. */
+    key: string;
+    /** The signature. */
+    signature: VerifiedSignature;
+  }
+  | {
+    kind: "provenance";
+    /** The keyring that held the signing key. */
+    key: string;
+    /** What the provenance says. */
+    provenance: ProvenanceResult;
+  };
+
+/** Reads PGP keyring files. */
+export async function readKeyrings(paths: string[]): Promise<NamedKeyring[]> {
+  return await Promise.all(paths.map(async (path) => {
+    try {
+      return { bytes: await Deno.readFile(path), name: path };
+    } catch (error) {
+      throw new SignatureError(`cannot read keyring ${path}: ${(error as Error).message}`);
+    }
+  }));
+}
+
+/** Checks the chart's provenance layer against `keyring`. */
+async function checkChartProvenance(
+  target: Target,
+  manifest: Manifest,
+  keyring: NamedKeyring,
+  subject: string,
+): Promise<ProvenanceResult> {
+  const parts = chartParts(manifest);
+  if (!parts.provenance) {
+    throw new SignatureError(`${subject}: no Helm provenance (the chart was pushed unsigned)`);
+  }
+  if (parts.provenance.size > maxProvenanceSize) {
+    throw new SignatureError(`${subject}: the provenance is over ${maxProvenanceSize} bytes`);
+  }
+  const bytes = await readAll(await target.fetch(parts.provenance), maxProvenanceSize);
+  try {
+    return await checkProvenance(
+      new TextDecoder().decode(bytes),
+      keyring.bytes,
+      keyring.name,
+      parts.content.digest,
+    );
+  } catch (error) {
+    if (error instanceof SignatureError) error.message = `${subject}: ${error.message}`;
+    throw error;
+  }
 }
 
 /** Reads PKIX public key files into a requirement. */
@@ -49,7 +112,8 @@ export async function readKeys(paths: string[]): Promise<NamedKey[]> {
 
 /**
  * Checks that the manifest `desc` in `target` (the repository `repository`, `registry/repository`)
- * is signed as `requirement` asks; throws a one-line `SignatureError` naming `subject` otherwise.
+ * is signed as `requirement` asks (any one key or keyring vouching is enough); throws a one-line
+ * `SignatureError` naming `subject` otherwise. `manifest` is read when provenance needs it.
  */
 export async function checkTrust(
   target: Target,
@@ -57,18 +121,40 @@ export async function checkTrust(
   repository: string,
   requirement: TrustRequirement,
   subject: string,
+  manifest?: Manifest,
 ): Promise<TrustResult> {
-  if (!requirement.keys.length) throw new SignatureError(`${subject}: no key to verify with`);
+  const keyrings = requirement.keyrings ?? [];
+  const count = requirement.keys.length + keyrings.length;
+  if (!count) throw new SignatureError(`${subject}: no key to verify with`);
   const rule = { repository, accept: requirement.acceptReferences };
   const failures: string[] = [];
-  for (const { key, name } of requirement.keys) {
+  const attempt = async (name: string, check: () => Promise<TrustResult>) => {
     try {
-      const signature = await verifyManifestSignature(target, desc.digest, key, rule, subject);
-      return { key: name, signature };
+      return await check();
     } catch (error) {
-      if (!(error instanceof SignatureError) || requirement.keys.length === 1) throw error;
+      if (!(error instanceof SignatureError) || count === 1) throw error;
       failures.push(`${name}: ${error.message.slice(subject.length + 2)}`);
+      return undefined;
     }
+  };
+  for (const { key, name } of requirement.keys) {
+    const result = await attempt(name, async () => ({
+      kind: "cosign",
+      key: name,
+      signature: await verifyManifestSignature(target, desc.digest, key, rule, subject),
+    }));
+    if (result) return result;
+  }
+  for (const keyring of keyrings) {
+    const result = await attempt(keyring.name, async () => {
+      manifest ??= (await fetchManifest(target, desc.digest, desc.digest)).manifest;
+      return {
+        kind: "provenance",
+        key: keyring.name,
+        provenance: await checkChartProvenance(target, manifest, keyring, subject),
+      };
+    });
+    if (result) return result;
   }
   throw new SignatureError(`${subject}: no valid signature by any key (${failures.join("; ")})`);
 }
