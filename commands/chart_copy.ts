@@ -1,12 +1,13 @@
-/** `h3 chart copy SRC DST`: copy charts from registry to registry, past the cache. @module */
+/**
+ * `h3 chart copy SRC DST`: copy charts between registry repositories, OCI layouts (`oci:DIR`) and
+ * layout archives (`oci-archive:FILE.tar`), past the cache.
+ * @module
+ */
 import { define } from "gunshi";
-import { tagOrder } from "../core/chart/tags.ts";
-import { resolveReference } from "../core/chart/versions.ts";
+import { openCopyEnd, planCopies } from "../core/copy_plan.ts";
 import { errorMessage, H3Error, PartialFailure, UsageError } from "../core/errors.ts";
-import { mirror, type MirrorSummary, type TagCopy, type TagCopyResult } from "../core/mirror.ts";
-import { parseReference, type Reference } from "../core/ref.ts";
+import { mirror, type MirrorSummary, type TagCopyResult } from "../core/mirror.ts";
 import { isReferrerTag, type ReferrersCopyResult } from "../core/referrers.ts";
-import type { Repository } from "../core/transport/repository.ts";
 import { progressBars } from "../core/ui/progress.ts";
 import { humanSize } from "../core/ui/size.ts";
 import { namesRef, progressEvents } from "./_transfers.ts";
@@ -57,29 +58,6 @@ function summaryLine(summary: MirrorSummary, referrers: boolean): string {
     `${humanSize(summary.bytes)}), skipped ${summary.skipped}${notCharts}${carried}`;
 }
 
-/** What to copy: every tag of SRC with `--all-tags`, else SRC's one tag (or its highest version). */
-async function plan(
-  src: Reference,
-  dst: Reference,
-  from: Repository,
-  allTags: boolean,
-  referrers: boolean,
-) {
-  if (dst.digest) throw new UsageError(`${dst.repository}: DST takes a tag, not a digest`);
-  if (allTags) {
-    if (src.tag || src.digest || dst.tag) {
-      throw new UsageError("with --all-tags, SRC and DST are repositories without tags");
-    }
-    // With --referrers, the tags signatures and referrer lists live under travel with their charts.
-    const tags = tagOrder(await Array.fromAsync(from.tags()))
-      .filter((tag) => !referrers || !isReferrerTag(tag));
-    return tags.map((tag): TagCopy => ({ source: tag, destination: tag }));
-  }
-  const resolved = await resolveReference(src, from);
-  const source = resolved.tag ?? resolved.digest!;
-  return [{ source, destination: dst.tag ?? source, expectDigest: resolved.digest }];
-}
-
 /** A copy as `--output json` prints it: each tag's outcome, then the totals. */
 function summaryJson(summary: MirrorSummary) {
   const { results, ...totals } = summary;
@@ -101,10 +79,17 @@ function summaryJson(summary: MirrorSummary) {
 
 export default define({
   name: "copy",
-  description: "Copy charts from one registry repository to another, past the cache",
+  description: "Copy charts between registries, OCI layouts and archives, past the cache",
   args: {
-    src: { type: "positional", description: "Source: registry/repository[:tag][@digest]" },
-    dst: { type: "positional", description: "Destination: registry/repository[:tag]" },
+    src: {
+      type: "positional",
+      description:
+        "Source: registry/repository[:tag][@digest], oci:DIR[:REF], oci-archive:FILE[:REF]",
+    },
+    dst: {
+      type: "positional",
+      description: "Destination: registry/repository[:tag], oci:DIR[:REF], oci-archive:FILE[:REF]",
+    },
     "all-tags": {
       type: "boolean",
       description: "Copy every tag of SRC (a whole chart repository)",
@@ -124,6 +109,13 @@ export default define({
     "",
     "# with each chart's signatures, SBOMs and attestations",
     "$ h3 chart copy localhost:5000/stable/mychart:2.7.0 registry.internal/mirror/mychart --referrers",
+    "",
+    "# air gap: a whole repository into a tar file (an OCI layout), then into another registry",
+    "$ h3 chart copy localhost:5000/stable/mychart oci-archive:mychart.tar --all-tags",
+    "$ h3 chart copy oci-archive:mychart.tar registry.internal/mirror/mychart --all-tags",
+    "",
+    "# one version into an OCI layout directory, under the ref name 2.7.0",
+    "$ h3 chart copy localhost:5000/stable/mychart:2.7.0 oci:charts-layout",
   ].join("\n"),
   run: async (ctx) => {
     const { src: srcInput, dst: dstInput } = ctx.values;
@@ -131,14 +123,15 @@ export default define({
     const out = reporter(ctx.values);
     const allTags = ctx.values["all-tags"] === true;
     const referrers = ctx.values.referrers === true;
-    const src = parseReference(srcInput);
-    const dst = parseReference(dstInput);
     const flags = transportFlags(ctx.values);
     const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
     using opener = new RegistryOpener(flags, debug);
-    const from = await opener.open(src);
-    const to = (await opener.open(dst)).expectPush();
-    const copies = await plan(src, dst, from, allTags, referrers);
+    await using from = await openCopyEnd(srcInput, true, (ref) => opener.open(ref));
+    await using to = await openCopyEnd(dstInput, false, async (ref) => {
+      return (await opener.open(ref)).expectPush();
+    });
+    // With --referrers, the tags signatures and referrer lists live under travel with their charts.
+    const copies = await planCopies(from, to, allTags, (tag) => referrers && isReferrerTag(tag));
     const bars = debug ? undefined : progressBars();
     const print = (line: string, error = false) => {
       const write = () => error ? console.error(line) : out.print(line);
@@ -146,7 +139,7 @@ export default define({
     };
     let summary: MirrorSummary;
     try {
-      summary = await mirror(from, to, copies, {
+      summary = await mirror(from.target, to.target, copies, {
         concurrency: await refConcurrency(flags),
         skipNonCharts: allTags,
         referrers,
@@ -168,6 +161,8 @@ export default define({
       }
       throw error;
     }
+    // An archive is written when something in it is new or confirmed, never half-done.
+    if (summary.copied + summary.skipped > 0) await to.commit();
     out.print(summaryLine(summary, referrers));
     if (summary.failed) {
       throw new PartialFailure(`${summary.failed} of ${copies.length} tags failed to copy`);

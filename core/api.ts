@@ -12,6 +12,8 @@ import { tagChart, type TagResult } from "./chart/retag.ts";
 import { type ShowPart, showReference, type ShowResult, type ShowSource } from "./chart/show.ts";
 import type { VersionRequest } from "./chart/versions.ts";
 import { RefError } from "./errors.ts";
+import { openCopyEnd, planCopies } from "./copy_plan.ts";
+import { mirror, type MirrorSummary } from "./mirror.ts";
 import { listReferrers, type Referrer, type ReferrersOptions } from "./referrers.ts";
 import { signManifest, type SignResult } from "./sign/cosign.ts";
 import { type PasswordSource, readPrivateKey } from "./sign/keys.ts";
@@ -40,6 +42,7 @@ export type { ExportResult } from "./chart/export.ts";
 export type { SaveOptions, SaveResult } from "./chart/save.ts";
 export type { TagInfo } from "./chart/tags.ts";
 export type { TagResult } from "./chart/retag.ts";
+export type { MirrorSummary, TagCopy, TagCopyResult } from "./mirror.ts";
 export type { ChartText, ShowPart, ShowResult, ShowSource } from "./chart/show.ts";
 export type { VersionRequest } from "./chart/versions.ts";
 export type { VerifyReport } from "./cache/verify.ts";
@@ -161,6 +164,50 @@ export async function show(
       opened.push(repository);
       return repository;
     }, options);
+  } finally {
+    for (const repository of opened) repository[Symbol.dispose]();
+  }
+}
+
+/** How `copyCharts` runs. */
+export interface CopyChartsOptions extends TransportOptions {
+  /** Copy every tag of `src` (tags that are not charts are left out). */
+  allTags?: boolean;
+  /** Carry each chart's referrers (signatures, SBOMs, attestations) with it. */
+  referrers?: boolean;
+  /** Tags copied at once (default 4). */
+  tagConcurrency?: number;
+}
+
+/**
+ * `chart copy SRC DST`: charts from and to registry repositories, `oci:DIR[:REF]` layouts and
+ * `oci-archive:FILE.tar[:REF]` archives (skopeo's syntax); one tag (or SRC's highest version), or
+ * every tag with `allTags`. Failures are in the summary, not thrown; an archive destination is
+ * written once something was copied or found up to date.
+ */
+export async function copyCharts(
+  src: string,
+  dst: string,
+  options: CopyChartsOptions = {},
+): Promise<MirrorSummary> {
+  const opened: Repository[] = [];
+  const open = async (ref: Reference) => {
+    const repository = await openRepository(ref, options);
+    opened.push(repository);
+    return repository;
+  };
+  try {
+    await using from = await openCopyEnd(src, true, open);
+    await using to = await openCopyEnd(dst, false, async (ref) => (await open(ref)).expectPush());
+    const allTags = options.allTags === true;
+    const copies = await planCopies(from, to, allTags);
+    const summary = await mirror(from.target, to.target, copies, {
+      concurrency: options.tagConcurrency,
+      skipNonCharts: allTags,
+      referrers: options.referrers,
+    });
+    if (summary.copied + summary.skipped > 0) await to.commit();
+    return summary;
   } finally {
     for (const repository of opened) repository[Symbol.dispose]();
   }

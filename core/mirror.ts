@@ -61,13 +61,19 @@ export interface MirrorOptions {
 
 /** Totals of a copy. */
 export interface MirrorSummary {
+  /** What happened to each tag, in the order given. */
   results: TagCopyResult[];
+  /** Tags copied. */
   copied: number;
+  /** Tags the destination had already. */
   skipped: number;
+  /** Tags left out as not Helm charts. */
   notCharts: number;
+  /** Tags that failed. */
   failed: number;
   /** Blobs transferred or mounted (for charts and referrers), and their bytes. */
   blobs: number;
+  /** The bytes of those blobs. */
   bytes: number;
   /** With `referrers`: referrers copied, and those the destination had. */
   referrers: { copied: number; skipped: number };

@@ -53,13 +53,20 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
   #cleared = { files: 0, bytes: 0 };
   #exclusive = false;
 
-  private constructor(dir: string) {
+  /** How messages name the layout: "the cache", or the layout's own name (`oci:DIR`). */
+  readonly label: string;
+
+  private constructor(dir: string, label: string) {
     this.dir = dir;
+    this.label = label;
   }
 
-  /** Opens the layout at `dir`; nothing is created until the first write. */
-  static open(dir: string): Promise<OciLayout> {
-    return Promise.resolve(new OciLayout(dir));
+  /**
+   * Opens the layout at `dir`; nothing is created until the first write. `label` names it in
+   * messages (default "the cache").
+   */
+  static open(dir: string, label = "the cache"): Promise<OciLayout> {
+    return Promise.resolve(new OciLayout(dir, label));
   }
 
   /** Where the blob with this digest lives. */
@@ -80,7 +87,7 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
       const info = await Deno.stat(this.blobPath(digest)).catch(() => undefined);
       if (info) return { mediaType: ociManifest, digest, size: info.size };
     }
-    throw new CacheError(`chart "${reference}" not found in the cache`);
+    throw new CacheError(`chart "${reference}" not found in ${this.label}`);
   }
 
   /** Streams a blob, verified against `desc` while it is read. */
@@ -217,7 +224,7 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
     await this.#ensureLayout();
     return await updateIndex(this.dir, (index) => {
       const found = index.manifests.find((d) => refName(d) === reference);
-      if (!found) throw new CacheError(`chart "${reference}" not found in the cache`);
+      if (!found) throw new CacheError(`chart "${reference}" not found in ${this.label}`);
       index.manifests = index.manifests.filter((d) => refName(d) !== reference);
       return found;
     });
