@@ -48,7 +48,7 @@ export const tree: Record<string, GroupEntry | LazyEntry> = {
         load: () => import("./chart_tag.ts"),
       },
       copy: {
-        description: "Copy charts from one registry repository to another, past the cache",
+        description: "Copy charts between registries, OCI layouts and archives, past the cache",
         load: () => import("./chart_copy.ts"),
       },
       sign: {

@@ -24,17 +24,12 @@ export type Location =
 const refNamePattern =
   /^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:\/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$/;
 
-/** Whether `input` names a layout or an archive rather than a registry. */
-export function isLocalLocation(input: string): boolean {
-  return input.startsWith("oci:") || input.startsWith("oci-archive:");
-}
-
 /**
- * Parses a registry reference, `oci:DIR[:REF]` or `oci-archive:FILE[:REF]` (the path ends at the
- * first `:` after the prefix, as skopeo reads it).
+ * Parses a registry reference (`oci://` too), `oci:DIR[:REF]` or `oci-archive:FILE[:REF]` (the
+ * path ends at the first `:` after the prefix, as skopeo reads it).
  */
 export function parseLocation(input: string): Location {
-  const kind = input.startsWith("oci:")
+  const kind = input.startsWith("oci:") && !input.startsWith("oci://")
     ? "layout"
     : input.startsWith("oci-archive:")
     ? "archive"
