@@ -155,7 +155,7 @@ Deno.test("air gap: refusals name the problem and write nothing", async () => {
   assert.match(image.stderr, /not a Helm chart/);
   assert.equal(await Deno.stat(`${sb.dir}/x.tar`).catch(() => undefined), undefined);
 
-  const bad = expectCode(await sb.run(["chart", "copy", `${src}:1.0.0`, "oci:dir:bad ref"]), 1);
+  const bad = expectCode(await sb.run(["chart", "copy", `${src}:1.0.0`, "oci:dir:bad ref"]), 2);
   assert.match(bad.stderr, /invalid location "oci:dir:bad ref": invalid reference "bad ref"/);
 
   // A tar that is no layout archive.

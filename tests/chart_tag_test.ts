@@ -42,7 +42,7 @@ Deno.test("chart tag: new tags name the same manifest, and not one blob is uploa
 
   // A bad tag is refused before anything is written; a non-chart is refused.
   const before = proxy.log.length;
-  const bad = expectCode(await sb.run(["chart", "tag", `${ref}:1.2.0`, "ok", "bad~tag"]), 1);
+  const bad = expectCode(await sb.run(["chart", "tag", `${ref}:1.2.0`, "ok", "bad~tag"]), 2);
   assert.match(bad.stderr, /invalid tag "bad~tag"/);
   assert.ok(proxy.log.slice(before).every((r) => r.method === "GET" || r.method === "HEAD"));
   await assert.rejects(repo.resolve("ok"));
