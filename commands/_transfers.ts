@@ -9,7 +9,7 @@ import { type OciLayout, openCache } from "../core/cache/layout.ts";
 import type { CopyEvent } from "../core/copy.ts";
 import { errorMessage, H3Error, PartialFailure, UsageError } from "../core/errors.ts";
 import { shortDigest } from "../core/oci/descriptor.ts";
-import { parseCachedReference, type Reference } from "../core/ref.ts";
+import { parseCachedReference, parseReference, type Reference } from "../core/ref.ts";
 import type { Repository } from "../core/transport/repository.ts";
 import { outputFormat, printJson } from "../core/ui/output.ts";
 import { type ProgressBars, progressBars } from "../core/ui/progress.ts";
@@ -58,6 +58,8 @@ export interface RefJob {
 export async function transferEach(
   values: TransportValues & { refs?: string[]; output?: string; quiet?: boolean },
   work: (job: RefJob) => Promise<RefOutcome>,
+  /** `pull`: read from the first mirror that has the ref (registries.conf, h3's config). */
+  options: { pull?: boolean } = {},
 ): Promise<void> {
   if (!values.refs?.length) throw new UsageError("missing REF: give at least one chart reference");
   const format = outputFormat(values.output ?? "text", ["text", "json"]);
@@ -72,7 +74,10 @@ export async function transferEach(
   try {
     await forEachRef(values.refs, concurrency, async (input, print) => {
       const ref = parseCachedReference(input);
-      const repository = await opener.open(ref);
+      const given = options.pull ? parseReference(input) : undefined;
+      const repository = given
+        ? await opener.openForPull(ref, given.digest ?? given.tag)
+        : await opener.open(ref);
       const onEvent = progressEvents(bars, input);
       const quietPrint = silent ? () => {} : print;
       try {

@@ -136,6 +136,6 @@ export default define({
         ...summaryFields(result),
         saved: result.copied.map((d) => d.digest),
       };
-    });
+    }, { pull: true });
   },
 });

@@ -53,6 +53,8 @@ export interface Config {
   maxRetryAfter?: number;
   /** Settings by registry host, `host:port` or a bare host (matches every port). */
   registries: Record<string, RegistrySettings>;
+  /** Mirrors to pull from before a host (`registries.HOST.mirrors`), by lower-case host. */
+  mirrors?: Record<string, string[]>;
 }
 
 /** Transport options given on the command line (undefined when the flag was not given). */
@@ -112,7 +114,7 @@ export const envNames = {
 
 const booleanKeys = ["plainHttp", "insecureSkipTlsVerify"] as const;
 const fileKeys = ["caFile", "certFile", "keyFile"] as const;
-const registryKeys: readonly string[] = [...booleanKeys, ...fileKeys];
+const registryKeys: readonly string[] = [...booleanKeys, ...fileKeys, "mirrors"];
 const topKeys = ["concurrency", "timeout", "maxRetryAfter", "registries"];
 
 /** The config file: `$H3_CONFIG`, else `$HELM_HOME/config.yaml`. */
@@ -168,7 +170,12 @@ export function parseConfig(text: string, path: string): Config {
     const settings: RegistrySettings = {};
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
       if (!registryKeys.includes(key)) fail(`${where}.${key}`, unknownKey(registryKeys, key));
-      if ((booleanKeys as readonly string[]).includes(key)) {
+      if (key === "mirrors") {
+        const valid = Array.isArray(v) &&
+          v.every((m) => typeof m === "string" && /^[^\s/:]+(:\d+)?(\/[^\s]*)?$/.test(m));
+        if (!valid) fail(`${where}.mirrors`, "must be a list of host[:port][/path] locations");
+        (config.mirrors ??= {})[host.toLowerCase()] = v as string[];
+      } else if ((booleanKeys as readonly string[]).includes(key)) {
         if (typeof v !== "boolean") fail(`${where}.${key}`, "must be true or false");
         settings[key as typeof booleanKeys[number]] = v as boolean;
       } else {
@@ -191,13 +198,15 @@ export function registrySettings(config: Config, host: string): RegistrySettings
 
 /**
  * The transport settings in force for a registry host: each setting from the flags, else the
- * environment, else the config file, else h3's default. Bad environment values are usage errors.
+ * environment, else the config file, else `fallback` (registries.conf's `insecure`), else h3's
+ * default. Bad environment values are usage errors.
  */
 export function resolveTransport(
   host: string,
   flags: TransportFlags,
   config: Config,
   env: EnvLookup = (name) => Deno.env.get(name),
+  fallback: { insecureSkipTlsVerify?: boolean } = {},
 ): TransportSettings {
   const fromFile = registrySettings(config, host);
   const envBoolean = (key: typeof booleanKeys[number]) => {
@@ -214,7 +223,7 @@ export function resolveTransport(
     certFile: flags.certFile ?? envText("certFile") ?? fromFile.certFile,
     keyFile: flags.keyFile ?? envText("keyFile") ?? fromFile.keyFile,
     insecureSkipTlsVerify: flags.insecureSkipTlsVerify ?? envBoolean("insecureSkipTlsVerify") ??
-      fromFile.insecureSkipTlsVerify ?? false,
+      fromFile.insecureSkipTlsVerify ?? fallback.insecureSkipTlsVerify ?? false,
     concurrency: resolveConcurrency(flags.concurrency, config, env),
     timeoutMs: flags.timeoutMs ?? resolveTimeoutSeconds(config, env) * 1000,
     proxy: proxyFromEnv(env),
@@ -276,8 +285,10 @@ export function timeoutValue(value: unknown, fail: (problem: string) => never): 
 export async function transportSettings(
   host: string,
   flags: TransportFlags = {},
+  fallback: { insecureSkipTlsVerify?: boolean } = {},
 ): Promise<TransportSettings> {
-  return await withCertsDir(resolveTransport(host, flags, await loadConfig()), host);
+  const env: EnvLookup = (name) => Deno.env.get(name);
+  return await withCertsDir(resolveTransport(host, flags, await loadConfig(), env, fallback), host);
 }
 
 /**

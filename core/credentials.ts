@@ -5,7 +5,7 @@
  */
 import { RegistryAuthorizer } from "./auth/authorizer.ts";
 import { credentialChain, fileCredentialProviders } from "./auth/credentials.ts";
-import type { Credential, CredentialLookup } from "./auth/types.ts";
+import type { CredentialLookup } from "./auth/types.ts";
 import { pluginCredentials } from "./plugin/credentials.ts";
 import type { Authorizer, FetchLike } from "./transport/options.ts";
 
@@ -16,15 +16,16 @@ export function defaultCredentials(): CredentialLookup {
 
 /**
  * The authorizer factory to give the transport (`openRepository(ref, { authorizer })`): `given`
- * credentials (a command's `--username`) when set, else h3's credential chain, whose stored
+ * credentials (a command's `--username`, for the hosts it names) first, then h3's credential
+ * chain, whose stored
  * credentials a token service rejects are replaced by an anonymous try on reads; token realms
  * reached with the transport's fetch, `debug` for `--debug`.
  */
 export function defaultAuthorizer(
   debug?: (line: string) => void,
-  given?: () => Promise<Credential | undefined>,
+  given?: CredentialLookup,
 ): (fetch: FetchLike) => Authorizer {
-  const credentials: CredentialLookup = given ?? defaultCredentials();
+  const credentials = given ? credentialChain([given, defaultCredentials()]) : defaultCredentials();
   return (fetch) =>
     new RegistryAuthorizer({ credentials, fetch, debug, anonymousFallback: !given });
 }

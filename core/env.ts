@@ -18,6 +18,7 @@ import {
   resolveTransport,
   withCertsDir,
 } from "./config.ts";
+import { RegistryRouting } from "./routing.ts";
 import { apiHost } from "./transport/client.ts";
 import { initialScheme } from "./transport/options.ts";
 import { proxyFor, proxyFromEnv } from "./transport/proxy.ts";
@@ -52,6 +53,14 @@ export interface RegistryReport {
   insecureSkipTlsVerify: boolean;
   /** The proxy h3 reaches this host's API through (no credentials shown), or null: direct. */
   proxy: string | null;
+  /** Where pulls of this host's references go, after registries.conf's rewrites. */
+  location: string;
+  /** Mirrors pulls try first, in order (h3's config, then registries.conf). */
+  mirrors: string[];
+  /** registries.conf blocks this host. */
+  blocked: boolean;
+  /** The registries.conf file whose `[[registry]]` entry applies; null when none does. */
+  registriesConf: string | null;
 }
 
 /** `h3 env --output json`: this shape is documented and kept stable. */
@@ -108,7 +117,10 @@ export async function envReport(registry?: string): Promise<EnvReport> {
   };
   if (registry !== undefined) {
     const host = registryHost(registry);
-    const settings = await withCertsDir(resolveTransport(host, {}, config), host);
+    const route = (await RegistryRouting.load(config)).describe(host);
+    const env = (name: string) => Deno.env.get(name);
+    const fallback = { insecureSkipTlsVerify: route.insecure || undefined };
+    const settings = await withCertsDir(resolveTransport(host, {}, config, env, fallback), host);
     const { store, file } = await credentialStore(host);
     const scheme = initialScheme(host, settings);
     const proxy = proxyFor(new URL(`${scheme}://${apiHost(host)}/v2/`), proxies);
@@ -125,6 +137,10 @@ export async function envReport(registry?: string): Promise<EnvReport> {
       keyFile: settings.keyFile ?? null,
       insecureSkipTlsVerify: settings.insecureSkipTlsVerify,
       proxy: proxy?.url.href ?? null,
+      location: route.location,
+      mirrors: route.mirrors,
+      blocked: route.blocked,
+      registriesConf: route.file,
     };
   }
   return report;
@@ -159,6 +175,10 @@ export function envVariables(report: EnvReport): [string, string][] {
       ["H3_KEY_FILE", r.keyFile],
       ["H3_INSECURE_SKIP_TLS_VERIFY", r.insecureSkipTlsVerify],
       ["H3_PROXY", r.proxy],
+      ["H3_LOCATION", r.location],
+      ["H3_MIRRORS", r.mirrors.join(" ")],
+      ["H3_BLOCKED", r.blocked],
+      ["H3_REGISTRIES_CONF", r.registriesConf],
     );
   }
   return lines.map(([key, value]) => [key, value === null ? "" : String(value)]);

@@ -21,6 +21,7 @@ const noProxies = {
   ),
   H3_SYSTEM_CONFIG_ROOT: "/nonexistent",
   XDG_CONFIG_HOME: "",
+  CONTAINERS_REGISTRIES_CONF: "",
 };
 
 Deno.test('h3 env prints the paths h3 uses as KEY="value" lines', async () => {
@@ -84,6 +85,10 @@ Deno.test("h3 env --output json has the documented shape", async () => {
     keyFile: null,
     insecureSkipTlsVerify: false,
     proxy: null,
+    location: "charts.internal:8443",
+    mirrors: [],
+    blocked: false,
+    registriesConf: null,
   });
   const scheme = async (host: string) => {
     const out = await box.run(["env", "-o", "json", "--registry", host]);
