@@ -1,7 +1,7 @@
 /** `h3 chart export REF`: write a cached chart back into a directory. @module */
 import { define } from "gunshi";
 import { openCache } from "../core/cache/layout.ts";
-import { exportChart } from "../core/chart/export.ts";
+import { exportCachedChart } from "../core/chart/export.ts";
 import { defaultMaxChartSize, defaultMaxFileSize } from "../core/chart/extract.ts";
 import { UsageError } from "../core/errors.ts";
 import { reportArgs, reporter } from "./_output.ts";
@@ -41,7 +41,7 @@ export default define({
   run: async (ctx) => {
     const out = reporter(ctx.values);
     const cache = await openCache();
-    const result = await exportChart(cache, ctx.values.ref, {
+    const result = await exportCachedChart(cache, ctx.values.ref, {
       destination: ctx.values.destination,
       force: ctx.values.force,
       maxSize: parseSize(ctx.values["max-chart-size"], "--max-chart-size", defaultMaxChartSize),

@@ -2,7 +2,14 @@
 import { define } from "gunshi";
 import { archiveSource, readChartArchive } from "../core/chart/archive.ts";
 import { UsageError } from "../core/errors.ts";
-import { parseReference, type Reference, refLabel, repositoryName } from "../core/ref.ts";
+import {
+  archiveReference,
+  formatReference,
+  parseReference,
+  type Reference,
+  refLabel,
+  repositoryName,
+} from "../core/ref.ts";
 import { resolveCachedReference } from "../core/chart/versions.ts";
 import { type ChartTransfer, pushChart, transfer } from "../core/chart/transfer.ts";
 import { humanSize } from "../core/ui/size.ts";
@@ -59,18 +66,6 @@ async function isArchive(arg: string | undefined): Promise<boolean> {
   return /\.(tgz|tar\.gz)$/.test(arg) || await Deno.stat(arg).then((i) => i.isFile, () => false);
 }
 
-/** The reference an archive goes to: `REMOTE/<chart name>:<chart version>`. */
-function archiveTarget(remote: string, name: string, tag: string): string {
-  const path = remote.replace(/^oci:\/\//, "").replace(/\/+$/, "");
-  if (path.includes("@") || path.split("/").slice(1).some((part) => part.includes(":"))) {
-    throw new UsageError(
-      `invalid remote "${remote}": give oci://REGISTRY[/NAMESPACE] without a tag or digest ` +
-        "(the chart's version is the tag)",
-    );
-  }
-  return `${path}/${name}:${tag}`;
-}
-
 export default define({
   name: "push",
   description: "Push cached charts to their registry",
@@ -118,7 +113,7 @@ async function pushArchive(values: Parameters<typeof transferEach>[0], args: str
   }
   const archive = await readChartArchive(path);
   const source = await archiveSource(archive);
-  const target = archiveTarget(remote, archive.meta.name, source.chartTag);
+  const target = formatReference(archiveReference(remote, archive.meta.name, source.chartTag));
   await transferEach({ ...values, refs: [target] }, async ({ ref, repository, print, onEvent }) => {
     print(`The push refers to repository [${repositoryName(ref)}]`);
     const dst = repository.expectPush();

@@ -59,6 +59,7 @@ export interface Config {
 
 /** Transport options given on the command line (undefined when the flag was not given). */
 export interface TransportFlags extends RegistrySettings {
+  /** How many refs (and blobs) run at once. */
   concurrency?: number;
   /** `--timeout`, in milliseconds. */
   timeoutMs?: number;

@@ -3,7 +3,7 @@
  * validated with the grammar of the distribution reference spec.
  * @module
  */
-import { RefError } from "./errors.ts";
+import { RefError, UsageError } from "./errors.ts";
 
 /** A parsed reference. `tag` and `digest` may both be absent (a bare repository). */
 export interface Reference {
@@ -153,4 +153,19 @@ export function parseCachedReference(input: string): Reference {
 /** What the seed prints before `: saved`, `: removed`, `: pushed ...`: the tag, else the digest. */
 export function refLabel(ref: Reference): string {
   return ref.tag ?? ref.digest ?? "latest";
+}
+
+/**
+ * Where a packaged chart goes when pushed to `remote` (`oci://REGISTRY[/NAMESPACE]`, as `helm
+ * push` takes it): `REGISTRY[/NAMESPACE]/<chart name>:<tag>`.
+ */
+export function archiveReference(remote: string, name: string, tag: string): Reference {
+  const path = remote.replace(/^oci:\/\//, "").replace(/\/+$/, "");
+  if (path.includes("@") || path.split("/").slice(1).some((part) => part.includes(":"))) {
+    throw new UsageError(
+      `invalid remote "${remote}": give oci://REGISTRY[/NAMESPACE] without a tag or digest ` +
+        "(the chart's version is the tag)",
+    );
+  }
+  return parseReference(`${path}/${name}:${tag}`);
 }

@@ -29,7 +29,7 @@ export interface ExportResult {
  * Extracts the chart `refInput` names in `cache` (untagged: as `resolveCachedReference` picks)
  * into `options.destination/<chart name>/`.
  */
-export async function exportChart(
+export async function exportCachedChart(
   cache: Target,
   refInput: string,
   options: Omit<ExtractOptions, "name">,

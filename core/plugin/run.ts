@@ -24,6 +24,7 @@ export async function runPluginCommand(
   args: string[],
   options: PluginOptionValues,
 ): Promise<void> {
-  const h3 = await import("../api.ts");
+  const { openH3 } = await import("../client.ts");
+  await using h3 = await openH3();
   await command.run({ args, options, h3, config: pluginConfig(known) });
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Credential } from "../auth/types.ts";
+import type { H3 } from "../h3.ts";
 
 /** Where h3 keeps its files, as a plugin sees them. */
 export interface PluginConfig {
@@ -50,8 +51,11 @@ export interface PluginContext {
   args: string[];
   /** Parsed values of the declared options. */
   options: PluginOptionValues;
-  /** h3's library: Targets (openCache, openRepository), copy, save, push, pull, list. */
-  h3: typeof import("../api.ts");
+  /**
+   * An h3 client, as `openH3()` gives a script: every chart operation of the CLI (save, push,
+   * pull, list, tags, ...), the cache, registry repositories and `copy`. Closed after `run`.
+   */
+  h3: H3;
   /** Where h3 keeps its files. */
   config: PluginConfig;
 }

@@ -33,7 +33,7 @@ export function h3Entry(): string {
  * Deno's cache as the test runner sees it. Sandboxes set HOME, which would otherwise move Deno's
  * cache into the sandbox: every run would then download its npm packages again.
  */
-const denoDir = Deno.env.get("DENO_DIR") ||
+export const denoDir: string = Deno.env.get("DENO_DIR") ||
   (Deno.build.os === "darwin"
     ? `${Deno.env.get("HOME")}/Library/Caches/deno`
     : `${Deno.env.get("XDG_CACHE_HOME") || `${Deno.env.get("HOME")}/.cache`}/deno`);

@@ -1,0 +1,263 @@
+/**
+ * The h3 client: opened once, it resolves each registry host's settings once (options, then
+ * `H3_*` variables, then `config.yaml`, then defaults), keeps one HTTP client (connections and
+ * credentials' tokens) per host and one cache handle, and runs the CLI's chart operations.
+ * Disposing it closes every connection; cache locks last one operation each.
+ * @module
+ */
+import { type OciLayout, openCache } from "./cache/layout.ts";
+import { repairCache, verifyCache } from "./cache/verify.ts";
+import { archiveSource, readChartArchive } from "./chart/archive.ts";
+import { downloadChart } from "./chart/download.ts";
+import { exportCachedChart } from "./chart/export.ts";
+import { saveChart } from "./chart/save.ts";
+import { listChartTags } from "./chart/tags.ts";
+import { pullChart, pushChart, transfer } from "./chart/transfer.ts";
+import { resolveCachedReference, resolveReference } from "./chart/versions.ts";
+import { loadConfig, resolveConcurrency, transportSettings } from "./config.ts";
+import { copy } from "./copy.ts";
+import { openCopyEnd, planCopies } from "./copy_plan.ts";
+import { mirror } from "./mirror.ts";
+import { defaultAuthorizer } from "./credentials.ts";
+import { RefError, SignatureError, UsageError } from "./errors.ts";
+import type { Descriptor } from "./oci/descriptor.ts";
+import { signManifest } from "./sign/cosign.ts";
+import { readPrivateKey } from "./sign/keys.ts";
+import { checkTrust, readKeyrings, readKeys } from "./sign/trust.ts";
+import { tagChart } from "./chart/retag.ts";
+import { showReference } from "./chart/show.ts";
+import { listReferrers, type ReferrersOptions } from "./referrers.ts";
+import type {
+  ChartPullResult,
+  ChartPushResult,
+  H3,
+  H3Options,
+  SignOptions,
+  VerifySignatureOptions,
+} from "./h3.ts";
+import {
+  archiveReference,
+  formatReference,
+  parseCachedReference,
+  parseReference,
+  type Reference,
+} from "./ref.ts";
+import type { TransportSettings } from "./config.ts";
+import { Registries, type Repository } from "./transport/repository.ts";
+
+/**
+ * Opens an h3 client; use it with `await using h3 = await openH3()` so its connections close.
+ *
+ * @example
+ * ```ts ignore
+ * import { openH3 } from "./mod.ts";
+ *
+ * await using h3 = await openH3({ timeoutMs: 30_000 });
+ * const pulled = await h3.pull("localhost:5000/myrepo/mychart", { version: "^1.0.0" });
+ * console.log(pulled.ref.tag);
+ * ```
+ */
+export async function openH3(options: H3Options = {}): Promise<H3> {
+  return new Client(options, await openCache());
+}
+
+class Client implements H3 {
+  readonly cache: OciLayout;
+  #options: H3Options;
+  #settings = new Map<string, Promise<TransportSettings>>();
+  #ready = new Map<string, TransportSettings>();
+  #registries: Registries;
+  #concurrency?: Promise<number>;
+
+  constructor(options: H3Options, cache: OciLayout) {
+    this.#options = options;
+    this.cache = cache;
+    const { debug } = options;
+    const authorizer = defaultAuthorizer(debug);
+    this.#registries = new Registries((host) => ({ ...this.#ready.get(host), debug, authorizer }));
+  }
+
+  openCache(): Promise<OciLayout> {
+    return Promise.resolve(this.cache);
+  }
+
+  async openRepository(ref: string | Reference): Promise<Repository> {
+    const parsed = typeof ref === "string" ? parseReference(ref) : ref;
+    const host = parsed.registry;
+    let settings = this.#settings.get(host);
+    if (!settings) {
+      settings = transportSettings(host, this.#options);
+      this.#settings.set(host, settings);
+    }
+    this.#ready.set(host, await settings);
+    return this.#registries.repository(parsed);
+  }
+
+  save: H3["save"] = (dir, ref, options) => saveChart(this.cache, dir, ref, options);
+
+  list: H3["list"] = () => this.cache.entries();
+
+  exportChart: H3["exportChart"] = (ref, destination) =>
+    exportCachedChart(this.cache, ref, { destination });
+
+  async push(ref: string, options: Parameters<H3["push"]>[1] = {}): Promise<ChartPushResult> {
+    const { onEvent } = options;
+    if (options.remote !== undefined) {
+      const archive = await readChartArchive(ref);
+      const source = await archiveSource(archive);
+      const target = archiveReference(options.remote, archive.meta.name, source.chartTag);
+      const repository = (await this.openRepository(target)).expectPush();
+      const result = await transfer(source, source.chartTag, repository, target.tag!, ref, {
+        onEvent,
+      });
+      return { ref: target, ...result };
+    }
+    const parsed = await resolveCachedReference(parseReference(ref), this.cache);
+    const repository = (await this.openRepository(parsed)).expectPush();
+    return { ref: parsed, ...await pushChart(this.cache, repository, parsed, { onEvent }) };
+  }
+
+  async pull(ref: string, options: Parameters<H3["pull"]>[1] = {}): Promise<ChartPullResult> {
+    const { version, devel, destination, untar, force, onEvent } = options;
+    const typed = parseReference(ref);
+    const repository = await this.openRepository(typed);
+    const resolved = await resolveReference(typed, repository, { version, devel });
+    if (destination !== undefined || untar) {
+      const written = await downloadChart(repository, resolved.tag ?? resolved.digest!, {
+        destination: destination ?? ".",
+        untar,
+        force,
+        expectDigest: resolved.digest,
+        onEvent,
+      });
+      const { meta, parts, desc, path } = written;
+      return { ref: resolved, meta, parts, desc, copied: [parts.content], upToDate: false, path };
+    }
+    return { ref: resolved, ...await pullChart(repository, this.cache, resolved, { onEvent }) };
+  }
+
+  async remove(refs: string | string[]): ReturnType<H3["remove"]> {
+    const removed: string[] = [];
+    try {
+      for (const input of [refs].flat()) {
+        const full = formatReference(parseCachedReference(input));
+        await this.cache.untag(full);
+        removed.push(full);
+      }
+    } catch (error) {
+      await this.cache.collect(); // what was removed before the failure goes all the same
+      throw error;
+    }
+    return { removed, collected: await this.cache.collect() };
+  }
+
+  prune: H3["prune"] = () => this.cache.collect();
+
+  verify: H3["verify"] = (refs) => verifyCache(this.cache, refs);
+
+  repair: H3["repair"] = (refs) => repairCache(this.cache, refs);
+
+  async tags(repo: string, options: Parameters<H3["tags"]>[1] = {}): ReturnType<H3["tags"]> {
+    const ref = parseReference(repo);
+    if (ref.tag || ref.digest) {
+      throw new UsageError(`${repo}: give the repository without a tag or digest`);
+    }
+    const repository = await this.openRepository(ref);
+    return await listChartTags(repository, {
+      all: options.all,
+      concurrency: await this.#refConcurrency(),
+    });
+  }
+
+  async tag(ref: string, newTags: string[]): ReturnType<H3["tag"]> {
+    const parsed = parseReference(ref);
+    if (!parsed.tag && !parsed.digest) throw new RefError(`${ref}: name the tag or digest to tag`);
+    const repository = (await this.openRepository(parsed)).expectPush();
+    return await tagChart(repository, parsed.digest ?? parsed.tag!, newTags, parsed.digest);
+  }
+
+  show: H3["show"] = (ref, part = "all", options = {}) =>
+    showReference(ref, part, this.cache, (parsed) => this.openRepository(parsed), options);
+
+  async referrers(ref: string, options: ReferrersOptions = {}): ReturnType<H3["referrers"]> {
+    const parsed = parseReference(ref);
+    const repository = await this.openRepository(parsed);
+    const desc = await this.#resolveRemote(parsed, repository);
+    return await listReferrers(repository, desc.digest, options);
+  }
+
+  async sign(ref: string, options: SignOptions): ReturnType<H3["sign"]> {
+    const pem = await Deno.readTextFile(options.key);
+    const password = options.password ?? (() => {
+      const env = Deno.env.get("COSIGN_PASSWORD");
+      if (env === undefined) {
+        throw new SignatureError(`${options.key} is encrypted: set COSIGN_PASSWORD`);
+      }
+      return Promise.resolve(env);
+    });
+    const key = await readPrivateKey(pem, options.key, password);
+    const parsed = parseReference(ref);
+    const repository = (await this.openRepository(parsed)).expectPush();
+    const desc = await this.#resolveRemote(parsed, repository);
+    return await signManifest(repository, desc, `${parsed.registry}/${parsed.repository}`, key);
+  }
+
+  async verifySignature(
+    ref: string,
+    options: VerifySignatureOptions,
+  ): ReturnType<H3["verifySignature"]> {
+    const parsed = parseReference(ref);
+    const repository = await this.openRepository(parsed);
+    const desc = await this.#resolveRemote(parsed, repository);
+    const requirement = {
+      keys: await readKeys(options.keys ?? []),
+      keyrings: await readKeyrings(options.keyrings ?? []),
+      acceptReferences: options.acceptReferences,
+    };
+    const repo = `${parsed.registry}/${parsed.repository}`;
+    return await checkTrust(repository, desc, repo, requirement, ref);
+  }
+
+  /** The manifest `ref` names in `repository` (untagged: the highest stable version). */
+  async #resolveRemote(ref: Reference, repository: Repository): Promise<Descriptor> {
+    const resolved = await resolveReference(ref, repository);
+    return await repository.resolve(resolved.digest ?? resolved.tag!);
+  }
+
+  async copyCharts(
+    src: string,
+    dst: string,
+    options: Parameters<H3["copyCharts"]>[2] = {},
+  ): ReturnType<H3["copyCharts"]> {
+    await using from = await openCopyEnd(src, true, (ref) => this.openRepository(ref));
+    await using to = await openCopyEnd(
+      dst,
+      false,
+      async (ref) => (await this.openRepository(ref)).expectPush(),
+    );
+    const allTags = options.allTags === true;
+    const copies = await planCopies(from, to, allTags);
+    const summary = await mirror(from.target, to.target, copies, {
+      concurrency: options.tagConcurrency,
+      skipNonCharts: allTags,
+      referrers: options.referrers,
+    });
+    if (summary.copied + summary.skipped > 0) await to.commit();
+    return summary;
+  }
+
+  copy: H3["copy"] = (src, srcRef, dst, dstRef, options) => copy(src, srcRef, dst, dstRef, options);
+
+  /** How many refs (or tags) run at once: the option, `H3_CONCURRENCY`, config, default. */
+  #refConcurrency(): Promise<number> {
+    this.#concurrency ??= loadConfig().then((config) =>
+      resolveConcurrency(this.#options.concurrency, config)
+    );
+    return this.#concurrency;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    this.#registries[Symbol.dispose]();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * What the h3 client offers: every chart operation of the CLI as a method with options named after
+ * its flags, over one cache handle and one set of registry connections. `openH3()` (in
+ * `client.ts`) makes one; plugins get one as `ctx.h3`. Declared apart from its implementation so
+ * plugin types can name it without importing the client.
+ * @module
+ */
+import type { IndexEntry, OciLayout } from "./cache/layout.ts";
+import type { RepairResult, VerifyReport } from "./cache/verify.ts";
+import type { ExportResult } from "./chart/export.ts";
+import type { SaveOptions, SaveResult } from "./chart/save.ts";
+import type { TagInfo } from "./chart/tags.ts";
+import type { TagResult } from "./chart/retag.ts";
+import type { ShowPart, ShowResult, ShowSource } from "./chart/show.ts";
+import type { VersionRequest } from "./chart/versions.ts";
+import type { Referrer, ReferrersOptions } from "./referrers.ts";
+import type { MirrorSummary } from "./mirror.ts";
+import type { SignResult } from "./sign/cosign.ts";
+import type { PasswordSource } from "./sign/keys.ts";
+import type { TrustResult } from "./sign/trust.ts";
+import type { ChartTransfer } from "./chart/transfer.ts";
+import type { TransportFlags } from "./config.ts";
+import type { CopyEvent, CopyOptions, CopyResult } from "./copy.ts";
+import type { Reference } from "./ref.ts";
+import type { Target } from "./target.ts";
+import type { Repository } from "./transport/repository.ts";
+
+/**
+ * How a client reaches registries. Each setting given here wins over its `H3_*` variable, which
+ * wins over `config.yaml` (per host), which wins over h3's default.
+ */
+export interface H3Options extends TransportFlags {
+  /** Receives one line per registry request (secrets redacted), as `--debug` prints them. */
+  debug?: (line: string) => void;
+}
+
+/** How a push or pull reports its progress. */
+export interface TransferOptions {
+  /** Each blob's events, for progress bars. */
+  onEvent?: (event: CopyEvent) => void;
+}
+
+/** How `push` runs. */
+export interface ChartPushOptions extends TransferOptions {
+  /**
+   * With a packaged chart (`.tgz`) instead of a cached ref: where it goes, `oci://REGISTRY[/NS]`
+   * (the chart's name and version make the rest of the reference), as `helm push` does.
+   */
+  remote?: string;
+}
+
+/** What a push did. */
+export interface ChartPushResult extends ChartTransfer {
+  /** The reference pushed to. */
+  ref: Reference;
+}
+
+/** How `pull` picks the chart and where it goes. */
+export interface ChartPullOptions extends TransferOptions {
+  /** For a reference without a tag: a SemVer version or range (e.g. `^1.2.0`). */
+  version?: string;
+  /** Let a range (or no tag) select pre-releases too. */
+  devel?: boolean;
+  /** Write `NAME-VERSION.tgz` into this directory instead of the cache (Helm's form). */
+  destination?: string;
+  /** Write the chart as a directory `destination/NAME/` instead (Helm's form). */
+  untar?: boolean;
+  /** With `untar`: replace an existing `destination/NAME/`. */
+  force?: boolean;
+}
+
+/** What a pull did, into the cache or (Helm's form) to a file or directory. */
+export interface ChartPullResult extends ChartTransfer {
+  /** The reference pulled, with the tag the version request selected. */
+  ref: Reference;
+  /**
+   * In Helm's form, the file (`out/mychart-1.2.3.tgz`) or, with `untar`, the directory written;
+   * undefined when the chart went into the cache.
+   */
+  path?: string;
+}
+
+/** How `tags` lists. */
+export interface TagsOptions {
+  /** Also list tags that are not Helm charts (marked `chart: false`). */
+  all?: boolean;
+}
+
+/** What `remove` did. */
+export interface RemoveResult {
+  /** The refs removed from the cache. */
+  removed: string[];
+  /** Blobs and bytes freed afterwards. */
+  collected: { blobs: number; bytes: number };
+}
+
+/** How `sign` finds its key. */
+export interface SignOptions {
+  /** A cosign private key file (encrypted cosign PEM, PKCS#8 or EC PEM). */
+  key: string;
+  /** The password of an encrypted key (default: `COSIGN_PASSWORD`). */
+  password?: PasswordSource;
+}
+
+/** What `verifySignature` checks with: any one key or keyring vouching is enough. */
+export interface VerifySignatureOptions {
+  /** cosign public key files. */
+  keys?: string[];
+  /** PGP keyring files, for the chart's Helm provenance. */
+  keyrings?: string[];
+  /** Repositories whose signatures count too (a copy's source), `registry/repository`. */
+  acceptReferences?: string[];
+}
+
+/** How `copyCharts` runs. */
+export interface CopyChartsOptions {
+  /** Copy every tag of `src` (tags that are not charts are left out). */
+  allTags?: boolean;
+  /** Carry each chart's referrers (signatures, SBOMs, attestations) with it. */
+  referrers?: boolean;
+  /** Tags copied at once (default 4). */
+  tagConcurrency?: number;
+}
+
+/** An h3 client: the CLI's operations on charts, as methods. Dispose it to close connections. */
+export interface H3 extends AsyncDisposable {
+  /** The local chart cache (`$HELM_HOME/registry`). */
+  readonly cache: OciLayout;
+  /** The local chart cache (the same handle as `cache`). */
+  openCache(): Promise<OciLayout>;
+  /** The registry repository `ref` names, reached with this client's settings and credentials. */
+  openRepository(ref: string | Reference): Promise<Repository>;
+  /** Saves the chart directory `dir` into the cache as `ref` (tag: the chart's version). */
+  save(dir: string, ref: string, options?: SaveOptions): Promise<SaveResult>;
+  /** Every chart in the cache: its full reference and manifest descriptor. */
+  list(): Promise<IndexEntry[]>;
+  /** Writes the cached chart `ref` into `destination/<chart name>/`. */
+  exportChart(ref: string, destination: string): Promise<ExportResult>;
+  /**
+   * Pushes the cached chart `ref` to its registry (untagged: the repository's only cached tag, or
+   * its highest stable version); or, with
+   * `options.remote`, the packaged chart file `ref` to that registry namespace.
+   */
+  push(ref: string, options?: ChartPushOptions): Promise<ChartPushResult>;
+  /**
+   * Pulls chart `ref` into the cache. Without a tag the highest stable version is taken (`version`
+   * narrows it); a digest pins the manifest; `destination`/`untar` write files instead.
+   */
+  pull(ref: string, options?: ChartPullOptions): Promise<ChartPullResult>;
+  /** Removes refs from the cache, then deletes the blobs no chart needs any more. */
+  remove(refs: string | string[]): Promise<RemoveResult>;
+  /** Deletes cached blobs no chart needs, and leftovers of interrupted writes. */
+  prune(): Promise<{ blobs: number; bytes: number }>;
+  /** Checks the cache (or only `refs`): every ref's manifest and blobs, re-hashed. Reads only. */
+  verify(refs?: string[]): Promise<VerifyReport>;
+  /** Checks the cache (or `refs`) with no other process writing, and removes what is broken. */
+  repair(refs?: string[]): Promise<RepairResult>;
+  /** Every tag of the registry repository `repo` and the chart it points at, newest first. */
+  tags(repo: string, options?: TagsOptions): Promise<TagInfo[]>;
+  /**
+   * Adds `newTags` to the chart `ref` (a tag or digest) names in its registry; nothing is uploaded
+   * again: the manifest is read once and stored under each tag.
+   */
+  tag(ref: string, newTags: string[]): Promise<TagResult>;
+  /**
+   * What `helm show PART` shows of chart `ref`: read in the cache when it holds that tag or
+   * digest, else in the registry; with no tag, `version` (a range) and `devel` select as pull does.
+   */
+  show(
+    ref: string,
+    part?: ShowPart,
+    options?: VersionRequest,
+  ): Promise<ShowResult & { source: ShowSource }>;
+  /**
+   * What refers to the chart `ref` in its registry (signatures, SBOMs, attestations), nested: the
+   * referrers API, else the referrers tag schema, and cosign's tags.
+   */
+  referrers(ref: string, options?: ReferrersOptions): Promise<Referrer[]>;
+  /**
+   * Signs the chart `ref` in its registry as `cosign sign --key` does (simple-signing payload,
+   * ECDSA P-256, stored under `sha256-<hex>.sig`).
+   */
+  sign(ref: string, options: SignOptions): Promise<SignResult>;
+  /**
+   * Checks the chart `ref` in its registry: a cosign signature over its exact manifest digest, or
+   * its Helm provenance; throws a `SignatureError` when it is missing, altered, by another key or
+   * for another chart.
+   */
+  verifySignature(ref: string, options: VerifySignatureOptions): Promise<TrustResult>;
+  /**
+   * `chart copy SRC DST`: charts from and to registry repositories, `oci:DIR[:REF]` layouts and
+   * `oci-archive:FILE.tar[:REF]` archives (skopeo's syntax); one tag (or SRC's highest version),
+   * or every tag with `allTags`. Failures are in the summary, not thrown; an archive destination
+   * is written once something was copied or found up to date.
+   */
+  copyCharts(src: string, dst: string, options?: CopyChartsOptions): Promise<MirrorSummary>;
+  /** Copies `srcRef` in `src` to `dstRef` in `dst`, skipping what `dst` has. */
+  copy(
+    src: Target,
+    srcRef: string,
+    dst: Target,
+    dstRef: string,
+    options?: CopyOptions,
+  ): Promise<CopyResult>;
+}
