@@ -57,13 +57,12 @@ export type { SignResult, SimpleSigningClaim, VerifiedSignature } from "./sign/c
 export type { PasswordSource, SigningKey } from "./sign/keys.ts";
 export type { NamedKey, NamedKeyring, TrustRequirement, TrustResult } from "./sign/trust.ts";
 export {
-  archiveName,
   checkProvenance,
-  provenanceMessage,
   type ProvenanceResult,
   signProvenance,
   verifyProvenance,
 } from "./sign/provenance.ts";
+export { archiveName, provenanceMessage } from "./chart/provenance_text.ts";
 export { readPrivateKey, readPublicKey } from "./sign/keys.ts";
 
 /** Runs `operation` on a client opened with `options`, closed when it ends. */

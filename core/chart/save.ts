@@ -20,7 +20,7 @@ import {
   helmProvenance,
   ociManifest,
 } from "../oci/media_types.ts";
-import { archiveName, provenanceMessage } from "../sign/provenance.ts";
+import { archiveName, provenanceMessage } from "./provenance_text.ts";
 import { formatReference, parseReference, type Reference, versionToTag, withTag } from "../ref.ts";
 import type { Holder, Ingester, Pusher, Tagger } from "../target.ts";
 import { encodeConfig } from "./config.ts";

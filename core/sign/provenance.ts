@@ -7,24 +7,10 @@
  */
 import { parse } from "yaml";
 import { SignatureError } from "../errors.ts";
-import { goYaml } from "./go_yaml.ts";
+import { archiveName } from "../chart/provenance_text.ts";
 
 /** Provenance files larger than this are refused (Helm's are a few KiB). */
 export const maxProvenanceSize = 1024 * 1024;
-
-/** The signed text of a `.prov`: metadata YAML, `...`, and the archive's checksum. */
-export function provenanceMessage(
-  metadata: Record<string, unknown>,
-  archiveName: string,
-  contentDigest: string,
-): string {
-  return `${goYaml(metadata)}\n...\n${goYaml({ files: { [archiveName]: contentDigest } })}`;
-}
-
-/** The archive name Helm signs: `NAME-VERSION.tgz`. */
-export function archiveName(meta: { name: string; version: string }): string {
-  return `${meta.name}-${meta.version}.tgz`;
-}
 
 async function openpgp() {
   return await import("openpgp");
