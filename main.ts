@@ -10,6 +10,7 @@ import { type ExecutableEntry, pluginCommands } from "./commands/_plugin_entries
 import { suggest } from "./core/ui/suggest.ts";
 import { commandHelp, type HelpSource, treeHelp } from "./commands/_help.ts";
 import { describeVersion } from "./core/version.ts";
+import { print, printError, safeLine } from "./core/ui/safe_text.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyCommand = any;
@@ -79,7 +80,7 @@ function helpPlugin({ plugin }: Gunshi) {
           }
           return run(c);
         }
-        console.log(commandHelp(c.commandPath, command));
+        print(commandHelp(c.commandPath, command));
         return undefined;
       });
     },
@@ -162,17 +163,17 @@ export async function main(argv: string[]): Promise<number> {
   const debug = argv.slice(0, end).includes("--debug") || Deno.env.get("H3_DEBUG") === "1";
   try {
     if (args[0] === "--version" || args[0] === "-v") {
-      console.log(await describeVersion());
+      print(await describeVersion());
       return ExitCode.ok;
     }
     const plugins = pluginCommands(Object.keys(tree));
-    if (plugins.problem) console.error(`Warning: plugins ignored: ${plugins.problem}`);
+    if (plugins.problem) printError(`Warning: plugins ignored: ${plugins.problem}`);
     const executable = plugins.executables[args[0]];
     if (executable) return await executable.run(args.slice(1));
     const entries = { ...tree, ...plugins.commands };
     const help = treeHelp(args, { ...entries, ...plugins.executables });
     if (help !== undefined) {
-      console.log(help);
+      print(help);
       return ExitCode.ok;
     }
     const gunshi = await loadGunshi();
@@ -190,8 +191,8 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.ok;
   } catch (error) {
     const reported = usageFromValidation(error) ?? error;
-    console.error(`Error: ${errorMessage(reported)}`);
-    if (debug && error instanceof Error && error.stack) console.error(error.stack);
+    printError(`Error: ${safeLine(errorMessage(reported))}`);
+    if (debug && error instanceof Error && error.stack) printError(error.stack);
     return errorExitCode(reported);
   }
 }

@@ -1,5 +1,6 @@
 /** The `--output` and `--quiet` flags listing and reporting commands share. @module */
 import { outputFormat, printJson } from "../core/ui/output.ts";
+import { print } from "../core/ui/safe_text.ts";
 
 /** `-o, --output FORMAT` defaulting to the first format; check the value with `outputFormat`. */
 export function outputArg(formats: readonly string[]) {
@@ -33,7 +34,7 @@ export function reporter(values: { output?: string; quiet?: boolean }): Reporter
   const silent = json || values.quiet === true;
   return {
     json,
-    print: silent ? () => {} : (line) => console.log(line),
+    print: silent ? () => {} : (line) => print(line),
     result: (value) => json && printJson(value),
   };
 }

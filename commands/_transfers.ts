@@ -21,6 +21,7 @@ import {
   transportFlags,
   type TransportValues,
 } from "./_transport_flags.ts";
+import { print, printError, safeLine } from "../core/ui/safe_text.ts";
 
 /** What the work for one ref reports: its status and the chart's details. */
 export interface RefOutcome {
@@ -66,7 +67,7 @@ export async function transferEach(
   const reports: RefReport[] = [];
   const flags = transportFlags(values);
   const concurrency = await refConcurrency(flags);
-  const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+  const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
   const bars = debug ? undefined : progressBars();
   using opener = new RegistryOpener(flags, debug);
   const cache = await openCache();
@@ -113,7 +114,7 @@ async function forEachRef(
   const emit = (write: () => void) => bars ? bars.around(write) : write();
   if (refs.length === 1) {
     try {
-      await work(refs[0], (line) => emit(() => console.log(line)));
+      await work(refs[0], (line) => emit(() => print(line)));
     } catch (error) {
       throw naming(error, refs[0]);
     }
@@ -126,12 +127,12 @@ async function forEachRef(
       const lines: string[] = [];
       try {
         await work(input, (line) => lines.push(line));
-        emit(() => lines.forEach((line) => console.log(line)));
+        emit(() => lines.forEach((line) => print(line)));
       } catch (error) {
         failed.push(input);
         emit(() => {
-          lines.forEach((line) => console.log(line));
-          console.error(`Error: ${errorMessage(naming(error, input))}`);
+          lines.forEach((line) => print(line));
+          printError(`Error: ${safeLine(errorMessage(naming(error, input)))}`);
         });
       }
     })
@@ -175,4 +176,10 @@ export function progressEvents(
       bars.finish(id);
     }
   };
+}
+
+/** The one warning line for a name a registry listed that is not a valid tag (it is skipped). */
+export function invalidTagWarning(repository: string, tag: string): string {
+  const shown = safeLine(tag.length > 200 ? `${tag.slice(0, 200)}...` : tag);
+  return `Warning: ${repository}: skipped "${shown}": not a valid tag`;
 }

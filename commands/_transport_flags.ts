@@ -20,6 +20,7 @@ import { UsageError } from "../core/errors.ts";
 import type { Reference } from "../core/ref.ts";
 import { atSource, firstAnswering, RegistryRouting } from "../core/routing.ts";
 import { Registries, type Repository } from "../core/transport/repository.ts";
+import { printError } from "../core/ui/safe_text.ts";
 
 /** gunshi argument definitions for the transport flags. */
 export const transportArgs = {
@@ -98,7 +99,7 @@ function commandCredential(
     throw new UsageError("--username needs --password-stdin (or --password)");
   }
   if (password !== undefined) {
-    console.error("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
+    printError("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
   }
   let read: Promise<Credential> | undefined;
   return () =>

@@ -10,7 +10,7 @@ import { mirror, type MirrorSummary, type TagCopyResult } from "../core/mirror.t
 import { isReferrerTag, type ReferrersCopyResult } from "../core/referrers.ts";
 import { progressBars } from "../core/ui/progress.ts";
 import { humanSize } from "../core/ui/size.ts";
-import { namesRef, progressEvents } from "./_transfers.ts";
+import { invalidTagWarning, namesRef, progressEvents } from "./_transfers.ts";
 import { reportArgs, reporter } from "./_output.ts";
 import {
   debugEnabled,
@@ -19,6 +19,7 @@ import {
   transportArgs,
   transportFlags,
 } from "./_transport_flags.ts";
+import { printError, safeLine } from "../core/ui/safe_text.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -43,7 +44,7 @@ function resultLine(result: TagCopyResult): string {
     case "not-chart":
       return `${result.copy.source}: skipped, ${result.reason}`;
     case "failed":
-      return `Error: ${result.copy.source}: ${errorMessage(result.error)}`;
+      return `Error: ${result.copy.source}: ${safeLine(errorMessage(result.error))}`;
   }
 }
 
@@ -124,17 +125,23 @@ export default define({
     const allTags = ctx.values["all-tags"] === true;
     const referrers = ctx.values.referrers === true;
     const flags = transportFlags(ctx.values);
-    const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+    const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
     using opener = new RegistryOpener(flags, debug);
     await using from = await openCopyEnd(srcInput, true, (ref) => opener.open(ref));
     await using to = await openCopyEnd(dstInput, false, async (ref) => {
       return (await opener.open(ref)).expectPush();
     });
     // With --referrers, the tags signatures and referrer lists live under travel with their charts.
-    const copies = await planCopies(from, to, allTags, (tag) => referrers && isReferrerTag(tag));
+    const copies = await planCopies(
+      from,
+      to,
+      allTags,
+      (tag) => referrers && isReferrerTag(tag),
+      (tag) => printError(invalidTagWarning(from.name, tag)),
+    );
     const bars = debug ? undefined : progressBars();
-    const print = (line: string, error = false) => {
-      const write = () => error ? console.error(line) : out.print(line);
+    const show = (line: string, error = false) => {
+      const write = () => error ? printError(line) : out.print(line);
       return bars ? bars.around(write) : write();
     };
     let summary: MirrorSummary;
@@ -146,7 +153,7 @@ export default define({
         onEvent: bars && ((copy, event) => progressEvents(bars, copy.source)?.(event)),
         onResult: (result) => {
           if (!allTags && result.status === "failed") return;
-          print(resultLine(result), result.status === "failed");
+          show(resultLine(result), result.status === "failed");
         },
       });
     } finally {

@@ -8,6 +8,7 @@ import { humanSize } from "../core/ui/size.ts";
 import { renderTable } from "../core/ui/table.ts";
 import { outputFormat, printJson } from "../core/ui/output.ts";
 import { outputArg } from "./_output.ts";
+import { print } from "../core/ui/safe_text.ts";
 
 export default define({
   name: "list",
@@ -34,7 +35,7 @@ export default define({
     });
     if (format === "json") return printJson(rows);
     const now = new Date();
-    console.log(renderTable([
+    print(renderTable([
       ["REF", "NAME", "VERSION", "DIGEST", "SIZE", "CREATED"],
       ...rows.map((r) => [
         r.ref,

@@ -9,6 +9,7 @@ import { outputFormat, printJson } from "../core/ui/output.ts";
 import { humanSize } from "../core/ui/size.ts";
 import { outputArg } from "./_output.ts";
 import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
+import { print, printError } from "../core/ui/safe_text.ts";
 
 /** A referrer as `--output json` prints it. */
 function json(r: Referrer): unknown {
@@ -60,7 +61,7 @@ export default define({
     if (!input) throw new UsageError("missing REF: give a chart reference");
     const format = outputFormat(ctx.values.output, ["text", "json"]);
     const flags = transportFlags(ctx.values);
-    const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+    const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
     using opener = new RegistryOpener(flags, debug);
     const parsed = parseReference(input);
     const repository = await opener.open(parsed);
@@ -76,8 +77,8 @@ export default define({
         referrers: found.map(json),
       });
     }
-    console.log(ref.digest ? formatReference(ref) : `${formatReference(ref)}@${desc.digest}`);
+    print(ref.digest ? formatReference(ref) : `${formatReference(ref)}@${desc.digest}`);
     const out = lines(found, "  ");
-    console.log(out.length ? out.join("\n") : "  (no referrers)");
+    print(out.length ? out.join("\n") : "  (no referrers)");
   },
 });

@@ -4,6 +4,7 @@ import { openCache } from "../core/cache/layout.ts";
 import { errorMessage, PartialFailure, UsageError } from "../core/errors.ts";
 import { formatReference, parseCachedReference, refLabel } from "../core/ref.ts";
 import { reportArgs, reporter } from "./_output.ts";
+import { printError, safeLine } from "../core/ui/safe_text.ts";
 
 export default define({
   name: "remove",
@@ -30,7 +31,7 @@ export default define({
         results.push({ ref: input, status: "failed", error: errorMessage(error) });
         if (refs.length === 1) throw error;
         failures.push(error);
-        console.error(`Error: ${errorMessage(error)}`);
+        printError(`Error: ${safeLine(errorMessage(error))}`);
       }
     }
     await cache.collect();

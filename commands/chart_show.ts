@@ -4,10 +4,10 @@ import { stringify } from "yaml";
 import { openCache } from "../core/cache/layout.ts";
 import { type ShowPart, showParts, showReference, type ShowResult } from "../core/chart/show.ts";
 import { UsageError } from "../core/errors.ts";
-import { escapeControls } from "../core/ui/escape.ts";
 import { outputFormat, printJson } from "../core/ui/output.ts";
 import { outputArg } from "./_output.ts";
 import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
+import { print, printError } from "../core/ui/safe_text.ts";
 
 /** Chart.yaml as `helm show chart` prints it: keys sorted, lists not indented, a blank line. */
 function chartYaml(result: ShowResult): string {
@@ -82,7 +82,7 @@ export default define({
       throw new UsageError("--output json is for 'chart show chart' only");
     }
     const flags = transportFlags(ctx.values);
-    const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+    const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
     using opener = new RegistryOpener(flags, debug);
     const result = await showReference(
       ref,
@@ -93,8 +93,9 @@ export default define({
     );
     if (format === "json") return printJson(result.meta);
     const text = render(part as ShowPart, result);
-    const out = Deno.stdout.isTerminal() ? escapeControls(text) : text;
-    // Every part's text ends with a newline, which console.log adds back.
-    if (out) console.log(out.slice(0, -1));
+    // To a terminal, control characters escaped; to a pipe or file, the chart's bytes as they are.
+    // Every part's text ends with a newline, which print adds back.
+    if (!Deno.stdout.isTerminal()) await Deno.stdout.write(new TextEncoder().encode(text));
+    else if (text) print(text.slice(0, -1));
   },
 });

@@ -7,6 +7,7 @@ import { signManifest } from "../core/sign/cosign.ts";
 import { readPrivateKey } from "../core/sign/keys.ts";
 import { passwordFrom } from "./_password.ts";
 import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
+import { print, printError } from "../core/ui/safe_text.ts";
 
 export default define({
   name: "sign",
@@ -39,7 +40,7 @@ export default define({
     }
     const key = await readPrivateKey(pem, keyFile, passwordFrom("COSIGN_PASSWORD", keyFile));
     const flags = transportFlags(ctx.values);
-    const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+    const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
     using opener = new RegistryOpener(flags, debug);
     const parsed = parseReference(input);
     const repository = (await opener.open(parsed)).expectPush();
@@ -48,7 +49,7 @@ export default define({
     const name = `${ref.registry}/${ref.repository}`;
     const result = await signManifest(repository, desc, name, key);
     const full = `${name}@${desc.digest}`;
-    console.log(
+    print(
       result.written
         ? `Signed ${formatReference(ref)} (${full}): ${result.tag}`
         : `Already signed with this key: ${formatReference(ref)} (${full})`,

@@ -4,6 +4,7 @@ import { tagChart } from "../core/chart/retag.ts";
 import { UsageError } from "../core/errors.ts";
 import { parseReference, repositoryName } from "../core/ref.ts";
 import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
+import { print, printError } from "../core/ui/safe_text.ts";
 
 export default define({
   name: "tag",
@@ -28,12 +29,12 @@ export default define({
     const ref = parseReference(input);
     if (!ref.tag && !ref.digest) throw new UsageError(`${input}: name the tag or digest to tag`);
     const flags = transportFlags(ctx.values);
-    const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+    const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
     using opener = new RegistryOpener(flags, debug);
     const repository = (await opener.open(ref)).expectPush();
     const result = await tagChart(repository, ref.digest ?? ref.tag!, tags, ref.digest);
     for (const tag of result.tags) {
-      console.log(`${repositoryName(ref)}:${tag}: tagged ${result.desc.digest}`);
+      print(`${repositoryName(ref)}:${tag}: tagged ${result.desc.digest}`);
     }
   },
 });

@@ -7,6 +7,7 @@ import { humanAge } from "../core/ui/age.ts";
 import { outputFormat, printJson } from "../core/ui/output.ts";
 import { renderTable } from "../core/ui/table.ts";
 import { outputArg } from "./_output.ts";
+import { invalidTagWarning } from "./_transfers.ts";
 import {
   debugEnabled,
   refConcurrency,
@@ -14,6 +15,7 @@ import {
   transportArgs,
   transportFlags,
 } from "./_transport_flags.ts";
+import { print, printError } from "../core/ui/safe_text.ts";
 
 /** Longest description shown in the table, as `helm search` cuts it. */
 const maxDescription = 50;
@@ -59,16 +61,18 @@ export default define({
       throw new UsageError(`${input}: give the repository without a tag or digest`);
     }
     const flags = transportFlags(ctx.values);
-    const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+    const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
     using opener = new RegistryOpener(flags, debug);
     const repository = await opener.open(ref);
     const infos = await listChartTags(repository, {
       all: ctx.values.all,
       concurrency: await refConcurrency(flags),
+      onInvalidTag: (tag) =>
+        printError(invalidTagWarning(`${ref.registry}/${ref.repository}`, tag)),
     });
     if (format === "json") return printJson(infos);
     const now = new Date();
-    console.log(renderTable([
+    print(renderTable([
       ["TAG", "NAME", "VERSION", "APP VERSION", "DESCRIPTION", "CREATED"],
       ...infos.map((info) => row(info, now)),
     ]));

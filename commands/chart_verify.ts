@@ -17,6 +17,7 @@ import {
   type TransportValues,
 } from "./_transport_flags.ts";
 import { reportArgs, type Reporter, reporter } from "./_output.ts";
+import { print, printError } from "../core/ui/safe_text.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -39,7 +40,7 @@ async function verifySignatures(
   values: TransportValues,
 ): Promise<void> {
   if (!inputs.length) throw new UsageError("missing REF: give the charts to verify");
-  const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+  const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
   using opener = new RegistryOpener(transportFlags(values), debug);
   for (const input of inputs) {
     const parsed = parseReference(input);
@@ -48,7 +49,7 @@ async function verifySignatures(
     const desc = await repository.resolve(ref.digest ?? ref.tag!);
     const name = `${ref.registry}/${ref.repository}`;
     const result = await checkTrust(repository, desc, name, trust, input);
-    console.log(
+    print(
       `Verified ${formatReference(ref)} (${name}@${desc.digest}): ${trustLine(result)}`,
     );
   }

@@ -3,6 +3,7 @@ import { define } from "gunshi";
 import { envReport, envVariables } from "../core/env.ts";
 import { outputFormat, printJson } from "../core/ui/output.ts";
 import { outputArg } from "./_output.ts";
+import { print } from "../core/ui/safe_text.ts";
 
 export default define({
   name: "env",
@@ -29,7 +30,7 @@ export default define({
     const report = await envReport(ctx.values.registry);
     if (format === "json") return printJson(report);
     for (const [key, value] of envVariables(report)) {
-      console.log(`${key}=${JSON.stringify(value)}`);
+      print(`${key}=${JSON.stringify(value)}`);
     }
   },
 });

@@ -5,6 +5,7 @@ import { readCatalog } from "../core/plugin/catalog.ts";
 import { outputFormat, printJson } from "../core/ui/output.ts";
 import { renderTable } from "../core/ui/table.ts";
 import { outputArg } from "./_output.ts";
+import { print } from "../core/ui/safe_text.ts";
 
 const formats = ["table", "json"] as const;
 
@@ -21,7 +22,7 @@ export default define({
       printJson(plugins);
       return;
     }
-    console.log(renderTable([
+    print(renderTable([
       ["NAME", "VERSION", "KIND", "DESCRIPTION"],
       ...plugins.map((p) => [
         p.name,

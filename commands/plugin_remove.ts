@@ -1,6 +1,7 @@
 /** `h3 plugin remove NAME`: uninstall a plugin and delete its files. @module */
 import { define } from "gunshi";
 import { removePlugin } from "../core/plugin/install.ts";
+import { print } from "../core/ui/safe_text.ts";
 
 export default define({
   name: "remove",
@@ -11,6 +12,6 @@ export default define({
   examples: "$ h3 plugin remove greet",
   run: async (ctx) => {
     const info = await removePlugin(ctx.values.name);
-    console.log(`Uninstalled plugin: ${info.name}`);
+    print(`Uninstalled plugin: ${info.name}`);
   },
 });

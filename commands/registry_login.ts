@@ -10,6 +10,7 @@ import { saveLogin } from "../core/auth/store.ts";
 import { transportSettings } from "../core/config.ts";
 import { UsageError } from "../core/errors.ts";
 import { debugEnabled, readStdin, transportArgs, transportFlags } from "./_transport_flags.ts";
+import { print, printError } from "../core/ui/safe_text.ts";
 
 /** The transport flags that make sense for one login: TLS and scheme, not `--concurrency`. */
 const {
@@ -97,7 +98,7 @@ export default define({
       throw new UsageError("--password and --password-stdin cannot be used together");
     }
     if (password !== undefined) {
-      console.error("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
+      printError("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
     }
     if (v["password-stdin"]) {
       if (!username) throw new UsageError("--password-stdin needs --username");
@@ -110,12 +111,12 @@ export default define({
 
     const tlsFlags = { ...v, username: undefined, password: undefined, "password-stdin": false };
     const settings = await transportSettings(host, transportFlags(tlsFlags));
-    const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+    const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
     await checkLogin(host, { username, password }, { ...settings, debug });
     const saved = await saveLogin(host, username, password);
     if ("file" in saved) {
-      console.error(`WARNING! Your password will be stored unencrypted in ${saved.file}.`);
+      printError(`WARNING! Your password will be stored unencrypted in ${saved.file}.`);
     }
-    console.log("Login succeeded");
+    print("Login succeeded");
   },
 });

@@ -3,6 +3,7 @@ import { define } from "gunshi";
 import { registryHost } from "../core/auth/docker_config.ts";
 import { removeLogin } from "../core/auth/store.ts";
 import { AuthError } from "../core/errors.ts";
+import { print } from "../core/ui/safe_text.ts";
 
 export default define({
   name: "logout",
@@ -14,6 +15,6 @@ export default define({
   run: async (ctx) => {
     const host = registryHost(ctx.values.host);
     if (!await removeLogin(host)) throw new AuthError(`not logged in to ${host}`);
-    console.log(`Removing login credentials for ${host}`);
+    print(`Removing login credentials for ${host}`);
   },
 });

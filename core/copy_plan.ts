@@ -74,20 +74,23 @@ function checkTag(dst: CopyEnd, tag: string): void {
 
 /**
  * What to copy: every tag of SRC with `allTags` (but those `leaveOut` says travel otherwise), else
- * SRC's one tag or digest (or its highest version, as pull picks it).
+ * SRC's one tag or digest (or its highest version, as pull picks it). A name a registry lists that
+ * is not a valid tag goes to `onInvalidTag` and is never copied.
  */
 export async function planCopies(
   src: CopyEnd,
   dst: CopyEnd,
   allTags: boolean,
   leaveOut: (tag: string) => boolean = () => false,
+  onInvalidTag?: (tag: string) => void,
 ): Promise<TagCopy[]> {
   if (dst.digest) throw new UsageError(`${dst.name}: DST takes a tag, not a digest`);
   if (allTags) {
     if (src.tag || src.digest || dst.tag) {
       throw new UsageError("with --all-tags, SRC and DST name no tag or digest");
     }
-    const tags = tagOrder(await Array.fromAsync(src.target.tags())).filter((t) => !leaveOut(t));
+    const listed = src.target.tags({ onInvalid: onInvalidTag });
+    const tags = tagOrder(await Array.fromAsync(listed)).filter((t) => !leaveOut(t));
     for (const tag of tags) checkTag(dst, tag);
     return tags.map((tag): TagCopy => ({ source: tag, destination: tag }));
   }

@@ -26,6 +26,22 @@ const tagPattern = /^[\w][\w.-]{0,127}$/;
 const digestPattern = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 const sha256Pattern = /^sha256:[a-f0-9]{64}$/;
 
+/** Whether `tag` is a tag of the distribution grammar: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`. */
+export function isTag(tag: string): boolean {
+  return tagPattern.test(tag);
+}
+
+/** Whether `digest` has the digest grammar (`algorithm:encoded`, at most 255 characters). */
+export function isDigest(digest: string): boolean {
+  return digest.length <= 255 && digestPattern.test(digest);
+}
+
+/** Whether `name` is a repository name: lowercase path components, at most 255 characters. */
+export function isRepositoryName(name: string): boolean {
+  return name.length > 0 && name.length <= 255 &&
+    name.split("/").every((component) => pathComponent.test(component));
+}
+
 /** Docker Hub's canonical name, used when a reference names no registry. */
 export const dockerHub = "docker.io";
 

@@ -46,8 +46,8 @@ export interface Tagger {
 
 /** Lists the references a target holds (tags of a repository, or refs of the cache). */
 export interface TagLister {
-  /** Every reference, in the target's order. */
-  tags(): AsyncIterable<string>;
+  /** Every reference, in the target's order; a registry's names that are not valid tags go to `onInvalid`. */
+  tags(options?: { onInvalid?: (tag: string) => void }): AsyncIterable<string>;
 }
 
 /** Removes a manifest (and, for the cache, what only it needed). */

@@ -4,7 +4,7 @@
  * and --devel as pull, `-o json`; and the same bytes as Helm 3's `helm show` when it is built.
  */
 import assert from "node:assert/strict";
-import { escapeControls } from "../core/ui/escape.ts";
+import { safeText } from "../core/ui/safe_text.ts";
 import { fileEntry, tgz, writeTree } from "./helpers/charts.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { startFaultProxy } from "./helpers/fault_proxy.ts";
@@ -141,7 +141,7 @@ Deno.test("chart show: a chart without values, README or CRDs shows only Chart.y
 });
 
 Deno.test("chart show: control characters are escaped for a terminal", () => {
-  assert.equal(escapeControls("a\x1b]0;title\x07b\n\tc\x9b"), "a\\x1b]0;title\\x07b\n\tc\\x9b");
+  assert.equal(safeText("a\x1b]0;title\x07b\n\tc\x9b"), "a\\x1b]0;title\\x07b\n\tc\\x9b");
 });
 
 const helm3 = `${Deno.env.get("HOME")}/.cache/h3-peers/helm3-v3.22.0/helm3`;

@@ -5,12 +5,14 @@
  * fetching each only once even when many requests ask at the same time.
  * @module
  */
-import { AuthError } from "../errors.ts";
+import { readAll } from "../digest.ts";
+import { AuthError, DigestError, H3Error } from "../errors.ts";
 import { redactUrl } from "../transport/client.ts";
 import { networkError } from "../transport/http.ts";
 import type { Challenge } from "../transport/challenge.ts";
 import type { Authorizer, FetchLike } from "../transport/options.ts";
 import type { Credential, CredentialLookup } from "./types.ts";
+import { redact } from "../redact.ts";
 
 /** What an authorizer needs: where credentials come from and how to reach token realms. */
 export interface AuthorizerOptions {
@@ -31,6 +33,8 @@ export interface AuthorizerOptions {
 const minimumLifetimeSeconds = 60;
 /** Tokens are dropped this long before they expire, so none expires in flight. */
 const expiryMarginMs = 5_000;
+/** Most bytes of a token response read (as oras-go): a token service cannot fill the memory. */
+export const maxTokenResponse = 128 * 1024;
 /** The client id h3 names in OAuth2 token requests. */
 const clientId = "h3";
 
@@ -222,7 +226,10 @@ export class RegistryAuthorizer implements Authorizer {
       this.#options.debug?.(`${method} ${redactUrl(url)} (token, ${how}): ${response.status}`);
       return response;
     } catch (error) {
-      const problem = networkError(url.host, error).error.message;
+      if (error instanceof AuthError) throw error;
+      const problem = error instanceof H3Error
+        ? error.message
+        : networkError(url.host, error).error.message;
       throw new AuthError(`cannot get a token for ${registry}: ${problem}`, { cause: error });
     }
   }
@@ -232,7 +239,19 @@ export class RegistryAuthorizer implements Authorizer {
     response: Response,
     credential: Credential | undefined,
   ): Promise<CachedToken> {
-    const text = await response.text();
+    let text: string;
+    try {
+      const body = response.body ?? ReadableStream.from<Uint8Array>([]);
+      text = new TextDecoder().decode(await readAll(body, maxTokenResponse));
+    } catch (error) {
+      await response.body?.cancel().catch(() => {});
+      const problem = error instanceof DigestError
+        ? `its answer is larger than the ${maxTokenResponse / 1024} KiB allowed`
+        : error instanceof H3Error
+        ? error.message
+        : networkError(response.url || registry, error).error.message;
+      throw new AuthError(`cannot get a token for ${registry}: ${problem}`, { cause: error });
+    }
     if (!response.ok) {
       const status = `${response.status}${response.statusText ? " " + response.statusText : ""}`;
       const detail = serverMessage(text, credential);
@@ -277,8 +296,10 @@ function serverMessage(text: string, credential: Credential | undefined): string
     message = "";
   }
   if (typeof message !== "string" || message === "") return "";
-  for (const secret of [credential?.password, credential?.identityToken]) {
-    if (secret) message = message.replaceAll(secret, "***");
-  }
-  return `: ${message.split("\n")[0].slice(0, 200)}`;
+  const basic = basicOf(credential);
+  const secrets = {
+    secrets: [credential?.password, credential?.identityToken, credential?.registryToken],
+    headers: basic ? [basicHeader(basic)] : [],
+  };
+  return `: ${redact(message.split("\n")[0], secrets).slice(0, 200)}`;
 }

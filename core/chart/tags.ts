@@ -41,6 +41,8 @@ export interface TagListOptions {
   concurrency?: number;
   /** Keep tags that are not charts (marked `chart: false`); by default they are left out. */
   all?: boolean;
+  /** Receives each name the registry listed that is not a valid tag (it is skipped). */
+  onInvalidTag?: (tag: string) => void;
 }
 
 /** SemVer tags newest first, then the others in name order. */
@@ -92,7 +94,9 @@ export async function listChartTags(
   repository: Target,
   options: TagListOptions = {},
 ): Promise<TagInfo[]> {
-  const tags = tagOrder(await Array.fromAsync(repository.tags()));
+  const tags = tagOrder(
+    await Array.fromAsync(repository.tags({ onInvalid: options.onInvalidTag })),
+  );
   const limit = pLimit(options.concurrency ?? 8);
   const infos = await Promise.all(
     tags.map((tag) =>

@@ -9,6 +9,7 @@ import { AuthError, PluginError } from "../errors.ts";
 import { readCatalog } from "./catalog.ts";
 import { pluginConfig } from "./config.ts";
 import { firstLine, loadPlugin } from "./load.ts";
+import { printError } from "../ui/safe_text.ts";
 
 const warned = new Set<string>();
 
@@ -24,7 +25,7 @@ export const pluginCredentials: CredentialLookup = async (registry) => {
       plugin = await loadPlugin(known);
     } catch (error) {
       // A broken plugin must not stop the others (or the Docker config) from answering.
-      if (!warned.has(known.name)) console.error(`Warning: ${firstLine(error)}`);
+      if (!warned.has(known.name)) printError(`Warning: ${firstLine(error)}`);
       warned.add(known.name);
       continue;
     }

@@ -1,4 +1,9 @@
-/** Registry error responses as one line: the distribution error JSON's code and message. @module */
+/**
+ * Registry error responses as one line: the distribution error JSON's code and message, read up
+ * to a cap, with credentials the registry may echo removed.
+ * @module
+ */
+import { redact, type Secrets } from "../redact.ts";
 import { RegistryError } from "../errors.ts";
 
 /** Bytes of an error body read at most; the rest is dropped. */
@@ -17,10 +22,12 @@ async function readReason(response: Response): Promise<{ code?: string; message:
   try {
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
-    while (text.length < maxErrorBody) {
+    let left = maxErrorBody;
+    while (left > 0) {
       const { done, value } = await reader.read();
       if (done) break;
-      text += decoder.decode(value, { stream: true });
+      text += decoder.decode(value.subarray(0, left), { stream: true });
+      left -= value.byteLength;
     }
     await reader.cancel().catch(() => {});
   } catch {
@@ -32,7 +39,7 @@ async function readReason(response: Response): Promise<{ code?: string; message:
       const message = typeof first.message === "string" && first.message
         ? first.message
         : first.code.toLowerCase().replaceAll("_", " ");
-      return { code: first.code, message };
+      return { code: first.code, message: message.replace(/\s*[\r\n]+\s*/g, " ").slice(0, 500) };
     }
   } catch {
     // not JSON: fall through to the text
@@ -48,14 +55,17 @@ export function withRegistry(registry: string, what: string): string {
 
 /**
  * The error for a registry's non-success response: `<registry>: <what>: <message> (<CODE>, HTTP
- * <status>)` (the registry only once). Consumes the body.
+ * <status>)` (the registry only once), `secrets` and any credential removed. Consumes the body.
  */
 export async function responseError(
   response: Response,
   registry: string,
   what: string,
+  secrets: Secrets = {},
 ): Promise<RegistryError> {
-  const { code, message } = await readReason(response);
+  const reason = await readReason(response);
+  const code = reason.code === undefined ? undefined : redact(reason.code, secrets).slice(0, 100);
+  const message = redact(reason.message, secrets);
   const where = code ? `${code}, HTTP ${response.status}` : `HTTP ${response.status}`;
   const text = `${withRegistry(registry, what)}: ${message} (${where})`;
   return new RegistryError(text, response.status, code);

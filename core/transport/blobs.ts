@@ -8,13 +8,10 @@ import { DigestError, RegistryError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { type RegistryClient, scope } from "./client.ts";
 import { ReadTimeout } from "./http.ts";
+import { blobPath } from "./paths.ts";
 
 /** How many times one download is resumed after its connection dropped. */
 const maxResumes = 3;
-
-function blobPath(repository: string, digest: string): string {
-  return `/v2/${repository}/blobs/${digest}`;
-}
 
 /** Whether the repository holds the blob (a HEAD; a size that differs counts as absent). */
 export async function blobExists(

@@ -9,7 +9,7 @@ import { readAll } from "../digest.ts";
 import { dockerHub } from "../ref.ts";
 import pLimit from "p-limit";
 import { parseChallenges } from "./challenge.ts";
-import { AuthError, H3Error, type RegistryError } from "../errors.ts";
+import { AuthError, H3Error, RegistryError } from "../errors.ts";
 import { responseError } from "./_errors.ts";
 import {
   type Connection,
@@ -17,7 +17,6 @@ import {
   type NetworkFailure,
   openConnection,
   ReadTimeout,
-  withIdleTimeout,
 } from "./http.ts";
 import {
   type Authorizer,
@@ -33,6 +32,7 @@ import {
   rateLimitOf,
   rateLimitRefusal,
 } from "./rate_limit.ts";
+import { type Clocks, timedFetch } from "./timed_fetch.ts";
 import { backoffMs, isRetryableStatus, maxAttempts, retryAfterMs, sleep } from "./retry.ts";
 
 /** One request to a registry. */
@@ -59,7 +59,10 @@ export function scope(repository: string, actions: "pull" | "pull,push" | "delet
 const defaultBudgetMs = 60_000;
 /** How long a registry may stay silent (headers, or between body chunks) unless told otherwise. */
 const defaultTimeoutMs = 60_000;
+/** The overall deadline of one request, as a multiple of the idle timeout, unless told otherwise. */
+const deadlineFactor = 10;
 const maxRedirects = 10;
+const redirectStatuses = [301, 302, 303, 307, 308];
 const secretParams = /sig|token|credential|key|secret|state|auth|policy/i;
 
 /** A URL as `--debug` shows it: query values that may be secrets replaced by `***`. */
@@ -88,6 +91,8 @@ export class RegistryClient {
   #probe?: Promise<boolean>;
   #pushing = new Set<string>();
   #rateLimit?: RateLimit;
+  /** Authorization values sent, to remove from error text a registry echoes. */
+  #sent = new Set<string>();
 
   /** A client for `registry`; connections open on the first request. */
   constructor(registry: string, options: TransportOptions = {}) {
@@ -104,11 +109,60 @@ export class RegistryClient {
     return `${this.#scheme}://${apiHost(this.registry)}`;
   }
 
-  /** A plain fetch with this client's TLS settings (for token realms). */
-  readonly fetch: FetchLike = async (input, init) => {
+  /**
+   * The fetch for token realms: this client's TLS settings, idle timeout and deadline; a realm
+   * over plain HTTP off loopback refused (unless plain HTTP was allowed for this registry); a
+   * redirect to another origin followed only when the request carries no credentials.
+   */
+  readonly fetch: FetchLike = async (input, init = {}) => {
     const connection = await this.#connect();
-    return await connection.fetch(input, init);
+    let url = new URL(String(input));
+    let request: RequestInit = { ...init, redirect: "manual" };
+    const credentials = init.body != null || new Headers(init.headers).has("authorization");
+    for (let hop = 0;; hop++) {
+      this.#checkRealm(url);
+      const what = `getting a token from ${url.origin}`;
+      const response = await timedFetch(connection.fetch, url, request, this.#clocks(what));
+      const location = response.headers.get("location");
+      if (!redirectStatuses.includes(response.status) || !location) return response;
+      await response.body?.cancel();
+      const next = redirectTarget(location, url, this.registry);
+      if (hop >= maxRedirects) {
+        throw new AuthError(`${this.registry}: the token service redirected too often`);
+      }
+      if (next.origin !== url.origin && credentials) {
+        throw new AuthError(
+          `${this.registry}: the token service at ${url.origin} redirected to ${next.origin}; ` +
+            `h3 sends credentials to no other origin`,
+        );
+      }
+      if (response.status === 303 || request.method === "POST" && response.status < 303) {
+        request = { ...request, method: "GET", body: undefined };
+      }
+      url = next;
+    }
   };
+
+  /** Refuses a token realm h3 must not send to: not HTTP(S), or plain HTTP off loopback. */
+  #checkRealm(url: URL): void {
+    if (url.protocol === "https:") return;
+    const clear = url.protocol === "http:";
+    if (clear && (this.#options.plainHttp || isLoopback(url.host))) return;
+    throw new AuthError(
+      `${this.registry} names the token service ${JSON.stringify(url.origin + url.pathname)}` +
+        (clear
+          ? `, over plain HTTP: credentials would cross the network in clear; refused (pass ` +
+            `--plain-http for ${this.registry} if that is intended)`
+          : `, which is not HTTP(S); refused`),
+    );
+  }
+
+  /** The clocks of one exchange: the idle timeout and the overall deadline. */
+  #clocks(what: string): Clocks {
+    const timeoutMs = this.#options.timeoutMs ?? defaultTimeoutMs;
+    const deadlineMs = this.#options.deadlineMs ?? timeoutMs * deadlineFactor;
+    return { timeoutMs, deadlineMs, registry: this.registry, what };
+  }
 
   /**
    * Sends a request and returns a 2xx (or `accept`ed) response; anything else becomes a
@@ -160,7 +214,9 @@ export class RegistryClient {
         throw failure.error;
       }
       if (response!.ok || request.accept?.includes(response!.status)) return response!;
-      const error = await responseError(response!, this.registry, request.what);
+      const error = await responseError(response!, this.registry, request.what, {
+        headers: [...this.#sent],
+      });
       error.message += tries;
       throw error;
     }
@@ -224,8 +280,16 @@ export class RegistryClient {
       return name && this.#pushing.has(name) ? scope(name, "pull,push") : s;
     });
     const cached = authorizer?.cached(this.registry, scopes);
-    const response = await this.#send(request, cached);
+    const { response, url } = await this.#send(request, cached);
     if (response.status !== 401) return response;
+    if (url.origin !== new URL(this.origin).origin) {
+      // A redirect led to another host, which wants credentials: they were stored for this one.
+      await response.body?.cancel();
+      throw new AuthError(
+        `${url.host} (where ${this.registry} sent h3 for ${request.what}) asks for ` +
+          `credentials; h3 gives ${this.registry}'s credentials to no other host`,
+      );
+    }
     const challenges = parseChallenges(response.headers.get("www-authenticate"));
     await response.body?.cancel();
     const header = authorizer
@@ -236,7 +300,7 @@ export class RegistryClient {
         `authentication required by ${this.registry}; log in with "h3 registry login ${this.registry}"`,
       );
     }
-    const again = await this.#send(request, header);
+    const { response: again } = await this.#send(request, header);
     if (again.status !== 401) return again;
     await again.body?.cancel();
     const reason = parseChallenges(again.headers.get("www-authenticate"))
@@ -250,13 +314,19 @@ export class RegistryClient {
   }
 
   /** One exchange: follows redirects for GET/HEAD, and moves a loopback registry to HTTPS when it asks. */
-  async #send(request: RegistryRequest, authorization: string | undefined): Promise<Response> {
+  async #send(
+    request: RegistryRequest,
+    authorization: string | undefined,
+  ): Promise<{ response: Response; url: URL }> {
     const connection = await this.#connect();
     let url = new URL(request.url, this.origin);
     for (let hop = 0;; hop++) {
       const headers = new Headers(request.headers);
       const ours = url.origin === new URL(this.origin).origin;
-      if (authorization && ours) headers.set("authorization", authorization);
+      if (authorization && ours) {
+        headers.set("authorization", authorization);
+        this.#sent.add(authorization);
+      }
       const response = await this.#limit(() =>
         this.#exchange(connection, request, url, headers, authorization !== undefined && ours)
       );
@@ -265,11 +335,11 @@ export class RegistryClient {
         continue;
       }
       const location = response.headers.get("location");
-      const redirect = [301, 302, 303, 307, 308].includes(response.status) && location &&
+      const redirect = redirectStatuses.includes(response.status) && location &&
         (request.method === "GET" || request.method === "HEAD");
-      if (!redirect || hop >= maxRedirects) return response;
+      if (!redirect || hop >= maxRedirects) return { response, url };
       await response.body?.cancel();
-      url = new URL(location, url);
+      url = redirectTarget(location, url, this.registry);
     }
   }
 
@@ -283,8 +353,13 @@ export class RegistryClient {
       return false;
     }
     this.#probe ??= (async () => {
-      const answer = await connection.fetch(`${this.origin}/v2/`).catch(() => undefined);
-      return /HTTP request to an HTTPS server/i.test(await answer?.text().catch(() => "") ?? "");
+      const url = new URL("/v2/", this.origin);
+      const answer = await timedFetch(connection.fetch, url, {}, this.#clocks("probing for HTTPS"))
+        .catch(() => undefined);
+      const text = answer?.body
+        ? new TextDecoder().decode(await readAll(answer.body, 4096).catch(() => new Uint8Array()))
+        : "";
+      return /HTTP request to an HTTPS server/i.test(text);
     })();
     if (!(await this.#probe)) return false;
     await response.body?.cancel();
@@ -302,29 +377,20 @@ export class RegistryClient {
   ): Promise<Response> {
     const start = performance.now();
     this.#log(`> ${request.method} ${redactUrl(url)}${authorized ? " (Authorization: ***)" : ""}`);
-    const controller = new AbortController();
-    const timeoutMs = this.#options.timeoutMs ?? defaultTimeoutMs;
-    const timeout = () => new ReadTimeout(this.registry, request.what, timeoutMs);
-    const timer = setTimeout(() => controller.abort(timeout()), timeoutMs);
-    try {
-      const response = await connection.fetch(url, {
-        method: request.method,
-        headers,
-        body: request.body as BodyInit | undefined,
-        redirect: "manual",
-        signal: controller.signal,
-      });
-      const ms = Math.round(performance.now() - start);
-      const length = response.headers.get("content-length");
-      this.#log(
-        `< ${response.status} ${request.method} ${url.pathname} (${ms} ms${
-          length ? `, ${length} bytes` : ""
-        })`,
-      );
-      return withIdleTimeout(response, timeoutMs, timeout, (reason) => controller.abort(reason));
-    } finally {
-      clearTimeout(timer);
-    }
+    const response = await timedFetch(connection.fetch, url, {
+      method: request.method,
+      headers,
+      body: request.body as BodyInit | undefined,
+      redirect: "manual",
+    }, this.#clocks(request.what));
+    const ms = Math.round(performance.now() - start);
+    const length = response.headers.get("content-length");
+    this.#log(
+      `< ${response.status} ${request.method} ${url.pathname} (${ms} ms${
+        length ? `, ${length} bytes` : ""
+      })`,
+    );
+    return response;
   }
 
   /** The longest `Retry-After` this client waits out. */
@@ -353,4 +419,25 @@ export class RegistryClient {
 /** The host that serves a registry's API: Docker Hub's is `registry-1.docker.io`, as Docker's. */
 export function apiHost(registry: string): string {
   return registry === dockerHub ? "registry-1.docker.io" : registry;
+}
+
+/**
+ * Where a redirect's `Location` leads, resolved against the URL that answered: only HTTP(S) URLs
+ * without user info (a `file:` or `data:` URL is refused).
+ */
+export function redirectTarget(location: string, base: URL, registry: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(location, base);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !["http:", "https:"].includes(url.protocol) || url.username || url.password) {
+    throw new RegistryError(
+      `${registry}: redirected to ${JSON.stringify(location.slice(0, 200))}; refused ` +
+        `(only http and https URLs without user info are followed)`,
+      0,
+    );
+  }
+  return url;
 }

@@ -129,13 +129,15 @@ export class ReadTimeout extends RegistryError {
  * The body of `response`, failing with `timeout()` (after calling `abort` with it) when a read
  * waits longer than `ms` for the next chunk. Time the reader spends elsewhere is not counted.
  * One timer watches the whole body, re-armed only when it fires: a timer per chunk (thousands in
- * a large blob) cost a tenth of the download's time.
+ * a large blob) cost a tenth of the download's time. With `deadline`, the body also fails with
+ * `deadline.error()` once `performance.now()` passes `deadline.at`, however steadily it arrives.
  */
 export function withIdleTimeout(
   response: Response,
   ms: number,
   timeout: () => Error,
   abort: (reason: Error) => void,
+  deadline?: { at: number; error: () => Error },
 ): Response {
   if (!response.body || [204, 205, 304].includes(response.status)) return response;
   const reader = response.body.getReader();
@@ -146,14 +148,17 @@ export function withIdleTimeout(
     timer = setTimeout(() => {
       timer = undefined;
       if (waitingSince === undefined) return; // re-armed by the next read
-      const waited = performance.now() - waitingSince;
-      if (waited < ms) return watch(ms - waited);
-      expired = timeout();
+      const now = performance.now();
+      const waited = now - waitingSince;
+      const late = deadline && now >= deadline.at;
+      if (waited < ms && !late) return watch(Math.min(ms - waited, remaining(now)));
+      expired = late ? deadline.error() : timeout();
       abort(expired);
       reader.cancel(expired).catch(() => {});
     }, delay);
     Deno.unrefTimer(timer); // a body left unread must not keep the process alive
   };
+  const remaining = (now: number) => deadline ? Math.max(deadline.at - now, 0) : ms;
   const stop = () => {
     clearTimeout(timer);
     timer = undefined;
@@ -161,7 +166,7 @@ export function withIdleTimeout(
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       waitingSince = performance.now();
-      if (timer === undefined) watch(ms);
+      if (timer === undefined) watch(Math.min(ms, remaining(waitingSince)));
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
         result = await reader.read();
@@ -172,6 +177,13 @@ export function withIdleTimeout(
         waitingSince = undefined;
       }
       if (expired) throw expired;
+      if (!result.done && deadline && performance.now() >= deadline.at) {
+        stop();
+        expired = deadline.error();
+        abort(expired);
+        reader.cancel(expired).catch(() => {});
+        throw expired;
+      }
       if (result.done) {
         stop();
         controller.close();

@@ -9,13 +9,10 @@ import { DigestError, RegistryError } from "../errors.ts";
 import { type Descriptor, digestOf, maxManifestSize, verifyBytes } from "../oci/descriptor.ts";
 import { manifestMediaTypes, ociManifest } from "../oci/media_types.ts";
 import { type RegistryClient, scope } from "./client.ts";
+import { manifestPath } from "./paths.ts";
 
 const accept = manifestMediaTypes.join(", ");
 const digestPattern = /^sha256:[a-f0-9]{64}$/;
-
-function manifestPath(repository: string, reference: string): string {
-  return `/v2/${repository}/manifests/${reference}`;
-}
 
 /** A manifest as messages name it: `host/repo:tag`, or `host/repo@sha256:...` for a digest. */
 function manifestRef(client: RegistryClient, repository: string, reference: string): string {

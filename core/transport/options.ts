@@ -4,7 +4,7 @@
  * @module
  */
 import type { Challenge } from "./challenge.ts";
-import type { ProxySettings } from "./proxy.ts";
+import { isLoopbackHost, type ProxySettings } from "./proxy.ts";
 
 /** The fetch the authorizer uses to reach token realms (the transport's, with its TLS settings). */
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -62,13 +62,16 @@ export interface TransportOptions {
    * response headers, and between two chunks of a body.
    */
   timeoutMs?: number;
+  /**
+   * Longest one request may take, headers and whole body, in milliseconds (default ten times
+   * `timeoutMs`): a registry that keeps sending a byte now and then is stopped too.
+   */
+  deadlineMs?: number;
 }
 
-/** Whether a registry host (`host[:port]`) is a loopback address: localhost, 127.0.0.0/8, ::1. */
+/** Whether a registry host (`host[:port]`) is a loopback address (see `isLoopbackHost`). */
 export function isLoopback(registry: string): boolean {
-  const host = hostName(registry).toLowerCase();
-  return host === "localhost" || host.endsWith(".localhost") || host === "::1" ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return isLoopbackHost(hostName(registry));
 }
 
 /** The host part of `host[:port]`, without brackets for IPv6. */

@@ -44,11 +44,17 @@ export interface Proxy {
   basicAuth?: { username: string; password: string };
 }
 
-/** Whether `host` (a bare host name or IP, no port, no brackets) is a loopback address. */
+const octet = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+const loopbackIpv4 = new RegExp(`^127(?:\\.${octet}){3}$`);
+
+/**
+ * Whether `host` (a bare host name or IP, no port, no brackets) is a loopback address, as Docker
+ * decides it: the name `localhost`, or a literal address in 127.0.0.0/8 or `::1`. Other names
+ * (`evil.localhost`) are not: what a name resolves to is not known here.
+ */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/\.$/, "");
-  return h === "localhost" || h.endsWith(".localhost") || h === "::1" ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+  const h = host.toLowerCase();
+  return h === "localhost" || h === "::1" || h === "0:0:0:0:0:0:0:1" || loopbackIpv4.test(h);
 }
 
 /**

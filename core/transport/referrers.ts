@@ -9,6 +9,7 @@ import { type Descriptor, maxManifestSize } from "../oci/descriptor.ts";
 import { decodeIndex } from "../oci/index.ts";
 import { ociIndex } from "../oci/media_types.ts";
 import { type RegistryClient, scope } from "./client.ts";
+import { referrersPath } from "./paths.ts";
 
 const digestPattern = /^sha256:[a-f0-9]{64}$/;
 /** A referrers list longer than this is refused (h3 follows at most 1000 referrers in all). */
@@ -29,7 +30,7 @@ export async function fetchReferrers(
   const { response, bytes } = await client.requestBytes(
     {
       method: "GET",
-      url: `/v2/${repository}/referrers/${subject}${query}`,
+      url: `${referrersPath(repository, subject)}${query}`,
       headers: { accept: "application/vnd.oci.image.index.v1+json" },
       scopes: [scope(repository, "pull")],
       what: `listing referrers of ${client.registry}/${repository}@${subject}`,

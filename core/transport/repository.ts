@@ -28,6 +28,7 @@ import {
 } from "./manifests.ts";
 import type { TransportOptions } from "./options.ts";
 import { fetchReferrers } from "./referrers.ts";
+import { blobPath, manifestPath } from "./paths.ts";
 import { listTags } from "./tags.ts";
 import { mountBlob, pushBlob } from "./uploads.ts";
 
@@ -127,9 +128,9 @@ export class Repository
     await putManifest(this.#client, this.repository, desc, bytes, reference);
   }
 
-  /** Every tag of the repository, page by page. */
-  tags(): AsyncIterable<string> {
-    return listTags(this.#client, this.repository);
+  /** Every valid tag of the repository, page by page; invalid names go to `onInvalid`. */
+  tags(options: { onInvalid?: (tag: string) => void } = {}): AsyncIterable<string> {
+    return listTags(this.#client, this.repository, options);
   }
 
   /** What refers to the manifest `subject` (the referrers API); undefined when it has no API. */
@@ -139,10 +140,12 @@ export class Repository
 
   /** Deletes a manifest (with its tags) or a blob; registries may refuse (`UNSUPPORTED`). */
   async delete(desc: Descriptor): Promise<void> {
-    const kind = this.#isManifest(desc) ? "manifests" : "blobs";
+    const manifest = this.#isManifest(desc);
     await this.#client.call({
       method: "DELETE",
-      url: `/v2/${this.repository}/${kind}/${desc.digest}`,
+      url: manifest
+        ? manifestPath(this.repository, desc.digest)
+        : blobPath(this.repository, desc.digest),
       scopes: [scope(this.repository, "delete")],
       what: `deleting ${desc.digest} from ${this.repository}`,
     });

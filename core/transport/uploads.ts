@@ -9,15 +9,17 @@ import { AuthError, RegistryError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { blobExists } from "./blobs.ts";
 import { type RegistryClient, scope } from "./client.ts";
+import { uploadsPath } from "./paths.ts";
 
 /** Blobs up to this size go in one PUT; larger ones in PATCH chunks of this size. */
 const chunkSize = 8 * 1024 * 1024;
 
-function uploadsPath(repository: string): string {
-  return `/v2/${repository}/blobs/uploads/`;
-}
-
-/** The `Location` of an upload response, resolved against the URL the request went to. */
+/**
+ * The `Location` of an upload response, resolved against the URL the request went to. Only a
+ * `/v2/` path on the registry itself is accepted (a registry behind a proxy may name itself
+ * with the other scheme: its path is taken on the origin h3 talks to); any other place is refused,
+ * so a registry cannot send h3's uploads elsewhere.
+ */
 function location(response: Response, base: URL, registry: string): URL {
   const value = response.headers.get("location");
   if (!value) {
@@ -26,7 +28,22 @@ function location(response: Response, base: URL, registry: string): URL {
       response.status,
     );
   }
-  return new URL(value, base);
+  let url: URL | undefined;
+  try {
+    url = new URL(value, base);
+  } catch {
+    url = undefined;
+  }
+  const here = url && ["http:", "https:"].includes(url.protocol) && url.host === base.host &&
+    !url.username && !url.password && url.pathname.startsWith("/v2/");
+  if (!url || !here) {
+    throw new RegistryError(
+      `${registry}: answered an upload request with Location ` +
+        `${JSON.stringify(value.slice(0, 200))}, outside the registry; refused`,
+      response.status,
+    );
+  }
+  return new URL(url.pathname + url.search, base);
 }
 
 /** Starts an upload session; returns its URL. */

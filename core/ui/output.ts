@@ -5,6 +5,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import { safeJson } from "./safe_text.ts";
 
 /** A stream h3 may write to: stdout or stderr. */
 export type OutStream = typeof Deno.stdout | typeof Deno.stderr;
@@ -37,5 +38,5 @@ export function outputFormat<const F extends string>(value: string, formats: rea
 
 /** Prints a result as indented JSON on stdout (the shape `--output json` documents). */
 export function printJson(value: unknown): void {
-  console.log(JSON.stringify(value, null, 2));
+  console.log(safeJson(JSON.stringify(value, null, 2)));
 }

@@ -4,8 +4,14 @@
  * @module
  */
 
-/** Renders rows (the first is the header) as aligned lines, without trailing spaces. */
-export function renderTable(rows: string[][]): string {
+import { safeLine } from "./safe_text.ts";
+
+/**
+ * Renders rows (the first is the header) as aligned lines, without trailing spaces; control
+ * characters in cells are escaped (cells often hold what a registry or a chart said).
+ */
+export function renderTable(cells: string[][]): string {
+  const rows = cells.map((row) => row.map(safeLine));
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, i) => widths[i] = Math.max(widths[i] ?? 0, cell.length));
