@@ -41,6 +41,8 @@ function resultLine(result: TagCopyResult): string {
     case "skipped":
       return `${result.copy.destination}: up to date (${result.desc.digest})` +
         referrersNote(result.referrers);
+    case "tagged":
+      return `${result.copy.destination}: tagged (${result.desc.digest}, copied for another tag)`;
     case "not-chart":
       return `${result.copy.source}: skipped, ${result.reason}`;
     case "failed":
@@ -48,15 +50,16 @@ function resultLine(result: TagCopyResult): string {
   }
 }
 
-/** `Copied 50 charts (100 blobs, 1.2 MiB), skipped 0`. */
+/** `Copied 50 charts (100 blobs, 1.2 MiB), skipped 0` (`, tagged 3` when tags shared a chart). */
 function summaryLine(summary: MirrorSummary, referrers: boolean): string {
   const n = summary.notCharts;
+  const tagged = summary.tagged ? `tagged ${summary.tagged}, ` : "";
   const notCharts = n ? `, ${n === 1 ? "1 tag not a chart" : `${n} tags not charts`}` : "";
   const carried = referrers
     ? `, referrers: ${summary.referrers.copied} copied, ${summary.referrers.skipped} up to date`
     : "";
   return `Copied ${plural(summary.copied, "chart")} (${plural(summary.blobs, "blob")}, ` +
-    `${humanSize(summary.bytes)}), skipped ${summary.skipped}${notCharts}${carried}`;
+    `${humanSize(summary.bytes)}), ${tagged}skipped ${summary.skipped}${notCharts}${carried}`;
 }
 
 /** A copy as `--output json` prints it: each tag's outcome, then the totals. */
@@ -67,7 +70,7 @@ function summaryJson(summary: MirrorSummary) {
       source: r.copy.source,
       destination: r.copy.destination,
       status: r.status,
-      ...(r.status === "copied" || r.status === "skipped" ? { digest: r.desc.digest } : {}),
+      ...("desc" in r ? { digest: r.desc.digest } : {}),
       ...(r.status === "copied"
         ? { name: r.name, version: r.version, blobs: r.blobs.map((b) => b.digest) }
         : {}),

@@ -5,7 +5,7 @@
  */
 import pLimit from "p-limit";
 import { readAll } from "./digest.ts";
-import { DigestError } from "./errors.ts";
+import { DigestError, RegistryError } from "./errors.ts";
 import {
   decodeManifest,
   type Descriptor,
@@ -206,15 +206,34 @@ export async function copy(
   // this manifest yet, and the destination need not be asked (one request less per new chart).
   const upToDate = copied.length === 0 &&
     (await dst.resolve(dstRef).catch(() => undefined))?.digest === desc.digest;
-  if (!upToDate) {
-    if (isReferencePusher(dst)) {
-      await dst.pushReference(desc, ReadableStream.from([bytes]), dstRef);
-    } else {
-      if (!(await dst.exists(desc))) await dst.push(desc, ReadableStream.from([bytes]));
-      await dst.tag(desc, dstRef);
-    }
-  }
+  if (!upToDate) await putManifest(dst, desc, bytes, dstRef, [manifest.config, ...manifest.layers]);
   return { desc, manifest, upToDate, copied, skipped };
+}
+
+/**
+ * Stores manifest `bytes` (of `desc`) in `dst` under `dstRef`, its `blobs` being there already.
+ * registry:2 may answer DIGEST_INVALID to concurrent PUTs of the same manifest bytes: such a PUT
+ * is tried once more when every blob checks out as present.
+ */
+export async function putManifest(
+  dst: Target,
+  desc: Descriptor,
+  bytes: Uint8Array,
+  dstRef: string,
+  blobs: Descriptor[],
+): Promise<void> {
+  if (!isReferencePusher(dst)) {
+    if (!(await dst.exists(desc))) await dst.push(desc, ReadableStream.from([bytes]));
+    await dst.tag(desc, dstRef);
+    return;
+  }
+  try {
+    await dst.pushReference(desc, ReadableStream.from([bytes]), dstRef);
+  } catch (error) {
+    if (!(error instanceof RegistryError && error.code === "DIGEST_INVALID")) throw error;
+    for (const blob of blobs) if (!(await dst.exists(blob))) throw error;
+    await dst.pushReference(desc, ReadableStream.from([bytes]), dstRef);
+  }
 }
 
 /** A pass-through stream that reports the bytes of `desc` moved so far as `progress` events. */

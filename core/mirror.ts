@@ -6,9 +6,10 @@
  * @module
  */
 import pLimit from "p-limit";
-import type { CopyEvent } from "./copy.ts";
+import { type CopyEvent, fetchManifestBytes, putManifest } from "./copy.ts";
+import { DigestError } from "./errors.ts";
 import { notAChart } from "./chart/tags.ts";
-import type { Descriptor } from "./oci/descriptor.ts";
+import { decodeManifest, type Descriptor } from "./oci/descriptor.ts";
 import {
   copyReferrers,
   listReferrers,
@@ -42,6 +43,8 @@ export type TagCopyResult =
     referrers?: ReferrersCopyResult;
   }
   | { status: "skipped"; copy: TagCopy; desc: Descriptor; referrers?: ReferrersCopyResult }
+  /** Another tag of a manifest copied (or found) for an earlier tag: only its tag was written. */
+  | { status: "tagged"; copy: TagCopy; desc: Descriptor }
   | { status: "not-chart"; copy: TagCopy; reason: string }
   | { status: "failed"; copy: TagCopy; error: unknown };
 
@@ -65,6 +68,8 @@ export interface MirrorSummary {
   results: TagCopyResult[];
   /** Tags copied. */
   copied: number;
+  /** Tags pointed at a manifest copied for another tag, nothing uploaded. */
+  tagged: number;
   /** Tags the destination had already. */
   skipped: number;
   /** Tags left out as not Helm charts. */
@@ -123,7 +128,33 @@ export async function copyTag(
   };
 }
 
-/** Copies each of `copies` from `src` to `dst`, failures recorded rather than thrown. */
+/**
+ * Points `alias` in `dst` at `desc`, a manifest already there (its `bytes` and `blobs`): skipped
+ * when it does already.
+ */
+async function tagAlias(
+  dst: Target,
+  alias: TagCopy,
+  manifest: { desc: Descriptor; bytes: Uint8Array; blobs: Descriptor[] },
+): Promise<TagCopyResult> {
+  const { desc } = manifest;
+  if (alias.expectDigest && alias.expectDigest !== desc.digest) {
+    throw new DigestError(
+      `manifest digest is ${desc.digest}, not the pinned ${alias.expectDigest}`,
+    );
+  }
+  if ((await resolveIfPresent(dst, alias.destination))?.digest === desc.digest) {
+    return { status: "skipped", copy: alias, desc };
+  }
+  await putManifest(dst, desc, manifest.bytes, alias.destination, manifest.blobs);
+  return { status: "tagged", copy: alias, desc };
+}
+
+/**
+ * Copies each of `copies` from `src` to `dst`, failures recorded rather than thrown. Tags naming
+ * the same source manifest (aliases) are copied once: the first, then the others are tagged once
+ * it exists, so no two PUTs of one manifest race (registry:2 refuses some such).
+ */
 export async function mirror(
   src: Target,
   dst: Target,
@@ -131,19 +162,57 @@ export async function mirror(
   options: MirrorOptions = {},
 ): Promise<MirrorSummary> {
   const limit = pLimit(options.concurrency ?? 4);
-  const results = await Promise.all(copies.map((copy) =>
-    limit(async (): Promise<TagCopyResult> => {
-      const onEvent = options.onEvent && ((event: CopyEvent) => options.onEvent!(copy, event));
-      const result = await copyTag(src, dst, copy, { onEvent, referrers: options.referrers })
-        .catch((error): TagCopyResult =>
-          options.skipNonCharts && notAChart(error)
-            ? { status: "not-chart", copy, reason: error.message }
-            : { status: "failed", copy, error }
-        );
-      options.onResult?.(result);
-      return result;
+  const done = new Map<TagCopy, TagCopyResult>();
+  const record = (result: TagCopyResult) => {
+    done.set(result.copy, result);
+    options.onResult?.(result);
+  };
+  const failure = (copy: TagCopy, error: unknown): TagCopyResult =>
+    options.skipNonCharts && notAChart(error)
+      ? { status: "not-chart", copy, reason: (error as Error).message }
+      : { status: "failed", copy, error };
+  const sameManifest = new Map<string, TagCopy[]>();
+  await Promise.all(copies.map((copy) =>
+    limit(async () => {
+      try {
+        const { digest } = await src.resolve(copy.source);
+        sameManifest.set(digest, [...sameManifest.get(digest) ?? [], copy]);
+      } catch (error) {
+        record(failure(copy, error));
+      }
     })
   ));
+  const ordered = [...sameManifest.values()].map((group) =>
+    group.toSorted((a, b) => copies.indexOf(a) - copies.indexOf(b))
+  );
+  await Promise.all(ordered.map(async ([first, ...aliases]) => {
+    const onEvent = options.onEvent && ((event: CopyEvent) => options.onEvent!(first, event));
+    const result = await limit(() =>
+      copyTag(src, dst, first, { onEvent, referrers: options.referrers })
+        .catch((error) => failure(first, error))
+    );
+    record(result);
+    if (!aliases.length) return;
+    if (result.status !== "copied" && result.status !== "skipped") {
+      for (const alias of aliases) record({ ...result, copy: alias });
+      return;
+    }
+    let stored: { desc: Descriptor; bytes: Uint8Array; blobs: Descriptor[] };
+    try {
+      const { desc, bytes } = await fetchManifestBytes(dst, result.desc.digest);
+      const manifest = decodeManifest(bytes, desc.mediaType);
+      stored = { desc, bytes, blobs: [manifest.config, ...manifest.layers] };
+    } catch (error) {
+      for (const alias of aliases) record(failure(alias, error));
+      return;
+    }
+    await Promise.all(aliases.map((alias) =>
+      limit(async () => {
+        record(await tagAlias(dst, alias, stored).catch((error) => failure(alias, error)));
+      })
+    ));
+  }));
+  const results = copies.map((copy) => done.get(copy)!);
   const count = (status: TagCopyResult["status"]) =>
     results.filter((r) => r.status === status).length;
   const carried = results.flatMap((r) =>
@@ -156,6 +225,7 @@ export async function mirror(
   return {
     results,
     copied: count("copied"),
+    tagged: count("tagged"),
     skipped: count("skipped"),
     notCharts: count("not-chart"),
     failed: count("failed"),

@@ -110,3 +110,43 @@ testEachRegistry(
   "copy one chart: a tag, the highest version, a pin; within a registry blobs are mounted",
   copyOne,
 );
+
+async function aliasedTags(start: StartRegistry) {
+  await using source = await start();
+  await using mirror = await start();
+  await using sb = await sandbox();
+  let digest: string;
+  {
+    using repo = openRepository(`${source.host}/charts/app`);
+    const desc = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
+    digest = desc.digest;
+    const bytes = new Uint8Array(await new Response(await repo.fetch(desc)).arrayBuffer());
+    for (let i = 1; i < 120; i++) {
+      await repo.pushReference(desc, ReadableStream.from([bytes]), `alias-${i}`);
+    }
+  }
+  const src = `${source.host}/charts/app`;
+  const dst = `${mirror.host}/mirror/app`;
+  const run = expectCode(
+    await sb.run(["chart", "copy", src, dst, "--all-tags", "--concurrency", "16"]),
+    0,
+  );
+  assert.match(
+    run.stdout.trimEnd().split("\n").at(-1)!,
+    /^Copied 1 chart \(2 blobs, \d+ B\), tagged 119, skipped 0$/,
+  );
+  using copied = openRepository(dst);
+  const tags = await Array.fromAsync(copied.tags());
+  assert.equal(tags.length, 120);
+  for (const tag of tags) assert.equal((await copied.resolve(tag)).digest, digest);
+  assert.match(run.stdout, /^alias-7: tagged \(sha256:[0-9a-f]{64}, copied for another tag\)$/m);
+  const again = expectCode(await sb.run(["chart", "copy", src, dst, "--all-tags"]), 0);
+  assert.equal(
+    again.stdout.trimEnd().split("\n").at(-1),
+    "Copied 0 charts (0 blobs, 0 B), skipped 120",
+  );
+}
+testEachRegistry(
+  "copy --all-tags of 120 tags naming one manifest copies it once, then tags the rest",
+  aliasedTags,
+);

@@ -179,11 +179,13 @@ Deno.test("an apiVersion v1 chart takes its dependencies from requirements.yaml"
   ]);
 });
 
-Deno.test("packaging streams: a 64 MiB file does not need 64 MiB of memory", async () => {
+// Streaming needs ~40 MiB here (GC slack), holding the file would need 128 MiB or more: the limit
+// between them leaves headroom for a loaded machine. Speed and tight figures are in the bench.
+Deno.test("packaging streams: a 128 MiB file does not need 128 MiB of memory", async () => {
   await using t = await tempDir();
   await writeTree(t.dir, minimalChart);
   using file = await Deno.open(`${t.dir}/big.bin`, { write: true, create: true });
-  await file.truncate(64 * 1024 * 1024);
+  await file.truncate(128 * 1024 * 1024);
   const before = Deno.memoryUsage();
   let peak = 0;
   let size = 0;
@@ -197,5 +199,5 @@ Deno.test("packaging streams: a 64 MiB file does not need 64 MiB of memory", asy
     }),
   );
   assert.ok(size > 0);
-  assert.ok(peak < 40 * 1024 * 1024, `memory grew by ${(peak / 1048576).toFixed(1)} MiB`);
+  assert.ok(peak < 96 * 1024 * 1024, `memory grew by ${(peak / 1048576).toFixed(1)} MiB`);
 });

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { fixtureChart } from "./helpers/charts.ts";
 import { expectCode, type RunResult, sandbox } from "./helpers/cli.ts";
+import { startFaultProxy } from "./helpers/fault_proxy.ts";
 import { startRegistry } from "./helpers/registry.ts";
 
 /** The run failed with exit `code` and exactly one stderr line, which it returns. */
@@ -156,4 +157,53 @@ Deno.test("chart verify reports an interrupted write's temp file with its size; 
   const pruned = expectCode(await box.run(["chart", "prune"]), 0);
   assert.equal(pruned.stdout, "Deleted 0 blobs and 1 temp file, reclaimed 2 KiB\n");
   await assert.rejects(() => Deno.stat(temp), Deno.errors.NotFound);
+});
+
+/** A registry that answers DIGEST_INVALID to the first `times` manifest PUTs. */
+async function digestInvalidRegistry(times: number) {
+  const registry = await startRegistry();
+  let refused = 0;
+  const proxy = startFaultProxy(registry.url, ({ request, url }) => {
+    if (request.method !== "PUT" || !url.pathname.includes("/manifests/")) return undefined;
+    if (refused++ >= times) return undefined;
+    return Response.json({
+      errors: [{
+        code: "DIGEST_INVALID",
+        message: "provided digest did not match uploaded content",
+      }],
+    }, { status: 400 });
+  });
+  return {
+    proxy,
+    async [Symbol.asyncDispose]() {
+      await proxy[Symbol.asyncDispose]();
+      await registry[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test("a manifest PUT refused with DIGEST_INVALID is tried once more, its blobs checked", async () => {
+  await using box = await sandbox();
+  {
+    await using once = await digestInvalidRegistry(1);
+    const ref = `${once.proxy.host}/team/webapp:1.0.0`;
+    expectCode(await box.run(["chart", "save", fixtureChart, ref]), 0);
+    const pushed = expectCode(await box.run(["chart", "push", ref]), 0);
+    assert.match(pushed.stdout, /^1\.0\.0: pushed to remote/m);
+    const puts = once.proxy.log.filter((r) => r.method === "PUT" && r.path.includes("/manifests/"));
+    assert.equal(puts.length, 2);
+    const heads = once.proxy.log.filter((r) => r.method === "HEAD" && r.path.includes("/blobs/"));
+    assert.ok(heads.length >= 4, "each blob checked before the push and again before the retry");
+  }
+  {
+    await using always = await digestInvalidRegistry(10);
+    const ref = `${always.proxy.host}/team/webapp:1.0.0`;
+    expectCode(await box.run(["chart", "save", fixtureChart, ref]), 0);
+    const failed = expectCode(await box.run(["chart", "push", ref]), 1);
+    assert.match(failed.stderr, /^Error: .*DIGEST_INVALID.*\n$/);
+    const puts = always.proxy.log.filter((r) =>
+      r.method === "PUT" && r.path.includes("/manifests/")
+    );
+    assert.equal(puts.length, 2, "tried once more, not again");
+  }
 });

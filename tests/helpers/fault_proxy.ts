@@ -39,12 +39,18 @@ export interface FaultProxy {
 export function startFaultProxy(upstream: string, fault: Fault = () => undefined): FaultProxy {
   const log: FaultProxy["log"] = [];
   const stopping = new AbortController();
-  const stall = (request: Request, bytes: Uint8Array, total: number) => {
-    const gone = AbortSignal.any([request.signal, stopping.signal]);
+  const stall = (completed: Promise<void>, bytes: Uint8Array, total: number) => {
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(bytes);
-        gone.addEventListener("abort", () => controller.error(new Error("stalled body closed")));
+        // Ended quietly when the client hangs up (`completed` rejects) or the proxy stops.
+        const end = () => {
+          try {
+            controller.close();
+          } catch { /* ended already */ }
+        };
+        completed.then(end, end);
+        stopping.signal.addEventListener("abort", end);
       },
     });
     return new Response(body, { headers: { "content-length": String(total) } });
@@ -65,22 +71,29 @@ export function startFaultProxy(upstream: string, fault: Fault = () => undefined
     if (location) out.set("location", location.replace(upstream, origin));
     return new Response(response.body, { status: response.status, headers: out });
   };
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
-    const url = new URL(request.url);
-    const key = `${request.method} ${url.pathname}`;
-    const seen = counts.get(key) ?? 0;
-    counts.set(key, seen + 1);
-    log.push({ method: request.method, path: url.pathname + url.search, headers: request.headers });
-    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
-    return await fault({
-      request,
-      url,
-      seen,
-      body,
-      forward: () => forward(request, url, body),
-      stall: (bytes, total) => stall(request, bytes, total),
-    }) ?? await forward(request, url, body);
-  });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (request, info) => {
+      const url = new URL(request.url);
+      const key = `${request.method} ${url.pathname}`;
+      const seen = counts.get(key) ?? 0;
+      counts.set(key, seen + 1);
+      log.push({
+        method: request.method,
+        path: url.pathname + url.search,
+        headers: request.headers,
+      });
+      const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
+      return await fault({
+        request,
+        url,
+        seen,
+        body,
+        forward: () => forward(request, url, body),
+        stall: (bytes, total) => stall(info.completed, bytes, total),
+      }) ?? await forward(request, url, body);
+    },
+  );
   const host = `127.0.0.1:${server.addr.port}`;
   origin = `http://${host}`;
   return {
