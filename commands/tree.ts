@@ -81,6 +81,15 @@ export const tree: Record<string, GroupEntry | LazyEntry> = {
       logout: { description: "Log out of a registry", load: () => import("./registry_logout.ts") },
     },
   },
+  repo: {
+    description: "Move classic chart repositories (index.yaml) to OCI registries",
+    commands: {
+      import: {
+        description: "Push every chart of a classic repository (index.yaml) to an OCI registry",
+        load: () => import("./repo_import.ts"),
+      },
+    },
+  },
   plugin: {
     description: "Add, list and remove plugins",
     commands: {

@@ -42,6 +42,9 @@ export type { CopyEvent } from "./copy.ts";
 export type { StaleTemp } from "./cache/_files.ts";
 export type { TagResult } from "./chart/retag.ts";
 export type { MirrorSummary, TagCopy, TagCopyResult } from "./mirror.ts";
+export { ociIndexYaml } from "./repo/import.ts";
+export type { ImportOptions, ImportResult, ImportSummary } from "./repo/import.ts";
+export type { IndexEntry as RepoIndexEntry } from "./repo/index_yaml.ts";
 export type { ChartText, ShowPart, ShowResult, ShowSource } from "./chart/show.ts";
 export type { VersionRequest } from "./chart/versions.ts";
 export {
@@ -211,6 +214,19 @@ export function verifySignature(
   options: Parameters<H3["verifySignature"]>[1] & H3Options,
 ): ReturnType<H3["verifySignature"]> {
   return once(options, (h3) => h3.verifySignature(ref, options));
+}
+
+/**
+ * `repo import`: pushes the versions of the classic repository at `indexUrl` (its index.yaml, or
+ * the repository URL) to `namespace/<chart name>:<version>` in Helm's layout; versions already
+ * there are skipped; failures are in the summary, not thrown.
+ */
+export function importRepo(
+  indexUrl: string,
+  namespace: string,
+  options: Parameters<H3["importRepo"]>[2] & H3Options = {},
+): ReturnType<H3["importRepo"]> {
+  return once(options, (h3) => h3.importRepo(indexUrl, namespace, options));
 }
 
 /**

@@ -18,6 +18,7 @@ import { loadConfig, resolveConcurrency, transportSettings } from "./config.ts";
 import { copy } from "./copy.ts";
 import { openCopyEnd, planCopies } from "./copy_plan.ts";
 import { mirror } from "./mirror.ts";
+import { importRepository } from "./repo/import.ts";
 import { defaultAuthorizer } from "./credentials.ts";
 import { RefError, SignatureError, UsageError } from "./errors.ts";
 import type { Descriptor } from "./oci/descriptor.ts";
@@ -244,6 +245,21 @@ class Client implements H3 {
     });
     if (summary.copied + summary.skipped > 0) await to.commit();
     return summary;
+  }
+
+  importRepo(
+    indexUrl: string,
+    namespace: string,
+    options: Parameters<H3["importRepo"]>[2] = {},
+  ): ReturnType<H3["importRepo"]> {
+    const ns = parseReference(namespace);
+    if (ns.tag || ns.digest) throw new RefError(`${namespace}: give a namespace without a tag`);
+    return importRepository(
+      indexUrl,
+      ns,
+      async (ref) => (await this.openRepository(ref)).expectPush(),
+      options,
+    );
   }
 
   copy: H3["copy"] = (src, srcRef, dst, dstRef, options) => copy(src, srcRef, dst, dstRef, options);

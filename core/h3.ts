@@ -11,6 +11,7 @@ import type { ExportResult } from "./chart/export.ts";
 import type { SaveOptions, SaveResult } from "./chart/save.ts";
 import type { TagInfo } from "./chart/tags.ts";
 import type { TagResult } from "./chart/retag.ts";
+import type { ImportOptions, ImportSummary } from "./repo/import.ts";
 import type { ShowPart, ShowResult, ShowSource } from "./chart/show.ts";
 import type { VersionRequest } from "./chart/versions.ts";
 import type { Referrer, ReferrersOptions } from "./referrers.ts";
@@ -194,6 +195,13 @@ export interface H3 extends AsyncDisposable {
    * is written once something was copied or found up to date.
    */
   copyCharts(src: string, dst: string, options?: CopyChartsOptions): Promise<MirrorSummary>;
+  /**
+   * `repo import`: pushes the versions of the classic repository at `indexUrl` (its index.yaml,
+   * or the repository URL) to `namespace/<chart name>:<version>` in Helm's layout; versions
+   * already there are skipped; failures are in the summary, not thrown. `ociIndexYaml(summary)`
+   * gives an index.yaml pointing at the pushed charts.
+   */
+  importRepo(indexUrl: string, namespace: string, options?: ImportOptions): Promise<ImportSummary>;
   /** Copies `srcRef` in `src` to `dstRef` in `dst`, skipping what `dst` has. */
   copy(
     src: Target,

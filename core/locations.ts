@@ -10,6 +10,7 @@
  */
 import { createTarDecoder, createTarPacker } from "modern-tar";
 import { OciLayout } from "./cache/layout.ts";
+import { writeFileAtomic } from "./chart/download.ts";
 import { writeStream } from "./stream_file.ts";
 import { CacheError, RefError } from "./errors.ts";
 import { parseReference, type Reference } from "./ref.ts";
@@ -170,16 +171,5 @@ async function packLayout(dir: string, path: string): Promise<void> {
       controller.error(error);
     }
   })();
-  const slash = path.lastIndexOf("/");
-  const tmp = await Deno.makeTempFile({
-    dir: slash < 0 ? "." : path.slice(0, slash) || "/",
-    prefix: ".h3-archive-",
-  });
-  try {
-    await writeStream(await Deno.open(tmp, { write: true, truncate: true }), readable);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, readable);
 }

@@ -45,7 +45,10 @@ export interface DownloadResult {
 }
 
 /** Writes a stream to `path` through a temp file beside it: `path` appears only when complete. */
-async function writeFileAtomic(path: string, content: ReadableStream<Uint8Array>): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: ReadableStream<Uint8Array>,
+): Promise<void> {
   const dir = path.slice(0, path.lastIndexOf("/") + 1) || ".";
   const tmp = await Deno.makeTempFile({ dir, prefix: ".h3-download-" });
   try {

@@ -1,0 +1,233 @@
+/**
+ * `repo import`: a classic chart repository (index.yaml + .tgz over HTTP) moved into an OCI
+ * registry, each version pushed to `NAMESPACE/<name>:<version>` in Helm's layout (the .tgz byte for
+ * byte as the content layer, its `.prov` as the provenance layer). Each .tgz is downloaded to a
+ * temp file while hashed, checked against the index's digest and as a chart (its name and version
+ * must be the entry's), then copied. Versions whose tag exists already are skipped, so a re-run
+ * pushes nothing twice and an interrupted import resumes; versions run `concurrency` at a time;
+ * one that fails is recorded and the others go on.
+ * @module
+ */
+import pLimit from "p-limit";
+import semver from "semver";
+import { stringify } from "yaml";
+import { archiveSource, readChartArchive } from "../chart/archive.ts";
+import { defaultMaxChartSize } from "../chart/extract.ts";
+import { versionRange } from "../chart/versions.ts";
+import { hashingStream } from "../digest.ts";
+import { ChartError, DigestError, RegistryError } from "../errors.ts";
+import { type Reference, repositoryName, versionToTag } from "../ref.ts";
+import { writeStream } from "../stream_file.ts";
+import type { Target } from "../target.ts";
+import { transfer } from "../chart/transfer.ts";
+import { fetchIndex, httpGet, indexAddress, type IndexEntry } from "./index_yaml.ts";
+
+/** What to import and how. */
+export interface ImportOptions {
+  /** Only this chart. */
+  chart?: string;
+  /** Only versions in this SemVer range (Helm's comma-separated constraints too). */
+  version?: string;
+  /** Pre-release versions count too (always, when `version` is not given). */
+  devel?: boolean;
+  /** Versions imported at once (default 4). */
+  concurrency?: number;
+  /** Called as each version is done. */
+  onResult?: (result: ImportResult) => void;
+}
+
+/** What happened to one chart version. */
+export type ImportResult =
+  | { status: "pushed"; entry: IndexEntry; ref: string; digest: string; provenance: boolean }
+  | { status: "exists"; entry: IndexEntry; ref: string }
+  | { status: "failed"; name: string; version: string; error: unknown };
+
+/** Totals of an import. */
+export interface ImportSummary {
+  /** Each version's outcome, in index order (name, then newest first). */
+  results: ImportResult[];
+  /** Versions pushed. */
+  pushed: number;
+  /** Versions the registry had already. */
+  existing: number;
+  /** Versions that failed (or that the index lists wrongly). */
+  failed: number;
+}
+
+/** Opens the registry repository `NAMESPACE/<chart name>` for pushing. */
+export type RepositoryOpener = (ref: Reference) => Promise<Target>;
+
+/** The entries `options` select, by name then newest version first. */
+function select(entries: IndexEntry[], options: ImportOptions): IndexEntry[] {
+  const range = options.version ? versionRange(options.version) : undefined;
+  return entries
+    .filter((e) => !options.chart || e.name === options.chart)
+    .filter((e) =>
+      !range ||
+      semver.satisfies(e.version, range, { includePrerelease: options.devel === true })
+    )
+    .sort((a, b) => a.name.localeCompare(b.name) || semver.rcompare(a.version, b.version));
+}
+
+/**
+ * Imports the repository at `indexUrl` (its index.yaml, or the repository URL) into `namespace`
+ * (`registry/path`, charts go to `namespace/<name>`).
+ */
+export async function importRepository(
+  indexUrl: string,
+  namespace: Reference,
+  open: RepositoryOpener,
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
+  const index = await fetchIndex(indexAddress(indexUrl));
+  const entries = select(index.entries, options);
+  if (options.chart && entries.length === 0 && !index.bad.some((b) => b.name === options.chart)) {
+    throw new ChartError(
+      `the index lists no chart "${options.chart}"` +
+        (options.version ? ` with a version in "${options.version}"` : ""),
+    );
+  }
+  const results: ImportResult[] = index.bad
+    .filter((b) => !options.chart || b.name === options.chart)
+    .map((b) => ({
+      status: "failed",
+      name: b.name,
+      version: b.version,
+      error: new ChartError(`index.yaml: ${b.reason}`),
+    }));
+  for (const result of results) options.onResult?.(result);
+
+  // One repository and one tag list per chart name, shared by its versions.
+  const repositories = new Map<string, Promise<{ target: Target; tags: Set<string> }>>();
+  const repositoryOf = (name: string) => {
+    let found = repositories.get(name);
+    if (!found) {
+      found = (async () => {
+        const target = await open({ ...namespace, repository: `${namespace.repository}/${name}` });
+        const tags = await Array.fromAsync(target.tags()).catch((error) => {
+          if (error instanceof RegistryError && error.status === 404) return [];
+          throw error;
+        });
+        return { target, tags: new Set(tags) };
+      })();
+      repositories.set(name, found);
+    }
+    return found;
+  };
+
+  const tmp = await Deno.makeTempDir({ prefix: "h3-import-" });
+  try {
+    const limit = pLimit(options.concurrency ?? 4);
+    const done = await Promise.all(
+      entries.map((entry, i) =>
+        limit(async (): Promise<ImportResult> => {
+          const tag = versionToTag(entry.version);
+          const ref = `${repositoryName(namespace)}/${entry.name}:${tag}`;
+          let result: ImportResult;
+          try {
+            const { target, tags } = await repositoryOf(entry.name);
+            if (tags.has(tag)) {
+              result = { status: "exists", entry, ref };
+            } else {
+              const pushed = await importVersion(entry, target, tag, `${tmp}/${i}`);
+              result = { status: "pushed", entry, ref, ...pushed };
+            }
+          } catch (error) {
+            result = { status: "failed", name: entry.name, version: entry.version, error };
+          }
+          options.onResult?.(result);
+          return result;
+        })
+      ),
+    );
+    results.push(...done);
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+  const count = (status: ImportResult["status"]) =>
+    results.filter((r) => r.status === status).length;
+  return { results, pushed: count("pushed"), existing: count("exists"), failed: count("failed") };
+}
+
+/** Downloads, checks and pushes one version; the temp files are `dir/chart.tgz[.prov]`. */
+async function importVersion(
+  entry: IndexEntry,
+  target: Target,
+  tag: string,
+  dir: string,
+): Promise<{ digest: string; provenance: boolean }> {
+  await Deno.mkdir(dir);
+  const path = `${dir}/${entry.name}-${entry.version}.tgz`;
+  const url = new URL(entry.urls[0]);
+  const { stream, measured } = hashingStream();
+  const response = await httpGet(url, `${entry.name} ${entry.version}`);
+  await writeStream(
+    await Deno.open(path, { write: true, createNew: true }),
+    response.body!.pipeThrough(capped(defaultMaxChartSize)).pipeThrough(stream),
+  );
+  const { digest } = await measured;
+  if (entry.digest && digest !== `sha256:${entry.digest}`) {
+    throw new DigestError(
+      `${url.href} has digest ${digest}, but index.yaml says sha256:${entry.digest}`,
+    );
+  }
+  const provenance = await download(new URL(`${url.href}.prov`), `${path}.prov`);
+  const archive = await readChartArchive(path);
+  if (archive.meta.name !== entry.name || archive.meta.version !== entry.version) {
+    throw new ChartError(
+      `${url.href} holds ${archive.meta.name} ${archive.meta.version}, not what index.yaml says`,
+    );
+  }
+  // The index's publication time as the created annotation: a re-import gives the same manifest.
+  const created = entry.created ? new Date(entry.created) : undefined;
+  const source = await archiveSource(
+    archive,
+    created && !isNaN(created.getTime()) ? created : new Date(),
+  );
+  const result = await transfer(source, source.chartTag, target, tag, entry.name, {});
+  return { digest: result.desc.digest, provenance };
+}
+
+/** Downloads `url` to `path` when the server has it (a 404 is "no such file": false). */
+async function download(url: URL, path: string): Promise<boolean> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+  if (response.status === 404) {
+    await response.body?.cancel();
+    return false;
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new ChartError(`${url.href} answered HTTP ${response.status}`);
+  }
+  await writeStream(
+    await Deno.open(path, { write: true, createNew: true }),
+    response.body!.pipeThrough(capped(1024 * 1024)),
+  );
+  return true;
+}
+
+/** Errors once more than `max` bytes have passed. */
+function capped(max: number): TransformStream<Uint8Array, Uint8Array> {
+  let size = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      size += chunk.byteLength;
+      if (size > max) throw new DigestError(`download larger than the ${max} bytes allowed`);
+      controller.enqueue(chunk);
+    },
+  });
+}
+
+/**
+ * index.yaml text for clients that still read one: every imported (or present) version, its
+ * index fields kept, its urls `oci://NAMESPACE/<name>:<tag>`.
+ */
+export function ociIndexYaml(summary: ImportSummary, generated: Date = new Date()): string {
+  const entries: Record<string, Record<string, unknown>[]> = {};
+  for (const result of summary.results) {
+    if (result.status === "failed") continue;
+    const { entry } = result;
+    (entries[entry.name] ??= []).push({ ...entry.raw, urls: [`oci://${result.ref}`] });
+  }
+  return stringify({ apiVersion: "v1", entries, generated: generated.toISOString() });
+}

@@ -1,0 +1,141 @@
+/**
+ * A classic Helm chart repository's `index.yaml`: fetched over HTTP(S) with a deadline and a size
+ * cap, parsed with the chart YAML rules, each entry checked (chart name, SemVer version, sha256
+ * digest, http(s) URLs resolved against the index's address) before anything uses it.
+ * @module
+ */
+import semver from "semver";
+import { ChartError } from "../errors.ts";
+import { parseYaml } from "../chart/chart_yaml.ts";
+import { isValidChartName } from "../chart/metadata.ts";
+import { readAll } from "../digest.ts";
+
+/** One chart version an index lists. */
+export interface IndexEntry {
+  /** The chart's name. */
+  name: string;
+  /** Its SemVer version. */
+  version: string;
+  /** The .tgz's sha256, hex, when the index gives one. */
+  digest?: string;
+  /** Absolute http(s) URLs of the .tgz. */
+  urls: string[];
+  /** When the version was published, if the index says. */
+  created?: string;
+  /** The entry as the index holds it (Chart.yaml fields and more), for writing an index back. */
+  raw: Record<string, unknown>;
+}
+
+/** An entry that could not be used, and why. */
+export interface BadEntry {
+  /** The chart's name, as listed. */
+  name: string;
+  /** Its version, as listed. */
+  version: string;
+  /** What is wrong with the entry. */
+  reason: string;
+}
+
+/** A parsed index: usable entries and refused ones. */
+export interface RepoIndex {
+  /** Entries that can be imported. */
+  entries: IndexEntry[];
+  /** Entries refused, and why. */
+  bad: BadEntry[];
+}
+
+/** Largest index.yaml read. */
+export const maxIndexSize = 64 * 1024 * 1024;
+
+/** How long a repository server may take to answer one request. */
+export const httpTimeoutMs = 60_000;
+
+/** GETs `url` (http or https only), failing on a non-2xx answer with the status. */
+export async function httpGet(url: URL, what: string): Promise<Response> {
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ChartError(`${what}: ${url.protocol} URLs are not supported, only http(s)`);
+  }
+  const response = await fetch(url, { signal: AbortSignal.timeout(httpTimeoutMs) });
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new ChartError(`${what}: ${url.href} answered HTTP ${response.status}`);
+  }
+  return response;
+}
+
+/** The address of a repository's index: `URL/index.yaml` unless the URL names a .yaml file. */
+export function indexAddress(input: string): URL {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new ChartError(`invalid repository URL "${input}"`);
+  }
+  if (!/\.ya?ml$/.test(url.pathname)) {
+    url = new URL(`${url.pathname.replace(/\/?$/, "/")}index.yaml${url.search}`, url);
+  }
+  return url;
+}
+
+/** Fetches and parses the index at `url`. */
+export async function fetchIndex(url: URL): Promise<RepoIndex> {
+  const response = await httpGet(url, "repository index");
+  const text = new TextDecoder().decode(await readAll(response.body!, maxIndexSize));
+  return parseIndex(text, url);
+}
+
+/** Parses index.yaml text; relative chart URLs are resolved against `base`. */
+export function parseIndex(text: string, base: URL): RepoIndex {
+  const doc = parseYaml(text, "index.yaml") as Record<string, unknown> | null;
+  const entries = doc?.entries;
+  if (typeof entries !== "object" || entries === null || Array.isArray(entries)) {
+    throw new ChartError("index.yaml has no entries mapping: not a Helm repository index");
+  }
+  const found: RepoIndex = { entries: [], bad: [] };
+  for (const [key, versions] of Object.entries(entries)) {
+    if (!Array.isArray(versions)) continue;
+    for (const value of versions) {
+      const raw = (typeof value === "object" && value !== null ? value : {}) as Record<
+        string,
+        unknown
+      >;
+      const name = typeof raw.name === "string" ? raw.name : key;
+      const version = typeof raw.version === "string" ? raw.version : "";
+      const problem = entryProblem(raw, name, key, version);
+      if (problem) {
+        found.bad.push({ name, version, reason: problem });
+        continue;
+      }
+      let urls: string[];
+      try {
+        urls = (raw.urls as string[]).map((u) => new URL(u, base).href);
+      } catch {
+        found.bad.push({ name, version, reason: "a url is malformed" });
+        continue;
+      }
+      const digest = typeof raw.digest === "string" ? raw.digest.toLowerCase() : undefined;
+      const created = typeof raw.created === "string" ? raw.created : undefined;
+      found.entries.push({ name, version, digest, urls, created, raw });
+    }
+  }
+  return found;
+}
+
+function entryProblem(
+  raw: Record<string, unknown>,
+  name: string,
+  key: string,
+  version: string,
+): string | undefined {
+  if (name !== key) return `listed under "${key}" but named "${name}"`;
+  if (!isValidChartName(name)) return `invalid chart name "${name}"`;
+  if (!semver.valid(version) || version.length > 128) return `invalid version "${version}"`;
+  if (raw.digest !== undefined && !/^[a-fA-F0-9]{64}$/.test(String(raw.digest))) {
+    return "digest is not a sha256 hex string";
+  }
+  const urls = raw.urls;
+  if (!Array.isArray(urls) || urls.length === 0 || !urls.every((u) => typeof u === "string")) {
+    return "no urls";
+  }
+  return undefined;
+}
