@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { createTarDecoder, type TarHeader } from "modern-tar";
+import { createTarDecoder, packTar, type TarHeader } from "modern-tar";
 import { loadChartDir } from "../core/chart/load.ts";
-import { packChart } from "../core/chart/package.ts";
+import { entryHeader, packChart } from "../core/chart/package.ts";
 import { hashingStream } from "../core/digest.ts";
 import { ChartError } from "../core/errors.ts";
 import { fixtureChart, minimalChart, tempDir, writeTree } from "./helpers/charts.ts";
@@ -200,4 +200,57 @@ Deno.test("packaging streams: a 128 MiB file does not need 128 MiB of memory", a
   );
   assert.ok(size > 0);
   assert.ok(peak < 96 * 1024 * 1024, `memory grew by ${(peak / 1048576).toFixed(1)} MiB`);
+});
+
+Deno.test("the tar inside is byte for byte what modern-tar packs: long names, odd sizes, pieces", async () => {
+  await using t = await tempDir();
+  const long = `${"deep/".repeat(22)}dashboard.json`; // 124 bytes: ustar prefix field
+  const longer = `${"a".repeat(120)}/${"b".repeat(120)}/${"ü".repeat(30)}.yaml`; // pax path
+  const files: Record<string, string | Uint8Array> = {
+    ...minimalChart,
+    "files/ünïcode.txt": "non-ASCII name",
+    "files/empty": "",
+    [long]: "long name",
+    [longer]: "longer name",
+  };
+  // 1.5 MiB of bodies in sizes around the 512-byte block, across the 1 MiB pieces given to gzip
+  for (let i = 0; i < 600; i++) files[`many/f${i}.txt`] = "x".repeat((i * 37) % 1030 + 500);
+  files["big.bin"] = new Uint8Array(1_300_000).map((_, i) => i % 251);
+  await writeTree(t.dir, files);
+  await Deno.chmod(`${t.dir}/files/empty`, 0o755);
+  const source = await loadChartDir(t.dir);
+  const tar = await new Response(
+    packChart(source).pipeThrough(new DecompressionStream("gzip")),
+  ).bytes();
+  const expected = await packTar([
+    { header: entryHeader("mychart", { name: "", dir: true, size: 0, executable: false }) },
+    ...source.files.map((file) => ({
+      header: entryHeader("mychart", file),
+      body: file.dir ? undefined : Deno.readFileSync(file.path),
+    })),
+  ]);
+  assert.equal(tar.byteLength, expected.byteLength);
+  assert.ok(tar.every((byte, i) => byte === expected[i]), "the tar streams differ");
+});
+
+Deno.test("a package's digest is pinned: packaging changes only on purpose", async () => {
+  // Same files, same bytes, on every machine and release; a change here changes every chart's
+  // Content digest, so an unchanged chart would be pushed again.
+  assert.equal(
+    await packageDigest(fixtureChart),
+    "sha256:a5b00409aead23a9fe0882371ccf7176b666ef15cbe46973f4d6a00ae8ac879a",
+  );
+});
+
+Deno.test("a file that changes size while it is packaged is an error naming it", async () => {
+  await using t = await tempDir();
+  await writeTree(t.dir, { ...minimalChart, "grow.txt": "short" });
+  const source = await loadChartDir(t.dir);
+  await Deno.writeTextFile(`${t.dir}/grow.txt`, "longer than it was");
+  await assert.rejects(
+    packChart(source).pipeTo(new WritableStream()),
+    new ChartError(`${t.dir}/grow.txt: changed while packaging (its size changed)`),
+  );
+  await Deno.writeTextFile(`${t.dir}/grow.txt`, "s");
+  await assert.rejects(packChart(source).pipeTo(new WritableStream()), /grow.txt: changed/);
 });

@@ -96,6 +96,11 @@ export async function extractChart(
   }
 }
 
+/**
+ * Writes the archive's entries under `work`. File system calls are synchronous (an async call per
+ * file costs several times the call itself on a chart of thousands of small files), and a
+ * directory is created once, not once per file in it.
+ */
 async function unpack(
   archive: ReadableStream<Uint8Array>,
   work: string,
@@ -103,14 +108,19 @@ async function unpack(
 ): Promise<void> {
   const maxFileSize = options.maxFileSize ?? defaultMaxFileSize;
   const kinds = new Map<string, "file" | "dir">();
+  const made = new Set<string>([""]);
+  const makeDir = (rel: string) => {
+    if (made.has(rel)) return;
+    Deno.mkdirSync(`${work}/${rel}`, { recursive: true, mode: 0o755 });
+    made.add(rel);
+  };
   for await (const entry of tarEntries(archive, options.maxSize)) {
     const parts = entryPath(entry.header, options.name);
     const rel = parts.join("/");
     claim(kinds, parts, entry.header);
-    const path = parts.length ? `${work}/${rel}` : work;
     if (entry.header.type === "directory") {
       await entry.body.cancel();
-      await Deno.mkdir(path, { recursive: true, mode: 0o755 });
+      makeDir(rel);
       continue;
     }
     if (entry.header.size > maxFileSize) {
@@ -120,13 +130,12 @@ async function unpack(
         } limit for one file (see --max-file-size)`,
       );
     }
-    await Deno.mkdir(parts.length > 1 ? `${work}/${parts.slice(0, -1).join("/")}` : work, {
-      recursive: true,
-      mode: 0o755,
-    });
+    makeDir(parts.slice(0, -1).join("/"));
     const mode = ((entry.header.mode ?? 0) & 0o111) !== 0 ? 0o755 : 0o644;
-    const file = await Deno.open(path, { write: true, createNew: true, mode });
-    await entry.body.pipeTo(file.writable);
+    using file = Deno.openSync(`${work}/${rel}`, { write: true, createNew: true, mode });
+    for await (const chunk of entry.body) {
+      for (let at = 0; at < chunk.byteLength;) at += file.writeSync(chunk.subarray(at));
+    }
   }
   if (kinds.get("Chart.yaml") !== "file") {
     throw new ChartError(`chart archive has no ${options.name}/Chart.yaml`);
