@@ -8,6 +8,7 @@ import { registryHost } from "../core/auth/docker_config.ts";
 import { checkLogin } from "../core/auth/login.ts";
 import { saveLogin } from "../core/auth/store.ts";
 import { transportSettings } from "../core/config.ts";
+import { rememberRegistrySettings } from "../core/config_write.ts";
 import { UsageError } from "../core/errors.ts";
 import { debugEnabled, readStdin, transportArgs, transportFlags } from "./_transport_flags.ts";
 import { print, printError } from "../core/ui/safe_text.ts";
@@ -86,7 +87,7 @@ export default define({
     "# for scripts: the password from stdin",
     '$ echo "$REGISTRY_PASSWORD" | h3 registry login charts.example.com -u ci --password-stdin',
     "",
-    "# a registry with a private CA",
+    "# a registry with a private CA (remembered for this host in h3's config)",
     "$ h3 registry login charts.internal:5000 -u me --ca-file ca.pem",
   ].join("\n"),
   run: async (ctx) => {
@@ -117,6 +118,9 @@ export default define({
     if ("file" in saved) {
       printError(`WARNING! Your password will be stored unencrypted in ${saved.file}.`);
     }
+    // TLS files that worked are remembered, so later commands for this host need no flags.
+    const { caFile, certFile, keyFile } = transportFlags(tlsFlags);
+    await rememberRegistrySettings(host, { caFile, certFile, keyFile });
     print("Login succeeded");
   },
 });

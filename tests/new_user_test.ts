@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { fixtureChart } from "./helpers/charts.ts";
 import { expectCode, type RunResult, sandbox } from "./helpers/cli.ts";
 import { startFaultProxy } from "./helpers/fault_proxy.ts";
+import { makeTls } from "./helpers/tls.ts";
 import { startRegistry } from "./helpers/registry.ts";
 
 /** The run failed with exit `code` and exactly one stderr line, which it returns. */
@@ -206,4 +207,49 @@ Deno.test("a manifest PUT refused with DIGEST_INVALID is tried once more, its bl
     );
     assert.equal(puts.length, 2, "tried once more, not again");
   }
+});
+
+Deno.test("TLS files given at login are remembered for that registry and used from then on", async () => {
+  await using tls = await makeTls();
+  await using registry = await startRegistry({ tls: tls.server, clientCas: [tls.ca] });
+  await using box = await sandbox();
+  const host = registry.host;
+  const ref = `${host}/team/webapp:2.7.0`;
+  expectCode(await box.run(["chart", "save", fixtureChart, ref]), 0);
+  // Before: loopback means plain HTTP, and without the CA nothing works.
+  const before = JSON.parse(
+    expectCode(await box.run(["env", "--registry", host, "-o", "json"]), 0).stdout,
+  );
+  assert.equal(before.registry.scheme, "http");
+  expectCode(await box.run(["chart", "push", ref]), 1);
+
+  const tlsFlags = [
+    "--ca-file",
+    tls.ca,
+    "--cert-file",
+    tls.client.certificate,
+    "--key-file",
+    tls.client.key,
+  ];
+  const login = await box.run(
+    ["registry", "login", host, "-u", "alice", "--password-stdin", ...tlsFlags],
+    { stdin: "secret" },
+  );
+  assert.equal(expectCode(login, 0).stdout, "Login succeeded\n");
+  const config = await Deno.readTextFile(`${box.helmHome}/config.yaml`);
+  assert.match(config, new RegExp(`caFile: ${tls.ca.replaceAll(".", "\\.")}`));
+
+  const pushed = expectCode(await box.run(["chart", "push", ref]), 0);
+  assert.match(pushed.stdout, /^2\.7\.0: pushed to remote/m);
+  expectCode(await box.run(["chart", "tags", `${host}/team/webapp`]), 0);
+  expectCode(await box.run(["chart", "remove", ref]), 0);
+  expectCode(await box.run(["chart", "pull", ref]), 0);
+  const after = JSON.parse(
+    expectCode(await box.run(["env", "--registry", host, "-o", "json"]), 0).stdout,
+  );
+  assert.equal(after.registry.scheme, "https");
+  assert.equal(after.registry.caFile, tls.ca);
+  assert.equal(after.registry.certFile, tls.client.certificate);
+  const text = expectCode(await box.run(["env", "--registry", host]), 0).stdout;
+  assert.match(text, /^H3_SCHEME="https"$/m);
 });
