@@ -10,6 +10,7 @@ import { type ExecutableEntry, pluginCommands } from "./commands/_plugin_entries
 import { suggest } from "./core/ui/suggest.ts";
 import { commandHelp, type HelpSource, treeHelp } from "./commands/_help.ts";
 import { describeVersion } from "./core/version.ts";
+import { runInterrupts } from "./core/interrupt.ts";
 import { print, printError, safeLine } from "./core/ui/safe_text.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -139,6 +140,38 @@ function usageFromValidation(error: unknown): UsageError | undefined {
   return new UsageError(parts.join("; ") || error.message);
 }
 
+/** The exit code after SIGINT or SIGTERM (128 + SIGINT's number, as shells report Ctrl-C). */
+const interruptedExit = 130;
+
+/**
+ * While a command runs, SIGINT and SIGTERM stop it: transfers end with the process, the cleanups
+ * core registered run (this process's temp files removed, progress bars erased), one line is
+ * printed, and h3 exits with 130.
+ */
+function stopOnSignals(): Disposable {
+  const listeners: [Deno.Signal, () => void][] = [];
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    let stopping = false;
+    const listener = () => {
+      if (stopping) return;
+      stopping = true;
+      runInterrupts().finally(() => {
+        console.error(`Error: interrupted (${signal}); this run's temp files were removed`);
+        Deno.exit(interruptedExit);
+      });
+    };
+    try {
+      Deno.addSignalListener(signal, listener);
+      listeners.push([signal, listener]);
+    } catch { /* a signal this platform does not have (SIGTERM on Windows) */ }
+  }
+  return {
+    [Symbol.dispose]() {
+      for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    },
+  };
+}
+
 /** `h3 help [COMMAND...]` is `h3 [COMMAND...] --help`. */
 function helpAlias(args: string[]): string[] {
   return args[0] === "help" ? [...args.slice(1), "--help"] : args;
@@ -176,6 +209,7 @@ export async function main(argv: string[]): Promise<number> {
       print(help);
       return ExitCode.ok;
     }
+    using _signals = stopOnSignals();
     const gunshi = await loadGunshi();
     const subCommands = buildTree(gunshi, entries, plugins.executables);
     await gunshi.cli(checkCommandWords(args, entries), {

@@ -43,6 +43,19 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Removes this process's temp files in the layout (an interrupted process's cleanup). */
+export async function removeOwnTemps(layoutDir: string): Promise<void> {
+  try {
+    for await (const entry of Deno.readDir(tempDir(layoutDir))) {
+      if (entry.name.startsWith(`${Deno.pid}-`)) {
+        await Deno.remove(`${tempDir(layoutDir)}/${entry.name}`, { recursive: true }).catch(
+          () => {},
+        );
+      }
+    }
+  } catch { /* no temp dir: nothing to remove */ }
+}
+
 /** A temp file left by a write that did not finish. */
 export interface StaleTemp {
   /** Its path relative to the layout, e.g. `.tmp/1234-<uuid>`. */

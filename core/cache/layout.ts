@@ -18,7 +18,8 @@ import {
 import { annotations, ociLayoutVersion, ociManifest } from "../oci/media_types.ts";
 import { cacheDir } from "../paths.ts";
 import type { Holder, Ingester, PushOptions, StagedBlob, Stager, Target } from "../target.ts";
-import { cleanTemps, tempDir, tempPath, writeFileAtomic } from "./_files.ts";
+import { cleanTemps, removeOwnTemps, tempDir, tempPath, writeFileAtomic } from "./_files.ts";
+import { onInterrupt } from "../interrupt.ts";
 import { readIndex, refName, updateIndex } from "./_index.ts";
 import { type Lock, lockFile } from "./lock.ts";
 
@@ -346,6 +347,7 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
         await updateIndex(this.dir, () => {});
       }
       this.#cleared = await cleanTemps(this.dir);
+      onInterrupt(() => removeOwnTemps(this.dir));
     })();
     return this.#ready;
   }

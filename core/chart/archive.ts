@@ -5,6 +5,7 @@
  * archive as its content layer and `<archive>.prov`, when present, as its provenance layer.
  * @module
  */
+import { onInterrupt } from "../interrupt.ts";
 import { createTarDecoder } from "modern-tar";
 import { hashingStream, verifyingStream } from "../digest.ts";
 import { ChartError, H3Error } from "../errors.ts";
@@ -71,6 +72,7 @@ export async function readChartArchive(path: string): Promise<ChartArchive> {
   const info = await Deno.stat(path).catch(() => undefined);
   if (!info?.isFile) throw new ChartError(`${path}: no such file`);
   const tmp = await Deno.makeTempDir({ prefix: "h3-archive-" });
+  const forget = onInterrupt(() => Deno.remove(tmp, { recursive: true }));
   try {
     const top = await topDirectory(path);
     const dir = await extractChart((await Deno.open(path)).readable, {
@@ -95,6 +97,7 @@ export async function readChartArchive(path: string): Promise<ChartArchive> {
     throw error;
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    forget();
   }
 }
 

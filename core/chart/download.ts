@@ -4,6 +4,7 @@
  * into place), or extracted as `NAME/` with `untar`. The cache is not involved.
  * @module
  */
+import { onInterrupt } from "../interrupt.ts";
 import { writeStream } from "../stream_file.ts";
 import { type CopyEvent, fetchManifest, progress } from "../copy.ts";
 import type { Descriptor, Manifest } from "../oci/descriptor.ts";
@@ -51,6 +52,7 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const dir = path.slice(0, path.lastIndexOf("/") + 1) || ".";
   const tmp = await Deno.makeTempFile({ dir, prefix: ".h3-download-" });
+  const forget = onInterrupt(() => Deno.remove(tmp));
   try {
     const file = await Deno.open(tmp, { write: true, truncate: true });
     await writeStream(file, content);
@@ -58,6 +60,8 @@ export async function writeFileAtomic(
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});
     throw error;
+  } finally {
+    forget();
   }
 }
 

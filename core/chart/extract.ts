@@ -7,6 +7,7 @@
  * @module
  */
 import { createTarDecoder, type ParsedTarEntry, type TarHeader } from "modern-tar";
+import { onInterrupt } from "../interrupt.ts";
 import { ChartError, H3Error } from "../errors.ts";
 import { humanSize } from "../ui/size.ts";
 import { isValidChartName } from "./metadata.ts";
@@ -77,6 +78,7 @@ export async function extractChart(
     throw error;
   }
   const tmp = await Deno.makeTempDir({ dir: destination || ".", prefix: `.${name}.h3-` });
+  const forget = onInterrupt(() => Deno.remove(tmp, { recursive: true }));
   try {
     const work = `${tmp}/${name}`;
     await Deno.mkdir(work, { mode: 0o755 });
@@ -93,6 +95,7 @@ export async function extractChart(
     });
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    forget();
   }
 }
 

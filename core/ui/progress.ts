@@ -4,6 +4,7 @@
  * terminal, no `NO_COLOR`, no `CI`), so pipes and CI logs get plain lines only.
  * @module
  */
+import { onInterrupt } from "../interrupt.ts";
 import { humanSize } from "./size.ts";
 import { progressEnabled } from "./output.ts";
 
@@ -24,9 +25,12 @@ export class ProgressBars {
   #timer?: ReturnType<typeof setTimeout>;
   #write: (text: string) => void;
 
-  /** Bars drawn with `write` (stderr by default). */
+  #forget: () => void;
+
+  /** Bars drawn with `write` (stderr by default); erased if the process is interrupted. */
   constructor(write: (text: string) => void = (t) => Deno.stderr.writeSync(encoder.encode(t))) {
     this.#write = write;
+    this.#forget = onInterrupt(() => this.close());
   }
 
   /** Shows a bar for `id`: `label` and a total size in bytes. */
@@ -57,6 +61,7 @@ export class ProgressBars {
 
   /** Erases the bars and stops redrawing. */
   close(): void {
+    this.#forget();
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#erase();
