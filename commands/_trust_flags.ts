@@ -7,9 +7,10 @@ import { UsageError } from "../core/errors.ts";
 import type { Descriptor, Manifest } from "../core/oci/descriptor.ts";
 import type { Reference } from "../core/ref.ts";
 import {
-  checkTrust,
   readKeyrings,
   readKeys,
+  requirementFor,
+  trustCheck,
   type TrustRequirement,
   type TrustResult,
 } from "../core/sign/trust.ts";
@@ -63,15 +64,15 @@ export function verifier(
   ref: Reference,
   subject: string,
 ): (desc: Descriptor, manifest: Manifest) => Promise<unknown> {
-  return (desc, manifest) =>
-    checkTrust(
-      repository,
-      desc,
-      `${ref.registry}/${ref.repository}`,
-      requirement,
-      subject,
-      manifest,
-    );
+  return trustCheck(repository, requirement, ref.registry, ref.repository, subject);
+}
+
+/** The flags' requirement, else the config's trust policy for `ref`'s repository. */
+export function trustFor(
+  flags: TrustRequirement | undefined,
+  ref: Reference,
+): Promise<TrustRequirement | undefined> {
+  return requirementFor(flags, ref.registry, ref.repository);
 }
 
 /** What vouched, as `chart verify` prints it. */

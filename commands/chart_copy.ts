@@ -12,6 +12,7 @@ import { progressBars } from "../core/ui/progress.ts";
 import { humanSize } from "../core/ui/size.ts";
 import { invalidTagWarning, namesRef, progressEvents } from "./_transfers.ts";
 import { reportArgs, reporter } from "./_output.ts";
+import { requireTrust, trustArgs, trustFor, trustRequirement, verifier } from "./_trust_flags.ts";
 import {
   debugEnabled,
   refConcurrency,
@@ -102,6 +103,12 @@ export default define({
       type: "boolean",
       description: "Carry signatures, SBOMs and attestations (referrers, nested) with each chart",
     },
+    verify: {
+      type: "boolean",
+      description:
+        "Copy only charts signed as --key/--keyring ask (the config's trust policy for SRC applies without)",
+    },
+    ...trustArgs,
     ...transportArgs,
     ...reportArgs,
   },
@@ -142,6 +149,10 @@ export default define({
       (tag) => referrers && isReferrerTag(tag),
       (tag) => printError(invalidTagWarning(from.name, tag)),
     );
+    // A registry source is checked as --verify asks, else as the config's trust policy for it.
+    const srcRef = from.location.kind === "registry" ? from.location.ref : undefined;
+    const flagged = requireTrust(ctx.values.verify, await trustRequirement(ctx.values));
+    const required = srcRef ? await trustFor(flagged, srcRef) : flagged;
     const bars = debug ? undefined : progressBars();
     const show = (line: string, error = false) => {
       const write = () => error ? printError(line) : out.print(line);
@@ -153,6 +164,7 @@ export default define({
         concurrency: await refConcurrency(flags),
         skipNonCharts: allTags,
         referrers,
+        verify: required && srcRef && verifier(required, from.target, srcRef, srcInput),
         onEvent: bars && ((copy, event) => progressEvents(bars, copy.source)?.(event)),
         onResult: (result) => {
           if (!allTags && result.status === "failed") return;

@@ -1,5 +1,10 @@
 /** `h3 chart export REF`: write a cached chart back into a directory. @module */
 import { define } from "gunshi";
+import type { OciLayout } from "../core/cache/layout.ts";
+import { formatReference, parseCachedReference } from "../core/ref.ts";
+import { checkTrust } from "../core/sign/trust.ts";
+import { trustFor } from "./_trust_flags.ts";
+import { RegistryOpener, transportFlags } from "./_transport_flags.ts";
 import { openCache } from "../core/cache/layout.ts";
 import { exportCachedChart } from "../core/chart/export.ts";
 import { defaultMaxChartSize, defaultMaxFileSize } from "../core/chart/extract.ts";
@@ -41,6 +46,7 @@ export default define({
   run: async (ctx) => {
     const out = reporter(ctx.values);
     const cache = await openCache();
+    await checkPolicy(cache, ctx.values.ref);
     const result = await exportCachedChart(cache, ctx.values.ref, {
       destination: ctx.values.destination,
       force: ctx.values.force,
@@ -60,6 +66,21 @@ export default define({
     });
   },
 });
+
+/**
+ * Under a trust policy of the config, the cached chart must be signed in its registry over exactly
+ * the digest in the cache (checked there before anything is written).
+ */
+async function checkPolicy(cache: OciLayout, input: string | undefined): Promise<void> {
+  if (!input) return;
+  const ref = parseCachedReference(input);
+  const required = await trustFor(undefined, ref);
+  if (!required) return;
+  const desc = await cache.resolve(formatReference(ref));
+  using opener = new RegistryOpener(transportFlags({}));
+  const repository = await opener.open(ref);
+  await checkTrust(repository, desc, `${ref.registry}/${ref.repository}`, required, input);
+}
 
 const units: Record<string, number> = {
   "": 1,

@@ -9,7 +9,7 @@ import { pullChart } from "../core/chart/transfer.ts";
 import { chartSummary, savingLine, summaryFields } from "./_print.ts";
 import { reportArgs, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";
-import { requireTrust, trustArgs, trustRequirement, verifier } from "./_trust_flags.ts";
+import { requireTrust, trustArgs, trustFor, trustRequirement, verifier } from "./_trust_flags.ts";
 
 /**
  * Whether this pull writes files as `helm pull` does rather than filling the cache: with
@@ -53,7 +53,8 @@ export default define({
     },
     verify: {
       type: "boolean",
-      description: "Refuse the chart unless it is signed as --key asks (nothing is stored if not)",
+      description:
+        "Refuse the chart unless signed as --key/--keyring ask (the config's trust policy applies without)",
     },
     ...trustArgs,
     ...transportArgs,
@@ -92,7 +93,8 @@ export default define({
     const trust = requireTrust(ctx.values.verify, await trustRequirement(ctx.values));
     await transferEach(ctx.values, async ({ input, repository, cache, print, onEvent }) => {
       const ref = await resolveReference(parseReference(input), repository, { version, devel });
-      const verify = trust && verifier(trust, repository, ref, input);
+      const required = await trustFor(trust, ref);
+      const verify = required && verifier(required, repository, ref, input);
       if (toFiles) {
         const result = await downloadChart(repository, ref.tag ?? ref.digest!, {
           destination: destination ?? ".",

@@ -67,6 +67,8 @@ export {
 } from "./sign/provenance.ts";
 export { archiveName, provenanceMessage } from "./chart/provenance_text.ts";
 export { readPrivateKey, readPublicKey } from "./sign/keys.ts";
+export { policyFor, type TrustPolicy } from "./sign/policy.ts";
+export { checkTrust, readKeyrings, readKeys, requirementFor } from "./sign/trust.ts";
 
 /** Runs `operation` on a client opened with `options`, closed when it ends. */
 async function once<T>(options: H3Options, operation: (h3: H3) => Promise<T>): Promise<T> {

@@ -24,7 +24,7 @@ import { RefError, SignatureError, UsageError } from "./errors.ts";
 import type { Descriptor } from "./oci/descriptor.ts";
 import { signManifest } from "./sign/cosign.ts";
 import { readPrivateKey } from "./sign/keys.ts";
-import { checkTrust, readKeyrings, readKeys } from "./sign/trust.ts";
+import { checkTrust, readKeyrings, readKeys, requirementFor, trustCheck } from "./sign/trust.ts";
 import { tagChart } from "./chart/retag.ts";
 import { showReference } from "./chart/show.ts";
 import { listReferrers, type ReferrersOptions } from "./referrers.ts";
@@ -123,6 +123,9 @@ class Client implements H3 {
     const typed = parseReference(ref);
     const repository = await this.openRepository(typed);
     const resolved = await resolveReference(typed, repository, { version, devel });
+    const trust = await requirementFor(options.trust, resolved.registry, resolved.repository);
+    const verify = trust &&
+      trustCheck(repository, trust, resolved.registry, resolved.repository, ref);
     if (destination !== undefined || untar) {
       const written = await downloadChart(repository, resolved.tag ?? resolved.digest!, {
         destination: destination ?? ".",
@@ -130,11 +133,15 @@ class Client implements H3 {
         force,
         expectDigest: resolved.digest,
         onEvent,
+        verify,
       });
       const { meta, parts, desc, path } = written;
       return { ref: resolved, meta, parts, desc, copied: [parts.content], upToDate: false, path };
     }
-    return { ref: resolved, ...await pullChart(repository, this.cache, resolved, { onEvent }) };
+    return {
+      ref: resolved,
+      ...await pullChart(repository, this.cache, resolved, { onEvent, verify }),
+    };
   }
 
   async remove(refs: string | string[]): ReturnType<H3["remove"]> {

@@ -15,6 +15,9 @@
  *     caFile: certs/example-ca.pem
  *     certFile: certs/client.pem
  *     keyFile: certs/client-key.pem
+ * trust:                       # see core/sign/policy.ts
+ *   - scope: charts.example.com/stable
+ *     keys: [keys/cosign.pub]
  * ```
  * @module
  */
@@ -26,6 +29,7 @@ import { helmHome } from "./paths.ts";
 import { proxyFromEnv, type ProxySettings } from "./transport/proxy.ts";
 import { defaultMaxRetryAfterMs } from "./transport/rate_limit.ts";
 import { suggest } from "./ui/suggest.ts";
+import { parseTrustPolicies, type TrustPolicy } from "./sign/policy.ts";
 
 /** How h3 talks to one registry host; every field optional (unset means h3's default). */
 export interface RegistrySettings {
@@ -55,6 +59,8 @@ export interface Config {
   registries: Record<string, RegistrySettings>;
   /** Mirrors to pull from before a host (`registries.HOST.mirrors`), by lower-case host. */
   mirrors?: Record<string, string[]>;
+  /** Trust policies: which keys must have signed the charts of a registry or repository prefix. */
+  trust?: TrustPolicy[];
 }
 
 /** Transport options given on the command line (undefined when the flag was not given). */
@@ -116,7 +122,7 @@ export const envNames = {
 const booleanKeys = ["plainHttp", "insecureSkipTlsVerify"] as const;
 const fileKeys = ["caFile", "certFile", "keyFile"] as const;
 const registryKeys: readonly string[] = [...booleanKeys, ...fileKeys, "mirrors"];
-const topKeys = ["concurrency", "timeout", "maxRetryAfter", "registries"];
+const topKeys = ["concurrency", "timeout", "maxRetryAfter", "registries", "trust"];
 
 /** The config file: `$H3_CONFIG`, else `$HELM_HOME/config.yaml`. */
 export function configPath(): string {
@@ -164,6 +170,8 @@ export function parseConfig(text: string, path: string): Config {
   const registries = data.registries ?? {};
   if (!isMap(registries)) fail("registries", "must be a mapping of registry hosts");
   const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+  const trust = parseTrustPolicies(data.trust, dir, fail);
+  if (trust.length) config.trust = trust;
   for (const [host, value] of Object.entries(registries as Record<string, unknown>)) {
     const where = `registries.${host}`;
     if (value === null) continue;

@@ -3,6 +3,7 @@
  * transport settings and the credential store in force.
  * @module
  */
+import { policiesOfHost, type TrustPolicy } from "./sign/policy.ts";
 import { helmRegistryConfigPath, podmanAuthPath } from "./auth/credentials.ts";
 import {
   dockerConfigPath,
@@ -61,6 +62,8 @@ export interface RegistryReport {
   blocked: boolean;
   /** The registries.conf file whose `[[registry]]` entry applies; null when none does. */
   registriesConf: string | null;
+  /** The config's trust policies for this host's repositories; absent when there are none. */
+  trust?: TrustPolicy[];
 }
 
 /** `h3 env --output json`: this shape is documented and kept stable. */
@@ -142,6 +145,8 @@ export async function envReport(registry?: string): Promise<EnvReport> {
       blocked: route.blocked,
       registriesConf: route.file,
     };
+    const trust = policiesOfHost(config.trust ?? [], host);
+    if (trust.length) report.registry.trust = trust;
   }
   return report;
 }
@@ -180,8 +185,18 @@ export function envVariables(report: EnvReport): [string, string][] {
       ["H3_BLOCKED", r.blocked],
       ["H3_REGISTRIES_CONF", r.registriesConf],
     );
+    if (r.trust) lines.push(["H3_TRUST", r.trust.map(describePolicy).join("; ")]);
   }
   return lines.map(([key, value]) => [key, value === null ? "" : String(value)]);
+}
+
+/** A trust policy on one line: `scope: keys=a,b keyrings=c acceptReferences=d`. */
+function describePolicy(policy: TrustPolicy): string {
+  const parts = [`keys=${policy.keys.join(",")}`, `keyrings=${policy.keyrings.join(",")}`];
+  if (policy.acceptReferences.length) {
+    parts.push(`acceptReferences=${policy.acceptReferences.join(",")}`);
+  }
+  return `${policy.scope}: ${parts.join(" ")}`;
 }
 
 /** A proxy URL with its password replaced by `***` (a proxy URL may carry credentials). */

@@ -18,7 +18,7 @@ import type { Referrer, ReferrersOptions } from "./referrers.ts";
 import type { MirrorSummary } from "./mirror.ts";
 import type { SignResult } from "./sign/cosign.ts";
 import type { PasswordSource } from "./sign/keys.ts";
-import type { TrustResult } from "./sign/trust.ts";
+import type { TrustRequirement, TrustResult } from "./sign/trust.ts";
 import type { ChartTransfer } from "./chart/transfer.ts";
 import type { TransportFlags } from "./config.ts";
 import type { CopyEvent, CopyOptions, CopyResult } from "./copy.ts";
@@ -68,6 +68,11 @@ export interface ChartPullOptions extends TransferOptions {
   untar?: boolean;
   /** With `untar`: replace an existing `destination/NAME/`. */
   force?: boolean;
+  /**
+   * What the chart must be signed with, checked before any blob moves; without it the config's
+   * trust policy for the repository applies, if one does.
+   */
+  trust?: TrustRequirement;
 }
 
 /** What a pull did, into the cache or (Helm's form) to a file or directory. */

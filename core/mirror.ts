@@ -6,10 +6,10 @@
  * @module
  */
 import pLimit from "p-limit";
-import { type CopyEvent, fetchManifestBytes, putManifest } from "./copy.ts";
+import { type CopyEvent, fetchManifest, fetchManifestBytes, putManifest } from "./copy.ts";
 import { DigestError } from "./errors.ts";
 import { notAChart } from "./chart/tags.ts";
-import { decodeManifest, type Descriptor } from "./oci/descriptor.ts";
+import { decodeManifest, type Descriptor, type Manifest } from "./oci/descriptor.ts";
 import {
   copyReferrers,
   listReferrers,
@@ -54,6 +54,8 @@ export interface MirrorOptions {
   concurrency?: number;
   /** Carry each chart's referrers (signatures, SBOMs, attestations), nested, with it. */
   referrers?: boolean;
+  /** Checks each source manifest (its signature) before its blobs move; a refusal fails the tag. */
+  verify?: (desc: Descriptor, manifest: Manifest) => Promise<unknown>;
   /** Leave out (`not-chart`) manifests that are not Helm charts instead of failing on them. */
   skipNonCharts?: boolean;
   /** Blob events of one tag, for progress bars. */
@@ -90,6 +92,8 @@ export interface TagCopyOptions {
   onEvent?: (event: CopyEvent) => void;
   /** Carry the chart's referrers too. */
   referrers?: boolean;
+  /** Checks the source's manifest (its signature) before any blob moves; throw to refuse. */
+  verify?: (desc: Descriptor, manifest: Manifest) => Promise<unknown>;
 }
 
 /** Copies one tag's chart from `src` to `dst`; throws on failure (a non-chart is a ChartError). */
@@ -111,11 +115,16 @@ export async function copyTag(
   };
   const pinned = !copy.expectDigest || copy.expectDigest === from.digest;
   if (pinned && to?.digest === from.digest) {
+    // Up to date, but still checked: tags that share this manifest are tagged from it.
+    if (options.verify) {
+      await options.verify(from, (await fetchManifest(src, from.digest)).manifest);
+    }
     return { status: "skipped", copy, desc: from, referrers: await carry(from) };
   }
   const result = await transfer(src, copy.source, dst, copy.destination, copy.source, {
     onEvent,
     expectDigest: copy.expectDigest,
+    verify: options.verify,
   });
   return {
     status: "copied",
@@ -188,7 +197,7 @@ export async function mirror(
   await Promise.all(ordered.map(async ([first, ...aliases]) => {
     const onEvent = options.onEvent && ((event: CopyEvent) => options.onEvent!(first, event));
     const result = await limit(() =>
-      copyTag(src, dst, first, { onEvent, referrers: options.referrers })
+      copyTag(src, dst, first, { onEvent, referrers: options.referrers, verify: options.verify })
         .catch((error) => failure(first, error))
     );
     record(result);

@@ -13,6 +13,8 @@ import type { Descriptor, Manifest } from "../oci/descriptor.ts";
 import type { Target } from "../target.ts";
 import { type VerifiedSignature, verifyManifestSignature } from "./cosign.ts";
 import { readPublicKey } from "./keys.ts";
+import { loadConfig } from "../config.ts";
+import { policyFor, type TrustPolicy } from "./policy.ts";
 import { checkProvenance, maxProvenanceSize, type ProvenanceResult } from "./provenance.ts";
 
 /** A public key and the name it is known by (its file). */
@@ -157,4 +159,39 @@ export async function checkTrust(
     if (result) return result;
   }
   throw new SignatureError(`${subject}: no valid signature by any key (${failures.join("; ")})`);
+}
+
+/** What a trust policy of the config asks, with its key files read. */
+export async function policyRequirement(policy: TrustPolicy): Promise<TrustRequirement> {
+  return {
+    keys: await readKeys(policy.keys),
+    keyrings: await readKeyrings(policy.keyrings),
+    acceptReferences: policy.acceptReferences,
+  };
+}
+
+/**
+ * What a chart of `registry/repository` must carry: `given` when set (flags, options), else the
+ * config's trust policy covering the repository, else nothing.
+ */
+export async function requirementFor(
+  given: TrustRequirement | undefined,
+  registry: string,
+  repository: string,
+): Promise<TrustRequirement | undefined> {
+  if (given) return given;
+  const policy = policyFor((await loadConfig()).trust ?? [], registry, repository);
+  return policy && await policyRequirement(policy);
+}
+
+/** A check of manifests of `target` (the repository `registry/repository`) for `requirement`. */
+export function trustCheck(
+  target: Target,
+  requirement: TrustRequirement,
+  registry: string,
+  repository: string,
+  subject: string,
+): (desc: Descriptor, manifest: Manifest) => Promise<TrustResult> {
+  return (desc, manifest) =>
+    checkTrust(target, desc, `${registry}/${repository}`, requirement, subject, manifest);
 }
