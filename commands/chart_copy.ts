@@ -152,7 +152,10 @@ export default define({
     // A registry source is checked as --verify asks, else as the config's trust policy for it.
     const srcRef = from.location.kind === "registry" ? from.location.ref : undefined;
     const flagged = requireTrust(ctx.values.verify, await trustRequirement(ctx.values));
-    const required = srcRef ? await trustFor(flagged, srcRef) : flagged;
+    if (flagged && !srcRef) {
+      throw new UsageError("--verify checks a registry SRC's signatures only");
+    }
+    const required = srcRef && await trustFor(flagged, srcRef);
     const bars = debug ? undefined : progressBars();
     const show = (line: string, error = false) => {
       const write = () => error ? printError(line) : out.print(line);
@@ -164,7 +167,7 @@ export default define({
         concurrency: await refConcurrency(flags),
         skipNonCharts: allTags,
         referrers,
-        verify: required && srcRef && verifier(required, from.target, srcRef, srcInput),
+        verify: srcRef && required && verifier(required, from.target, srcRef, srcInput),
         onEvent: bars && ((copy, event) => progressEvents(bars, copy.source)?.(event)),
         onResult: (result) => {
           if (!allTags && result.status === "failed") return;
