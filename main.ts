@@ -3,18 +3,28 @@
  * line on stderr and an exit code (a stack trace only with `--debug`).
  * @module
  */
-import { errorExitCode, errorMessage, ExitCode, UsageError } from "./core/errors.ts";
+import { errorMessage, PartialFailure, RefError, UsageError } from "./core/errors.ts";
 import { isGroup, type LazyEntry } from "./commands/_entries.ts";
 import { tree } from "./commands/tree.ts";
 import { type ExecutableEntry, pluginCommands } from "./commands/_plugin_entries.ts";
-import { suggest } from "./core/ui/suggest.ts";
+import { suggest } from "./core/suggest.ts";
 import { commandHelp, type HelpSource, treeHelp } from "./commands/_help.ts";
 import { describeVersion } from "./core/version.ts";
 import { runInterrupts } from "./core/interrupt.ts";
-import { print, printError, safeLine } from "./core/ui/safe_text.ts";
+import { print, printError, safeLine } from "./commands/ui/safe_text.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyCommand = any;
+
+/**
+ * The exit code for an error that reached the top: 2 for bad input (usage, references), 3 when
+ * some of several refs failed (each reported already), 1 for anything else.
+ */
+function errorExitCode(error: unknown): number {
+  if (error instanceof UsageError || error instanceof RefError) return 2;
+  if (error instanceof PartialFailure) return 3;
+  return 1;
+}
 
 /** gunshi, imported once a command runs: `--version` and the help pages do without it. */
 type Gunshi =
@@ -197,7 +207,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (args[0] === "--version" || args[0] === "-v") {
       print(await describeVersion());
-      return ExitCode.ok;
+      return 0;
     }
     const plugins = pluginCommands(Object.keys(tree));
     if (plugins.problem) printError(`Warning: plugins ignored: ${plugins.problem}`);
@@ -207,7 +217,7 @@ export async function main(argv: string[]): Promise<number> {
     const help = treeHelp(args, { ...entries, ...plugins.executables });
     if (help !== undefined) {
       print(help);
-      return ExitCode.ok;
+      return 0;
     }
     using _signals = stopOnSignals();
     const gunshi = await loadGunshi();
@@ -222,7 +232,7 @@ export async function main(argv: string[]): Promise<number> {
       plugins: [helpPlugin(gunshi)],
       subCommands,
     });
-    return ExitCode.ok;
+    return 0;
   } catch (error) {
     const reported = usageFromValidation(error) ?? error;
     printError(`Error: ${safeLine(errorMessage(reported))}`);

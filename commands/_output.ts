@@ -1,6 +1,6 @@
 /** The `--output` and `--quiet` flags listing and reporting commands share. @module */
-import { outputFormat, printJson } from "../core/ui/output.ts";
-import { print } from "../core/ui/safe_text.ts";
+import { outputFormat, printJson } from "./ui/output.ts";
+import { print } from "./ui/safe_text.ts";
 
 /** `-o, --output FORMAT` defaulting to the first format; check the value with `outputFormat`. */
 export function outputArg(formats: readonly string[]) {

@@ -2,7 +2,7 @@
 import type { ChartParts } from "../core/chart/manifest.ts";
 import { shortDigest } from "../core/oci/descriptor.ts";
 import type { Descriptor } from "../core/oci/descriptor.ts";
-import { humanSize } from "../core/ui/size.ts";
+import { humanSize } from "../core/size.ts";
 
 /** `Name:`, `Version:`, `Meta:`, `Content:` lines for a chart. */
 export function chartSummary(meta: { name: string; version: string }, parts: ChartParts): string {

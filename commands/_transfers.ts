@@ -11,8 +11,8 @@ import { errorMessage, H3Error, PartialFailure, UsageError } from "../core/error
 import { shortDigest } from "../core/oci/descriptor.ts";
 import { parseCachedReference, parseReference, type Reference } from "../core/ref.ts";
 import type { Repository } from "../core/transport/repository.ts";
-import { outputFormat, printJson } from "../core/ui/output.ts";
-import { type ProgressBars, progressBars } from "../core/ui/progress.ts";
+import { outputFormat, printJson } from "./ui/output.ts";
+import { type ProgressBars, progressBars } from "./ui/progress.ts";
 export { reportArgs } from "./_output.ts";
 import {
   debugEnabled,
@@ -21,7 +21,7 @@ import {
   transportFlags,
   type TransportValues,
 } from "./_transport_flags.ts";
-import { print, printError, safeLine } from "../core/ui/safe_text.ts";
+import { print, printError, safeLine } from "./ui/safe_text.ts";
 
 /** What the work for one ref reports: its status and the chart's details. */
 export interface RefOutcome {

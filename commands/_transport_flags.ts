@@ -6,6 +6,7 @@
  * ones, answer the registry's challenges; `--debug` logs each request on stderr.
  * @module
  */
+import { printError } from "./ui/safe_text.ts";
 import { defaultAuthorizer } from "../core/credentials.ts";
 import {
   loadConfig,
@@ -20,7 +21,6 @@ import { UsageError } from "../core/errors.ts";
 import type { Reference } from "../core/ref.ts";
 import { atSource, firstAnswering, RegistryRouting } from "../core/routing.ts";
 import { Registries, type Repository } from "../core/transport/repository.ts";
-import { printError } from "../core/ui/safe_text.ts";
 
 /** gunshi argument definitions for the transport flags. */
 export const transportArgs = {
@@ -164,10 +164,11 @@ export class RegistryOpener implements Disposable {
     this.#flags = flags;
     this.#debug = debug;
     const given = flags.credential;
-    const authorizer = defaultAuthorizer(
+    const authorizer = defaultAuthorizer({
       debug,
-      given && ((host) => this.#named.has(host) ? given() : Promise.resolve(undefined)),
-    );
+      given: given && ((host) => this.#named.has(host) ? given() : Promise.resolve(undefined)),
+      warn: (message) => printError(`Warning: ${message}`),
+    });
     this.#registries = new Registries((host) => ({ ...this.#ready.get(host), debug, authorizer }));
   }
 

@@ -8,8 +8,8 @@ import { openCopyEnd, planCopies } from "../core/copy_plan.ts";
 import { errorMessage, H3Error, PartialFailure, UsageError } from "../core/errors.ts";
 import { mirror, type MirrorSummary, type TagCopyResult } from "../core/mirror.ts";
 import { isReferrerTag, type ReferrersCopyResult } from "../core/referrers.ts";
-import { progressBars } from "../core/ui/progress.ts";
-import { humanSize } from "../core/ui/size.ts";
+import { progressBars } from "./ui/progress.ts";
+import { humanSize } from "../core/size.ts";
 import { invalidTagWarning, namesRef, progressEvents } from "./_transfers.ts";
 import { reportArgs, reporter } from "./_output.ts";
 import { requireTrust, trustArgs, trustFor, trustRequirement, verifier } from "./_trust_flags.ts";
@@ -20,7 +20,7 @@ import {
   transportArgs,
   transportFlags,
 } from "./_transport_flags.ts";
-import { printError, safeLine } from "../core/ui/safe_text.ts";
+import { printError, safeLine } from "./ui/safe_text.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 

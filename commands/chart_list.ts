@@ -3,12 +3,12 @@ import { define } from "gunshi";
 import { openCache } from "../core/cache/layout.ts";
 import { annotations } from "../core/oci/media_types.ts";
 import { shortDigest } from "../core/oci/descriptor.ts";
-import { humanAge } from "../core/ui/age.ts";
-import { humanSize } from "../core/ui/size.ts";
-import { renderTable } from "../core/ui/table.ts";
-import { outputFormat, printJson } from "../core/ui/output.ts";
+import { humanAge } from "./ui/age.ts";
+import { humanSize } from "../core/size.ts";
+import { renderTable } from "./ui/table.ts";
+import { outputFormat, printJson } from "./ui/output.ts";
 import { outputArg } from "./_output.ts";
-import { print } from "../core/ui/safe_text.ts";
+import { print } from "./ui/safe_text.ts";
 
 export default define({
   name: "list",

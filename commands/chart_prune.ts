@@ -1,7 +1,7 @@
 /** `h3 chart prune`: delete cache blobs no ref needs and temp files of interrupted writes. @module */
 import { define } from "gunshi";
 import { openCache } from "../core/cache/layout.ts";
-import { humanSize } from "../core/ui/size.ts";
+import { humanSize } from "../core/size.ts";
 import { reportArgs, reporter } from "./_output.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;

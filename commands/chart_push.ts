@@ -12,7 +12,7 @@ import {
 } from "../core/ref.ts";
 import { resolveCachedReference } from "../core/chart/versions.ts";
 import { type ChartTransfer, pushChart, transfer } from "../core/chart/transfer.ts";
-import { humanSize } from "../core/ui/size.ts";
+import { humanSize } from "../core/size.ts";
 import { chartSummary, summaryFields } from "./_print.ts";
 import { type RefOutcome, reportArgs, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";

@@ -5,11 +5,11 @@ import { resolveReference } from "../core/chart/versions.ts";
 import { UsageError } from "../core/errors.ts";
 import { formatReference, parseReference } from "../core/ref.ts";
 import { listReferrers, type Referrer } from "../core/referrers.ts";
-import { outputFormat, printJson } from "../core/ui/output.ts";
-import { humanSize } from "../core/ui/size.ts";
+import { outputFormat, printJson } from "./ui/output.ts";
+import { humanSize } from "../core/size.ts";
 import { outputArg } from "./_output.ts";
 import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
-import { print, printError } from "../core/ui/safe_text.ts";
+import { print, printError } from "./ui/safe_text.ts";
 
 /** A referrer as `--output json` prints it. */
 function json(r: Referrer): unknown {

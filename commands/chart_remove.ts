@@ -4,7 +4,7 @@ import { openCache } from "../core/cache/layout.ts";
 import { errorMessage, PartialFailure, UsageError } from "../core/errors.ts";
 import { formatReference, parseCachedReference, refLabel } from "../core/ref.ts";
 import { reportArgs, reporter } from "./_output.ts";
-import { printError, safeLine } from "../core/ui/safe_text.ts";
+import { printError, safeLine } from "./ui/safe_text.ts";
 
 export default define({
   name: "remove",

@@ -4,10 +4,10 @@ import { stringify } from "yaml";
 import { openCache } from "../core/cache/layout.ts";
 import { type ShowPart, showParts, showReference, type ShowResult } from "../core/chart/show.ts";
 import { UsageError } from "../core/errors.ts";
-import { outputFormat, printJson } from "../core/ui/output.ts";
+import { outputFormat, printJson } from "./ui/output.ts";
 import { outputArg } from "./_output.ts";
 import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
-import { print, printError } from "../core/ui/safe_text.ts";
+import { print, printError } from "./ui/safe_text.ts";
 
 /** Chart.yaml as `helm show chart` prints it: keys sorted, lists not indented, a blank line. */
 function chartYaml(result: ShowResult): string {

@@ -7,7 +7,7 @@ import { signManifest } from "../core/sign/cosign.ts";
 import { readPrivateKey } from "../core/sign/keys.ts";
 import { passwordFrom } from "./_password.ts";
 import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
-import { print, printError } from "../core/ui/safe_text.ts";
+import { print, printError } from "./ui/safe_text.ts";
 
 export default define({
   name: "sign",

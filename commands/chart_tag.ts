@@ -4,7 +4,7 @@ import { tagChart } from "../core/chart/retag.ts";
 import { UsageError } from "../core/errors.ts";
 import { parseReference, repositoryName } from "../core/ref.ts";
 import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
-import { print, printError } from "../core/ui/safe_text.ts";
+import { print, printError } from "./ui/safe_text.ts";
 
 export default define({
   name: "tag",

@@ -3,9 +3,9 @@ import { define } from "gunshi";
 import { listChartTags, type TagInfo } from "../core/chart/tags.ts";
 import { UsageError } from "../core/errors.ts";
 import { parseReference } from "../core/ref.ts";
-import { humanAge } from "../core/ui/age.ts";
-import { outputFormat, printJson } from "../core/ui/output.ts";
-import { renderTable } from "../core/ui/table.ts";
+import { humanAge } from "./ui/age.ts";
+import { outputFormat, printJson } from "./ui/output.ts";
+import { renderTable } from "./ui/table.ts";
 import { outputArg } from "./_output.ts";
 import { invalidTagWarning } from "./_transfers.ts";
 import {
@@ -15,7 +15,7 @@ import {
   transportArgs,
   transportFlags,
 } from "./_transport_flags.ts";
-import { print, printError } from "../core/ui/safe_text.ts";
+import { print, printError } from "./ui/safe_text.ts";
 
 /** Longest description shown in the table, as `helm search` cuts it. */
 const maxDescription = 50;

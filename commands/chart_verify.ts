@@ -4,7 +4,7 @@ import { openCache } from "../core/cache/layout.ts";
 import { type Problem, repairCache, verifyCache, type VerifyReport } from "../core/cache/verify.ts";
 import { CacheError, UsageError } from "../core/errors.ts";
 import { formatReference, parseCachedReference } from "../core/ref.ts";
-import { humanSize } from "../core/ui/size.ts";
+import { humanSize } from "../core/size.ts";
 import { resolveReference } from "../core/chart/versions.ts";
 import { parseReference } from "../core/ref.ts";
 import { checkTrust, type TrustRequirement } from "../core/sign/trust.ts";
@@ -17,7 +17,7 @@ import {
   type TransportValues,
 } from "./_transport_flags.ts";
 import { reportArgs, type Reporter, reporter } from "./_output.ts";
-import { print, printError } from "../core/ui/safe_text.ts";
+import { print, printError } from "./ui/safe_text.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 

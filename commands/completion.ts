@@ -4,7 +4,7 @@ import { UsageError } from "../core/errors.ts";
 import { completeWord, printCompletions, type Shell, shells } from "./_completion.ts";
 import { completionScript } from "./_completion_script.ts";
 import type { GroupEntry, LazyEntry } from "./_entries.ts";
-import { print } from "../core/ui/safe_text.ts";
+import { print } from "./ui/safe_text.ts";
 
 /** The command, completing the words of `tree`'s commands (and plugins'). */
 export const completion = (tree: Record<string, GroupEntry | LazyEntry>) =>

@@ -1,9 +1,9 @@
 /** `h3 env`: the paths and settings h3 uses, as `KEY="value"` lines or JSON. @module */
 import { define } from "gunshi";
 import { envReport, envVariables } from "../core/env.ts";
-import { outputFormat, printJson } from "../core/ui/output.ts";
+import { outputFormat, printJson } from "./ui/output.ts";
 import { outputArg } from "./_output.ts";
-import { print } from "../core/ui/safe_text.ts";
+import { print } from "./ui/safe_text.ts";
 
 export default define({
   name: "env",

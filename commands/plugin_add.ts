@@ -1,7 +1,7 @@
 /** `h3 plugin add SOURCE`: install a TypeScript or executable plugin after checking it. @module */
 import { define } from "gunshi";
 import { addPlugin } from "../core/plugin/install.ts";
-import { print } from "../core/ui/safe_text.ts";
+import { print } from "./ui/safe_text.ts";
 
 /** The command, refusing plugin names that clash with `builtIns` (the tree's top-level names). */
 export const pluginAdd = (builtIns: string[]) =>

@@ -2,10 +2,10 @@
 import { define } from "gunshi";
 import { PluginError } from "../core/errors.ts";
 import { readCatalog } from "../core/plugin/catalog.ts";
-import { outputFormat, printJson } from "../core/ui/output.ts";
-import { renderTable } from "../core/ui/table.ts";
+import { outputFormat, printJson } from "./ui/output.ts";
+import { renderTable } from "./ui/table.ts";
 import { outputArg } from "./_output.ts";
-import { print } from "../core/ui/safe_text.ts";
+import { print } from "./ui/safe_text.ts";
 
 const formats = ["table", "json"] as const;
 

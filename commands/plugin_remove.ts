@@ -1,7 +1,7 @@
 /** `h3 plugin remove NAME`: uninstall a plugin and delete its files. @module */
 import { define } from "gunshi";
 import { removePlugin } from "../core/plugin/install.ts";
-import { print } from "../core/ui/safe_text.ts";
+import { print } from "./ui/safe_text.ts";
 
 export default define({
   name: "remove",

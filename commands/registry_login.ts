@@ -11,7 +11,7 @@ import { transportSettings } from "../core/config.ts";
 import { rememberRegistrySettings } from "../core/config_write.ts";
 import { UsageError } from "../core/errors.ts";
 import { debugEnabled, readStdin, transportArgs, transportFlags } from "./_transport_flags.ts";
-import { print, printError } from "../core/ui/safe_text.ts";
+import { print, printError } from "./ui/safe_text.ts";
 
 /** The transport flags that make sense for one login: TLS and scheme, not `--concurrency`. */
 const {

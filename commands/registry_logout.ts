@@ -3,7 +3,7 @@ import { define } from "gunshi";
 import { registryHost } from "../core/auth/docker_config.ts";
 import { removeLogin } from "../core/auth/store.ts";
 import { AuthError } from "../core/errors.ts";
-import { print } from "../core/ui/safe_text.ts";
+import { print } from "./ui/safe_text.ts";
 
 export default define({
   name: "logout",

@@ -73,8 +73,8 @@ class Client implements H3 {
   constructor(options: H3Options, cache: OciLayout) {
     this.#options = options;
     this.cache = cache;
-    const { debug } = options;
-    const authorizer = defaultAuthorizer(debug);
+    const { debug, onWarning } = options;
+    const authorizer = defaultAuthorizer({ debug, warn: onWarning });
     this.#registries = new Registries((host) => ({ ...this.#ready.get(host), debug, authorizer }));
   }
 

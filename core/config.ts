@@ -28,7 +28,7 @@ import { findCertsDir } from "./certs_d.ts";
 import { helmHome } from "./paths.ts";
 import { proxyFromEnv, type ProxySettings } from "./transport/proxy.ts";
 import { defaultMaxRetryAfterMs } from "./transport/rate_limit.ts";
-import { suggest } from "./ui/suggest.ts";
+import { suggest } from "./suggest.ts";
 import { parseTrustPolicies, type TrustPolicy } from "./sign/policy.ts";
 
 /** How h3 talks to one registry host; every field optional (unset means h3's default). */

@@ -9,9 +9,22 @@ import type { CredentialLookup } from "./auth/types.ts";
 import { pluginCredentials } from "./plugin/credentials.ts";
 import type { Authorizer, FetchLike } from "./transport/options.ts";
 
-/** h3's credential lookup: plugins first, then Docker's config, Helm's and podman's files. */
-export function defaultCredentials(): CredentialLookup {
-  return credentialChain([pluginCredentials, ...fileCredentialProviders()]);
+/**
+ * h3's credential lookup: plugins first, then Docker's config, Helm's and podman's files; `warn`
+ * hears of plugins that could not be loaded.
+ */
+export function defaultCredentials(warn?: (message: string) => void): CredentialLookup {
+  return credentialChain([pluginCredentials(warn), ...fileCredentialProviders()]);
+}
+
+/** How `defaultAuthorizer` works. */
+export interface AuthorizerSettings {
+  /** Receives one line per token request, for `--debug`. */
+  debug?: (line: string) => void;
+  /** Credentials asked first (a command's `--username`, for the hosts it names). */
+  given?: CredentialLookup;
+  /** Hears of credential plugins that could not be loaded. */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -22,10 +35,10 @@ export function defaultCredentials(): CredentialLookup {
  * reached with the transport's fetch, `debug` for `--debug`.
  */
 export function defaultAuthorizer(
-  debug?: (line: string) => void,
-  given?: CredentialLookup,
+  { debug, given, warn }: AuthorizerSettings = {},
 ): (fetch: FetchLike) => Authorizer {
-  const credentials = given ? credentialChain([given, defaultCredentials()]) : defaultCredentials();
+  const stored = defaultCredentials(warn);
+  const credentials = given ? credentialChain([given, stored]) : stored;
   return (fetch) =>
     new RegistryAuthorizer({ credentials, fetch, debug, anonymousFallback: !given });
 }

@@ -1,35 +1,23 @@
 /**
- * Typed errors raised by h3's core. Each kind names a user-facing problem; the CLI maps them to
- * one line and an exit code in one place (`errorExitCode`, `errorMessage`).
+ * Typed errors raised by h3's core. Each kind names a user-facing problem; the CLI (`main.ts`)
+ * decides the exit code each kind ends with, and `errorMessage` gives the one line shown.
  * @module
  */
-
-/** Exit codes h3 uses, documented in the README. */
-export const ExitCode = {
-  ok: 0,
-  failure: 1,
-  usage: 2,
-  partial: 3,
-} as const;
 
 /** Base class of every error h3 raises on purpose: its message is fit to show a user as is. */
 export class H3Error extends Error {
   /** The class name, shown in `--debug` traces. */
   override name = "H3Error";
-  /** The exit code the CLI ends with when this error reaches the top. */
-  exitCode: number = ExitCode.failure;
   /** An error with a message fit to show a user; `options.cause` keeps what caused it. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }
 }
 
-/** A malformed or unsupported reference (`registry/repo:tag@digest`): bad input, exits with 2. */
+/** A malformed or unsupported reference (`registry/repo:tag@digest`): bad input. */
 export class RefError extends H3Error {
   /** The class name. */
   override name = "RefError";
-  /** A bad reference is a usage error. */
-  override exitCode: number = ExitCode.usage;
 }
 
 /** A chart that breaks Helm's rules: bad Chart.yaml, unsafe archive, not a Helm chart. */
@@ -87,25 +75,16 @@ export class PluginError extends H3Error {
   override name = "PluginError";
 }
 
-/** The user called a command wrongly: missing argument, bad flag value. Exits with 2. */
+/** The user called a command wrongly: missing argument, bad flag value. */
 export class UsageError extends H3Error {
   /** The class name. */
   override name = "UsageError";
-  /** Usage errors end with exit code 2. */
-  override exitCode: number = ExitCode.usage;
 }
 
 /** Several refs were processed and some failed; each failure was already reported. */
 export class PartialFailure extends H3Error {
   /** The class name. */
   override name = "PartialFailure";
-  /** Partial failures end with exit code 3. */
-  override exitCode: number = ExitCode.partial;
-}
-
-/** The exit code for any thrown value: H3 errors carry theirs, anything else is a failure. */
-export function errorExitCode(error: unknown): number {
-  return error instanceof H3Error ? error.exitCode : ExitCode.failure;
 }
 
 /** One line that tells the user what went wrong, without a stack trace. */

@@ -33,6 +33,8 @@ import type { Repository } from "./transport/repository.ts";
 export interface H3Options extends TransportFlags {
   /** Receives one line per registry request (secrets redacted), as `--debug` prints them. */
   debug?: (line: string) => void;
+  /** Hears what h3 went past without failing (a credential plugin that could not be loaded). */
+  onWarning?: (message: string) => void;
 }
 
 /** How a push or pull reports its progress. */

@@ -4,7 +4,7 @@ import { chartDirPath, extractChart, type ExtractOptions } from "../core/chart/e
 import { loadChartDir } from "../core/chart/load.ts";
 import { packChart } from "../core/chart/package.ts";
 import { ChartError } from "../core/errors.ts";
-import { humanSize } from "../core/ui/size.ts";
+import { humanSize } from "../core/size.ts";
 import {
   fileEntry,
   fixtureChart,

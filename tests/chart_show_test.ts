@@ -4,7 +4,7 @@
  * and --devel as pull, `-o json`; and the same bytes as Helm 3's `helm show` when it is built.
  */
 import assert from "node:assert/strict";
-import { safeText } from "../core/ui/safe_text.ts";
+import { safeText } from "../commands/ui/safe_text.ts";
 import { fileEntry, tgz, writeTree } from "./helpers/charts.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { startFaultProxy } from "./helpers/fault_proxy.ts";

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { runInterrupts } from "../core/interrupt.ts";
-import { ProgressBars } from "../core/ui/progress.ts";
+import { ProgressBars } from "../commands/ui/progress.ts";
 import { writeTree } from "./helpers/charts.ts";
 import { expectCode, h3Command, sandbox } from "./helpers/cli.ts";
 import { startFaultProxy } from "./helpers/fault_proxy.ts";

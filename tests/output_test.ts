@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../core/errors.ts";
-import { outputFormat } from "../core/ui/output.ts";
+import { outputFormat } from "../commands/ui/output.ts";
 
-const output = new URL("../core/ui/output.ts", import.meta.url).href;
+const output = new URL("../commands/ui/output.ts", import.meta.url).href;
 const probe = `import { paint, progressEnabled } from "${output}";
 console.log(JSON.stringify([paint("ok", "green"), progressEnabled(Deno.stdout)]));`;
 

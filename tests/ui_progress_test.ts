@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ProgressBars, renderBar } from "../core/ui/progress.ts";
+import { ProgressBars, renderBar } from "../commands/ui/progress.ts";
 
 Deno.test("a bar shows the label, how far it got and the total", () => {
   assert.equal(

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { humanSize } from "../core/ui/size.ts";
-import { humanAge } from "../core/ui/age.ts";
-import { renderTable } from "../core/ui/table.ts";
-import { suggest } from "../core/ui/suggest.ts";
+import { humanSize } from "../core/size.ts";
+import { humanAge } from "../commands/ui/age.ts";
+import { renderTable } from "../commands/ui/table.ts";
+import { suggest } from "../core/suggest.ts";
 
 Deno.test("sizes are binary units as the seed prints them", () => {
   assert.equal(humanSize(0), "0 B");

@@ -9,7 +9,7 @@
 import { createTarDecoder, type ParsedTarEntry, type TarHeader } from "modern-tar";
 import { onInterrupt } from "../interrupt.ts";
 import { ChartError, H3Error } from "../errors.ts";
-import { humanSize } from "../ui/size.ts";
+import { humanSize } from "../size.ts";
 import { isValidChartName } from "./metadata.ts";
 
 /** Helm 4's limit on a chart's decompressed size. */

@@ -9,12 +9,18 @@ import { AuthError, PluginError } from "../errors.ts";
 import { readCatalog } from "./catalog.ts";
 import { pluginConfig } from "./config.ts";
 import { firstLine, loadPlugin } from "./load.ts";
-import { printError } from "../ui/safe_text.ts";
 
 const warned = new Set<string>();
 
-/** Asks each plugin with credentials (installed first, then built-in) for `registry`. */
-export const pluginCredentials: CredentialLookup = async (registry) => {
+/**
+ * A lookup asking each plugin with credentials (installed first, then built-in) for a registry. A
+ * plugin that cannot be loaded is skipped (the others and the files still answer), and `warn` is
+ * told once per plugin why (the CLI prints it).
+ */
+export const pluginCredentials = (warn?: (message: string) => void): CredentialLookup =>
+async (
+  registry,
+) => {
   const { plugins } = readCatalog();
   const askers = plugins.filter((p) => p.credentials).sort((a, b) =>
     Number(a.builtIn) - Number(b.builtIn)
@@ -25,7 +31,7 @@ export const pluginCredentials: CredentialLookup = async (registry) => {
       plugin = await loadPlugin(known);
     } catch (error) {
       // A broken plugin must not stop the others (or the Docker config) from answering.
-      if (!warned.has(known.name)) printError(`Warning: ${firstLine(error)}`);
+      if (!warned.has(known.name)) warn?.(firstLine(error));
       warned.add(known.name);
       continue;
     }

@@ -4,8 +4,8 @@
  * terminal, no `NO_COLOR`, no `CI`), so pipes and CI logs get plain lines only.
  * @module
  */
-import { onInterrupt } from "../interrupt.ts";
-import { humanSize } from "./size.ts";
+import { onInterrupt } from "../../core/interrupt.ts";
+import { humanSize } from "../../core/size.ts";
 import { progressEnabled } from "./output.ts";
 
 const width = 30;
