@@ -33,7 +33,7 @@ export class BenchContext implements AsyncDisposable {
 
   /** The registry the transfer cases share, started on first use. */
   registry(): Promise<TestRegistry> {
-    this.#registry ??= startRegistry();
+    this.#registry ??= startRegistry({ accessLog: true }); // requests are counted
     return this.#registry;
   }
 

@@ -101,15 +101,16 @@ function ms(value: number | undefined): string {
   return value >= 10_000 ? `${round(value / 1000, 1)} s` : `${Math.round(value)} ms`;
 }
 
-/** The results as an aligned text table, with notes under it. */
-export function table(results: CaseResult[]): string {
+/** The results as an aligned text table, with the run's Deno floor beside each ratio, and notes. */
+export function table(results: CaseResult[], floorMs: number): string {
   const rows = [
-    ["case", "h3", "peer", "ratio", "goal", "h3 peak RSS", "result"],
+    ["case", "h3", "peer", "ratio", "Deno floor", "goal", "h3 peak RSS", "result"],
     ...results.map((r) => [
       r.name,
       ms(r.h3Ms),
       ms(r.peerMs),
       r.ratio === undefined ? "-" : `${r.ratio.toFixed(2)}×`,
+      ms(floorMs),
       r.goal,
       r.h3RssMiB === undefined ? "-" : `${r.h3RssMiB} MiB`,
       r.pass ? "pass" : "FAIL",
@@ -123,19 +124,20 @@ export function table(results: CaseResult[]): string {
   return [...lines, ...(notes.length ? ["", "notes:", ...notes] : [])].join("\n");
 }
 
-/** The results as a Markdown table (for the README). */
-export function markdown(results: CaseResult[]): string {
+/** The results as a Markdown table (for docs/performance.md), the Deno floor beside each ratio. */
+export function markdown(results: CaseResult[], floorMs: number): string {
   const cell = (text: string) => text.replaceAll("|", "\\|"); // a pipe in a cell ends it
   const lines = [
-    "| case | h3 | measured against | h3 median | peer median | ratio | goal | h3 peak RSS | result |",
-    "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | --- |",
+    "| case | h3 | measured against | h3 median | peer median | ratio | Deno floor | goal | h3 peak RSS | result |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | --- |",
     ...results.map((r) =>
       `| ${r.name} | \`${cell(r.h3)}\` | ${cell(r.peer)} | ${ms(r.h3Ms)} | ${ms(r.peerMs)} | ${
         r.ratio === undefined ? "-" : `${r.ratio.toFixed(2)}×`
-      } | ${r.goal} | ${r.h3RssMiB === undefined ? "-" : `${r.h3RssMiB} MiB`} | ${
+      } | ${ms(floorMs)} | ${r.goal} | ${r.h3RssMiB === undefined ? "-" : `${r.h3RssMiB} MiB`} | ${
         r.pass ? "pass" : "**fail**"
       } |`
     ),
   ];
-  return lines.join("\n");
+  const notes = results.filter((r) => r.note).map((r) => `- ${r.name}: ${cell(r.note!)}`);
+  return [...lines, ...(notes.length ? ["", ...notes] : [])].join("\n");
 }

@@ -2,15 +2,15 @@
  * `deno task bench [--rounds N] [--only CASE,...]`: builds `dist/h3.js` with `deno task bundle`,
  * starts its own registry:2, runs every case side by side with its peer (median of N rounds,
  * interleaved), prints the table of ratios with peak memory, and writes it to
- * `bench/results.json`. Cases: startup, path, list, save, push, pull, big, scaling.
+ * `bench/results.json`. Cases: startup, path, list, save, many, push, pull, big, scaling.
  * @module
  */
 import { parseArgs } from "node:util";
 import { BenchContext } from "./_context.ts";
-import { hasGnuTime } from "./_measure.ts";
+import { hasGnuTime, runOnce, stats } from "./_measure.ts";
 import { type CaseResult, failed, markdown, table } from "./_report.ts";
 import { listCase } from "./list.ts";
-import { saveCase } from "./save.ts";
+import { manyFilesCases, saveCase } from "./save.ts";
 import { startPathCase, startupCases } from "./startup.ts";
 import { bigPullCase, bulkPullCase, bulkPushCase, scalingCases } from "./transfer.ts";
 
@@ -27,6 +27,10 @@ const cases: Record<string, { run: Case; spec: { name: string; h3: string; peer:
   },
   list: { run: listCase, spec: { name: "list", h3: "h3 chart list", peer: "python3" } },
   save: { run: saveCase, spec: { name: "save", h3: "h3 chart save", peer: "tar | sha256sum" } },
+  many: {
+    run: manyFilesCases,
+    spec: { name: "many files", h3: "h3 chart save/export", peer: "tar" },
+  },
   push: { run: bulkPushCase, spec: { name: "bulk push", h3: "h3 chart push", peer: "skopeo" } },
   pull: { run: bulkPullCase, spec: { name: "bulk pull", h3: "h3 chart pull", peer: "skopeo" } },
   big: { run: bigPullCase, spec: { name: "big blob pull", h3: "h3 chart pull", peer: "curl" } },
@@ -52,13 +56,22 @@ async function denoVersion(): Promise<string> {
   return new TextDecoder().decode(out.stdout).split("\n")[0];
 }
 
+/** The Deno floor of this run: median wall time of `deno run` of an empty script (9 runs). */
+async function denoFloor(ctx: BenchContext): Promise<number> {
+  const empty = `${ctx.work}/floor.js`;
+  await Deno.writeTextFile(empty, "");
+  const samples = [];
+  for (let i = 0; i < 9; i++) samples.push(await runOnce(ctx.deno(ctx.work, empty)));
+  return stats(samples).ms;
+}
+
 const resultsFile = `${root}/bench/results.json`;
 
 /**
  * Writes `bench/results.json`: this run's rows, and from the last file the rows of cases this run
  * left out (`--only`), each row with the time it was measured.
  */
-async function saveResults(results: CaseResult[], rounds: number): Promise<void> {
+async function saveResults(results: CaseResult[], rounds: number, floorMs: number): Promise<void> {
   const date = new Date().toISOString();
   const fresh = results.map((r) => ({ ...r, date }));
   const last = JSON.parse(await Deno.readTextFile(resultsFile).catch(() => "{}"));
@@ -71,6 +84,7 @@ async function saveResults(results: CaseResult[], rounds: number): Promise<void>
     deno: await denoVersion(),
     cpus: navigator.hardwareConcurrency,
     rounds,
+    denoFloorMs: Math.round(floorMs),
     results: [...kept, ...fresh].sort((a, b) => order(a) - order(b)),
   };
   await Deno.writeTextFile(resultsFile, JSON.stringify(report, null, 2) + "\n");
@@ -111,7 +125,9 @@ if (import.meta.main) {
     }
     console.error(`${name}: ${Math.round((performance.now() - started) / 1000)} s`);
   }
-  console.log(values.markdown ? markdown(results) : table(results));
-  await saveResults(results, rounds);
+  const floor = await denoFloor(ctx);
+  console.log(`Deno floor (deno run of an empty script): ${Math.round(floor)} ms`);
+  console.log(values.markdown ? markdown(results, floor) : table(results, floor));
+  await saveResults(results, rounds, floor);
   if (results.some((r) => !r.pass)) Deno.exitCode = 1;
 }

@@ -1,7 +1,12 @@
-/** The save case: `h3 chart save` of a 64 MiB chart against `tar -czf - DIR | sha256sum`. @module */
+/**
+ * The save and export cases: `h3 chart save` of a 64 MiB chart, and of charts of 2,000 and 20,000
+ * small files, against `tar -czf - DIR | sha256sum`; `h3 chart export` of the 20,000-file chart
+ * against `tar -xzf` of its package into a new directory.
+ * @module
+ */
 import type { BenchContext } from "./_context.ts";
 import { writeChartDir } from "./_fixtures.ts";
-import { compare } from "./_measure.ts";
+import { compare, runOnce } from "./_measure.ts";
 import { type CaseResult, judge } from "./_report.ts";
 
 /** Saving a chart of 64 text files of 1 MiB each into an empty cache. */
@@ -19,5 +24,76 @@ export async function saveCase(ctx: BenchContext): Promise<CaseResult> {
     peer: "`tar -czf - DIR | sha256sum`",
     maxRatio: 1.3,
     maxRssMiB: 256,
+  }, measured);
+}
+
+/** Small files' size: 1 KiB of chart-like YAML, as dashboards, CRDs and config files are. */
+const smallFile = 1024;
+
+/** The peak RSS allowed whatever the file count: memory must not grow with it. */
+const manyFilesRss = 128;
+
+/** The chart of `files` small files, made once. */
+async function manyFilesChart(ctx: BenchContext, files: number): Promise<string> {
+  const dir = `${ctx.work}/many-${files}`;
+  if (!(await Deno.stat(`${dir}/Chart.yaml`).catch(() => undefined))) {
+    await writeChartDir(dir, `many${files}`, files, smallFile);
+  }
+  return dir;
+}
+
+/** Saving charts of 2,000 and 20,000 small files, and exporting the 20,000-file one. */
+export async function manyFilesCases(ctx: BenchContext): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  for (const files of [2000, 20000]) {
+    const dir = await manyFilesChart(ctx, files);
+    const peer = await ctx.shell(ctx.work, `tar-many-${files}`, [
+      `tar -czf - -C ${dir} . | sha256sum`,
+    ]);
+    const ref = `charts.example/bench/many${files}:1.0.0`;
+    const measured = await compare(ctx.rounds, () => ({
+      h3: ctx.h3(ctx.home(`many-${files}`), ["chart", "save", dir, ref]),
+      peer,
+    }));
+    results.push(judge({
+      name: `save (${files.toLocaleString("en")} files)`,
+      h3: "h3 chart save DIR REF",
+      peer: "`tar -czf - DIR | sha256sum`",
+      maxRatio: 2,
+      maxRssMiB: manyFilesRss,
+    }, measured));
+  }
+  results.push(await exportCase(ctx, 20000));
+  return results;
+}
+
+/** Exporting the chart of `files` small files into a new directory, against `tar -xzf`. */
+async function exportCase(ctx: BenchContext, files: number): Promise<CaseResult> {
+  const dir = await manyFilesChart(ctx, files);
+  const home = ctx.home(`export-${files}`);
+  const ref = `charts.example/bench/many${files}:1.0.0`;
+  await runOnce(ctx.h3(home, ["chart", "save", dir, ref]));
+  const tgz = `${ctx.work}/many-${files}.tgz`;
+  await runOnce(await ctx.shell(ctx.work, "tar-pack", [`tar -czf ${tgz} -C ${dir} .`]));
+  const out = `${ctx.work}/export-${files}`;
+  const measured = await compare(ctx.rounds, async (round) => ({
+    h3: ctx.h3(home, ["chart", "export", ref, "--destination", `${out}/h3-${round}`]),
+    peer: await ctx.shell(ctx.work, `tar-x-${round}`, [
+      `mkdir -p ${out}/tar-${round}`,
+      `tar -xzf ${tgz} -C ${out}/tar-${round}`,
+    ]),
+  }), {
+    // Each run writes 20,000 files: the last run's are removed and the disk synced first.
+    settle: async () => {
+      await Deno.remove(out, { recursive: true }).catch(() => {});
+      await new Deno.Command("sync").output();
+    },
+  });
+  return judge({
+    name: `export (${files.toLocaleString("en")} files)`,
+    h3: "h3 chart export REF",
+    peer: "`tar -xzf` of the package into a new directory",
+    maxRatio: 2,
+    maxRssMiB: manyFilesRss,
   }, measured);
 }

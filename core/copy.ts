@@ -162,6 +162,7 @@ export async function copy(
   const copied: Descriptor[] = [];
   const skipped: Descriptor[] = [];
   const limit = pLimit(options.concurrency ?? 4);
+  const there = await present(dst, manifest, limit);
   const blobs: [BlobRole, Descriptor][] = [
     ["config", manifest.config],
     ...manifest.layers.map((l): [BlobRole, Descriptor] => ["layer", l]),
@@ -170,7 +171,7 @@ export async function copy(
   const staged: StagedBlob[] = [];
   const moved = await Promise.allSettled(blobs.map(([role, blob]) =>
     limit(async () => {
-      if (await dst.exists(blob)) {
+      if (there.has(blob.digest)) {
         skipped.push(blob);
         options.onEvent?.({ kind: "skip", role, desc: blob });
         return;
@@ -208,6 +209,32 @@ export async function copy(
     (await dst.resolve(dstRef).catch(() => undefined))?.digest === desc.digest;
   if (!upToDate) await putManifest(dst, desc, bytes, dstRef, [manifest.config, ...manifest.layers]);
   return { desc, manifest, upToDate, copied, skipped };
+}
+
+/** A config up to this size is sent without asking first when the chart's layers are new. */
+const unaskedConfigSize = 64 * 1024;
+
+/**
+ * The digests of the manifest's blobs that `dst` holds. Layers are asked first: when one is
+ * missing the chart is new there, and its config (a few hundred bytes, as unique as the chart's
+ * version) is sent without asking, since asking costs a request as the upload does (a new chart
+ * is one request cheaper; an unchanged one is asked about every blob, so it is still seen as
+ * already there).
+ */
+async function present(
+  dst: Target,
+  manifest: Manifest,
+  limit: ReturnType<typeof pLimit>,
+): Promise<Set<string>> {
+  const there = new Set<string>();
+  const ask = (blob: Descriptor) =>
+    limit(async () => {
+      if (await dst.exists(blob)) there.add(blob.digest);
+    });
+  await Promise.all(manifest.layers.map(ask));
+  const newChart = manifest.layers.some((layer) => !there.has(layer.digest));
+  if (!newChart || manifest.config.size > unaskedConfigSize) await ask(manifest.config);
+  return there;
 }
 
 /**

@@ -23,6 +23,8 @@ export interface RegistryConfigOptions {
   auth?: RegistryAuth;
   /** Allow DELETE of manifests (default true). */
   deleteEnabled?: boolean;
+  /** Write an access log line per request to stdout (default off). */
+  accessLog?: boolean;
 }
 
 /** The registry's config.yml: filesystem storage in `storage`, listening on `addr` (host:port). */
@@ -36,7 +38,7 @@ export function registryConfigYaml(
     "log:",
     "  level: error",
     "  accesslog:",
-    "    disabled: true",
+    `    disabled: ${!options.accessLog}`,
     "storage:",
     "  filesystem:",
     `    rootdirectory: ${storage}`,

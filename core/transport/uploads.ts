@@ -1,6 +1,6 @@
 /**
- * Blob uploads: one POST then one PUT with the digest for small blobs, PATCH chunks for large
- * ones (following each `Location` and checking each `Range`), and cross-repository mounts.
+ * Blob uploads: one POST with the blob for small ones where the registry takes it (else, and
+ * for blobs up to 8 MiB, one POST then one PUT with the digest), PATCH chunks for large ones (following each `Location` and checking each `Range`), and cross-repository mounts.
  * Content is verified against its descriptor on the way; a mismatch never completes an upload.
  * @module
  */
@@ -55,6 +55,41 @@ async function startUpload(client: RegistryClient, repository: string): Promise<
     scopes: [scope(repository, "pull,push")],
     what: `starting a blob upload to ${repository}`,
   });
+  return location(response, url, client.registry);
+}
+
+/**
+ * Blobs up to this size are offered in the POST itself (the OCI spec's single-request upload):
+ * small enough that a registry which ignores the body and opens a session instead (registry:2)
+ * costs nothing but the bytes, which a server reads and drops without closing the connection.
+ */
+const monolithicSize = 64 * 1024;
+
+/** Registries (by client) that answered a single-request upload with a session: not tried again. */
+const noMonolithic = new WeakSet<RegistryClient>();
+
+/**
+ * Offers a small blob in one POST with its digest. True when the registry stored it (201); else
+ * the URL of the upload session it opened instead (202), where the blob is then PUT.
+ */
+async function postMonolithic(
+  client: RegistryClient,
+  repository: string,
+  desc: Descriptor,
+  body: Uint8Array,
+): Promise<true | URL> {
+  const url = new URL(uploadsPath(repository), client.origin);
+  url.searchParams.set("digest", desc.digest);
+  const response = await client.call({
+    method: "POST",
+    url,
+    headers: { "content-type": "application/octet-stream" },
+    body,
+    scopes: [scope(repository, "pull,push")],
+    what: `starting a blob upload to ${repository}`,
+  });
+  if (response.status === 201) return true;
+  noMonolithic.add(client);
   return location(response, url, client.registry);
 }
 
@@ -124,6 +159,14 @@ export async function pushBlob(
 ): Promise<void> {
   const what = `uploading blob ${desc.digest} to ${repository}`;
   const scopes = [scope(repository, "pull,push")];
+  if (!opened && desc.size <= monolithicSize && !noMonolithic.has(client)) {
+    // The content is read (and checked) before anything is sent.
+    const body = await readAll(content, monolithicSize);
+    const stored = await postMonolithic(client, repository, desc, body);
+    if (stored === true) return;
+    content = ReadableStream.from([body]);
+    opened = stored;
+  }
   let session = opened ?? await startUpload(client, repository);
   const finish = async (body?: Uint8Array) => {
     const url = new URL(session);

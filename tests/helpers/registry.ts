@@ -96,6 +96,11 @@ export interface TestRegistry {
   url: string;
   /** The storage directory. */
   storage: string;
+  /**
+   * With `accessLog`: the requests served so far, as `METHOD /path?query STATUS` (the access log
+   * reaches us a moment after the response: call it once the client is done and a beat later).
+   */
+  requests(): string[];
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -111,11 +116,13 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     await Deno.writeTextFile(config, registryConfigYaml(storage, host, options));
     const child = new Deno.Command(program, {
       args: ["serve", config],
-      stdout: "null",
+      stdout: options.accessLog ? "piped" : "null",
       stderr: "piped",
     }).spawn();
     const scheme = options.tls ? "https" : "http";
     const stderr = collect(child.stderr);
+    const log: string[] = [];
+    const stdout = options.accessLog ? accessLog(child.stdout, log) : Promise.resolve();
     // Whoever answers on the port must be this child: a parallel test may have taken the port.
     const ours = await waitForPort(port, child) &&
       await listensOn(child.pid, port).catch(() => false) !== false;
@@ -126,23 +133,45 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
         } catch { /* already gone */ }
         await child.status;
         await stderr;
+        await stdout;
         await Deno.remove(dir, { recursive: true }).catch(() => {});
       };
       const url = `${scheme}://${host}`;
-      return { kind: options.kind ?? "registry2", host, url, storage, [Symbol.asyncDispose]: stop };
+      return {
+        kind: options.kind ?? "registry2",
+        host,
+        url,
+        storage,
+        requests: () => [...log],
+        [Symbol.asyncDispose]: stop,
+      };
     }
     try {
       child.kill("SIGKILL");
     } catch { /* already gone */ }
     const status = await child.status;
-    const log = await stderr;
+    const errors = await stderr;
+    await stdout;
     if (attempt >= 2) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
-      throw new Error(`${program} did not start (exit ${status.code}):\n${log}`);
+      throw new Error(`${program} did not start (exit ${status.code}):\n${errors}`);
     }
   }
 }
 
 async function collect(stream: ReadableStream<Uint8Array>): Promise<string> {
   return await new Response(stream).text();
+}
+
+/** Reads combined-format access log lines into `into` as `METHOD /path STATUS`. */
+async function accessLog(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+  let rest = "";
+  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+    const lines = (rest + text).split("\n");
+    rest = lines.pop()!;
+    for (const line of lines) {
+      const match = /"([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3})/.exec(line);
+      if (match) into.push(`${match[1]} ${match[2]} ${match[3]}`);
+    }
+  }
 }
