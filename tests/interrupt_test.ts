@@ -79,3 +79,56 @@ Deno.test("an interrupt erases the progress bars drawn on the terminal", async (
   await runInterrupts();
   assert.ok(screen.endsWith("\x1b[1A\x1b[J"), JSON.stringify(screen));
 });
+
+Deno.test("a push interrupted in a chunked upload resumes from the registry's offset", async () => {
+  await using registry = await startRegistry();
+  await using box = await sandbox();
+  // 20 MiB of incompressible content: three PATCH chunks of 8 MiB.
+  const data = crypto.getRandomValues(new Uint8Array(65536));
+  const big = new Uint8Array(20 * 1024 * 1024);
+  for (let i = 0; i < 320; i++) big.set(data.map((b) => b ^ (i & 0xff) ^ (i >> 8)), i * 65536);
+  await writeTree(`${box.dir}/big`, {
+    "Chart.yaml": "apiVersion: v2\nname: big\nversion: 1.0.0\n",
+    "files/data.bin": big,
+  });
+  let hold = true;
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  // While `hold`, the second PATCH hangs: the first 8 MiB are in the registry.
+  let patches = 0;
+  await using proxy = startFaultProxy(registry.url, async ({ request }) => {
+    if (request.method !== "PATCH" || !hold || patches++ < 1) return undefined;
+    await held;
+    return new Response("stopped", { status: 503 });
+  });
+  const ref = `${proxy.host}/team/big:1.0.0`;
+  expectCode(await box.run(["chart", "save", "big", ref]), 0);
+  const child = h3Command(["chart", "push", ref], { cwd: box.dir, env: box.env }).spawn();
+  const output = child.output();
+  for (let waited = 0; patches < 2 && waited < 60_000; waited += 20) await sleep(20);
+  assert.equal(patches, 2, "the push reached its second chunk");
+  child.kill("SIGINT");
+  assert.equal((await output).code, 130);
+  hold = false;
+  release();
+
+  const before = proxy.log.length;
+  const pushed = expectCode(await box.run(["chart", "push", ref]), 0);
+  assert.match(pushed.stdout, /^1\.0\.0: pushed to remote/m);
+  const rerun = proxy.log.slice(before);
+  assert.ok(
+    rerun.some((r) => r.method === "GET" && r.path.includes("/blobs/uploads/")),
+    "the upload's offset was asked for",
+  );
+  const ranges = rerun.filter((r) => r.method === "PATCH").map((r) =>
+    r.headers.get("content-range")
+  );
+  assert.equal(ranges[0], "8388608-16777215", ranges.join(", "));
+  assert.ok(!ranges.some((r) => r?.startsWith("0-")), "nothing sent twice");
+  // What the registry holds is the chart, whole.
+  expectCode(await box.run(["chart", "remove", ref]), 0);
+  expectCode(await box.run(["chart", "pull", ref]), 0);
+  const exported = ["chart", "export", ref, "-d", "out", "--max-file-size", "64MiB"];
+  expectCode(await box.run(exported), 0);
+  assert.deepEqual(await Deno.readFile(`${box.dir}/out/big/files/data.bin`), big);
+});

@@ -10,6 +10,7 @@ import type { Descriptor } from "../oci/descriptor.ts";
 import { blobExists } from "./blobs.ts";
 import { type RegistryClient, scope } from "./client.ts";
 import { uploadsPath } from "./paths.ts";
+import { loadUploadState, saveUploadState } from "./upload_state.ts";
 
 /** Blobs up to this size go in one PUT; larger ones in PATCH chunks of this size. */
 const chunkSize = 8 * 1024 * 1024;
@@ -122,14 +123,20 @@ export async function mountBlob(
   }
 }
 
-/** Splits a stream into chunks of exactly `size` bytes (the last may be shorter). */
+/** Splits a stream into chunks of exactly `size` bytes (the last may be shorter), `skip` bytes in. */
 async function* chunks(
   stream: ReadableStream<Uint8Array>,
   size: number,
+  skip = 0,
 ): AsyncGenerator<Uint8Array> {
   let buffer = new Uint8Array(size);
   let filled = 0;
   for await (let piece of stream) {
+    if (skip) { // read (and so verified) but sent already
+      const dropped = Math.min(skip, piece.byteLength);
+      piece = piece.subarray(dropped);
+      skip -= dropped;
+    }
     while (piece.byteLength) {
       const take = Math.min(piece.byteLength, size - filled);
       buffer.set(piece.subarray(0, take), filled);
@@ -192,7 +199,9 @@ export async function pushBlob(
       return;
     }
     let offset = 0;
-    for await (const chunk of chunks(content, chunkSize)) {
+    const resumed = opened ? undefined : await resumeUpload(client, repository, desc, scopes);
+    if (resumed) ({ session, offset } = resumed);
+    for await (const chunk of chunks(content, chunkSize, offset)) {
       const end = offset + chunk.byteLength - 1;
       const response = await client.call({
         method: "PATCH",
@@ -214,12 +223,54 @@ export async function pushBlob(
       }
       session = location(response, session, client.registry);
       offset = end + 1;
+      const state = { location: session.href, offset };
+      await saveUploadState(client.registry, repository, desc.digest, state);
     }
     await finish();
+    await saveUploadState(client.registry, repository, desc.digest, undefined);
   } catch (error) {
     await content.cancel().catch(() => {});
     await cancelUpload(client, session, scopes);
+    if (desc.size > chunkSize) {
+      await saveUploadState(client.registry, repository, desc.digest, undefined);
+    }
     throw error;
+  }
+}
+
+/**
+ * An earlier run's upload of `desc` that the registry still holds (an interrupted push): its
+ * session and the registry's offset (GET on the session answers `Range: 0-N`). Undefined when
+ * there is none or the registry has let it go; the state is then forgotten.
+ */
+async function resumeUpload(
+  client: RegistryClient,
+  repository: string,
+  desc: Descriptor,
+  scopes: string[],
+): Promise<{ session: URL; offset: number } | undefined> {
+  const saved = await loadUploadState(client.registry, repository, desc.digest);
+  if (!saved) return undefined;
+  try {
+    const base = new URL(client.origin);
+    const url = new URL(saved.location);
+    if (url.origin !== base.origin || !url.pathname.startsWith("/v2/")) {
+      throw new Error("elsewhere");
+    }
+    const response = await client.call({
+      method: "GET",
+      url,
+      scopes,
+      what: `resuming the upload of blob ${desc.digest} to ${repository}`,
+    });
+    await response.body?.cancel();
+    const range = /^(?:bytes=)?0-(\d+)$/.exec(response.headers.get("range") ?? "");
+    const offset = range ? Number(range[1]) + 1 : 0;
+    if (response.status !== 204 || offset <= 0 || offset >= desc.size) throw new Error("no range");
+    return { session: location(response, url, client.registry), offset };
+  } catch {
+    await saveUploadState(client.registry, repository, desc.digest, undefined);
+    return undefined;
   }
 }
 
