@@ -77,9 +77,14 @@ export function trustFor(
 
 /** What vouched, as `chart verify` prints it. */
 export function trustLine(result: TrustResult): string {
-  return result.kind === "cosign"
-    ? `signed with ${result.key} as ${result.signature.claim.dockerReference}`
-    : `provenance signed by ${result.provenance.signedBy} (${result.key})`;
+  switch (result.kind) {
+    case "cosign":
+      return `signed with ${result.key} as ${result.signature.claim.dockerReference}`;
+    case "bundle":
+      return `signed with ${result.key} (Sigstore bundle ${result.referrer.digest})`;
+    case "provenance":
+      return `provenance signed by ${result.provenance.signedBy} (${result.key})`;
+  }
 }
 
 /** `--verify` needs something to verify with. */

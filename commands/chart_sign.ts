@@ -3,6 +3,7 @@ import { define } from "gunshi";
 import { resolveReference } from "../core/chart/versions.ts";
 import { SignatureError, UsageError } from "../core/errors.ts";
 import { formatReference, parseReference } from "../core/ref.ts";
+import { signBundle } from "../core/sign/bundle.ts";
 import { signManifest } from "../core/sign/cosign.ts";
 import { readPrivateKey } from "../core/sign/keys.ts";
 import { passwordFrom } from "./_password.ts";
@@ -21,11 +22,19 @@ export default define({
       type: "string",
       description: "cosign private key (cosign's encrypted PEM, or a PKCS#8 / EC PEM)",
     },
+    bundle: {
+      type: "boolean",
+      description:
+        "Store a Sigstore bundle referrer (cosign 3's default form) instead of a .sig tag",
+    },
     ...transportArgs,
   },
   examples: [
     "# the password comes from COSIGN_PASSWORD, else it is asked for",
     "$ h3 chart sign localhost:5000/stable/mychart:2.7.0 --key cosign.key",
+    "",
+    "# as a Sigstore bundle referrer, the form cosign 3 writes by default",
+    "$ h3 chart sign localhost:5000/stable/mychart:2.7.0 --key cosign.key --bundle",
   ].join("\n"),
   run: async (ctx) => {
     const input = ctx.values.ref;
@@ -47,8 +56,13 @@ export default define({
     const ref = await resolveReference(parsed, repository);
     const desc = await repository.resolve(ref.digest ?? ref.tag!);
     const name = `${ref.registry}/${ref.repository}`;
-    const result = await signManifest(repository, desc, name, key);
     const full = `${name}@${desc.digest}`;
+    if (ctx.values.bundle) {
+      const referrer = await signBundle(repository, desc, key);
+      print(`Signed ${formatReference(ref)} (${full}): Sigstore bundle ${referrer.digest}`);
+      return;
+    }
+    const result = await signManifest(repository, desc, name, key);
     print(
       result.written
         ? `Signed ${formatReference(ref)} (${full}): ${result.tag}`

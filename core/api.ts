@@ -68,6 +68,7 @@ export {
 export { archiveName, provenanceMessage } from "./chart/provenance_text.ts";
 export { readPrivateKey, readPublicKey } from "./sign/keys.ts";
 export { policyFor, type TrustPolicy } from "./sign/policy.ts";
+export { findBundleSignature, signBundle } from "./sign/bundle.ts";
 export { checkTrust, readKeyrings, readKeys, requirementFor } from "./sign/trust.ts";
 
 /** Runs `operation` on a client opened with `options`, closed when it ends. */

@@ -260,3 +260,25 @@ async function indexInTagSchema(dst: Target, subject: string, descs: Descriptor[
     await dst.tag(desc, tag);
   }
 }
+
+/**
+ * Stores an artifact manifest (with `subject`) as a referrer of `subject` in `target`: pushed by
+ * digest and, where `target` has no referrers API, added to the subject's tag schema index.
+ * Returns its descriptor as a referrers list holds it.
+ */
+export async function attachReferrer(
+  target: Target,
+  bytes: Uint8Array,
+  artifactType: string,
+  subject: string,
+): Promise<Descriptor> {
+  const desc = await manifestDescriptor(bytes);
+  if (isReferencePusher(target)) {
+    await target.pushReference(desc, ReadableStream.from([bytes]), desc.digest);
+  } else {
+    await target.push(desc, ReadableStream.from([bytes]));
+  }
+  const listed = { ...desc, artifactType };
+  await indexInTagSchema(target, subject, [listed]);
+  return listed;
+}

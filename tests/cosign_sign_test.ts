@@ -3,7 +3,7 @@ import { scryptAsync } from "@noble/hashes/scrypt.js";
 import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 import { openRepository } from "../core/transport/repository.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
-import { pushCosignTag } from "./helpers/referrers.ts";
+import { pushArtifact, pushCosignTag } from "./helpers/referrers.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
 
@@ -262,7 +262,9 @@ Deno.test("tampering: edited payload, swapped digest, another chart's signature,
     assert.ok(await cacheIsEmpty(sb), "nothing enters the cache");
   };
 
-  await refused(`no cosign signature (no ${chart.digest.replace(":", "-")}.sig tag)`);
+  await refused(
+    `no cosign signature (no ${chart.digest.replace(":", "-")}.sig tag, no Sigstore bundle)`,
+  );
 
   // The payload edited after signing (the name changed, the signature kept).
   const signedBody = payload(name, chart.digest);
@@ -360,4 +362,177 @@ Deno.test("usage: --verify without --key, --key without --verify, a key that is 
     1,
   );
   assert.equal(bad.stderr, `Error: ${sb.dir}/bad.pub: no "PUBLIC KEY" PEM block found\n`);
+});
+
+/** A Sigstore bundle (cosign 3's form) for `digest`, its DSSE signature made by openssl. */
+async function opensslBundle(key: string, digest: string): Promise<Uint8Array> {
+  const statement = encoder.encode(JSON.stringify({
+    _type: "https://in-toto.io/Statement/v1",
+    subject: [{ digest: { sha256: digest.slice(7) }, annotations: {} }],
+    predicateType: "https://sigstore.dev/cosign/sign/v1",
+    predicate: {},
+  }));
+  const type = "application/vnd.in-toto+json";
+  const pae = new Uint8Array([
+    ...encoder.encode(`DSSEv1 ${type.length} ${type} ${statement.byteLength} `),
+    ...statement,
+  ]);
+  return encoder.encode(JSON.stringify({
+    mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+    verificationMaterial: { publicKey: { hint: "" } },
+    dsseEnvelope: {
+      payload: btoa(String.fromCharCode(...statement)),
+      payloadType: type,
+      signatures: [{ sig: await opensslSign(key, pae) }],
+    },
+  }));
+}
+
+Deno.test("Sigstore bundles: openssl's DSSE bundle verifies; one for another chart does not; sign --bundle round-trips", async () => {
+  await using registry = await startRegistry();
+  await using sb = await sandbox();
+  const keys = await opensslKeys(sb.dir);
+  const name = `${registry.host}/charts/app`;
+  using repo = openRepository(name);
+  const chart = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
+  const other = await pushChartVersion(repo, { name: "app", version: "2.0.0" });
+  await pushChartVersion(repo, { name: "app", version: "3.0.0" });
+  const bundleType = "application/vnd.dev.sigstore.bundle.v0.3+json";
+  const bundle = decoder.decode(await opensslBundle(keys.ec, chart.digest));
+  const listed = await pushArtifact(repo, chart, bundleType, bundle, { tagSchema: true });
+  const ok = expectCode(await sb.run(["chart", "verify", `${name}:1.0.0`, "--key", keys.pub]), 0);
+  assert.equal(
+    ok.stdout,
+    `Verified ${name}:1.0.0 (${name}@${chart.digest}): signed with ${keys.pub} ` +
+      `(Sigstore bundle ${listed.digest})\n`,
+  );
+  expectCode(await sb.run(["chart", "pull", `${name}:1.0.0`, "--verify", "--key", keys.pub]), 0);
+
+  // The bundle of chart 1.0.0 attached to chart 2.0.0: signed, but for another manifest.
+  await pushArtifact(repo, other, bundleType, bundle, { tagSchema: true });
+  const wrong = expectCode(
+    await sb.run(["chart", "pull", `${name}:2.0.0`, "--verify", "--key", keys.pub]),
+    1,
+  );
+  assert.equal(
+    wrong.stderr,
+    `Error: ${name}:2.0.0: no valid signature (1 bundle: a bundle signed for another manifest)\n`,
+  );
+
+  const signed = expectCode(
+    await sb.run(["chart", "sign", `${name}:3.0.0`, "--key", keys.pkcs8, "--bundle"]),
+    0,
+  );
+  assert.match(signed.stdout, /: Sigstore bundle sha256:[0-9a-f]{64}\n$/);
+  const refs = JSON.parse(
+    expectCode(await sb.run(["chart", "referrers", `${name}:3.0.0`, "-o", "json"]), 0).stdout,
+  );
+  assert.deepEqual(refs.referrers.map((r: { artifactType: string }) => r.artifactType), [
+    bundleType,
+  ]);
+  expectCode(await sb.run(["chart", "verify", `${name}:3.0.0`, "--key", keys.pub]), 0);
+  const { pub: otherPub } = await opensslKeys(sb.dir, "other");
+  const byOther = expectCode(
+    await sb.run(["chart", "verify", `${name}:3.0.0`, "--key", otherPub]),
+    1,
+  );
+  assert.match(byOther.stderr, /1 bundle: a bundle not signed by this key, or altered since\)\n$/);
+});
+
+/** cosign, when scripts/peers.sh has built it. */
+const cosign = (() => {
+  const root = `${Deno.env.get("HOME")}/.cache/h3-peers`;
+  try {
+    for (const entry of Deno.readDirSync(root)) {
+      const path = `${root}/${entry.name}/cosign`;
+      if (entry.name.startsWith("cosign-") && Deno.statSync(path).isFile) return path;
+    }
+  } catch { /* no peers built */ }
+  return undefined;
+})();
+
+Deno.test({
+  name:
+    "cosign (peer): h3 verifies cosign's signatures (bundle and classic) and cosign verifies h3's",
+  ignore: !cosign,
+  fn: async () => {
+    await using registry = await startRegistry();
+    await using sb = await sandbox();
+    const env = { COSIGN_PASSWORD: "pw", HOME: sb.dir, DOCKER_CONFIG: `${sb.dir}/docker` };
+    const cosignRun = async (...args: string[]) => {
+      const out = await new Deno.Command(cosign!, {
+        args,
+        cwd: sb.dir,
+        env,
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output();
+      return {
+        code: out.code,
+        stdout: decoder.decode(out.stdout),
+        stderr: decoder.decode(out.stderr),
+      };
+    };
+    const generated = await cosignRun("generate-key-pair");
+    assert.equal(generated.code, 0, generated.stderr);
+    const [key, pub] = [`${sb.dir}/cosign.key`, `${sb.dir}/cosign.pub`];
+    assert.match(await Deno.readTextFile(key), /^-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----/);
+    const name = `${registry.host}/charts/app`;
+    const digests: string[] = [];
+    {
+      using repo = openRepository(name);
+      for (const version of ["1.0.0", "2.0.0", "3.0.0", "4.0.0"]) {
+        digests.push((await pushChartVersion(repo, { name: "app", version })).digest);
+      }
+    }
+    const offline = ["--tlog-upload=false", "--use-signing-config=false", "--allow-http-registry"];
+    // cosign 3's default: a Sigstore bundle referrer.
+    const bundled = await cosignRun(
+      "sign",
+      "--key",
+      key,
+      ...offline,
+      "--yes",
+      `${name}@${digests[0]}`,
+    );
+    assert.equal(bundled.code, 0, bundled.stderr);
+    const v1 = expectCode(await sb.run(["chart", "verify", `${name}:1.0.0`, "--key", pub]), 0);
+    assert.match(v1.stdout, /signed with .*cosign\.pub \(Sigstore bundle sha256:/);
+    expectCode(await sb.run(["chart", "pull", `${name}:1.0.0`, "--verify", "--key", pub]), 0);
+    // The classic .sig form.
+    const classic = await cosignRun(
+      "sign",
+      "--key",
+      key,
+      ...offline,
+      "--new-bundle-format=false",
+      "--yes",
+      `${name}@${digests[1]}`,
+    );
+    assert.equal(classic.code, 0, classic.stderr);
+    const v2 = expectCode(await sb.run(["chart", "verify", `${name}:2.0.0`, "--key", pub]), 0);
+    assert.match(v2.stdout, new RegExp(`signed with .*cosign\\.pub as ${name}\n$`));
+
+    // h3 signs with cosign's encrypted key; cosign verifies both forms.
+    const h3env = { env: { COSIGN_PASSWORD: "pw" } };
+    expectCode(await sb.run(["chart", "sign", `${name}:3.0.0`, "--key", key], h3env), 0);
+    expectCode(
+      await sb.run(["chart", "sign", `${name}:4.0.0`, "--key", key, "--bundle"], h3env),
+      0,
+    );
+    const verifyOffline = ["--insecure-ignore-tlog=true", "--allow-http-registry"];
+    const c3 = await cosignRun(
+      "verify",
+      "--key",
+      pub,
+      ...verifyOffline,
+      "--new-bundle-format=false",
+      `${name}:3.0.0`,
+    );
+    assert.equal(c3.code, 0, c3.stderr);
+    assert.match(c3.stdout, /"docker-manifest-digest":"sha256:/);
+    const c4 = await cosignRun("verify", "--key", pub, ...verifyOffline, `${name}:4.0.0`);
+    assert.equal(c4.code, 0, c4.stderr);
+  },
 });

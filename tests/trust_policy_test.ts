@@ -59,7 +59,7 @@ Deno.test("trust policy: pull under a covered prefix needs a signature by its ke
     refused.stderr,
     `Error: ${host}/charts/app:1.0.0: no cosign signature (no ${
       digest.replace(":", "-")
-    }.sig tag)\n`,
+    }.sig tag, no Sigstore bundle)\n`,
   );
   assert.deepEqual(await cachedRefs(sb), [], "nothing enters the cache");
 
@@ -122,7 +122,7 @@ Deno.test("trust policy: the longest scope applies; export checks the cached dig
   );
   assert.match(
     exported.stderr,
-    /^Error: .*: no cosign signature \(no sha256-[0-9a-f]{64}\.sig tag\)\n$/,
+    /^Error: .*: no cosign signature \(no sha256-[0-9a-f]{64}\.sig tag, no Sigstore bundle\)\n$/,
   );
   assert.equal(await Deno.stat(out).then(() => true, () => false), false, "nothing written");
 

@@ -11,7 +11,8 @@ import { readAll } from "../digest.ts";
 import { SignatureError } from "../errors.ts";
 import type { Descriptor, Manifest } from "../oci/descriptor.ts";
 import type { Target } from "../target.ts";
-import { type VerifiedSignature, verifyManifestSignature } from "./cosign.ts";
+import { findBundleSignature } from "./bundle.ts";
+import { type ReferenceRule, type VerifiedSignature, verifyManifestSignature } from "./cosign.ts";
 import { readPublicKey } from "./keys.ts";
 import { loadConfig } from "../config.ts";
 import { policyFor, type TrustPolicy } from "./policy.ts";
@@ -53,12 +54,53 @@ export type TrustResult =
     signature: VerifiedSignature;
   }
   | {
+    kind: "bundle";
+    /** The key whose signature vouched. */
+    key: string;
+    /** The Sigstore bundle's referrer manifest. */
+    referrer: Descriptor;
+  }
+  | {
     kind: "provenance";
     /** The keyring that held the signing key. */
     key: string;
     /** What the provenance says. */
     provenance: ProvenanceResult;
   };
+
+/**
+ * A cosign signature by `key`: the classic `.sig` form first, else a Sigstore bundle referrer
+ * (cosign 3's default). Bundles name no repository, so `rule` applies to the classic form only.
+ */
+async function verifyCosign(
+  target: Target,
+  digest: string,
+  { key, name }: NamedKey,
+  rule: ReferenceRule,
+  subject: string,
+): Promise<TrustResult> {
+  let classic: SignatureError;
+  try {
+    const signature = await verifyManifestSignature(target, digest, key, rule, subject);
+    return { kind: "cosign", key: name, signature };
+  } catch (error) {
+    if (!(error instanceof SignatureError)) throw error;
+    classic = error;
+  }
+  const bundles = await findBundleSignature(target, digest, key);
+  if (bundles.found) return { kind: "bundle", key: name, referrer: bundles.found };
+  if (!bundles.reasons.length) {
+    classic.message = classic.message.replace(/ tag\)$/, " tag, no Sigstore bundle)");
+    throw classic;
+  }
+  const found = `${bundles.reasons.length} bundle${bundles.reasons.length === 1 ? "" : "s"}: ` +
+    [...new Set(bundles.reasons)].join("; ");
+  throw new SignatureError(
+    classic.message.includes("no cosign signature (")
+      ? `${subject}: no valid signature (${found})`
+      : classic.message.replace(/\)$/, `; ${found})`),
+  );
+}
 
 /** Reads PGP keyring files. */
 export async function readKeyrings(paths: string[]): Promise<NamedKeyring[]> {
@@ -140,11 +182,10 @@ export async function checkTrust(
     }
   };
   for (const { key, name } of requirement.keys) {
-    const result = await attempt(name, async () => ({
-      kind: "cosign",
-      key: name,
-      signature: await verifyManifestSignature(target, desc.digest, key, rule, subject),
-    }));
+    const result = await attempt(
+      name,
+      () => verifyCosign(target, desc.digest, { key, name }, rule, subject),
+    );
     if (result) return result;
   }
   for (const keyring of keyrings) {
