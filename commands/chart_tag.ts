@@ -3,8 +3,9 @@ import { define } from "gunshi";
 import { tagChart } from "../core/chart/retag.ts";
 import { UsageError } from "../core/errors.ts";
 import { parseReference, repositoryName } from "../core/ref.ts";
+import { reportArgs, reporter } from "./_output.ts";
 import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
-import { print, printError } from "./ui/safe_text.ts";
+import { printError } from "./ui/safe_text.ts";
 
 export default define({
   name: "tag",
@@ -13,6 +14,7 @@ export default define({
     ref: { type: "positional", description: "The chart: registry/repository:tag or @digest" },
     tags: { type: "positional", multiple: true, description: "The new tags (no registry)" },
     ...transportArgs,
+    ...reportArgs,
   },
   examples: [
     "$ h3 chart tag localhost:5000/myrepo/mychart:2.7.0 stable 2.7",
@@ -32,9 +34,11 @@ export default define({
     const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
     using opener = new RegistryOpener(flags, debug);
     const repository = (await opener.open(ref)).expectPush();
+    const out = reporter(ctx.values);
     const result = await tagChart(repository, ref.digest ?? ref.tag!, tags, ref.digest);
     for (const tag of result.tags) {
-      print(`${repositoryName(ref)}:${tag}: tagged ${result.desc.digest}`);
+      out.print(`${repositoryName(ref)}:${tag}: tagged ${result.desc.digest}`);
     }
+    out.result({ ref: input, digest: result.desc.digest, tags: result.tags });
   },
 });

@@ -78,6 +78,7 @@ Deno.test("docs/output.md lists every command's JSON shape, as the commands prin
   shapes["chart list"] = await json(["chart", "list"]);
   shapes["chart export"] = await json(["chart", "export", ref, "-d", "out"]);
   shapes["chart show"] = await json(["chart", "show", "chart", ref]);
+  shapes["chart tag"] = await json(["chart", "tag", ref, "stable"]);
   shapes["chart referrers"] = await json(["chart", "referrers", ref]);
   shapes["chart delete"] = await json([
     "chart",
@@ -92,6 +93,27 @@ Deno.test("docs/output.md lists every command's JSON shape, as the commands prin
   shapes["chart verify"] = await json(["chart", "verify"], 1);
   shapes["chart prune"] = await json(["chart", "prune"]);
   shapes["env"] = await json(["env"]);
+  // A classic chart repository (index.yaml and one .tgz) to import.
+  const pulled = ["chart", "pull", `oci://${repo}`, "--version", "2.7.0", "-d", "classic"];
+  expectCode(await box.run(pulled), 0);
+  const tgz = await Deno.readFile(`${box.dir}/classic/mychart-2.7.0.tgz`);
+  const digest = Array.from(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", tgz)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  const index = JSON.stringify({
+    apiVersion: "v1",
+    entries: { mychart: [{ name: "mychart", version: "2.7.0", digest, urls: ["mychart.tgz"] }] },
+  });
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (request) =>
+      new URL(request.url).pathname === "/index.yaml"
+        ? new Response(index)
+        : new Response(tgz as BodyInit),
+  );
+  const classic = `http://127.0.0.1:${server.addr.port}`;
+  shapes["repo import"] = await json(["repo", "import", classic, `${registry.host}/imported`]);
   shapes["plugin list"] = await json(["plugin", "list"]);
 
   const listed = await jsonCommands();
