@@ -19,7 +19,18 @@ const lazyDefault = "var __lazyBuiltin = (id) => { const m = () => process.getBu
   " return new Proxy(function () {}, { apply: (_, self, args) => Reflect.apply(m(), self, args)," +
   " construct: (_, args) => Reflect.construct(m(), args), get: (_, key) => m()[key] }); };";
 
+/** Defined once where a namespace import became lazy: an object loading the module on use. */
+const lazyNamespace =
+  "var __lazyNamespace = (id) => { const m = () => process.getBuiltinModule(id);" +
+  " return new Proxy({}, { get: (_, key) => m()[key], has: (_, key) => key in m()," +
+  " ownKeys: () => Reflect.ownKeys(m()), getOwnPropertyDescriptor: (_, key) =>" +
+  " ({ ...Reflect.getOwnPropertyDescriptor(m(), key), configurable: true }) }); };";
+
 const defaultImport = /^import ([A-Za-z_$][\w$]*) from "(node:[\w/]+)";$/gm;
+const namespaceImport = /^import \* as ([A-Za-z_$][\w$]*) from "(node:[\w/]+)";$/gm;
+/** A package's own `createRequire` (openpgp's Node build): made when first called. */
+const createRequireImport =
+  /^import \{ createRequire(?: as ([A-Za-z_$][\w$]*))? \} from "node:module";$/gm;
 const staticImport = /^(?:import|export)\b[^;]*?(?:from\s*)?"(node:[^"]+)";/gm;
 
 /**
@@ -34,9 +45,20 @@ export function lazyBuiltins(code: string): string {
     lazy = true;
     return `var ${name} = __lazyBuiltin(${JSON.stringify(id)});`;
   });
+  let namespaces = false;
+  out = out.replace(namespaceImport, (_, name: string, id: string) => {
+    namespaces = true;
+    return `var ${name} = __lazyNamespace(${JSON.stringify(id)});`;
+  });
+  out = out.replace(
+    createRequireImport,
+    (_, name: string | undefined) =>
+      `var ${name ?? "createRequire"} = (url) => ` +
+      'process.getBuiltinModule("node:module").createRequire(url);',
+  );
   const left = [...out.matchAll(staticImport)].map((m) => m[0]);
   if (left.length > 0) {
     throw new Error(`static node: imports would load at every start: ${left.join(" | ")}`);
   }
-  return lazy ? `${lazyDefault}\n${out}` : out;
+  return [lazy ? lazyDefault : "", namespaces ? lazyNamespace : "", out].filter(Boolean).join("\n");
 }

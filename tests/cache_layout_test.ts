@@ -192,3 +192,51 @@ Deno.test("index updates from many processes at once lose nothing", async () => 
   assert.equal(refs.length, 40);
   assert.equal(new Set(refs).size, 40);
 });
+
+Deno.test("tags given at once all land, one entry per ref, each done once it is written", async () => {
+  await using t = await tempLayout();
+  const { desc: a } = await storeChart(t.layout, "a", "1.0.0", "a");
+  const { desc: b } = await storeChart(t.layout, "b", "1.0.0", "b");
+  const refs = Array.from({ length: 300 }, (_, i) => `r.example/many/c${i}:1.0.0`);
+  await Promise.all([
+    ...refs.map(async (ref) => {
+      await t.layout.tag(a, ref);
+      // resolved only once the entry is in index.json, as another process reads it
+      const index = JSON.parse(await Deno.readTextFile(`${t.dir}/index.json`));
+      assert.ok(
+        index.manifests.some((d: { annotations: Record<string, string> }) =>
+          d.annotations[annotations.refName] === ref
+        ),
+      );
+    }),
+    t.layout.tag(a, "r.example/one/c:1"),
+    t.layout.tag(b, "r.example/one/c:1"),
+  ]);
+  const entries = await t.layout.entries();
+  assert.equal(entries.length, 301);
+  assert.deepEqual(
+    entries.map((e) => e.ref),
+    [...refs, "r.example/one/c:1"].sort((x, y) => x.localeCompare(y)),
+  );
+  assert.ok([a.digest, b.digest].includes((await t.layout.resolve("r.example/one/c:1")).digest));
+  await t.layout.tag(b, "r.example/one/c:1");
+  assert.equal((await t.layout.resolve("r.example/one/c:1")).digest, b.digest);
+});
+
+Deno.test("resolve sees index.json as another process rewrote it", async () => {
+  await using t = await tempLayout();
+  const { desc: a } = await storeChart(t.layout, "a", "1.0.0", "a");
+  const { desc: b } = await storeChart(t.layout, "b", "1.0.0", "b");
+  await t.layout.tag(a, "r.example/x/c:1");
+  assert.equal((await t.layout.resolve("r.example/x/c:1")).digest, a.digest);
+  // another process points the ref elsewhere (index.json replaced by a rename, as h3 writes it)
+  const other = await OciLayout.open(t.dir);
+  const index = JSON.parse(await Deno.readTextFile(`${t.dir}/index.json`));
+  index.manifests[0].digest = b.digest;
+  await Deno.writeTextFile(`${t.dir}/index.json.tmp`, JSON.stringify(index));
+  await Deno.rename(`${t.dir}/index.json.tmp`, `${t.dir}/index.json`);
+  assert.equal((await t.layout.resolve("r.example/x/c:1")).digest, b.digest);
+  assert.equal((await other.resolve("r.example/x/c:1")).digest, b.digest);
+  await Deno.remove(`${t.dir}/index.json`);
+  await assert.rejects(t.layout.resolve("r.example/x/c:1"), CacheError);
+});

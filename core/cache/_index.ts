@@ -37,6 +37,63 @@ export async function readIndex(dir: string): Promise<LayoutIndex> {
   }
 }
 
+/** An index.json as last read by this process, with what identified the file then. */
+interface Seen {
+  /** Inode, size, mtime and ctime: index.json is only ever replaced by a rename. */
+  key: string;
+  index: LayoutIndex;
+  byRef?: Map<string, Descriptor>;
+}
+
+const seen = new Map<string, Seen>();
+
+function fileKey(path: string): string | undefined {
+  try {
+    const info = Deno.statSync(path);
+    return `${info.ino}:${info.size}:${info.mtime?.getTime()}:${info.ctime?.getTime()}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * index.json for reading only (do not change what it returns): parsed again only when the file
+ * changed since this process last read it. A command naming thousands of refs resolves each of
+ * them in one index: reading and parsing it per ref made such a command quadratic.
+ */
+async function viewIndex(dir: string): Promise<Seen> {
+  const path = `${dir}/index.json`;
+  const key = fileKey(path);
+  const last = seen.get(dir);
+  if (key !== undefined && last?.key === key) return last;
+  const index = await readIndex(dir);
+  const view = { key: key ?? "", index };
+  if (key !== undefined) seen.set(dir, view);
+  else seen.delete(dir);
+  return view;
+}
+
+/** The index's descriptors, read-only (see `viewIndex`). */
+export async function indexManifests(dir: string): Promise<readonly Descriptor[]> {
+  return (await viewIndex(dir)).index.manifests;
+}
+
+/** The descriptor the index names `reference` by, if any (read-only; see `viewIndex`). */
+export async function namedManifest(
+  dir: string,
+  reference: string,
+): Promise<Descriptor | undefined> {
+  const view = await viewIndex(dir);
+  if (!view.byRef) {
+    view.byRef = new Map();
+    for (const desc of view.index.manifests) {
+      const ref = refName(desc);
+      if (ref !== undefined && !view.byRef.has(ref)) view.byRef.set(ref, desc);
+    }
+  }
+  return view.byRef.get(reference);
+}
+
 /** The reference a descriptor in the index is named by, if any. */
 export function refName(desc: Descriptor): string | undefined {
   return desc.annotations?.[annotations.refName];
@@ -48,6 +105,7 @@ export async function updateIndex<T>(dir: string, change: (index: LayoutIndex) =
     const index = await readIndex(dir);
     const result = change(index);
     await writeFileAtomic(dir, `${dir}/index.json`, JSON.stringify(index, null, 2) + "\n");
+    seen.delete(dir);
     return result;
   });
 }

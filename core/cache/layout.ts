@@ -20,7 +20,7 @@ import { cacheDir } from "../paths.ts";
 import type { Holder, Ingester, PushOptions, StagedBlob, Stager, Target } from "../target.ts";
 import { cleanTemps, removeOwnTemps, tempDir, tempPath, writeFileAtomic } from "./_files.ts";
 import { onInterrupt } from "../interrupt.ts";
-import { readIndex, refName, updateIndex } from "./_index.ts";
+import { indexManifests, namedManifest, readIndex, refName, updateIndex } from "./_index.ts";
 import { type Lock, lockFile } from "./lock.ts";
 
 /** One named entry of the layout's index. */
@@ -42,6 +42,14 @@ export interface CollectResult {
 }
 
 const digestPattern = /^sha256:[a-f0-9]{64}$/;
+
+/** A tag waiting to be written into index.json. */
+interface PendingTag {
+  reference: string;
+  entry: Descriptor;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
 
 /** An OCI image layout directory, usable as a Target. */
 export class OciLayout implements Target, Stager, Holder, Ingester {
@@ -78,13 +86,12 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
 
   /** Resolves a full ref, `repo@sha256:...` or a bare digest to its manifest descriptor. */
   async resolve(reference: string): Promise<Descriptor> {
-    const index = await readIndex(this.dir);
-    const named = index.manifests.find((d) => refName(d) === reference);
-    if (named) return named;
+    const named = await namedManifest(this.dir, reference);
+    if (named) return { ...named };
     const digest = reference.startsWith("sha256:") ? reference : reference.split("@")[1];
     if (digest && digestPattern.test(digest)) {
-      const indexed = index.manifests.find((d) => d.digest === digest);
-      if (indexed) return indexed;
+      const indexed = (await indexManifests(this.dir)).find((d) => d.digest === digest);
+      if (indexed) return { ...indexed };
       const info = await Deno.stat(this.blobPath(digest)).catch(() => undefined);
       if (info) return { mediaType: ociManifest, digest, size: info.size };
     }
@@ -200,11 +207,42 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
   async tag(desc: Descriptor, reference: string): Promise<void> {
     await using _held = await this.hold();
     const entry = await this.#indexEntry(desc, reference);
-    await updateIndex(this.dir, (index) => {
-      index.manifests = index.manifests.filter((d) => refName(d) !== reference);
-      index.manifests.push(entry);
-      index.manifests.sort((a, b) => (refName(a) ?? "").localeCompare(refName(b) ?? ""));
-    });
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.#tags.push({ reference, entry, resolve, reject });
+    this.#writeTags();
+    await promise;
+  }
+
+  /** Tags waiting for the index to be written. */
+  #tags: PendingTag[] = [];
+  #tagging = false;
+
+  /**
+   * Writes waiting tags into index.json, all those that arrived while the last write ran in one
+   * write (a group commit): a pull of thousands of refs rewrites the index a few hundred times,
+   * not once per ref. Each `tag` resolves once its entry is in the file.
+   */
+  async #writeTags(): Promise<void> {
+    if (this.#tagging) return;
+    this.#tagging = true;
+    try {
+      while (this.#tags.length) {
+        const waiting = this.#tags.splice(0);
+        const batch = new Map(waiting.map((t) => [t.reference, t.entry])); // the last one wins
+        try {
+          await updateIndex(this.dir, (index) => {
+            index.manifests = index.manifests.filter((d) => !batch.has(refName(d) ?? ""));
+            index.manifests.push(...batch.values());
+            index.manifests.sort((a, b) => (refName(a) ?? "").localeCompare(refName(b) ?? ""));
+          });
+          waiting.forEach((t) => t.resolve());
+        } catch (error) {
+          waiting.forEach((t) => t.reject(error));
+        }
+      }
+    } finally {
+      this.#tagging = false;
+    }
   }
 
   /** Every reference in the layout. */
@@ -233,10 +271,9 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
 
   /** The named entries of the index, in ref order. */
   async entries(): Promise<IndexEntry[]> {
-    const index = await readIndex(this.dir);
-    return index.manifests.flatMap((desc) => {
+    return (await indexManifests(this.dir)).flatMap((desc) => {
       const ref = refName(desc);
-      return ref === undefined ? [] : [{ ref, desc }];
+      return ref === undefined ? [] : [{ ref, desc: { ...desc } }];
     });
   }
 
