@@ -2,6 +2,8 @@
 import { define } from "gunshi";
 import { openCache } from "../core/cache/layout.ts";
 import { saveChart } from "../core/chart/save.ts";
+import { updateDependencies } from "../core/chart/dependencies.ts";
+import { RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
 import { SignatureError, UsageError } from "../core/errors.ts";
 import { signProvenance } from "../core/sign/provenance.ts";
 import { passwordFrom } from "./_password.ts";
@@ -55,6 +57,11 @@ export default define({
       type: "string",
       description: "With --sign: the secret keyring holding it (gpg --export-secret-keys)",
     },
+    "dependency-update": {
+      type: "boolean",
+      description: "Update charts/ from Chart.yaml's dependencies first (as helm package -u)",
+    },
+    ...transportArgs,
     ...reportArgs,
   },
   examples:
@@ -73,6 +80,11 @@ export default define({
     }
     const { print, result: json } = reporter(ctx.values);
     const sign = await provenanceSigner(ctx.values);
+    if (ctx.values["dependency-update"]) {
+      using opener = new RegistryOpener(transportFlags(ctx.values));
+      const updated = await updateDependencies(dir, (r) => opener.open(r));
+      for (const file of updated.downloaded) print(`Saved charts/${file}`);
+    }
     const cache = await openCache();
     const result = await saveChart(cache, dir, ref, {
       onBlob: (desc, what) => print(savingLine(desc, what)),

@@ -39,6 +39,14 @@ export const tree: Record<string, GroupEntry | LazyEntry> = {
         description: "List the chart versions in a registry repository, newest first",
         load: () => import("./chart_tags.ts"),
       },
+      dependency: {
+        description: "Update, build or list a chart directory's dependencies (charts/, Chart.lock)",
+        load: () => import("./chart_dependency.ts"),
+      },
+      dep: {
+        description: "Update, build or list a chart directory's dependencies (charts/, Chart.lock)",
+        load: () => import("./chart_dependency.ts"),
+      },
       show: {
         description: "Show a chart's Chart.yaml, values, README or CRDs (as helm show)",
         load: () => import("./chart_show.ts"),

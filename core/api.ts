@@ -43,8 +43,14 @@ export type { StaleTemp } from "./cache/_files.ts";
 export type { TagResult } from "./chart/retag.ts";
 export type { MirrorSummary, TagCopy, TagCopyResult } from "./mirror.ts";
 export { ociIndexYaml } from "./repo/import.ts";
+export type {
+  ChartLock,
+  DependencyResult,
+  DependencyStatus,
+  LockedDependency,
+} from "./chart/dependencies.ts";
 export type { ImportOptions, ImportResult, ImportSummary } from "./repo/import.ts";
-export type { IndexEntry as RepoIndexEntry } from "./repo/index_yaml.ts";
+export type { IndexEntry as RepoIndexEntry } from "./chart/repo_index.ts";
 export type { ChartText, ShowPart, ShowResult, ShowSource } from "./chart/show.ts";
 export type { VersionRequest } from "./chart/versions.ts";
 export {
@@ -230,6 +236,30 @@ export function importRepo(
   options: Parameters<H3["importRepo"]>[2] & H3Options = {},
 ): ReturnType<H3["importRepo"]> {
   return once(options, (h3) => h3.importRepo(indexUrl, namespace, options));
+}
+
+/**
+ * `chart dependency update DIR`: the newest versions the declared ranges allow, downloaded into
+ * `DIR/charts/`, and Chart.lock (requirements.lock for v1) written as Helm writes it.
+ */
+export function updateDependencies(
+  dir: string,
+  options: H3Options = {},
+): ReturnType<H3["updateDependencies"]> {
+  return once(options, (h3) => h3.updateDependencies(dir));
+}
+
+/** `chart dependency build DIR`: the lock file's versions into `DIR/charts/` (no lock: update). */
+export function buildDependencies(
+  dir: string,
+  options: H3Options = {},
+): ReturnType<H3["buildDependencies"]> {
+  return once(options, (h3) => h3.buildDependencies(dir));
+}
+
+/** `chart dependency list DIR`: each declared dependency and whether `charts/` holds it. */
+export function listDependencies(dir: string): ReturnType<H3["listDependencies"]> {
+  return once({}, (h3) => h3.listDependencies(dir));
 }
 
 /**

@@ -19,6 +19,7 @@ import { copy } from "./copy.ts";
 import { openCopyEnd, planCopies } from "./copy_plan.ts";
 import { mirror } from "./mirror.ts";
 import { importRepository } from "./repo/import.ts";
+import { buildDependencies, listDependencies, updateDependencies } from "./chart/dependencies.ts";
 import { defaultAuthorizer } from "./credentials.ts";
 import { RefError, SignatureError, UsageError } from "./errors.ts";
 import type { Descriptor } from "./oci/descriptor.ts";
@@ -267,6 +268,18 @@ class Client implements H3 {
       async (ref) => (await this.openRepository(ref)).expectPush(),
       options,
     );
+  }
+
+  updateDependencies(dir: string): ReturnType<H3["updateDependencies"]> {
+    return updateDependencies(dir, (ref) => this.openRepository(ref));
+  }
+
+  buildDependencies(dir: string): ReturnType<H3["buildDependencies"]> {
+    return buildDependencies(dir, (ref) => this.openRepository(ref));
+  }
+
+  listDependencies(dir: string): ReturnType<H3["listDependencies"]> {
+    return listDependencies(dir);
   }
 
   copy: H3["copy"] = (src, srcRef, dst, dstRef, options) => copy(src, srcRef, dst, dstRef, options);

@@ -11,6 +11,7 @@ import type { ExportResult } from "./chart/export.ts";
 import type { SaveOptions, SaveResult } from "./chart/save.ts";
 import type { TagInfo } from "./chart/tags.ts";
 import type { TagResult } from "./chart/retag.ts";
+import type { DependencyResult, DependencyStatus } from "./chart/dependencies.ts";
 import type { ImportOptions, ImportSummary } from "./repo/import.ts";
 import type { ShowPart, ShowResult, ShowSource } from "./chart/show.ts";
 import type { VersionRequest } from "./chart/versions.ts";
@@ -209,6 +210,16 @@ export interface H3 extends AsyncDisposable {
    * gives an index.yaml pointing at the pushed charts.
    */
   importRepo(indexUrl: string, namespace: string, options?: ImportOptions): Promise<ImportSummary>;
+  /**
+   * `chart dependency update DIR`: each declared dependency resolved to the newest version its
+   * range allows (oci://, http(s):// index.yaml, file://), downloaded into `DIR/charts/`, and the
+   * lock file (Chart.lock, or requirements.lock for apiVersion v1) written as Helm writes it.
+   */
+  updateDependencies(dir: string): Promise<DependencyResult>;
+  /** `chart dependency build DIR`: the lock file's versions into `DIR/charts/` (no lock: update). */
+  buildDependencies(dir: string): Promise<DependencyResult>;
+  /** `chart dependency list DIR`: each declared dependency and whether `charts/` holds it. */
+  listDependencies(dir: string): Promise<DependencyStatus[]>;
   /** Copies `srcRef` in `src` to `dstRef` in `dst`, skipping what `dst` has. */
   copy(
     src: Target,

@@ -67,6 +67,8 @@ Deno.test("v1 charts with requirements.yaml and requirements.lock", async () => 
     "requirements.lock":
       "dependencies:\n- name: redis\n  repository: https://charts.example.com\n" +
       "  version: 10.5.7\ndigest: sha256:abc\ngenerated: 2019-06-10T10:20:30Z\n",
+    // As helm package, save needs the declared dependencies in charts/.
+    "charts/redis/Chart.yaml": "apiVersion: v1\nname: redis\nversion: 10.5.7\n",
   });
   assert.deepEqual(meta.dependencies, [{
     name: "redis",
@@ -78,6 +80,7 @@ Deno.test("v1 charts with requirements.yaml and requirements.lock", async () => 
   const v2 = await save({
     "Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.2.0\ndependencies:\n  - name: old\n" +
       "    repository: old-repo\n",
+    "charts/new/Chart.yaml": "apiVersion: v2\nname: new\nversion: 1.0.0\n",
     "requirements.yaml": "dependencies:\n  - name: new\n    repository: new-repo\n",
   });
   assert.deepEqual(v2.meta.dependencies, [{ name: "new", repository: "new-repo" }]);
@@ -132,6 +135,7 @@ Deno.test("chart save of a Helm 2 chart with a repeated key, from the command li
   await writeTree(`${box.dir}/old`, {
     "Chart.yaml": "name: old\nversion: 0.1.0\nhome: a\nhome: b\n",
     "requirements.yaml": "dependencies:\n  - name: redis\n    repository: '@stable'\n",
+    "charts/redis/Chart.yaml": "name: redis\nversion: 1.0.0\n",
   });
   const result = expectCode(await box.run(["chart", "save", "old", "localhost:5000/t/old"]), 0);
   assert.match(result.stdout, /^0\.1\.0: saved$/m);

@@ -8,6 +8,7 @@ import { safeText } from "../commands/ui/safe_text.ts";
 import { fileEntry, tgz, writeTree } from "./helpers/charts.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { startFaultProxy } from "./helpers/fault_proxy.ts";
+import { runPeer, testWithPeers } from "./helpers/peers.ts";
 import { startRegistry } from "./helpers/registry.ts";
 
 const values = "# Default values\nreplicaCount: 1\nimage:\n  repository: nginx\n";
@@ -144,42 +145,27 @@ Deno.test("chart show: control characters are escaped for a terminal", () => {
   assert.equal(safeText("a\x1b]0;title\x07b\n\tc\x9b"), "a\\x1b]0;title\\x07b\n\tc\\x9b");
 });
 
-const helm3 = `${Deno.env.get("HOME")}/.cache/h3-peers/helm3-v3.22.0/helm3`;
-const haveHelm = await Deno.stat(helm3).then(() => true, () => false);
-
-Deno.test({
-  name: "chart show prints what helm show prints (Helm 3)",
-  ignore: !haveHelm,
-  fn: async () => {
-    await using registry = await startRegistry();
-    await using sb = await sandbox();
-    // One subchart: Helm orders subcharts by Go map iteration, so two would not compare.
-    await writeTree(`${sb.dir}/app`, await chartFiles("1.0.0", false));
-    const ref = `${registry.host}/charts/app:1.0.0`;
-    expectCode(await sb.run(["chart", "save", "app", ref]), 0);
-    expectCode(await sb.run(["chart", "push", ref]), 0);
-    for (const part of ["chart", "values", "readme", "crds", "all"]) {
-      const helm = await new Deno.Command(helm3, {
-        args: [
-          "show",
-          part,
-          `oci://${registry.host}/charts/app`,
-          "--version",
-          "1.0.0",
-          "--plain-http",
-        ],
+testWithPeers("chart show prints what helm show prints (Helm 3)", ["helm3"], async () => {
+  await using registry = await startRegistry();
+  await using sb = await sandbox();
+  // One subchart: Helm orders subcharts by Go map iteration, so two would not compare.
+  await writeTree(`${sb.dir}/app`, await chartFiles("1.0.0", false));
+  const ref = `${registry.host}/charts/app:1.0.0`;
+  expectCode(await sb.run(["chart", "save", "app", ref]), 0);
+  expectCode(await sb.run(["chart", "push", ref]), 0);
+  for (const part of ["chart", "values", "readme", "crds", "all"]) {
+    const oci = `oci://${registry.host}/charts/app`;
+    const helm = expectCode(
+      await runPeer("helm3", ["show", part, oci, "--version", "1.0.0", "--plain-http"], {
         env: {
           HOME: sb.dir,
           HELM_CONFIG_HOME: `${sb.dir}/hc`,
           HELM_CACHE_HOME: `${sb.dir}/hcache`,
         },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.equal(helm.code, 0, new TextDecoder().decode(helm.stderr));
-      const h3 = expectCode(await sb.run(["chart", "show", part, ref]), 0);
-      assert.equal(h3.stdout, new TextDecoder().decode(helm.stdout), `show ${part}`);
-    }
-  },
+      }),
+      0,
+    );
+    const h3 = expectCode(await sb.run(["chart", "show", part, ref]), 0);
+    assert.equal(h3.stdout, helm.stdout, `show ${part}`);
+  }
 });
-if (!haveHelm) console.log(`Helm 3 comparison skipped: ${helm3} not built (scripts/peers.sh)`);

@@ -5,7 +5,7 @@
  * most unreferenced blobs (collected by prune), never a reference to a partial chart.
  * @module
  */
-import { RefError, UsageError } from "../errors.ts";
+import { ChartError, RefError, UsageError } from "../errors.ts";
 import {
   type Descriptor,
   digestOf,
@@ -24,6 +24,7 @@ import { archiveName, provenanceMessage } from "./provenance_text.ts";
 import { formatReference, parseReference, type Reference, versionToTag, withTag } from "../ref.ts";
 import type { Holder, Ingester, Pusher, Tagger } from "../target.ts";
 import { encodeConfig } from "./config.ts";
+import { missingDependencies } from "./dependencies.ts";
 import { loadChartDir } from "./load.ts";
 import type { ChartMetadata } from "./metadata.ts";
 import { packChart } from "./package.ts";
@@ -74,6 +75,15 @@ export async function saveChart(
   const source = await loadChartDir(dir);
   const { meta } = source;
   const ref = parsed.tag ? parsed : withTag(parsed, versionToTag(meta.version));
+  // As helm package: every declared dependency must be in charts/ (see `dependency update`).
+  const missing = await missingDependencies(source.dir, meta);
+  if (missing.length) {
+    throw new ChartError(
+      `${source.dir}: found in ${meta.apiVersion === "v1" ? "requirements.yaml" : "Chart.yaml"}, ` +
+        `but missing in charts/ directory: ${missing.join(", ")} ` +
+        `(run "h3 chart dependency update", or save with --dependency-update)`,
+    );
+  }
 
   // Blobs stored here stay (no collection elsewhere) until the reference points at them.
   await using _held = await cache.hold();

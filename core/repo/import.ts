@@ -12,15 +12,19 @@ import pLimit from "p-limit";
 import semver from "semver";
 import { stringify } from "yaml";
 import { archiveSource, readChartArchive } from "../chart/archive.ts";
-import { defaultMaxChartSize } from "../chart/extract.ts";
 import { versionRange } from "../chart/versions.ts";
-import { hashingStream } from "../digest.ts";
-import { ChartError, DigestError, RegistryError } from "../errors.ts";
+import { ChartError, RegistryError } from "../errors.ts";
 import { type Reference, repositoryName, versionToTag } from "../ref.ts";
 import { writeStream } from "../stream_file.ts";
 import type { Target } from "../target.ts";
 import { transfer } from "../chart/transfer.ts";
-import { fetchIndex, httpGet, indexAddress, type IndexEntry } from "./index_yaml.ts";
+import {
+  capped,
+  downloadArchive,
+  fetchIndex,
+  indexAddress,
+  type IndexEntry,
+} from "../chart/repo_index.ts";
 
 /** What to import and how. */
 export interface ImportOptions {
@@ -159,18 +163,7 @@ async function importVersion(
   await Deno.mkdir(dir);
   const path = `${dir}/${entry.name}-${entry.version}.tgz`;
   const url = new URL(entry.urls[0]);
-  const { stream, measured } = hashingStream();
-  const response = await httpGet(url, `${entry.name} ${entry.version}`);
-  await writeStream(
-    await Deno.open(path, { write: true, createNew: true }),
-    response.body!.pipeThrough(capped(defaultMaxChartSize)).pipeThrough(stream),
-  );
-  const { digest } = await measured;
-  if (entry.digest && digest !== `sha256:${entry.digest}`) {
-    throw new DigestError(
-      `${url.href} has digest ${digest}, but index.yaml says sha256:${entry.digest}`,
-    );
-  }
+  await downloadArchive(url, path, entry.digest, `${entry.name} ${entry.version}`);
   const provenance = await download(new URL(`${url.href}.prov`), `${path}.prov`);
   const archive = await readChartArchive(path);
   if (archive.meta.name !== entry.name || archive.meta.version !== entry.version) {
@@ -204,18 +197,6 @@ async function download(url: URL, path: string): Promise<boolean> {
     response.body!.pipeThrough(capped(1024 * 1024)),
   );
   return true;
-}
-
-/** Errors once more than `max` bytes have passed. */
-function capped(max: number): TransformStream<Uint8Array, Uint8Array> {
-  let size = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      size += chunk.byteLength;
-      if (size > max) throw new DigestError(`download larger than the ${max} bytes allowed`);
-      controller.enqueue(chunk);
-    },
-  });
 }
 
 /**

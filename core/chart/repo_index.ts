@@ -5,10 +5,12 @@
  * @module
  */
 import semver from "semver";
-import { ChartError } from "../errors.ts";
-import { parseYaml } from "../chart/chart_yaml.ts";
-import { isValidChartName } from "../chart/metadata.ts";
-import { readAll } from "../digest.ts";
+import { ChartError, DigestError } from "../errors.ts";
+import { parseYaml } from "./chart_yaml.ts";
+import { isValidChartName } from "./metadata.ts";
+import { hashingStream, readAll } from "../digest.ts";
+import { defaultMaxChartSize } from "./extract.ts";
+import { writeStream } from "../stream_file.ts";
 
 /** One chart version an index lists. */
 export interface IndexEntry {
@@ -138,4 +140,41 @@ function entryProblem(
     return "no urls";
   }
   return undefined;
+}
+
+/**
+ * Downloads the chart archive at `url` to a new file `path`, hashing it on the way; with
+ * `expectHex` (an index's sha256 digest) another digest is a `DigestError` (the file stays, for
+ * the caller's temp directory to remove).
+ */
+export async function downloadArchive(
+  url: URL,
+  path: string,
+  expectHex: string | undefined,
+  what: string,
+): Promise<void> {
+  const { stream, measured } = hashingStream();
+  const response = await httpGet(url, what);
+  await writeStream(
+    await Deno.open(path, { write: true, createNew: true }),
+    response.body!.pipeThrough(capped(defaultMaxChartSize)).pipeThrough(stream),
+  );
+  const { digest } = await measured;
+  if (expectHex && digest !== `sha256:${expectHex}`) {
+    throw new DigestError(
+      `${url.href} has digest ${digest}, but index.yaml says sha256:${expectHex}`,
+    );
+  }
+}
+
+/** Errors once more than `max` bytes have passed. */
+export function capped(max: number): TransformStream<Uint8Array, Uint8Array> {
+  let size = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      size += chunk.byteLength;
+      if (size > max) throw new DigestError(`download larger than the ${max} bytes allowed`);
+      controller.enqueue(chunk);
+    },
+  });
 }

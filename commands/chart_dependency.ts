@@ -1,0 +1,68 @@
+/** `h3 chart dependency update|build|list DIR` (alias `dep`): as `helm dependency`. @module */
+import { define } from "gunshi";
+import {
+  buildDependencies,
+  type DependencyResult,
+  listDependencies,
+  updateDependencies,
+} from "../core/chart/dependencies.ts";
+import { UsageError } from "../core/errors.ts";
+import { outputFormat, printJson } from "../core/ui/output.ts";
+import { renderTable } from "../core/ui/table.ts";
+import { outputArg } from "./_output.ts";
+import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
+
+const actions = ["update", "build", "list"] as const;
+
+function report(result: DependencyResult): void {
+  for (const file of result.downloaded) console.log(`Saved charts/${file}`);
+  const name = result.lockFile.slice(result.lockFile.lastIndexOf("/") + 1);
+  console.log(result.lockWritten ? `Wrote ${name}` : `${name} is up to date`);
+}
+
+export default define({
+  name: "dependency",
+  description: "Update, build or list a chart directory's dependencies (charts/, Chart.lock)",
+  args: {
+    action: { type: "positional", description: "update, build or list" },
+    dir: { type: "positional", description: "The chart directory (default: .)", required: false },
+    output: outputArg(["table", "json"]),
+    ...transportArgs,
+  },
+  examples: [
+    "# newest versions the ranges allow, into charts/, and Chart.lock written",
+    "$ h3 chart dependency update mychart",
+    "",
+    "# exactly what Chart.lock says (update when there is none)",
+    "$ h3 chart dep build mychart",
+    "",
+    "$ h3 chart dep list mychart",
+  ].join("\n"),
+  run: async (ctx) => {
+    const action = ctx.values.action;
+    if (!(actions as readonly string[]).includes(action)) {
+      throw new UsageError(`unknown action "${action}": use update, build or list`);
+    }
+    const dir = ctx.values.dir ?? ".";
+    const format = outputFormat(ctx.values.output, ["table", "json"]);
+    if (action === "list") {
+      const statuses = await listDependencies(dir);
+      if (format === "json") return printJson(statuses);
+      if (statuses.length === 0) return console.log(`${dir}: no dependencies`);
+      console.log(renderTable([
+        ["NAME", "VERSION", "REPOSITORY", "STATUS"],
+        ...statuses.map((s) => [s.name, s.version, s.repository, s.status]),
+      ]));
+      return;
+    }
+    const flags = transportFlags(ctx.values);
+    const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
+    using opener = new RegistryOpener(flags, debug);
+    const open = (ref: Parameters<RegistryOpener["open"]>[0]) => opener.open(ref);
+    const result = action === "update"
+      ? await updateDependencies(dir, open)
+      : await buildDependencies(dir, open);
+    if (format === "json") return printJson(result);
+    report(result);
+  },
+});

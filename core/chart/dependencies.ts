@@ -1,0 +1,410 @@
+/**
+ * Chart dependencies as `helm dependency` handles them: the charts a chart declares (Chart.yaml
+ * v2, or requirements.yaml for v1) resolved against `oci://` registries (tag lists; SemVer ranges
+ * or a `VERSION@sha256:...` pin) and classic `http(s)://` repositories (their index.yaml), or
+ * taken from `file://` directories; downloaded into `charts/`; and locked in Chart.lock
+ * (requirements.lock for v1) with Helm's digest of the declared and the locked lists, so `build`
+ * can tell when the lock is out of date.
+ * @module
+ */
+import semver from "semver";
+import { stringify } from "yaml";
+import { ChartError } from "../errors.ts";
+import { parseReference, type Reference, tagToVersion, versionToTag } from "../ref.ts";
+import { downloadArchive, fetchIndex, indexAddress, type IndexEntry } from "./repo_index.ts";
+import type { Target } from "../target.ts";
+import { parseYaml } from "./chart_yaml.ts";
+import { downloadChart } from "./download.ts";
+import { entryPath, tarEntries } from "./extract.ts";
+import { loadChartDir } from "./load.ts";
+import type { ChartMetadata, Dependency } from "./metadata.ts";
+import { packChart } from "./package.ts";
+import { selectTag, versionRange } from "./versions.ts";
+
+/** One entry of a lock file. */
+export interface LockedDependency {
+  /** The chart's name. */
+  name: string;
+  /** The repository, as Chart.yaml gives it. */
+  repository: string;
+  /** The version chosen (with `@sha256:...` when Chart.yaml pinned a digest). */
+  version: string;
+}
+
+/** Chart.lock (or requirements.lock). */
+export interface ChartLock {
+  /** The versions chosen. */
+  dependencies: LockedDependency[];
+  /** Helm's digest of the declared and the locked dependencies. */
+  digest: string;
+  /** When the lock was written (RFC 3339). */
+  generated: string;
+}
+
+/** Opens the registry repository a dependency lives in. */
+export type DependencyOpener = (ref: Reference) => Promise<Target>;
+
+/** What a dependency command did. */
+export interface DependencyResult {
+  /** The lock in force afterwards. */
+  lock: ChartLock;
+  /** Whether the lock file was (re)written. */
+  lockWritten: boolean;
+  /** The lock file's path. */
+  lockFile: string;
+  /** Archives written into charts/. */
+  downloaded: string[];
+}
+
+/** The lock file of a chart: requirements.lock for apiVersion v1, Chart.lock otherwise. */
+export function lockFileName(meta: ChartMetadata): string {
+  return meta.apiVersion === "v1" ? "requirements.lock" : "Chart.lock";
+}
+
+/** Go's encoding/json escapes of characters JSON.stringify leaves as they are. */
+function goJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replaceAll("<", "\\u003c").replaceAll(">", "\\u003e").replaceAll("&", "\\u0026")
+    .replaceAll("\u2028", "\\u2028").replaceAll("\u2029", "\\u2029");
+}
+
+/** A dependency as Go marshals Helm's `chart.Dependency`: field order, empty fields left out. */
+function goDependency(d: Partial<Dependency>): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: d.name ?? "" };
+  if (d.version) out.version = d.version;
+  out.repository = d.repository ?? "";
+  if (d.condition) out.condition = d.condition;
+  if (d.tags?.length) out.tags = d.tags;
+  if (d.enabled) out.enabled = d.enabled;
+  if (d["import-values"]?.length) out["import-values"] = d["import-values"];
+  if (d.alias) out.alias = d.alias;
+  return out;
+}
+
+/** Helm's HashReq: sha256 of the JSON of [declared, locked]. */
+export async function lockDigest(
+  declared: Dependency[],
+  locked: LockedDependency[],
+): Promise<string> {
+  const json = goJson([declared.map(goDependency), locked.map(goDependency)]);
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(json));
+  return `sha256:${
+    Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, "0")).join("")
+  }`;
+}
+
+/** Reads the chart's lock file, or undefined when there is none. */
+export async function readLock(dir: string, meta: ChartMetadata): Promise<ChartLock | undefined> {
+  const path = `${dir}/${lockFileName(meta)}`;
+  const text = await Deno.readTextFile(path).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  });
+  if (text === undefined) return undefined;
+  const value = parseYaml(text, path) as Partial<ChartLock> | null;
+  const deps = value?.dependencies;
+  if (!Array.isArray(deps) || typeof value?.digest !== "string") {
+    throw new ChartError(`${path}: not a lock file (no dependencies list or digest)`);
+  }
+  return {
+    dependencies: deps.map((d) => ({
+      name: String(d?.name ?? ""),
+      repository: String(d?.repository ?? ""),
+      version: String(d?.version ?? ""),
+    })),
+    digest: value.digest,
+    generated: String(value.generated ?? ""),
+  };
+}
+
+/** Where one dependency's archive comes from. */
+type Source =
+  | { kind: "oci"; ref: Reference; tag: string; digest?: string }
+  | { kind: "http"; entry: IndexEntry }
+  | { kind: "dir"; path: string }
+  | { kind: "subchart" };
+
+/** `oci://host/path` + the chart's name, as Helm forms the chart's reference. */
+function ociReference(d: Dependency): Reference {
+  return parseReference(`${d.repository.replace(/\/+$/, "")}/${d.name}`);
+}
+
+function localPath(dir: string, repository: string): string {
+  const path = repository.slice("file://".length);
+  return path.startsWith("/") ? path : `${dir}/${path}`;
+}
+
+/** The highest version of `entries` the constraint admits (pre-releases as the range says). */
+function bestEntry(entries: IndexEntry[], constraint: string): IndexEntry | undefined {
+  const range = versionRange(constraint || "*");
+  return entries
+    .filter((e) => semver.satisfies(e.version, range))
+    .sort((a, b) => semver.rcompare(a.version, b.version))[0];
+}
+
+/**
+ * Resolves one dependency: to the version its constraint admits (`exact`: the locked version),
+ * and where its archive comes from.
+ */
+async function resolveOne(
+  dir: string,
+  d: Dependency,
+  open: DependencyOpener,
+  indexes: Map<string, Promise<IndexEntry[]>>,
+  exact?: string,
+): Promise<{ locked: LockedDependency; source: Source }> {
+  const wanted = exact ?? d.version ?? "";
+  const lock = (version: string) => ({ name: d.name, repository: d.repository, version });
+  if (d.repository === "") {
+    return { locked: lock(d.version ?? ""), source: { kind: "subchart" } };
+  }
+  if (d.repository.startsWith("file://")) {
+    const path = localPath(dir, d.repository);
+    const { meta } = await loadChartDir(path);
+    return { locked: lock(meta.version), source: { kind: "dir", path } };
+  }
+  if (d.repository.startsWith("oci://")) {
+    const ref = ociReference(d);
+    const at = wanted.indexOf("@");
+    const digest = at >= 0 ? wanted.slice(at + 1) : undefined;
+    const constraint = at >= 0 ? wanted.slice(0, at) : wanted;
+    if (digest && !/^sha256:[a-f0-9]{64}$/.test(digest)) {
+      throw new ChartError(`dependency "${d.name}": invalid digest pin "${digest}"`);
+    }
+    const target = await open(ref);
+    const tags = await Array.fromAsync(target.tags());
+    const tag = exact && !digest
+      ? tags.find((t) => t === versionToTag(exact))
+      : selectTag(tags, { version: constraint || undefined });
+    if (!tag) {
+      throw new ChartError(
+        `dependency "${d.name}": no version in ${d.repository}/${d.name} matches "${wanted}"`,
+      );
+    }
+    const version = tagToVersion(tag) + (digest ? `@${digest}` : "");
+    return { locked: lock(version), source: { kind: "oci", ref, tag, digest } };
+  }
+  if (/^https?:\/\//.test(d.repository)) {
+    let index = indexes.get(d.repository);
+    if (!index) {
+      index = fetchIndex(indexAddress(d.repository)).then((i) => i.entries);
+      indexes.set(d.repository, index);
+    }
+    const entries = (await index).filter((e) => e.name === d.name);
+    if (entries.length === 0) {
+      throw new ChartError(`dependency "${d.name}": ${d.repository} has no chart "${d.name}"`);
+    }
+    const entry = exact ? entries.find((e) => e.version === exact) : bestEntry(entries, wanted);
+    if (!entry) {
+      throw new ChartError(
+        `dependency "${d.name}": no version in ${d.repository} matches "${wanted}"`,
+      );
+    }
+    return { locked: lock(entry.version), source: { kind: "http", entry } };
+  }
+  throw new ChartError(
+    `dependency "${d.name}": repository "${d.repository}" is not oci://, http(s):// or file://`,
+  );
+}
+
+/** Writes each archive into `charts/`: downloaded into a temp folder, then moved into place. */
+async function fetchAll(
+  dir: string,
+  resolved: { locked: LockedDependency; source: Source }[],
+  open: DependencyOpener,
+): Promise<string[]> {
+  const charts = `${dir}/charts`;
+  await Deno.mkdir(charts, { recursive: true });
+  const tmp = await Deno.makeTempDir({ dir: charts, prefix: ".h3-deps-" });
+  try {
+    const written: string[] = [];
+    for (const { locked, source } of resolved) {
+      const file = `${locked.name}-${locked.version.split("@")[0]}.tgz`;
+      if (source.kind === "subchart") continue;
+      if (source.kind === "oci") {
+        const target = await open(source.ref);
+        const result = await downloadChart(target, source.digest ?? source.tag, {
+          destination: tmp,
+          expectDigest: source.digest,
+        });
+        written.push(result.path.slice(tmp.length + 1));
+        continue;
+      }
+      if (source.kind === "http") {
+        await downloadArchive(
+          new URL(source.entry.urls[0]),
+          `${tmp}/${file}`,
+          source.entry.digest,
+          `dependency ${locked.name} ${locked.version}`,
+        );
+      } else {
+        const packed = packChart(await loadChartDir(source.path));
+        await Deno.writeFile(`${tmp}/${file}`, packed);
+      }
+      written.push(file);
+    }
+    // Every archive arrived: old archives of these charts go, the new ones take their place.
+    const names = new Set(resolved.map((r) => r.locked.name));
+    for await (const entry of Deno.readDir(charts)) {
+      if (!entry.isFile || !entry.name.endsWith(".tgz")) continue;
+      const meta = await archiveMeta(`${charts}/${entry.name}`).catch(() => undefined);
+      if (meta && names.has(meta.name)) await Deno.remove(`${charts}/${entry.name}`);
+    }
+    for (const file of written) await Deno.rename(`${tmp}/${file}`, `${charts}/${file}`);
+    return written;
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Name and version of a packaged chart, from its Chart.yaml. */
+export async function archiveMeta(path: string): Promise<{ name: string; version: string }> {
+  const file = await Deno.open(path);
+  for await (const entry of tarEntries(file.readable)) {
+    const top = entry.header.name.split("/").find((p) => p !== "" && p !== ".") ?? "";
+    const rel = entry.header.type === "file" ? entryPath(entry.header, top).join("/") : "";
+    if (rel !== "Chart.yaml") {
+      await entry.body.cancel();
+      continue;
+    }
+    const fields = parseYaml(await new Response(entry.body).text(), `${path}: Chart.yaml`) as
+      | Record<string, unknown>
+      | null;
+    return { name: String(fields?.name ?? ""), version: String(fields?.version ?? "") };
+  }
+  throw new ChartError(`${path}: no Chart.yaml in the archive`);
+}
+
+async function writeLock(path: string, lock: ChartLock): Promise<void> {
+  const text = stringify(
+    { dependencies: lock.dependencies, digest: lock.digest, generated: lock.generated },
+    { sortMapEntries: true, indentSeq: false },
+  );
+  const tmp = `${path}.h3-${crypto.randomUUID()}`;
+  await Deno.writeTextFile(tmp, text);
+  await Deno.rename(tmp, path).catch(async (error) => {
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
+  });
+}
+
+/** RFC 3339 with nanoseconds, as Go prints a time. */
+function goTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000000Z");
+}
+
+/**
+ * `dependency update`: resolves every declared dependency to the newest version its constraint
+ * admits, downloads them into `charts/` and writes the lock file (only when it changed).
+ */
+export async function updateDependencies(
+  dir: string,
+  open: DependencyOpener,
+): Promise<DependencyResult> {
+  const { meta } = await loadChartDir(dir);
+  const declared = meta.dependencies ?? [];
+  const indexes = new Map<string, Promise<IndexEntry[]>>();
+  const resolved = [];
+  for (const d of declared) resolved.push(await resolveOne(dir, d, open, indexes));
+  const locked = resolved.map((r) => r.locked);
+  const digest = await lockDigest(declared, locked);
+  const downloaded = await fetchAll(dir, resolved, open);
+  const lockFile = `${dir}/${lockFileName(meta)}`;
+  const old = await readLock(dir, meta).catch(() => undefined);
+  if (old?.digest === digest) return { lock: old, lockWritten: false, lockFile, downloaded };
+  const lock = { dependencies: locked, digest, generated: goTime(new Date()) };
+  await writeLock(lockFile, lock);
+  return { lock, lockWritten: true, lockFile, downloaded };
+}
+
+/**
+ * `dependency build`: downloads the versions the lock file names into `charts/`; without a lock
+ * file, `update`. A lock that no longer matches the declared dependencies is refused.
+ */
+export async function buildDependencies(
+  dir: string,
+  open: DependencyOpener,
+): Promise<DependencyResult> {
+  const { meta } = await loadChartDir(dir);
+  const lock = await readLock(dir, meta);
+  if (!lock) return await updateDependencies(dir, open);
+  const declared = meta.dependencies ?? [];
+  const name = lockFileName(meta);
+  if (await lockDigest(declared, lock.dependencies) !== lock.digest) {
+    throw new ChartError(
+      `the lock file (${name}) is out of sync with the dependencies file ` +
+        `(${meta.apiVersion === "v1" ? "requirements.yaml" : "Chart.yaml"}); ` +
+        `run "h3 chart dependency update"`,
+    );
+  }
+  const indexes = new Map<string, Promise<IndexEntry[]>>();
+  const resolved = [];
+  for (const [i, d] of declared.entries()) {
+    resolved.push(await resolveOne(dir, d, open, indexes, lock.dependencies[i].version));
+  }
+  const downloaded = await fetchAll(dir, resolved, open);
+  return { lock, lockWritten: false, lockFile: `${dir}/${name}`, downloaded };
+}
+
+/** One declared dependency and what `charts/` holds for it. */
+export interface DependencyStatus {
+  /** The chart's name. */
+  name: string;
+  /** The version or range declared. */
+  version: string;
+  /** The repository declared. */
+  repository: string;
+  /** `ok`, `wrong version`, `unpacked` (a directory) or `missing`. */
+  status: "ok" | "wrong version" | "unpacked" | "missing";
+}
+
+/** What `charts/` holds: packaged charts (name, version) and chart directories (name). */
+async function chartsContent(dir: string) {
+  const packed: { name: string; version: string }[] = [];
+  const unpacked = new Set<string>();
+  const exists = await Deno.stat(`${dir}/charts`).then((i) => i.isDirectory, () => false);
+  for await (const entry of exists ? Deno.readDir(`${dir}/charts`) : []) {
+    const path = `${dir}/charts/${entry.name}`;
+    if (entry.isFile && entry.name.endsWith(".tgz")) {
+      const meta = await archiveMeta(path).catch(() => undefined);
+      if (meta) packed.push(meta);
+    } else if (entry.isDirectory) {
+      const text = await Deno.readTextFile(`${path}/Chart.yaml`).catch(() => undefined);
+      const fields = text === undefined ? undefined : parseYaml(text, `${path}/Chart.yaml`);
+      const name = (fields as Record<string, unknown> | null)?.name;
+      if (typeof name === "string") unpacked.add(name);
+    }
+  }
+  return { packed, unpacked };
+}
+
+/** `dependency list`: each declared dependency and whether `charts/` holds it. */
+export async function listDependencies(dir: string): Promise<DependencyStatus[]> {
+  const { meta } = await loadChartDir(dir);
+  const { packed, unpacked } = await chartsContent(dir);
+  return (meta.dependencies ?? []).map((d): DependencyStatus => {
+    const version = d.version ?? "";
+    const base = { name: d.name, version, repository: d.repository };
+    const archives = packed.filter((p) => p.name === d.name);
+    if (archives.length) {
+      const range = version.split("@")[0] || "*";
+      const fits = archives.some((a) =>
+        semver.valid(a.version) && semver.validRange(range) !== null &&
+        semver.satisfies(a.version, range.replaceAll(",", " "), { includePrerelease: true })
+      );
+      return { ...base, status: fits ? "ok" : "wrong version" };
+    }
+    return { ...base, status: unpacked.has(d.name) ? "unpacked" : "missing" };
+  });
+}
+
+/** The declared dependencies `charts/` does not hold (as packaged charts or directories). */
+export async function missingDependencies(dir: string, meta: ChartMetadata): Promise<string[]> {
+  if (!meta.dependencies?.length) return [];
+  const { packed, unpacked } = await chartsContent(dir);
+  // A dependency without a name (Helm 3 loads one) names nothing to look for.
+  return meta.dependencies
+    .filter((d) => d.name !== "")
+    .filter((d) => !unpacked.has(d.name) && !packed.some((p) => p.name === d.name))
+    .map((d) => d.name);
+}
