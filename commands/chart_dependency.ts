@@ -7,8 +7,8 @@ import {
   updateDependencies,
 } from "../core/chart/dependencies.ts";
 import { UsageError } from "../core/errors.ts";
-import { outputFormat, printJson } from "../core/ui/output.ts";
-import { renderTable } from "../core/ui/table.ts";
+import { outputFormat, printJson } from "./ui/output.ts";
+import { renderTable } from "./ui/table.ts";
 import { outputArg } from "./_output.ts";
 import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
 
