@@ -3,7 +3,8 @@
  * line on stderr and an exit code (a stack trace only with `--debug`).
  * @module
  */
-import { errorMessage, PartialFailure, RefError, UsageError } from "./core/errors.ts";
+import { PartialFailure, RefError, UsageError } from "./core/errors.ts";
+import { describeError } from "./commands/_errors.ts";
 import { isGroup, type LazyEntry } from "./commands/_entries.ts";
 import { tree } from "./commands/tree.ts";
 import { type ExecutableEntry, pluginCommands } from "./commands/_plugin_entries.ts";
@@ -235,7 +236,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const reported = usageFromValidation(error) ?? error;
-    printError(`Error: ${safeLine(errorMessage(reported))}`);
+    printError(`Error: ${safeLine(describeError(reported))}`);
     if (debug && error instanceof Error && error.stack) printError(error.stack);
     return errorExitCode(reported);
   }

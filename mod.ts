@@ -54,6 +54,7 @@ export type { Problem } from "./core/cache/verify.ts";
 export type { ChartMetadata, Dependency, Maintainer } from "./core/chart/metadata.ts";
 export type { ChartParts } from "./core/chart/manifest.ts";
 export { formatReference, parseReference, type Reference } from "./core/ref.ts";
+export type { H3ErrorOptions, Remedy } from "./core/errors.ts";
 export {
   AuthError,
   CacheError,
@@ -63,6 +64,7 @@ export {
   PluginError,
   RefError,
   RegistryError,
+  remedyOf,
   SignatureError,
 } from "./core/errors.ts";
 export { version } from "./core/version.ts";

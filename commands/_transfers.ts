@@ -8,6 +8,7 @@ import pLimit from "p-limit";
 import { type OciLayout, openCache } from "../core/cache/layout.ts";
 import type { CopyEvent } from "../core/copy.ts";
 import { errorMessage, H3Error, PartialFailure, UsageError } from "../core/errors.ts";
+import { describeError } from "./_errors.ts";
 import { shortDigest } from "../core/oci/descriptor.ts";
 import { parseCachedReference, parseReference, type Reference } from "../core/ref.ts";
 import type { Repository } from "../core/transport/repository.ts";
@@ -87,7 +88,7 @@ export async function transferEach(
           ...await work({ input, ref, repository, cache, print: quietPrint, onEvent }),
         });
       } catch (error) {
-        reports.push({ ref: input, status: "failed", error: errorMessage(naming(error, input)) });
+        reports.push({ ref: input, status: "failed", error: describeError(naming(error, input)) });
         throw error;
       }
     }, bars);
@@ -132,7 +133,7 @@ async function forEachRef(
         failed.push(input);
         emit(() => {
           lines.forEach((line) => print(line));
-          printError(`Error: ${safeLine(errorMessage(naming(error, input)))}`);
+          printError(`Error: ${safeLine(describeError(naming(error, input)))}`);
         });
       }
     })

@@ -5,7 +5,8 @@
  */
 import { define } from "gunshi";
 import { openCopyEnd, planCopies } from "../core/copy_plan.ts";
-import { errorMessage, H3Error, PartialFailure, UsageError } from "../core/errors.ts";
+import { H3Error, PartialFailure, UsageError } from "../core/errors.ts";
+import { describeError } from "./_errors.ts";
 import { mirror, type MirrorSummary, type TagCopyResult } from "../core/mirror.ts";
 import { isReferrerTag, type ReferrersCopyResult } from "../core/referrers.ts";
 import { progressBars } from "./ui/progress.ts";
@@ -47,7 +48,7 @@ function resultLine(result: TagCopyResult): string {
     case "not-chart":
       return `${result.copy.source}: skipped, ${result.reason}`;
     case "failed":
-      return `Error: ${result.copy.source}: ${safeLine(errorMessage(result.error))}`;
+      return `Error: ${result.copy.source}: ${safeLine(describeError(result.error))}`;
   }
 }
 
@@ -76,7 +77,7 @@ function summaryJson(summary: MirrorSummary) {
         ? { name: r.name, version: r.version, blobs: r.blobs.map((b) => b.digest) }
         : {}),
       ...(r.status === "not-chart" ? { reason: r.reason } : {}),
-      ...(r.status === "failed" ? { error: errorMessage(r.error) } : {}),
+      ...(r.status === "failed" ? { error: describeError(r.error) } : {}),
     })),
     ...totals,
   };

@@ -1,7 +1,8 @@
 /** `h3 chart remove REF...`: drop refs from the local cache and collect what they alone needed. @module */
 import { define } from "gunshi";
 import { openCache } from "../core/cache/layout.ts";
-import { errorMessage, PartialFailure, UsageError } from "../core/errors.ts";
+import { PartialFailure, UsageError } from "../core/errors.ts";
+import { describeError } from "./_errors.ts";
 import { formatReference, parseCachedReference, refLabel } from "../core/ref.ts";
 import { reportArgs, reporter } from "./_output.ts";
 import { printError, safeLine } from "./ui/safe_text.ts";
@@ -28,10 +29,10 @@ export default define({
         out.print(`${refLabel(ref)}: removed`);
         results.push({ ref: input, status: "removed" });
       } catch (error) {
-        results.push({ ref: input, status: "failed", error: errorMessage(error) });
+        results.push({ ref: input, status: "failed", error: describeError(error) });
         if (refs.length === 1) throw error;
         failures.push(error);
-        printError(`Error: ${safeLine(errorMessage(error))}`);
+        printError(`Error: ${safeLine(describeError(error))}`);
       }
     }
     await cache.collect();

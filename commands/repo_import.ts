@@ -1,7 +1,8 @@
 /** `h3 repo import INDEX_URL REGISTRY/NAMESPACE`: a classic chart repository moved to OCI. @module */
 import { define } from "gunshi";
 import { writeFileAtomic } from "../core/chart/download.ts";
-import { errorMessage, PartialFailure, UsageError } from "../core/errors.ts";
+import { PartialFailure, UsageError } from "../core/errors.ts";
+import { describeError } from "./_errors.ts";
 import { parseReference } from "../core/ref.ts";
 import { importRepository, type ImportResult, ociIndexYaml } from "../core/repo/import.ts";
 import { reportArgs, reporter } from "./_output.ts";
@@ -23,7 +24,7 @@ function resultLine(result: ImportResult): string {
     case "exists":
       return `${result.entry.name} ${result.entry.version}: already in ${result.ref}`;
     case "failed":
-      return `Error: ${result.name} ${result.version}: ${errorMessage(result.error)}`;
+      return `Error: ${result.name} ${result.version}: ${describeError(result.error)}`;
   }
 }
 
@@ -96,7 +97,7 @@ export default define({
     out.result({
       results: summary.results.map((r) =>
         r.status === "failed"
-          ? { name: r.name, version: r.version, status: r.status, error: errorMessage(r.error) }
+          ? { name: r.name, version: r.version, status: r.status, error: describeError(r.error) }
           : {
             name: r.entry.name,
             version: r.entry.version,

@@ -4,14 +4,42 @@
  * @module
  */
 
+/**
+ * What the user can do about an error, as data (the CLI words it, naming its commands and flags):
+ * log in to `registry`, check the credentials stored for it, trust the registry's private CA
+ * (`caFile`), or speak plain HTTP to it (`plainHttp`).
+ */
+export type Remedy =
+  | { kind: "login"; registry: string }
+  | { kind: "checkLogin"; registry: string }
+  | { kind: "caFile"; registry: string }
+  | { kind: "plainHttp"; registry: string };
+
+/** How an H3Error is made: its cause, and what the user can do about it. */
+export interface H3ErrorOptions extends ErrorOptions {
+  /** What the user can do about it. */
+  remedy?: Remedy;
+}
+
 /** Base class of every error h3 raises on purpose: its message is fit to show a user as is. */
 export class H3Error extends Error {
   /** The class name, shown in `--debug` traces. */
   override name = "H3Error";
+  /** What the user can do about it, when h3 knows (the message does not say it). */
+  remedy?: Remedy;
   /** An error with a message fit to show a user; `options.cause` keeps what caused it. */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: H3ErrorOptions) {
     super(message, options);
+    if (options?.remedy) this.remedy = options.remedy;
   }
+}
+
+/** The remedy of `error`, or of the first error in its chain of causes that has one. */
+export function remedyOf(error: unknown): Remedy | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (e instanceof H3Error && e.remedy) return e.remedy;
+  }
+  return undefined;
 }
 
 /** A malformed or unsupported reference (`registry/repo:tag@digest`): bad input. */
@@ -47,7 +75,7 @@ export class RegistryError extends H3Error {
   /** Distribution-spec error code (`MANIFEST_UNKNOWN`, `DENIED`, ...), when the registry sent one. */
   code?: string;
   /** An error the registry answered with: its HTTP `status` and distribution `code`. */
-  constructor(message: string, status: number, code?: string, options?: ErrorOptions) {
+  constructor(message: string, status: number, code?: string, options?: H3ErrorOptions) {
     super(message, options);
     this.status = status;
     this.code = code;

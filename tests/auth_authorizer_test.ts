@@ -209,8 +209,10 @@ Deno.test("Bearer: a token service refusing anonymous requests is an error that 
       assert.equal(
         e.message,
         `${registry.host} requires authentication: its token service refused an anonymous request ` +
-          `(401 Unauthorized): invalid username or password; log in with "h3 registry login ${registry.host}"`,
+          `(401 Unauthorized): invalid username or password`,
       );
+      // The library names no command: the remedy is data, the CLI words it.
+      assert.deepEqual(e.remedy, { kind: "login", registry: registry.host });
       return true;
     },
   );

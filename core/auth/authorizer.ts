@@ -255,11 +255,15 @@ export class RegistryAuthorizer implements Authorizer {
     if (!response.ok) {
       const status = `${response.status}${response.statusText ? " " + response.statusText : ""}`;
       const detail = serverMessage(text, credential);
+      if (basicOf(credential) || credential?.identityToken) {
+        throw new AuthError(
+          `${registry} refused the credentials: its token service answered ${status}${detail}`,
+        );
+      }
       throw new AuthError(
-        basicOf(credential) || credential?.identityToken
-          ? `${registry} refused the credentials: its token service answered ${status}${detail}`
-          : `${registry} requires authentication: its token service refused an anonymous request ` +
-            `(${status})${detail}; log in with "h3 registry login ${registry}"`,
+        `${registry} requires authentication: its token service refused an anonymous request ` +
+          `(${status})${detail}`,
+        { remedy: { kind: "login", registry } },
       );
     }
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };

@@ -296,21 +296,24 @@ export class RegistryClient {
       ? await authorizer.authorize(this.registry, challenges, scopes)
       : undefined;
     if (!header) {
-      throw new AuthError(
-        `authentication required by ${this.registry}; log in with "h3 registry login ${this.registry}"`,
-      );
+      throw new AuthError(`authentication required by ${this.registry}`, {
+        remedy: { kind: "login", registry: this.registry },
+      });
     }
     const { response: again } = await this.#send(request, header);
     if (again.status !== 401) return again;
     await again.body?.cancel();
     const reason = parseChallenges(again.headers.get("www-authenticate"))
       .find((c) => c.params.error)?.params.error;
-    throw new AuthError(
-      reason === "insufficient_scope"
-        ? `${this.registry} denied access for ${request.what} (insufficient_scope); ` +
-          `check your credentials ("h3 registry login ${this.registry}")`
-        : `${this.registry} refused the credentials for ${request.what}`,
-    );
+    if (reason === "insufficient_scope") {
+      throw new AuthError(
+        `${this.registry} denied access for ${request.what} (insufficient_scope)`,
+        {
+          remedy: { kind: "checkLogin", registry: this.registry },
+        },
+      );
+    }
+    throw new AuthError(`${this.registry} refused the credentials for ${request.what}`);
   }
 
   /** One exchange: follows redirects for GET/HEAD, and moves a loopback registry to HTTPS when it asks. */

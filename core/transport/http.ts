@@ -5,7 +5,7 @@
  * translation of network failures into one clear line.
  * @module
  */
-import { RegistryError, UsageError } from "../errors.ts";
+import { RegistryError, type Remedy, UsageError } from "../errors.ts";
 import { withRegistry } from "./_errors.ts";
 import type { FetchLike, TransportOptions } from "./options.ts";
 import { proxyEnvNames, proxyFor, proxyFromEnv } from "./proxy.ts";
@@ -215,28 +215,26 @@ export interface NetworkFailure {
 export function networkError(registry: string, error: unknown): NetworkFailure {
   if (error instanceof ReadTimeout) return { error, retryable: true };
   const text = causes(error);
-  const fail = (message: string, permanent: boolean): NetworkFailure => ({
-    error: new RegistryError(message, 0, undefined, { cause: error }),
+  const fail = (message: string, permanent: boolean, remedy?: Remedy): NetworkFailure => ({
+    error: new RegistryError(message, 0, undefined, { cause: error, remedy }),
     retryable: !permanent,
   });
   const certificate = /invalid peer certificate: (\w+)|(UNABLE_TO_VERIFY|SELF_SIGNED|CERT_\w+)/
     .exec(text);
   if (certificate) {
     const problem = certificateProblems[certificate[1]] ?? certificate[1] ?? certificate[2];
-    return fail(
-      `TLS error talking to ${registry}: ${problem}; if the registry uses a private CA, pass ` +
-        `--ca-file with its CA certificate (or --insecure-skip-tls-verify for a test registry)`,
-      true,
-    );
+    return fail(`TLS error talking to ${registry}: ${problem}`, true, {
+      kind: "caFile",
+      registry,
+    });
   }
   if (
     /corrupt message|InvalidContentType|wrong version number|packet length too long/i.test(text)
   ) {
-    return fail(
-      `TLS error talking to ${registry}: it does not speak HTTPS on this port; ` +
-        `pass --plain-http if it serves plain HTTP`,
-      true,
-    );
+    return fail(`TLS error talking to ${registry}: it does not speak HTTPS on this port`, true, {
+      kind: "plainHttp",
+      registry,
+    });
   }
   if (/Connection refused|ECONNREFUSED/i.test(text)) {
     return fail(`cannot connect to ${registry}: connection refused`, true);
