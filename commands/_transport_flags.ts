@@ -7,20 +7,15 @@
  * @module
  */
 import { printError } from "./ui/safe_text.ts";
-import { defaultAuthorizer } from "../core/credentials.ts";
 import {
   loadConfig,
   resolveConcurrency,
   timeoutValue,
   type TransportFlags,
-  type TransportSettings,
-  transportSettings,
 } from "../core/config.ts";
 import type { Credential } from "../core/auth/types.ts";
 import { UsageError } from "../core/errors.ts";
-import type { Reference } from "../core/ref.ts";
-import { atSource, firstAnswering, RegistryRouting } from "../core/routing.ts";
-import { Registries, type Repository } from "../core/transport/repository.ts";
+import { RegistryHosts } from "../core/registry_hosts.ts";
 
 /** gunshi argument definitions for the transport flags. */
 export const transportArgs = {
@@ -145,91 +140,12 @@ export async function refConcurrency(flags: TransportFlags): Promise<number> {
 }
 
 /**
- * Opens registry repositories for a command: each host with the settings in force for it, one
- * client (connection pool and credentials) per host; registries.conf's blocks apply to every
- * reference, its mirrors and rewrites to pulls (`openForPull`). Dispose it when the command ends.
+ * Opens registry repositories for a command (see `core/registry_hosts.ts`), warnings printed on
+ * stderr; dispose it when the command ends.
  */
-export class RegistryOpener implements Disposable {
-  #flags: TransportFlags;
-  #settings = new Map<string, Promise<TransportSettings>>();
-  #registries: Registries;
-  #ready = new Map<string, TransportSettings>();
-  #routing?: Promise<RegistryRouting>;
-  #debug?: (line: string) => void;
-  /** Hosts the command names: the only ones its `--username` is sent to (not mirrors). */
-  #named = new Set<string>();
-
+export class RegistryOpener extends RegistryHosts {
   /** An opener for `flags`; `debug` receives request lines. */
   constructor(flags: TransportFlags, debug?: (line: string) => void) {
-    this.#flags = flags;
-    this.#debug = debug;
-    const given = flags.credential;
-    const authorizer = defaultAuthorizer({
-      debug,
-      given: given && ((host) => this.#named.has(host) ? given() : Promise.resolve(undefined)),
-      warn: (message) => printError(`Warning: ${message}`),
-    });
-    this.#registries = new Registries((host) => ({ ...this.#ready.get(host), debug, authorizer }));
-  }
-
-  /** The repository `ref` names, reached with its host's settings; refused when blocked. */
-  async open(ref: Reference): Promise<Repository> {
-    const routing = await this.#route();
-    routing.check(ref);
-    this.#named.add(ref.registry);
-    return await this.#openAt(ref, routing.insecure(ref));
-  }
-
-  /**
-   * The repository to pull `ref` from: the first of its mirrors (registries.conf, h3's config)
-   * that answers for `probe` (a tag or digest; none: the repository's tag list), else its
-   * primary location. Without mirrors or rewrites, `open(ref)`.
-   */
-  async openForPull(ref: Reference, probe?: string): Promise<Repository> {
-    const routing = await this.#route();
-    routing.check(ref);
-    this.#named.add(ref.registry);
-    const sources = routing.sources(ref);
-    if (
-      sources.length === 1 && !sources[0].mirror &&
-      sources[0].name === `${ref.registry}/${ref.repository}`
-    ) {
-      return await this.#openAt(ref, routing.insecure(ref));
-    }
-    const { opened } = await firstAnswering(
-      sources,
-      async (source) => {
-        const at = atSource(source, ref);
-        routing.check(at);
-        return await this.#openAt(at, source.insecure || routing.insecure(at));
-      },
-      async (repository) => {
-        if (probe) return await repository.resolve(probe);
-        for await (const _ of repository.tags()) break;
-      },
-      this.#debug,
-    );
-    return opened;
-  }
-
-  #route(): Promise<RegistryRouting> {
-    this.#routing ??= loadConfig().then((config) => RegistryRouting.load(config));
-    return this.#routing;
-  }
-
-  async #openAt(ref: Reference, insecure: boolean | undefined): Promise<Repository> {
-    const host = ref.registry;
-    let settings = this.#settings.get(host);
-    if (!settings) {
-      settings = transportSettings(host, this.#flags, { insecureSkipTlsVerify: insecure });
-      this.#settings.set(host, settings);
-    }
-    this.#ready.set(host, await settings);
-    return this.#registries.repository(ref);
-  }
-
-  /** Closes every registry connection. */
-  [Symbol.dispose](): void {
-    this.#registries[Symbol.dispose]();
+    super(flags, { debug, warn: (message) => printError(`Warning: ${message}`) });
   }
 }

@@ -14,13 +14,13 @@ import { saveChart } from "./chart/save.ts";
 import { listChartTags } from "./chart/tags.ts";
 import { pullChart, pushChart, transfer } from "./chart/transfer.ts";
 import { resolveCachedReference, resolveReference } from "./chart/versions.ts";
-import { loadConfig, resolveConcurrency, transportSettings } from "./config.ts";
+import { loadConfig, resolveConcurrency } from "./config.ts";
 import { copy } from "./copy.ts";
 import { openCopyEnd, planCopies } from "./copy_plan.ts";
 import { mirror } from "./mirror.ts";
 import { importRepository } from "./repo/import.ts";
 import { buildDependencies, listDependencies, updateDependencies } from "./chart/dependencies.ts";
-import { defaultAuthorizer } from "./credentials.ts";
+import { RegistryHosts } from "./registry_hosts.ts";
 import { RefError, SignatureError, UsageError } from "./errors.ts";
 import type { Descriptor } from "./oci/descriptor.ts";
 import { signManifest } from "./sign/cosign.ts";
@@ -44,8 +44,7 @@ import {
   parseReference,
   type Reference,
 } from "./ref.ts";
-import type { TransportSettings } from "./config.ts";
-import { Registries, type Repository } from "./transport/repository.ts";
+import type { Repository } from "./transport/repository.ts";
 
 /**
  * Opens an h3 client; use it with `await using h3 = await openH3()` so its connections close.
@@ -66,33 +65,21 @@ export async function openH3(options: H3Options = {}): Promise<H3> {
 class Client implements H3 {
   readonly cache: OciLayout;
   #options: H3Options;
-  #settings = new Map<string, Promise<TransportSettings>>();
-  #ready = new Map<string, TransportSettings>();
-  #registries: Registries;
+  #hosts: RegistryHosts;
   #concurrency?: Promise<number>;
 
   constructor(options: H3Options, cache: OciLayout) {
     this.#options = options;
     this.cache = cache;
-    const { debug, onWarning } = options;
-    const authorizer = defaultAuthorizer({ debug, warn: onWarning });
-    this.#registries = new Registries((host) => ({ ...this.#ready.get(host), debug, authorizer }));
+    this.#hosts = new RegistryHosts(options, { debug: options.debug, warn: options.onWarning });
   }
 
   openCache(): Promise<OciLayout> {
     return Promise.resolve(this.cache);
   }
 
-  async openRepository(ref: string | Reference): Promise<Repository> {
-    const parsed = typeof ref === "string" ? parseReference(ref) : ref;
-    const host = parsed.registry;
-    let settings = this.#settings.get(host);
-    if (!settings) {
-      settings = transportSettings(host, this.#options);
-      this.#settings.set(host, settings);
-    }
-    this.#ready.set(host, await settings);
-    return this.#registries.repository(parsed);
+  openRepository(ref: string | Reference): Promise<Repository> {
+    return this.#hosts.open(typeof ref === "string" ? parseReference(ref) : ref);
   }
 
   save: H3["save"] = (dir, ref, options) => saveChart(this.cache, dir, ref, options);
@@ -122,7 +109,7 @@ class Client implements H3 {
   async pull(ref: string, options: Parameters<H3["pull"]>[1] = {}): Promise<ChartPullResult> {
     const { version, devel, destination, untar, force, onEvent } = options;
     const typed = parseReference(ref);
-    const repository = await this.openRepository(typed);
+    const repository = await this.#hosts.openForPull(typed, typed.digest ?? typed.tag);
     const resolved = await resolveReference(typed, repository, { version, devel });
     const trust = await requirementFor(options.trust, resolved.registry, resolved.repository);
     const verify = trust &&
@@ -293,7 +280,7 @@ class Client implements H3 {
   }
 
   [Symbol.asyncDispose](): Promise<void> {
-    this.#registries[Symbol.dispose]();
+    this.#hosts[Symbol.dispose]();
     return Promise.resolve();
   }
 }

@@ -70,10 +70,11 @@ export interface TransportFlags extends RegistrySettings {
   /** `--timeout`, in milliseconds. */
   timeoutMs?: number;
   /**
-   * The command's own credentials (`--username` ...), used instead of stored ones for the
-   * registries the command names; read on first use (a password may come from stdin).
+   * The caller's own credentials (`--username` ..., or a library caller's), used instead of
+   * stored ones for the registries it names (not their mirrors); a function is asked on first
+   * use (a password may come from stdin).
    */
-  credential?: () => Promise<Credential | undefined>;
+  credential?: Credential | (() => Promise<Credential | undefined>);
 }
 
 /** The settings in force for one host, as `openRepository(ref, options)` takes them. */

@@ -106,7 +106,7 @@ export class RegistryRouting {
 }
 
 /** `host/repository` as a Reference with `ref`'s tag and digest. */
-export function atSource(source: PullSource, ref: Reference): Reference {
+function atSource(source: PullSource, ref: Reference): Reference {
   const slash = source.name.indexOf("/");
   return {
     registry: source.name.slice(0, slash),
@@ -150,4 +150,49 @@ export async function firstAnswering<T>(
     }
   }
   throw new H3Error("no source to pull from"); // sources always ends with the primary
+}
+
+/** What probing a pull source needs of a repository. */
+export interface Probeable {
+  resolve(reference: string): Promise<unknown>;
+  tags(): AsyncIterable<string>;
+}
+
+/**
+ * Opens the repository to pull `ref` from: the first of `routing`'s sources for it that answers
+ * for `probe` (a tag or digest; none: the repository's tag list), each reached with `open`
+ * (given registries.conf's `insecure` for it); without mirrors or rewrites, `ref` itself, not
+ * probed. A blocked reference (or mirror) is refused; a source passed over is disposed.
+ */
+export async function openPullSource<T extends Probeable>(
+  routing: RegistryRouting,
+  ref: Reference,
+  probe: string | undefined,
+  open: (at: Reference, insecure: boolean | undefined) => Promise<T>,
+  debug?: (line: string) => void,
+): Promise<T> {
+  routing.check(ref);
+  const sources = routing.sources(ref);
+  const only = sources.length === 1 && !sources[0].mirror &&
+    sources[0].name === nameOf(ref);
+  if (only) return await open(ref, routing.insecure(ref));
+  const { opened } = await firstAnswering(
+    sources,
+    async (source) => {
+      const at = atSource(source, ref);
+      routing.check(at);
+      return await open(at, source.insecure || routing.insecure(at));
+    },
+    async (repository) => {
+      try {
+        if (probe) return await repository.resolve(probe);
+        for await (const _ of repository.tags()) break;
+      } catch (error) {
+        (repository as Partial<Disposable>)[Symbol.dispose]?.();
+        throw error;
+      }
+    },
+    debug,
+  );
+  return opened;
 }

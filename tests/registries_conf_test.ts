@@ -7,6 +7,7 @@ import {
 } from "../core/registries_conf.ts";
 import { fixtureChart } from "./helpers/charts.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
+import { startHtpasswdRegistry } from "./helpers/htpasswd_registry.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { makeTls } from "./helpers/tls.ts";
 import { startTokenIssuer } from "./helpers/token_issuer.ts";
@@ -277,4 +278,53 @@ Deno.test("a TLS mirror trusted through certs.d in front of a token-auth primary
     0,
   );
   assert.ok(issuer.requests.length > before);
+});
+
+Deno.test("the library (mod.ts) pulls through mirrors, refuses blocked registries and takes a credential", async () => {
+  await using primary = await startRegistry();
+  await using mirror = await startRegistry();
+  await using box = await sandbox();
+  await using guarded = await startHtpasswdRegistry(box.dir, "carol", "pw-library");
+  const env = isolated(box);
+  const guardedRef = `${guarded.host}/lib/mychart:1.0.0`;
+  expectCode(await box.run(["chart", "save", fixtureChart, guardedRef]), 0);
+  const login = ["--username", "carol", "--password-stdin"];
+  expectCode(await box.run(["chart", "push", guardedRef, ...login], { stdin: "pw-library" }), 0);
+  await write(
+    `${env.XDG_CONFIG_HOME}/containers/registries.conf`,
+    `[[registry]]\nlocation = "${primary.host}"\n[[registry.mirror]]\nlocation = "${mirror.host}"\n` +
+      `[[registry]]\nlocation = "${mirror.host}/blocked"\nblocked = true\n`,
+  );
+  const atMirror = `${mirror.host}/lib/mychart:1.0.0`;
+  expectCode(await box.run(["chart", "save", fixtureChart, atMirror]), 0);
+  expectCode(await box.run(["chart", "push", atMirror]), 0);
+  await primary[Symbol.asyncDispose]();
+  const root = new URL("../", import.meta.url).pathname;
+  await Deno.writeTextFile(
+    `${box.dir}/script.ts`,
+    `import * as h3 from "${root}mod.ts";
+const pulled = await h3.pull("${primary.host}/lib/mychart:1.0.0");
+console.log(pulled.meta.name, (await h3.list()).map((e) => e.ref).join(","));
+await h3.tags("${mirror.host}/blocked/x").catch((e) => console.log(e.name, e.message));
+const credential = { username: "carol", password: "pw-library" };
+const guarded = await h3.tags("${guarded.host}/lib/mychart", { credential });
+console.log(guarded.map((t) => t.tag).join(","));
+await h3.tags("${guarded.host}/lib/mychart").catch((e) => console.log(e.name));
+`,
+  );
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", "--config", `${root}deno.json`, "script.ts"],
+    cwd: box.dir,
+    env: { ...box.env, ...env, HELM_HOME: `${box.dir}/library-home` },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.equal(
+    new TextDecoder().decode(out.stdout),
+    `mychart ${primary.host}/lib/mychart:1.0.0\n` +
+      `BlockedRegistryError registry ${mirror.host}/blocked is blocked in ` +
+      `${env.XDG_CONFIG_HOME}/containers/registries.conf: refusing ${mirror.host}/blocked/x\n` +
+      `1.0.0\nAuthError\n`,
+  );
 });
