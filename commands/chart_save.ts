@@ -10,6 +10,7 @@ import { passwordFrom } from "./_password.ts";
 import { formatReference, refLabel } from "../core/ref.ts";
 import { chartSummary, savingLine } from "./_print.ts";
 import { reportArgs, reporter } from "./_output.ts";
+import { printError } from "./ui/safe_text.ts";
 
 /** With `--sign`, what signs the package: the named key of the keyring, as Helm does. */
 async function provenanceSigner(
@@ -88,6 +89,11 @@ export default define({
     const cache = await openCache();
     const result = await saveChart(cache, dir, ref, {
       onBlob: (desc, what) => print(savingLine(desc, what)),
+      onOutsideLink: (path, target) =>
+        printError(
+          `found symbolic link in path: ${path} resolves to ${target}. ` +
+            `Contents of linked file included and used`,
+        ),
       sign,
     });
     print(chartSummary(result.meta, result));

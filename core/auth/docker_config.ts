@@ -7,6 +7,7 @@
 import { AuthError } from "../errors.ts";
 import { dockerConfigDir } from "../paths.ts";
 import type { Credential } from "./types.ts";
+import { replaceFile } from "../write_file.ts";
 
 /** A parsed config file: where it lives and its whole content (unknown keys kept as they were). */
 export interface DockerConfig {
@@ -171,17 +172,10 @@ export function removeAuth(config: DockerConfig, registry: string): boolean {
 export async function writeDockerConfig(config: DockerConfig): Promise<void> {
   const target = await Deno.realPath(config.path).catch(() => config.path);
   const dir = target.slice(0, Math.max(target.lastIndexOf("/"), 0)) || ".";
-  const tmp = `${target}.${Deno.pid}-${crypto.randomUUID()}.tmp`;
   try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    await Deno.writeTextFile(tmp, JSON.stringify(config.data, null, "\t") + "\n", {
-      mode: 0o600,
-      createNew: true,
-    });
-    await Deno.chmod(tmp, 0o600);
-    await Deno.rename(tmp, target);
+    await replaceFile(target, JSON.stringify(config.data, null, "\t") + "\n", { mode: 0o600 });
   } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
     throw new AuthError(`cannot write ${config.path}: ${(error as Error).message}`);
   }
 }

@@ -1,4 +1,10 @@
-/** Atomic file writes for the cache: a temp file beside the target, then rename. @module */
+/**
+ * Atomic file writes for the cache: a temp file beside the target, then rename. What the cache
+ * deletes it never reaches through a symbolic link: a `.tmp` or `blobs/sha256` that is a link is
+ * refused, and only temp files named as h3 names them are cleared.
+ * @module
+ */
+import { CacheError } from "../errors.ts";
 
 /** Where a layout keeps files being written; same filesystem as the blobs, so rename is atomic. */
 export function tempDir(layoutDir: string): string {
@@ -10,6 +16,24 @@ export function tempPath(layoutDir: string): string {
   return `${tempDir(layoutDir)}/${Deno.pid}-${crypto.randomUUID()}`;
 }
 
+/** The names `tempPath` gives: `<pid>-<uuid>`; nothing else in the temp dir is h3's to delete. */
+const tempName = /^[1-9]\d*-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Refuses a layout whose temp or blob folder is a symbolic link (or not a folder): h3 writes and
+ * deletes there, and would write and delete wherever the link points.
+ */
+export async function checkFolders(layoutDir: string): Promise<void> {
+  for (const folder of [tempDir(layoutDir), `${layoutDir}/blobs`, `${layoutDir}/blobs/sha256`]) {
+    const info = await Deno.lstat(folder).catch(() => undefined);
+    if (!info || info.isDirectory) continue;
+    throw new CacheError(
+      `${folder} is ${info.isSymlink ? "a symbolic link" : "not a folder"}; h3 does not write or ` +
+        `delete through it: remove it (h3 makes a new one)`,
+    );
+  }
+}
+
 /** Writes `data` to `path` atomically: nobody ever sees a half-written file under `path`. */
 export async function writeFileAtomic(
   layoutDir: string,
@@ -18,8 +42,8 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const tmp = tempPath(layoutDir);
   try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-    else await Deno.writeFile(tmp, data);
+    if (typeof data === "string") await Deno.writeTextFile(tmp, data, { createNew: true });
+    else await Deno.writeFile(tmp, data, { createNew: true });
     await Deno.rename(tmp, path);
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});
@@ -46,8 +70,9 @@ function processAlive(pid: number): boolean {
 /** Removes this process's temp files in the layout (an interrupted process's cleanup). */
 export async function removeOwnTemps(layoutDir: string): Promise<void> {
   try {
+    if ((await Deno.lstat(tempDir(layoutDir))).isSymlink) return; // never delete through a link
     for await (const entry of Deno.readDir(tempDir(layoutDir))) {
-      if (entry.name.startsWith(`${Deno.pid}-`)) {
+      if (entry.name.startsWith(`${Deno.pid}-`) && tempName.test(entry.name)) {
         await Deno.remove(`${tempDir(layoutDir)}/${entry.name}`, { recursive: true }).catch(
           () => {},
         );
@@ -75,16 +100,15 @@ export async function staleTemps(
   maxAgeMs = 60 * 60 * 1000,
 ): Promise<StaleTemp[]> {
   const stale: StaleTemp[] = [];
+  await checkFolders(layoutDir);
   try {
     for await (const entry of Deno.readDir(tempDir(layoutDir))) {
+      if (!tempName.test(entry.name)) continue; // not h3's: left alone
       const pid = Number(entry.name.split("-")[0]);
-      const info = await Deno.stat(`${tempDir(layoutDir)}/${entry.name}`).catch(() => undefined);
-      if (!info) continue;
-      const dead = pid === Deno.pid
-        ? false
-        : Number.isInteger(pid) && pid > 0
-        ? !processAlive(pid) || Date.now() - (info.mtime?.getTime() ?? 0) > maxAgeMs
-        : true;
+      const info = await Deno.lstat(`${tempDir(layoutDir)}/${entry.name}`).catch(() => undefined);
+      if (!info || info.isSymlink) continue;
+      const dead = pid !== Deno.pid &&
+        (!processAlive(pid) || Date.now() - (info.mtime?.getTime() ?? 0) > maxAgeMs);
       if (dead) stale.push({ file: `.tmp/${entry.name}`, size: info.size });
     }
   } catch (error) {

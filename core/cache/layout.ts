@@ -18,7 +18,14 @@ import {
 import { annotations, ociLayoutVersion, ociManifest } from "../oci/media_types.ts";
 import { cacheDir } from "../paths.ts";
 import type { Holder, Ingester, PushOptions, StagedBlob, Stager, Target } from "../target.ts";
-import { cleanTemps, removeOwnTemps, tempDir, tempPath, writeFileAtomic } from "./_files.ts";
+import {
+  checkFolders,
+  cleanTemps,
+  removeOwnTemps,
+  tempDir,
+  tempPath,
+  writeFileAtomic,
+} from "./_files.ts";
 import { onInterrupt } from "../interrupt.ts";
 import { indexManifests, namedManifest, readIndex, refName, updateIndex } from "./_index.ts";
 import { type Lock, lockFile } from "./lock.ts";
@@ -306,9 +313,10 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
       };
       this.#cleared = { files: 0, bytes: 0 };
       for await (const entry of Deno.readDir(`${this.dir}/blobs/sha256`)) {
-        if (live.has(`sha256:${entry.name}`)) continue;
+        if (live.has(`sha256:${entry.name}`) || !/^[a-f0-9]{64}$/.test(entry.name)) continue;
         const path = `${this.dir}/blobs/sha256/${entry.name}`;
-        const info = await Deno.stat(path).catch(() => undefined);
+        const info = await Deno.lstat(path).catch(() => undefined);
+        if (!info || info.isDirectory) continue;
         await Deno.remove(path).catch(() => {});
         result.blobs++;
         result.bytes += info?.size ?? 0;
@@ -370,6 +378,7 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
   /** Creates the layout's files and folders on first write. */
   #ensureLayout(): Promise<void> {
     this.#ready ??= (async () => {
+      await checkFolders(this.dir);
       await Deno.mkdir(`${this.dir}/blobs/sha256`, { recursive: true });
       await Deno.mkdir(tempDir(this.dir), { recursive: true });
       const marker = `${this.dir}/oci-layout`;

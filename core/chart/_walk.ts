@@ -1,7 +1,8 @@
 /**
  * Lists a chart directory's files as Helm's loader does: depth first in sorted order, skipping
- * what `.helmignore` (plus Helm's default `templates/.?*`) excludes, following symbolic links,
- * refusing irregular files, broken links and link loops.
+ * what `.helmignore` (plus Helm's default `templates/.?*`) excludes, following symbolic links
+ * (noting those that lead out of the chart, for Helm's "found symbolic link" line), refusing
+ * irregular files (devices, sockets, pipes), broken links and link loops.
  * @module
  */
 import ignore, { type Ignore } from "ignore";
@@ -19,6 +20,8 @@ export interface ChartFile {
   size: number;
   /** Whether any execute bit is set (files only). */
   executable: boolean;
+  /** For a symbolic link leading out of the chart: where it resolves to. */
+  linkedTo?: string;
 }
 
 /** The file Helm reads ignore rules from, at the chart's top. */
@@ -50,9 +53,19 @@ export function walkChart(root: string, label: string, rules: Ignore): Promise<C
 
 function walkSync(root: string, label: string, rules: Ignore): ChartFile[] {
   const files: ChartFile[] = [];
+  const top = Deno.realPathSync(root);
+  /** Where a link resolves to when it leads out of the chart; else undefined. */
+  const outside = (full: string): string | undefined => {
+    const real = Deno.realPathSync(full);
+    return real === top || real.startsWith(`${top}/`) ? undefined : real;
+  };
   const visit = (path: string, prefix: string, ancestors: Set<string>) => {
     const names: string[] = [];
-    for (const entry of Deno.readDirSync(path)) names.push(entry.name);
+    const links = new Set<string>();
+    for (const entry of Deno.readDirSync(path)) {
+      names.push(entry.name);
+      if (entry.isSymlink) links.add(entry.name);
+    }
     names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const name of names) {
       const rel = prefix + name;
@@ -73,13 +86,15 @@ function walkSync(root: string, label: string, rules: Ignore): ChartFile[] {
         if (ancestors.has(real)) {
           throw new ChartError(`${label}/${rel}: symbolic link loop`);
         }
-        files.push({ name: rel, path: full, dir: true, size: 0, executable: false });
+        const linkedTo = links.has(name) ? outside(full) : undefined;
+        files.push({ name: rel, path: full, dir: true, size: 0, executable: false, linkedTo });
         visit(full, `${rel}/`, new Set([...ancestors, real]));
       } else if (rules.ignores(rel)) {
         continue;
       } else if (info.isFile) {
         const executable = ((info.mode ?? 0) & 0o111) !== 0;
-        files.push({ name: rel, path: full, dir: false, size: info.size, executable });
+        const linkedTo = links.has(name) ? outside(full) : undefined;
+        files.push({ name: rel, path: full, dir: false, size: info.size, executable, linkedTo });
       } else {
         throw new ChartError(
           `${label}/${rel}: not a regular file or directory (add it to ${helmIgnoreFile} to skip it)`,
@@ -87,6 +102,6 @@ function walkSync(root: string, label: string, rules: Ignore): ChartFile[] {
       }
     }
   };
-  visit(root, "", new Set([Deno.realPathSync(root)]));
+  visit(root, "", new Set([top]));
   return files;
 }

@@ -50,6 +50,11 @@ export interface SaveOptions {
   /** Called once a blob is stored: the config ("meta") first, then the package ("content"). */
   onBlob?: (desc: Descriptor, what: "meta" | "content" | "provenance") => void;
   /**
+   * Called, before anything is stored, for each symbolic link that leads out of the chart (its
+   * target is packed, as Helm does): its path as the user would name it, and where it resolves.
+   */
+  onOutsideLink?: (path: string, target: string) => void;
+  /**
    * Signs the package as `helm package --sign` does: given the signed text (metadata, then the
    * package's checksum), returns the clearsigned `.prov`, stored as the provenance layer.
    */
@@ -73,6 +78,9 @@ export async function saveChart(
     throw new RefError(`cannot save to "${refInput}": a digest cannot be given, only a tag`);
   }
   const source = await loadChartDir(dir);
+  for (const file of source.files) {
+    if (file.linkedTo) options.onOutsideLink?.(file.path, file.linkedTo);
+  }
   const { meta } = source;
   const ref = parsed.tag ? parsed : withTag(parsed, versionToTag(meta.version));
   // As helm package: every declared dependency must be in charts/ (see `dependency update`).

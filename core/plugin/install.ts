@@ -4,26 +4,65 @@
  * plugin is refused with nothing left behind.
  * @module
  */
+import { readAll } from "../digest.ts";
 import { PluginError } from "../errors.ts";
 import { pluginsDir } from "../paths.ts";
+import { isLoopbackHost } from "../transport/proxy.ts";
 import { bakedPlugins } from "./baked.ts";
 import { readExecutable } from "./executable.ts";
 import { type PluginInfo, updateInstalled } from "./installed.ts";
-import { entrySpecifier, importPlugin } from "./load.ts";
+import { entrySpecifier, fileSha256, importPlugin } from "./load.ts";
 import { typescriptInfo } from "./validate.ts";
 
 const moduleExtensions = [".ts", ".js", ".mts", ".mjs"];
 const dirEntries = ["plugin.ts", "plugin.js", "plugin.mts", "plugin.mjs"];
 
-/** Adds the plugin at `source` (a path, an http(s) URL or `npm:SPEC`); `reserved` are built-ins. */
-export async function addPlugin(source: string, reserved: string[]): Promise<PluginInfo> {
+/** Largest plugin module downloaded. */
+const maxDownload = 16 * 1024 * 1024;
+
+/** What a module plugin is, shown before any of its code runs. */
+export interface PluginReview {
+  /** What the user named: a path or URL. */
+  source: string;
+  /** sha256 (hex) of the module. */
+  sha256: string;
+  /** The name and version its source declares (read from the text, not run); "?" when unclear. */
+  name: string;
+  version: string;
+}
+
+/** How a plugin is added. */
+export interface AddOptions {
+  /** Replace an installed plugin of the same name (a new version, or a module that changed). */
+  force?: boolean;
+  /** Called with what a module plugin is before it is imported (its code runs) for the check. */
+  onReview?: (review: PluginReview) => void;
+}
+
+/**
+ * Adds the plugin at `source` (a path, an https URL, plain http only on loopback, or `npm:SPEC`);
+ * `reserved` are built-ins.
+ */
+export async function addPlugin(
+  source: string,
+  reserved: string[],
+  options: AddOptions = {},
+): Promise<PluginInfo> {
   const dir = pluginsDir();
   await Deno.mkdir(dir, { recursive: true });
   const staging = `${dir}/.staging-${Deno.pid}-${crypto.randomUUID()}`;
   try {
-    const staged = await stage(source, staging);
-    return await updateInstalled(async (installed) => {
+    const staged = await stage(source, staging, options);
+    return await updateInstalled(async (all) => {
+      const replaced = options.force
+        ? all.find((p) => p.name === staged.info.name && !bakedPlugins().some((b) => b.info === p))
+        : undefined;
+      const installed = all.filter((p) => p !== replaced);
       checkClashes(staged.info, installed, reserved);
+      if (replaced && !replaced.entry.startsWith("npm:")) {
+        await Deno.remove(`${dir}/${replaced.entry.split("/")[0]}`, { recursive: true })
+          .catch(() => {});
+      }
       if (staged.dir) {
         const target = `${dir}/${staged.info.name}`;
         await Deno.remove(target, { recursive: true }).catch(() => {});
@@ -60,7 +99,7 @@ interface Staged {
   dir: boolean;
 }
 
-async function stage(source: string, staging: string): Promise<Staged> {
+async function stage(source: string, staging: string, options: AddOptions): Promise<Staged> {
   if (source.startsWith("npm:")) {
     const plugin = await importPlugin(source, source);
     return { info: typescriptInfo(plugin, source), dir: false };
@@ -68,7 +107,7 @@ async function stage(source: string, staging: string): Promise<Staged> {
   await Deno.mkdir(staging);
   if (/^https?:\/\//.test(source)) {
     const file = `${staging}/${await download(source, staging)}`;
-    return await stageModule(file, source, staging);
+    return await stageModule(file, source, staging, options);
   }
   let stat: Deno.FileInfo;
   try {
@@ -87,7 +126,7 @@ async function stage(source: string, staging: string): Promise<Staged> {
       );
     }
     await Deno.copyFile(source, `${staging}/${name}`);
-    return await stageModule(`${staging}/${name}`, source, staging);
+    return await stageModule(`${staging}/${name}`, source, staging, options);
   }
   await copyDir(source, staging);
   if (await exists(`${staging}/plugin.yaml`)) {
@@ -106,7 +145,9 @@ async function stage(source: string, staging: string): Promise<Staged> {
     return { info, dir: true };
   }
   const module = await dirModule(staging);
-  if (module) return await stageModule(module, `${source}${module.slice(staging.length)}`, staging);
+  if (module) {
+    return await stageModule(module, `${source}${module.slice(staging.length)}`, staging, options);
+  }
   throw new PluginError(
     `cannot add plugin ${source}: the directory has no plugin.ts or plugin.yaml`,
   );
@@ -120,10 +161,30 @@ export async function dirModule(dir: string): Promise<string | undefined> {
   return undefined;
 }
 
-async function stageModule(file: string, source: string, staging: string): Promise<Staged> {
+/** The value of the first `key: "literal"` in a module's text, or "?" (a review, not a parse). */
+function declared(text: string, key: string): string {
+  const value = new RegExp(`\\b${key}\\s*:\\s*(["'\`])([^"'\`\\n]{1,200})\\1`).exec(text)?.[2];
+  return value ?? "?";
+}
+
+async function stageModule(
+  file: string,
+  source: string,
+  staging: string,
+  options: AddOptions,
+): Promise<Staged> {
+  const sha256 = await fileSha256(file);
+  const text = await Deno.readTextFile(file);
+  const review = {
+    source,
+    sha256,
+    name: declared(text, "name"),
+    version: declared(text, "version"),
+  };
+  options.onReview?.(review);
   const plugin = await importPlugin(await entrySpecifier(file), source);
   const entry = `${plugin.name}/${file.slice(staging.length + 1)}`;
-  return { info: typescriptInfo(plugin, entry), dir: true };
+  return { info: { ...typescriptInfo(plugin, entry), sha256 }, dir: true };
 }
 
 function checkClashes(info: PluginInfo, installed: PluginInfo[], reserved: string[]): void {
@@ -163,18 +224,33 @@ async function download(url: string, staging: string): Promise<string> {
   if (!moduleExtensions.some((e) => name.endsWith(e))) {
     throw new PluginError(`cannot add plugin ${url}: the URL must name a .ts or .js module`);
   }
+  checkDownloadUrl(new URL(url), url);
   let response: Response;
   try {
-    response = await fetch(url, { redirect: "follow" });
+    response = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(120_000) });
   } catch (error) {
     throw new PluginError(`cannot download plugin ${url}: ${(error as Error).message}`);
   }
+  if (response.url) checkDownloadUrl(new URL(response.url), url);
   if (!response.ok || !response.body) {
     await response.body?.cancel();
     throw new PluginError(`cannot download plugin ${url}: HTTP ${response.status}`);
   }
-  await Deno.writeFile(`${staging}/${name}`, response.body);
+  const bytes = await readAll(response.body, maxDownload).catch((error) => {
+    throw new PluginError(`cannot download plugin ${url}: ${(error as Error).message}`);
+  });
+  await Deno.writeFile(`${staging}/${name}`, bytes, { createNew: true });
   return name;
+}
+
+/** Refuses a plugin URL over plain HTTP off loopback (anyone on the way could swap its code). */
+function checkDownloadUrl(url: URL, source: string): void {
+  if (url.protocol === "https:") return;
+  if (url.protocol === "http:" && isLoopbackHost(url.hostname.replace(/^\[|\]$/g, ""))) return;
+  throw new PluginError(
+    `cannot add plugin ${source}: ${url.protocol === "http:" ? "plain HTTP" : url.protocol} ` +
+      `from ${url.host} is refused (its code would run with your permissions); use https`,
+  );
 }
 
 async function copyDir(from: string, to: string): Promise<void> {

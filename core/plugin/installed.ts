@@ -7,6 +7,7 @@
 import { withLock } from "../cache/lock.ts";
 import { PluginError } from "../errors.ts";
 import { pluginsDir } from "../paths.ts";
+import { replaceFile } from "../write_file.ts";
 
 /** The two kinds of plugin h3 runs. */
 export type PluginKind = "typescript" | "executable";
@@ -31,6 +32,11 @@ export interface PluginInfo {
    * plugin's directory for executable ones), or an `npm:` specifier.
    */
   entry: string;
+  /**
+   * sha256 (hex) of a TypeScript plugin's entry module as it was added, from a file or URL: a
+   * plugin whose module changed since is not loaded.
+   */
+  sha256?: string;
 }
 
 interface ManifestFile {
@@ -75,12 +81,10 @@ export async function updateInstalled<T>(
   await Deno.mkdir(dir, { recursive: true });
   return await withLock(`${dir}/.lock`, async () => {
     const { plugins, result } = await change(readInstalled(dir));
-    const tmp = `${manifestPath(dir)}.${Deno.pid}.tmp`;
-    await Deno.writeTextFile(
-      tmp,
+    await replaceFile(
+      manifestPath(dir),
       JSON.stringify({ plugins } satisfies ManifestFile, null, 2) + "\n",
     );
-    await Deno.rename(tmp, manifestPath(dir));
     return result;
   });
 }

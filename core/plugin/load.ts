@@ -23,6 +23,29 @@ export async function entrySpecifier(entry: string, dir: string = pluginsDir()):
   return pathToFileURL(isAbsolute(entry) ? entry : `${dir}/${entry}`).href;
 }
 
+/** sha256 (hex) of a file's bytes. */
+export async function fileSha256(path: string): Promise<string> {
+  const bytes = await Deno.readFile(path);
+  const hash = await crypto.subtle.digest("SHA-256", bytes);
+  return Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Refuses an installed plugin whose module is not the one that was added (its sha256 differs); a
+ * module that is gone is left to the import to report.
+ */
+async function checkUnchanged(known: KnownPlugin, dir: string): Promise<void> {
+  if (!known.sha256 || known.entry.startsWith("npm:")) return;
+  const file = `${dir}/${known.entry}`;
+  const actual = await fileSha256(file).catch(() => undefined);
+  if (actual !== undefined && actual !== known.sha256) {
+    throw new PluginError(
+      `plugin "${known.name}" changed since it was added: ${file} has sha256 ${actual}, not ` +
+        `${known.sha256}; if the change is yours, add it again with "h3 plugin add --force SOURCE"`,
+    );
+  }
+}
+
 /** Imports `specifier` and returns its validated plugin; errors name the source. */
 export async function importPlugin(specifier: string, source: string): Promise<H3Plugin> {
   let module: { default?: unknown };
@@ -49,7 +72,9 @@ export async function loadPlugin(
   const key = known.builtIn ? `baked:${known.name}` : await entrySpecifier(known.entry, dir);
   let plugin = loaded.get(key);
   if (!plugin) {
-    plugin = known.builtIn ? loadBaked(known) : importPlugin(key, `"${known.name}" (${key})`);
+    plugin = known.builtIn
+      ? loadBaked(known)
+      : checkUnchanged(known, dir).then(() => importPlugin(key, `"${known.name}" (${key})`));
     loaded.set(key, plugin);
   }
   return await plugin;

@@ -43,8 +43,15 @@ export async function remember(
   const data: CacheFile = Object.fromEntries(entries);
   data[key] = { secret, expires: now + lifetimeMs };
   await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(data), { mode: 0o600 });
-  await Deno.chmod(tmp, 0o600).catch(() => {}); // mode is ignored on Windows
-  await Deno.rename(tmp, path);
+  // A plugin stands alone (it is copied into the plugins folder), so it cannot import h3's
+  // replaceFile; it writes the same way: a random temp name, created exclusively, then a rename.
+  const tmp = `${path}.${Deno.pid}-${crypto.randomUUID()}.tmp`;
+  try {
+    await Deno.writeTextFile(tmp, JSON.stringify(data), { mode: 0o600, createNew: true });
+    await Deno.chmod(tmp, 0o600).catch(() => {}); // mode is ignored on Windows
+    await Deno.rename(tmp, path);
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
+  }
 }
