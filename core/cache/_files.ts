@@ -16,8 +16,8 @@ export function tempPath(layoutDir: string): string {
   return `${tempDir(layoutDir)}/${Deno.pid}-${crypto.randomUUID()}`;
 }
 
-/** The names `tempPath` gives: `<pid>-<uuid>`; nothing else in the temp dir is h3's to delete. */
-const tempName = /^[1-9]\d*-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Names of the form `tempPath` gives, `<pid>-<id>`: nothing else in the temp dir is h3's to delete. */
+const tempName = /^[1-9]\d*-[A-Za-z0-9-]{1,64}$/;
 
 /**
  * Refuses a layout whose temp or blob folder is a symbolic link (or not a folder): h3 writes and
