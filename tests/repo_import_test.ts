@@ -77,7 +77,7 @@ async function classicRepository(dir: string) {
     return body ? new Response(body as BodyInit) : new Response("not found", { status: 404 });
   });
   const url = `http://127.0.0.1:${server.addr.port}`;
-  return { url, tgz, prov, log, [Symbol.asyncDispose]: () => server.shutdown() };
+  return { url, tgz, prov, log, files, [Symbol.asyncDispose]: () => server.shutdown() };
 }
 
 Deno.test("repo import: every version in Helm's layout, failures listed, a re-run pushes nothing", async () => {
@@ -202,4 +202,24 @@ Deno.test("repo import: --chart and --version select; bad input is one line", as
   );
   const usage = expectCode(await sb.run(["repo", "import", repo.url]), 2);
   assert.equal(usage.stderr, "Error: positional argument 'namespace' is required\n");
+});
+
+Deno.test("repo import resumes: a version that failed is pushed by the next run, alone", async () => {
+  await using tmp = await tempDir();
+  await using repo = await classicRepository(tmp.dir);
+  await using registry = await startRegistry();
+  await using sb = await sandbox();
+  const ns = `${registry.host}/resume`;
+  const other = repo.files.get("/charts/other-0.1.0.tgz")!;
+  repo.files.delete("/charts/other-0.1.0.tgz"); // the server loses it for a while
+
+  const partial = expectCode(await sb.run(["repo", "import", repo.url, ns]), 3);
+  assert.match(partial.stderr, /^Error: other 0\.1\.0: .*other-0\.1\.0\.tgz answered HTTP 404$/m);
+  assert.match(partial.stdout, /^mychart 2\.7\.0: pushed /m);
+  repo.files.set("/charts/other-0.1.0.tgz", other);
+  const resumed = expectCode(await sb.run(["repo", "import", repo.url, ns]), 3);
+  assert.match(resumed.stdout, /^other 0\.1\.0: pushed /m);
+  assert.match(resumed.stdout, /Imported 1 chart version, 3 already there, 3 failed\n$/);
+  using pushed = openRepository(`${registry.host}/resume/other`);
+  assert.deepEqual(await Array.fromAsync(pushed.tags()), ["0.1.0"]);
 });

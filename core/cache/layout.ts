@@ -8,7 +8,7 @@
 import { writeStream } from "../stream_file.ts";
 import { chartParts } from "../chart/manifest.ts";
 import { checked, hashingStream, readAll, verifyingStream } from "../digest.ts";
-import { CacheError } from "../errors.ts";
+import { CacheError, RegistryError } from "../errors.ts";
 import {
   decodeManifest,
   type Descriptor,
@@ -352,8 +352,20 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
   }
 
   async #indexEntry(desc: Descriptor, reference: string): Promise<Descriptor> {
-    const manifest = await this.manifest(desc);
     const notes: Record<string, string> = { [annotations.refName]: reference };
+    const manifest = await this.manifest(desc).catch((error) => {
+      // An image index (a referrers tag schema list, say) is named as it is, without chart notes.
+      if (error instanceof RegistryError && error.code === "MANIFEST_INVALID") return undefined;
+      throw error;
+    });
+    if (!manifest) {
+      return {
+        mediaType: desc.mediaType,
+        digest: desc.digest,
+        size: desc.size,
+        annotations: notes,
+      };
+    }
     for (const key of [annotations.created, annotations.title, annotations.version]) {
       const value = manifest.annotations?.[key];
       if (value !== undefined) notes[key] = value;

@@ -52,15 +52,19 @@ export const maxIndexSize = 64 * 1024 * 1024;
 /** How long a repository server may take to answer one request. */
 export const httpTimeoutMs = 60_000;
 
-/** GETs `url` (http or https only), failing on a non-2xx answer with the status. */
+/**
+ * GETs `url` (http or https only), failing on a non-2xx answer with the status; `what` (when not
+ * empty) starts the error message.
+ */
 export async function httpGet(url: URL, what: string): Promise<Response> {
+  const prefix = what ? `${what}: ` : "";
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ChartError(`${what}: ${url.protocol} URLs are not supported, only http(s)`);
+    throw new ChartError(`${prefix}${url.protocol} URLs are not supported, only http(s)`);
   }
   const response = await fetch(url, { signal: AbortSignal.timeout(httpTimeoutMs) });
   if (!response.ok) {
     await response.body?.cancel();
-    throw new ChartError(`${what}: ${url.href} answered HTTP ${response.status}`);
+    throw new ChartError(`${prefix}${url.href} answered HTTP ${response.status}`);
   }
   return response;
 }

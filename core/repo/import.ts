@@ -163,7 +163,7 @@ async function importVersion(
   await Deno.mkdir(dir);
   const path = `${dir}/${entry.name}-${entry.version}.tgz`;
   const url = new URL(entry.urls[0]);
-  await downloadArchive(url, path, entry.digest, `${entry.name} ${entry.version}`);
+  await downloadArchive(url, path, entry.digest, "");
   const provenance = await download(new URL(`${url.href}.prov`), `${path}.prov`);
   const archive = await readChartArchive(path);
   if (archive.meta.name !== entry.name || archive.meta.version !== entry.version) {
