@@ -266,23 +266,42 @@ export class RegistryAuthorizer implements Authorizer {
         { remedy: { kind: "login", registry } },
       );
     }
-    let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new AuthError(`the token service of ${registry} answered with malformed JSON`);
-    }
-    const token = typeof body.token === "string" && body.token
-      ? body.token
-      : typeof body.access_token === "string" && body.access_token
-      ? body.access_token
-      : undefined;
-    if (!token) throw new AuthError(`the token service of ${registry} returned no token`);
-    const lifetime = typeof body.expires_in === "number" && body.expires_in > minimumLifetimeSeconds
-      ? body.expires_in
-      : minimumLifetimeSeconds;
-    return { header: `Bearer ${token}`, expires: Date.now() + lifetime * 1000 - expiryMarginMs };
+    const { token, expiresIn } = parseTokenResponse(text, registry);
+    return { header: `Bearer ${token}`, expires: Date.now() + expiresIn * 1000 - expiryMarginMs };
   }
+}
+
+/** Longest token lifetime believed (a day): a token service cannot make h3 keep one for ever. */
+const maximumLifetimeSeconds = 24 * 60 * 60;
+
+/**
+ * A token service's successful answer: the token (`token`, else `access_token`) and its lifetime
+ * in seconds (at least 60, at most a day). Anything else is an `AuthError`: not a JSON object, no
+ * token, or a token that is not visible ASCII (it goes into an HTTP header).
+ */
+export function parseTokenResponse(
+  text: string,
+  registry: string,
+): { token: string; expiresIn: number } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new AuthError(`the token service of ${registry} answered with malformed JSON`);
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new AuthError(`the token service of ${registry} answered with no JSON object`);
+  }
+  const { token: t, access_token: a, expires_in: e } = body as Record<string, unknown>;
+  const token = typeof t === "string" && t ? t : typeof a === "string" && a ? a : undefined;
+  if (!token) throw new AuthError(`the token service of ${registry} returned no token`);
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new AuthError(`the token service of ${registry} returned a malformed token`);
+  }
+  const expiresIn = typeof e === "number" && Number.isFinite(e)
+    ? Math.min(Math.max(e, minimumLifetimeSeconds), maximumLifetimeSeconds)
+    : minimumLifetimeSeconds;
+  return { token, expiresIn };
 }
 
 function cacheKey(registry: string, scopes: string[]): string {

@@ -59,6 +59,11 @@ export async function readDockerConfig(path: string): Promise<DockerConfig> {
     if (error instanceof Deno.errors.NotFound) return { path, data: {} };
     throw new AuthError(`cannot read ${path}: ${(error as Error).message}`);
   }
+  return parseDockerConfig(text, path);
+}
+
+/** A config file's text as a config (empty text: an empty config); malformed: an `AuthError`. */
+export function parseDockerConfig(text: string, path: string): DockerConfig {
   let data: unknown;
   try {
     data = text.trim() === "" ? {} : JSON.parse(text);
@@ -93,7 +98,11 @@ function matchingKeys(config: DockerConfig, registry: string): string[] {
 /** The `auths` entry for a registry, matched as Docker does (aliases, scheme and path variants). */
 export function findAuth(config: DockerConfig, registry: string): AuthEntry | undefined {
   const [key] = matchingKeys(config, registry);
-  return key === undefined ? undefined : auths(config)[key];
+  const entry: unknown = key === undefined ? undefined : auths(config)[key];
+  // A hand-edited config may hold anything there: only an object is an entry.
+  return typeof entry === "object" && entry !== null && !Array.isArray(entry)
+    ? entry as AuthEntry
+    : undefined;
 }
 
 /** The credential an `auths` entry holds, or undefined when it holds none. */
