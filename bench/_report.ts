@@ -96,6 +96,12 @@ export function failed(
   };
 }
 
+/** pass, FAIL, or info for a row measured without a goal (goal "-"). */
+function verdict(r: CaseResult): string {
+  if (!r.pass) return "FAIL";
+  return r.goal === "-" ? "info" : "pass";
+}
+
 function ms(value: number | undefined): string {
   if (value === undefined) return "-";
   return value >= 10_000 ? `${round(value / 1000, 1)} s` : `${Math.round(value)} ms`;
@@ -113,7 +119,7 @@ export function table(results: CaseResult[], floorMs: number): string {
       ms(floorMs),
       r.goal,
       r.h3RssMiB === undefined ? "-" : `${r.h3RssMiB} MiB`,
-      r.pass ? "pass" : "FAIL",
+      verdict(r),
     ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
@@ -134,7 +140,7 @@ export function markdown(results: CaseResult[], floorMs: number): string {
       `| ${r.name} | \`${cell(r.h3)}\` | ${cell(r.peer)} | ${ms(r.h3Ms)} | ${ms(r.peerMs)} | ${
         r.ratio === undefined ? "-" : `${r.ratio.toFixed(2)}×`
       } | ${ms(floorMs)} | ${r.goal} | ${r.h3RssMiB === undefined ? "-" : `${r.h3RssMiB} MiB`} | ${
-        r.pass ? "pass" : "**fail**"
+        r.pass ? verdict(r) : "**fail**"
       } |`
     ),
   ];

@@ -2,7 +2,8 @@
  * `deno task bench [--rounds N] [--only CASE,...]`: builds `dist/h3.js` with `deno task bundle`,
  * starts its own registry:2, runs every case side by side with its peer (median of N rounds,
  * interleaved), prints the table of ratios with peak memory, and writes it to
- * `bench/results.json`. Cases: startup, path, list, save, many, push, pull, big, scaling.
+ * `bench/results.json`. Cases: startup, path, list, save, many, push, pull, big, scaling, and
+ * against the Go peers of scripts/peers.sh: copy, one, helm.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -10,6 +11,7 @@ import { BenchContext } from "./_context.ts";
 import { hasGnuTime, runOnce, stats } from "./_measure.ts";
 import { type CaseResult, failed, markdown, table } from "./_report.ts";
 import { listCase } from "./list.ts";
+import { copyAllTagsCases, helmBulkCases, oneChartCases } from "./peers.ts";
 import { manyFilesCases, saveCase } from "./save.ts";
 import { startPathCase, startupCases } from "./startup.ts";
 import { bigPullCase, bulkPullCase, bulkPushCase, scalingCases } from "./transfer.ts";
@@ -35,6 +37,18 @@ const cases: Record<string, { run: Case; spec: { name: string; h3: string; peer:
   pull: { run: bulkPullCase, spec: { name: "bulk pull", h3: "h3 chart pull", peer: "skopeo" } },
   big: { run: bigPullCase, spec: { name: "big blob pull", h3: "h3 chart pull", peer: "curl" } },
   scaling: { run: scalingCases, spec: { name: "scaling", h3: "h3 chart push", peer: "itself" } },
+  copy: {
+    run: copyAllTagsCases,
+    spec: { name: "copy --all-tags", h3: "h3 chart copy --all-tags", peer: "skopeo, crane, oras" },
+  },
+  one: {
+    run: oneChartCases,
+    spec: { name: "one chart", h3: "h3 chart copy/push/pull", peer: "crane, oras, helm" },
+  },
+  helm: {
+    run: helmBulkCases,
+    spec: { name: "bulk vs helm", h3: "h3 chart push/pull", peer: "helm push/pull per chart" },
+  },
 };
 
 async function bundle(): Promise<string> {

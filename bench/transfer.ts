@@ -19,7 +19,7 @@ function range(count: number): number[] {
 }
 
 /** A HELM_HOME naming `count` charts as `HOST/REPO_PREFIX/chart-K:1.0.0`; returns it and the refs. */
-async function pushHome(
+export async function pushHome(
   ctx: BenchContext,
   prefix: string,
   count: number,

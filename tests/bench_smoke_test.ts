@@ -30,6 +30,13 @@ Deno.test("a case passes only within its ratio and memory goals", () => {
   );
 });
 
+Deno.test("a row without a goal is information, not a pass or a failure", () => {
+  const spec = { name: "one", h3: "h3 y", peer: "z", maxRatio: Infinity };
+  const info = { ...judge(spec, { h3: stats(300), peer: stats(30) }), goal: "-" };
+  assert.match(table([info], 120), /^one\s+300 ms\s+30 ms\s+10\.00×\s+120 ms\s+-\s+1 MiB\s+info$/m);
+  assert.match(markdown([info], 120), /\| 10\.00× \| 120 ms \| - \| 1 MiB \| info \|$/m);
+});
+
 Deno.test("chart text is compressible like YAML, and the same for a seed", async () => {
   const text = chartText(64 * 1024, 7);
   assert.equal(text.length, 64 * 1024);
