@@ -84,6 +84,24 @@ export function chartText(bytes: number, seed: number): string {
   return parts.join("").slice(0, bytes);
 }
 
+/**
+ * `bytes` of a flat YAML mapping (distinct keys, varying values) that Helm's loader accepts as
+ * values.yaml, unlike `chartText`'s free indentation; about as compressible.
+ */
+export function valuesText(bytes: number, seed: number): string {
+  const next = random(seed);
+  const parts: string[] = [];
+  let length = 0;
+  for (let i = 0; length < bytes; i++) {
+    const line = `${words[next() % words.length]}${i}: ${words[next() % words.length]}-${
+      next() % 100000
+    }\n`;
+    parts.push(line);
+    length += line.length;
+  }
+  return parts.join("").slice(0, bytes).replace(/[^\n]*$/, "");
+}
+
 /** `bytes` of incompressible pseudo-random data, streamed in 1 MiB chunks. */
 export function randomBytes(bytes: number, seed: number): ReadableStream<Uint8Array> {
   const next = random(seed);
@@ -122,7 +140,7 @@ export function smallChartPackage(
 ): Promise<Uint8Array> {
   return tgz([
     fileEntry(`${name}/Chart.yaml`, `apiVersion: v2\nname: ${name}\nversion: 1.0.0\n`),
-    fileEntry(`${name}/values.yaml`, chartText(textBytes / 4, seed)),
+    fileEntry(`${name}/values.yaml`, valuesText(textBytes / 4, seed)),
     fileEntry(`${name}/templates/all.yaml`, chartText((textBytes * 3) / 4, seed + 7)),
   ]);
 }

@@ -4,7 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { OciLayout } from "../core/cache/layout.ts";
-import { chartText, homeWithRefs, smallChartPackage, storeChart } from "../bench/_fixtures.ts";
+import {
+  chartText,
+  homeWithRefs,
+  smallChartPackage,
+  storeChart,
+  valuesText,
+} from "../bench/_fixtures.ts";
+import { parseYaml } from "../core/chart/chart_yaml.ts";
 import { median, type Stats } from "../bench/_measure.ts";
 import { judge, markdown, table } from "../bench/_report.ts";
 import { bundleStartPath } from "../bench/_start_path.ts";
@@ -43,6 +50,13 @@ Deno.test("chart text is compressible like YAML, and the same for a seed", async
   assert.equal(chartText(64 * 1024, 7), text);
   const gz = await smallChartPackage("c", 29_000, 1);
   assert.ok(gz.byteLength > 6 * 1024 && gz.byteLength < 10 * 1024, `${gz.byteLength} bytes`);
+});
+
+Deno.test("values text is a flat mapping of distinct keys, as Helm's loader wants values.yaml", () => {
+  const text = valuesText(7000, 3);
+  assert.ok(text.length > 6900 && text.length <= 7000 && text.endsWith("\n"));
+  const values = parseYaml(text, "values.yaml") as Record<string, string>;
+  assert.equal(Object.keys(values).length, text.trimEnd().split("\n").length);
 });
 
 Deno.test("a home with many refs lists them all, sharing the source's blobs", async () => {

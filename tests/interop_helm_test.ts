@@ -329,3 +329,50 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
   return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+for (const name of ["helm3", "helm4"] as const) {
+  testWithPeers(
+    `a chart ${name} refuses to package for its values.yaml, h3 refuses to save or push`,
+    [name],
+    async () => {
+      await using sb = await sandbox();
+      const chartYaml = "apiVersion: v2\nname: mychart\nversion: 1.0.0\n";
+      await writeTree(`${sb.dir}/good/mychart`, { "Chart.yaml": chartYaml });
+      expectCode(await helm(name, sb, ["package", "good/mychart", "-d", "good"]), 0);
+      for (const values of ["image: nginx\n  tag: 1.0\n", "- a\n- b\n"]) {
+        await writeTree(`${sb.dir}/bad/mychart`, {
+          "Chart.yaml": chartYaml,
+          "values.yaml": values,
+        });
+        const refused = expectCode(
+          await helm(name, sb, ["package", "bad/mychart", "-d", "bad"]),
+          1,
+        );
+        assert.match(refused.stderr, /values\.yaml/);
+        const saved = expectCode(
+          await sb.run(["chart", "save", "bad/mychart", "r.test/x/mychart"]),
+          1,
+        );
+        assert.match(saved.stderr, /^Error: bad\/mychart\/values\.yaml(:\d+)?: /);
+        // The same chart as an archive: helm push refuses it, and so does h3's push CHART.tgz.
+        const tar = await new Deno.Command("tar", {
+          args: ["-czf", "bad.tgz", "-C", "bad", "mychart"],
+          cwd: sb.dir,
+        }).output();
+        assert.ok(tar.success);
+        const helmPush = await helm(name, sb, [
+          "push",
+          "bad.tgz",
+          "oci://127.0.0.1:1/x",
+          "--plain-http",
+        ]);
+        assert.match(helmPush.stderr, /values\.yaml/);
+        const pushed = expectCode(
+          await sb.run(["chart", "push", "bad.tgz", "oci://127.0.0.1:1/x"]),
+          1,
+        );
+        assert.match(pushed.stderr, /^Error: bad\.tgz: mychart\/values\.yaml(:\d+)?: /);
+      }
+    },
+  );
+}

@@ -230,6 +230,10 @@ Deno.test("bad input is one error line, a non-zero exit, and an untouched cache"
     "malformed/Chart.yaml": "apiVersion: v2\nname: [mychart\nversion: 1.0.0\n",
     "badversion/Chart.yaml": "apiVersion: v2\nname: mychart\nversion: 1.x\n",
     "noname/Chart.yaml": "apiVersion: v2\nversion: 1.0.0\n",
+    "badvalues/Chart.yaml": "apiVersion: v2\nname: mychart\nversion: 1.0.0\n",
+    "badvalues/values.yaml": "image: nginx\n  tag: 1.0\n",
+    "listvalues/Chart.yaml": "apiVersion: v2\nname: mychart\nversion: 1.0.0\n",
+    "listvalues/values.yaml": "- a\n- b\n",
   });
   const digest = "sha256:" + "a".repeat(64);
   const cases: [string[], number, string | RegExp][] = [
@@ -242,6 +246,17 @@ Deno.test("bad input is one error line, a non-zero exit, and an untouched cache"
       'Error: badversion/Chart.yaml: version "1.x" is not SemVer',
     ],
     [["chart", "save", "noname", ref], 1, "Error: noname/Chart.yaml: name is required"],
+    // Helm refuses to package these too ("cannot load values.yaml").
+    [
+      ["chart", "save", "badvalues", ref],
+      1,
+      /^Error: badvalues\/values\.yaml:\d+: malformed YAML: /,
+    ],
+    [
+      ["chart", "save", "listvalues", ref],
+      1,
+      "Error: listvalues/values.yaml: values must be a mapping of names to values",
+    ],
     [
       ["chart", "save", fixtureChart, "localhost:5000/MyRepo/mychart"],
       2,

@@ -21,8 +21,8 @@ import { type ChartMetadata, validateMetadata } from "./metadata.ts";
 /** Aliases a chart file may expand before it is refused (a guard against alias bombs). */
 const maxAliases = 100;
 
-/** Parses YAML text into plain data; `file` names it in errors. */
-export function parseYaml(text: string, file: string): unknown {
+/** The first YAML document of `text`, its syntax checked; `file` names it in errors. */
+function firstDocument(text: string, file: string): Document | undefined {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, {
     lineCounter,
@@ -31,15 +31,32 @@ export function parseYaml(text: string, file: string): unknown {
     version: "1.1",
   });
   const doc = docs[0];
-  if (!doc) return null;
-  const error = doc.errors[0];
+  const error = doc?.errors[0];
   if (error) {
     const { line } = lineCounter.linePos(error.pos[0]);
     const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
     throw new ChartError(`${file}:${line}: malformed YAML: ${message}`);
   }
+  return doc;
+}
+
+/** Parses YAML text into plain data; `file` names it in errors. */
+export function parseYaml(text: string, file: string): unknown {
+  const doc = firstDocument(text, file);
+  if (!doc) return null;
   const budget = { aliases: 0 };
   return toPlain(doc.contents, doc, file, budget);
+}
+
+/**
+ * Checks values.yaml as Helm's loader does before `helm package` or `helm push` accepts a chart:
+ * well-formed YAML whose top level is a mapping (or nothing). The values are not expanded.
+ */
+export function checkValuesYaml(text: string, file: string): void {
+  const contents = firstDocument(text, file)?.contents;
+  if (contents === null || contents === undefined || isMap(contents)) return;
+  if (isScalar(contents) && contents.value === null) return;
+  throw new ChartError(`${file}: values must be a mapping of names to values`);
 }
 
 /** Parses and validates Chart.yaml text; `file` (e.g. `mychart/Chart.yaml`) names it in errors. */

@@ -1,10 +1,11 @@
 /**
- * Loading a chart directory for packaging: its validated metadata and the list of files to pack.
+ * Loading a chart directory for packaging: its validated metadata (and values.yaml checked, as
+ * Helm checks it) and the list of files to pack.
  * Everything that can be wrong with the directory is found here, before anything is written.
  * @module
  */
 import { ChartError } from "../errors.ts";
-import { parseYaml } from "./chart_yaml.ts";
+import { checkValuesYaml, parseYaml } from "./chart_yaml.ts";
 import { type ChartMetadata, validateMetadata } from "./metadata.ts";
 import { type ChartFile, helmIgnoreFile, readIgnoreRules, walkChart } from "./_walk.ts";
 
@@ -53,7 +54,13 @@ export async function loadChartDir(input: string): Promise<ChartSource> {
       source = `${chartFile} (with requirements.yaml)`;
     }
   }
-  return { dir, meta: validateMetadata(fields, source), files };
+  const meta = validateMetadata(fields, source);
+  if (kept("values.yaml")) {
+    // As Helm's loader, which refuses to package or push a chart whose values it cannot read.
+    const valuesFile = `${dir}/values.yaml`;
+    checkValuesYaml(await Deno.readTextFile(valuesFile), valuesFile);
+  }
+  return { dir, meta, files };
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {
