@@ -28,6 +28,18 @@ export const trustArgs = {
     multiple: true,
     description: "PGP keyring (gpg --export) the chart's Helm provenance must be signed from",
   },
+  "certificate-identity": {
+    type: "string",
+    description: "Keyless: the signing certificate's identity (e-mail or URI), exactly",
+  },
+  "certificate-oidc-issuer": {
+    type: "string",
+    description: "Keyless: the OIDC issuer in the signing certificate, exactly",
+  },
+  "trusted-root": {
+    type: "string",
+    description: "Keyless: the Sigstore trusted-root file (trusted_root.json) to check against",
+  },
   "accept-reference": {
     type: "string",
     multiple: true,
@@ -40,6 +52,9 @@ export const trustArgs = {
 export interface TrustValues {
   key?: string[];
   keyring?: string[];
+  "certificate-identity"?: string;
+  "certificate-oidc-issuer"?: string;
+  "trusted-root"?: string;
   "accept-reference"?: string[];
 }
 
@@ -49,10 +64,22 @@ export async function trustRequirement(
 ): Promise<TrustRequirement | undefined> {
   const keys = values.key ?? [];
   const keyrings = values.keyring ?? [];
-  if (!keys.length && !keyrings.length) return undefined;
+  const identity = values["certificate-identity"];
+  const issuer = values["certificate-oidc-issuer"];
+  const trustedRoot = values["trusted-root"];
+  const keyless = [identity, issuer, trustedRoot].filter((v) => v !== undefined).length;
+  if (keyless && keyless < 3) {
+    throw new UsageError(
+      "keyless verification needs --certificate-identity, --certificate-oidc-issuer and --trusted-root",
+    );
+  }
+  if (!keys.length && !keyrings.length && !keyless) return undefined;
   return {
     keys: await readKeys(keys),
     keyrings: await readKeyrings(keyrings),
+    identities: keyless
+      ? [{ identity: identity!, issuer: issuer!, trustedRoot: trustedRoot! }]
+      : [],
     acceptReferences: values["accept-reference"],
   };
 }
@@ -82,6 +109,9 @@ export function trustLine(result: TrustResult): string {
       return `signed with ${result.key} as ${result.signature.claim.dockerReference}`;
     case "bundle":
       return `signed with ${result.key} (Sigstore bundle ${result.referrer.digest})`;
+    case "keyless":
+      return `signed by ${result.identity} (issuer ${result.issuer}, Sigstore bundle ` +
+        `${result.referrer.digest})`;
     case "provenance":
       return `provenance signed by ${result.provenance.signedBy} (${result.key})`;
   }
@@ -94,11 +124,14 @@ export function requireTrust(
 ): TrustRequirement | undefined {
   if (verify && !requirement) {
     throw new UsageError(
-      "--verify needs --key FILE (a cosign public key) or --keyring FILE (a PGP keyring)",
+      "--verify needs --key FILE (a cosign public key), --keyring FILE (a PGP keyring) or " +
+        "--certificate-identity with --certificate-oidc-issuer and --trusted-root",
     );
   }
   if (!verify && requirement) {
-    throw new UsageError("--key and --keyring are for checking signatures: add --verify");
+    throw new UsageError(
+      "--key, --keyring and --certificate-* are for checking signatures: add --verify",
+    );
   }
   return requirement;
 }

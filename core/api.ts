@@ -75,6 +75,7 @@ export { archiveName, provenanceMessage } from "./chart/provenance_text.ts";
 export { readPrivateKey, readPublicKey } from "./sign/keys.ts";
 export { policyFor, type TrustPolicy } from "./sign/policy.ts";
 export { findBundleSignature, signBundle } from "./sign/bundle.ts";
+export { checkKeylessBundle, type KeylessIdentity } from "./sign/keyless.ts";
 export { checkTrust, readKeyrings, readKeys, requirementFor } from "./sign/trust.ts";
 
 /** Runs `operation` on a client opened with `options`, closed when it ends. */

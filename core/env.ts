@@ -196,6 +196,9 @@ function describePolicy(policy: TrustPolicy): string {
   if (policy.acceptReferences.length) {
     parts.push(`acceptReferences=${policy.acceptReferences.join(",")}`);
   }
+  if (policy.keyless.length) {
+    parts.push(`keyless=${policy.keyless.map((k) => `${k.identity}@${k.issuer}`).join(",")}`);
+  }
   return `${policy.scope}: ${parts.join(" ")}`;
 }
 

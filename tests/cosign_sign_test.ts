@@ -354,7 +354,8 @@ Deno.test("usage: --verify without --key, --key without --verify, a key that is 
   const noKey = expectCode(await sb.run(["chart", "pull", "localhost:5000/a/b:1", "--verify"]), 2);
   assert.equal(
     noKey.stderr,
-    "Error: --verify needs --key FILE (a cosign public key) or --keyring FILE (a PGP keyring)\n",
+    "Error: --verify needs --key FILE (a cosign public key), --keyring FILE (a PGP keyring) or " +
+      "--certificate-identity with --certificate-oidc-issuer and --trusted-root\n",
   );
   await Deno.writeTextFile(`${sb.dir}/bad.pub`, "not a key\n");
   const bad = expectCode(

@@ -203,7 +203,13 @@ Deno.test("h3 env --registry shows the trust policies of that host; a policy wit
       .stdout,
   );
   assert.deepEqual(json.registry.trust, [
-    { scope: "other.example.com", keys: ["/k.pub"], keyrings: [], acceptReferences: [] },
+    {
+      scope: "other.example.com",
+      keys: ["/k.pub"],
+      keyrings: [],
+      acceptReferences: [],
+      keyless: [],
+    },
   ]);
   const none = expectCode(await sb.run(["env", "--registry", "ghcr.io"], { env }), 0);
   assert.doesNotMatch(none.stdout, /H3_TRUST/);
@@ -212,7 +218,7 @@ Deno.test("h3 env --registry shows the trust policies of that host; a policy wit
   const error = expectCode(await sb.run(["env"], { env: bad }), 1);
   assert.equal(
     error.stderr,
-    `Error: invalid config ${sb.dir}/config.yaml: "trust[0]" names no keys and no keyrings: ` +
-      "nothing could satisfy it\n",
+    `Error: invalid config ${sb.dir}/config.yaml: "trust[0]" names no keys, keyrings or keyless ` +
+      "signers: nothing could satisfy it\n",
   );
 });

@@ -137,6 +137,17 @@ async function checkBundle(bytes: Uint8Array, key: CryptoKey, digest: string) {
   return undefined;
 }
 
+/** The bundle a referrer manifest holds (its bundle-type layer), or undefined when none. */
+export async function readBundle(
+  target: Target,
+  referrer: Descriptor,
+): Promise<Uint8Array | undefined> {
+  const { manifest } = await fetchManifest(target, referrer.digest, referrer.digest);
+  const layer = manifest.layers.find((l) => l.mediaType === bundleType);
+  if (!layer || layer.size > maxBundleSize) return undefined;
+  return await readAll(await target.fetch(layer), maxBundleSize);
+}
+
 /**
  * Looks for a Sigstore bundle referrer of the manifest `digest` in `target` signed by `key` over
  * exactly that digest. Returns the bundle's referrer descriptor, or the reasons none vouched
@@ -150,17 +161,12 @@ export async function findBundleSignature(
   const referrers = await listReferrers(target, digest, { artifactType: bundleType, depth: 1 });
   const reasons: string[] = [];
   for (const referrer of referrers.slice(0, maxBundles)) {
-    const { manifest } = await fetchManifest(target, referrer.desc.digest, referrer.desc.digest);
-    const layer = manifest.layers.find((l) => l.mediaType === bundleType);
-    if (!layer || layer.size > maxBundleSize) {
+    const bytes = await readBundle(target, referrer.desc);
+    if (!bytes) {
       reasons.push("a bundle referrer without a readable bundle");
       continue;
     }
-    const reason = await checkBundle(
-      await readAll(await target.fetch(layer), maxBundleSize),
-      key,
-      digest,
-    );
+    const reason = await checkBundle(bytes, key, digest);
     if (!reason) return { found: referrer.desc, reasons };
     reasons.push(reason);
   }

@@ -8,6 +8,8 @@
  *     keys: [keys/cosign.pub]                # cosign public keys: any one signature vouches
  *     keyrings: [keys/pubring.gpg]           # PGP keyrings for Helm provenance
  *     acceptReferences: [upstream.example.com/charts/app]  # a mirror's source names
+ *     keyless:                               # Sigstore bundles by these identities
+ *       - { identity: ci@example.com, issuer: https://token.example.com, trustedRoot: root.json }
  * ```
  *
  * The longest scope that covers `registry/repository` (whole path segments) applies.
@@ -24,9 +26,11 @@ export interface TrustPolicy {
   keyrings: string[];
   /** Names a signature may carry besides the repository's own (`registry/repository`). */
   acceptReferences: string[];
+  /** Keyless signers: identity, OIDC issuer and the trusted-root file to check them against. */
+  keyless: { identity: string; issuer: string; trustedRoot: string }[];
 }
 
-const policyKeys = ["scope", "keys", "keyrings", "acceptReferences"];
+const policyKeys = ["scope", "keys", "keyrings", "acceptReferences", "keyless"];
 
 /**
  * Parses the config's `trust` value; `fail(key, problem)` throws the config error, `dir` is the
@@ -61,14 +65,29 @@ export function parseTrustPolicies(
       }
       return (v as string[]).map((s) => !files || s.startsWith("/") ? s : `${dir}/${s}`);
     };
+    const keyless = (Array.isArray(entry.keyless) ? entry.keyless : entry.keyless ? [null] : [])
+      .map((signer: unknown, j: number) => {
+        const k = signer as Record<string, unknown> | null;
+        const ok = (key: string) => typeof k?.[key] === "string" && k[key] !== "";
+        if (!ok("identity") || !ok("issuer") || !ok("trustedRoot")) {
+          fail(`${where}.keyless[${j}]`, "must give identity, issuer and trustedRoot");
+        }
+        const root = k!.trustedRoot as string;
+        return {
+          identity: k!.identity as string,
+          issuer: k!.issuer as string,
+          trustedRoot: root.startsWith("/") ? root : `${dir}/${root}`,
+        };
+      });
     const policy = {
       scope: (scope as string).toLowerCase(),
       keys: list("keys", true),
       keyrings: list("keyrings", true),
       acceptReferences: list("acceptReferences", false),
+      keyless,
     };
-    if (!policy.keys.length && !policy.keyrings.length) {
-      fail(where, "names no keys and no keyrings: nothing could satisfy it");
+    if (!policy.keys.length && !policy.keyrings.length && !policy.keyless.length) {
+      fail(where, "names no keys, keyrings or keyless signers: nothing could satisfy it");
     }
     return policy;
   });

@@ -11,7 +11,9 @@ import { readAll } from "../digest.ts";
 import { SignatureError } from "../errors.ts";
 import type { Descriptor, Manifest } from "../oci/descriptor.ts";
 import type { Target } from "../target.ts";
-import { findBundleSignature } from "./bundle.ts";
+import { bundleType, findBundleSignature, readBundle } from "./bundle.ts";
+import { checkKeylessBundle, type KeylessIdentity } from "./keyless.ts";
+import { listReferrers } from "../referrers.ts";
 import { type ReferenceRule, type VerifiedSignature, verifyManifestSignature } from "./cosign.ts";
 import { readPublicKey } from "./keys.ts";
 import { loadConfig } from "../config.ts";
@@ -40,6 +42,8 @@ export interface TrustRequirement {
   keys: NamedKey[];
   /** PGP keyrings: Helm provenance signed by a key in any one of them vouches. */
   keyrings?: NamedKeyring[];
+  /** Keyless signers: a Sigstore bundle by one of these identities (and issuers) vouches. */
+  identities?: KeylessIdentity[];
   /** Repositories (`registry/repository`) whose signatures count too: a mirror's source. */
   acceptReferences?: string[];
 }
@@ -57,6 +61,15 @@ export type TrustResult =
     kind: "bundle";
     /** The key whose signature vouched. */
     key: string;
+    /** The Sigstore bundle's referrer manifest. */
+    referrer: Descriptor;
+  }
+  | {
+    kind: "keyless";
+    /** The certificate identity that signed. */
+    identity: string;
+    /** Its OIDC issuer. */
+    issuer: string;
     /** The Sigstore bundle's referrer manifest. */
     referrer: Descriptor;
   }
@@ -99,6 +112,46 @@ async function verifyCosign(
     classic.message.includes("no cosign signature (")
       ? `${subject}: no valid signature (${found})`
       : classic.message.replace(/\)$/, `; ${found})`),
+  );
+}
+
+/** A keyless Sigstore bundle referrer of `digest` signed by `who`. */
+async function verifyKeyless(
+  target: Target,
+  digest: string,
+  who: KeylessIdentity,
+  subject: string,
+): Promise<TrustResult> {
+  let root: unknown;
+  try {
+    root = JSON.parse(await Deno.readTextFile(who.trustedRoot));
+  } catch (error) {
+    throw new SignatureError(
+      `cannot read trusted root ${who.trustedRoot}: ${(error as Error).message}`,
+    );
+  }
+  const reasons: string[] = [];
+  const referrers = await listReferrers(target, digest, { artifactType: bundleType, depth: 1 });
+  for (const referrer of referrers.slice(0, 32)) {
+    const bytes = await readBundle(target, referrer.desc);
+    const reason = bytes
+      ? await checkKeylessBundle(bytes, root, who, digest)
+      : "a bundle referrer without a readable bundle";
+    if (!reason) {
+      return {
+        kind: "keyless",
+        identity: who.identity,
+        issuer: who.issuer,
+        referrer: referrer.desc,
+      };
+    }
+    reasons.push(reason);
+  }
+  if (!reasons.length) throw new SignatureError(`${subject}: no Sigstore bundle to verify`);
+  const n = reasons.length;
+  throw new SignatureError(
+    `${subject}: no valid signature by ${who.identity} (${n} bundle${n === 1 ? "" : "s"}: ` +
+      `${[...new Set(reasons)].join("; ")})`,
   );
 }
 
@@ -168,7 +221,8 @@ export async function checkTrust(
   manifest?: Manifest,
 ): Promise<TrustResult> {
   const keyrings = requirement.keyrings ?? [];
-  const count = requirement.keys.length + keyrings.length;
+  const identities = requirement.identities ?? [];
+  const count = requirement.keys.length + keyrings.length + identities.length;
   if (!count) throw new SignatureError(`${subject}: no key to verify with`);
   const rule = { repository, accept: requirement.acceptReferences };
   const failures: string[] = [];
@@ -185,6 +239,13 @@ export async function checkTrust(
     const result = await attempt(
       name,
       () => verifyCosign(target, desc.digest, { key, name }, rule, subject),
+    );
+    if (result) return result;
+  }
+  for (const who of identities) {
+    const result = await attempt(
+      who.identity,
+      () => verifyKeyless(target, desc.digest, who, subject),
     );
     if (result) return result;
   }
@@ -208,6 +269,7 @@ export async function policyRequirement(policy: TrustPolicy): Promise<TrustRequi
     keys: await readKeys(policy.keys),
     keyrings: await readKeyrings(policy.keyrings),
     acceptReferences: policy.acceptReferences,
+    identities: policy.keyless,
   };
 }
 

@@ -1,0 +1,201 @@
+/**
+ * A private Sigstore for tests, made with openssl (not with h3 or the Sigstore libraries): a
+ * Fulcio-like CA issuing a short-lived certificate with an e-mail identity and an OIDC issuer
+ * extension, a Rekor-like log key signing the entry's timestamp (SET), the trusted-root file
+ * naming both, and keyless bundles (v0.1, DSSE in-toto statement) for a manifest digest.
+ * @module
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+async function openssl(args: string[], stdin?: Uint8Array): Promise<Uint8Array> {
+  const child = new Deno.Command("openssl", {
+    args,
+    stdin: stdin ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin) {
+    const writer = child.stdin.getWriter();
+    await writer.write(stdin);
+    await writer.close();
+  }
+  const out = await child.output();
+  if (!out.success) throw new Error(`openssl ${args.join(" ")}: ${decoder.decode(out.stderr)}`);
+  return out.stdout;
+}
+
+const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+const hex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+const sha256 = async (bytes: Uint8Array) =>
+  new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+const pemBody = (pem: string) => pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s/g, "");
+
+/** A private Sigstore in `dir`. */
+export interface TestSigstore {
+  /** The trusted-root file. */
+  trustedRoot: string;
+  /** A keyless bundle for `digest` signed by `identity` from `issuer` (JSON text). */
+  bundle(
+    digest: string,
+    options?: { identity?: string; issuer?: string; integratedTime?: number },
+  ): Promise<string>;
+}
+
+/** Makes the CA, the log key and the trusted root in `dir`. */
+export async function testSigstore(dir: string): Promise<TestSigstore> {
+  const ec = (out: string) =>
+    openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", out]);
+  await ec(`${dir}/ca.key`);
+  await openssl([
+    "req",
+    "-x509",
+    "-new",
+    "-key",
+    `${dir}/ca.key`,
+    "-out",
+    `${dir}/ca.pem`,
+    "-days",
+    "2",
+    "-subj",
+    "/O=h3-test/CN=h3-test-fulcio",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
+  await ec(`${dir}/rekor.key`);
+  const rekorDer = await openssl(["pkey", "-in", `${dir}/rekor.key`, "-pubout", "-outform", "DER"]);
+  const logId = await sha256(rekorDer);
+  const caDer = Uint8Array.from(
+    atob(pemBody(await Deno.readTextFile(`${dir}/ca.pem`))),
+    (c) => c.charCodeAt(0),
+  );
+  const start = "2020-01-01T00:00:00Z";
+  const trustedRoot = `${dir}/trusted_root.json`;
+  await Deno.writeTextFile(
+    trustedRoot,
+    JSON.stringify({
+      mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+      tlogs: [{
+        baseUrl: "https://rekor.h3.test",
+        hashAlgorithm: "SHA2_256",
+        publicKey: {
+          rawBytes: b64(rekorDer),
+          keyDetails: "PKIX_ECDSA_P256_SHA_256",
+          validFor: { start },
+        },
+        logId: { keyId: b64(logId) },
+      }],
+      certificateAuthorities: [{
+        subject: { organization: "h3-test", commonName: "h3-test-fulcio" },
+        uri: "https://fulcio.h3.test",
+        certChain: { certificates: [{ rawBytes: b64(caDer) }] },
+        validFor: { start },
+      }],
+      ctlogs: [],
+      timestampAuthorities: [],
+    }),
+  );
+  let serial = 0;
+  return {
+    trustedRoot,
+    async bundle(digest, options = {}) {
+      const identity = options.identity ?? "ci@example.com";
+      const issuer = options.issuer ?? "https://token.example.com";
+      const n = ++serial;
+      const leafKey = `${dir}/leaf${n}.key`;
+      await ec(leafKey);
+      await openssl([
+        "req",
+        "-new",
+        "-key",
+        leafKey,
+        "-subj",
+        "/O=sigstore.dev",
+        "-out",
+        `${dir}/leaf${n}.csr`,
+      ]);
+      await Deno.writeTextFile(
+        `${dir}/leaf${n}.ext`,
+        [
+          `subjectAltName=critical,email:${identity}`,
+          "keyUsage=critical,digitalSignature",
+          "extendedKeyUsage=codeSigning",
+          `1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:${issuer}`,
+          "",
+        ].join("\n"),
+      );
+      await openssl([
+        "x509",
+        "-req",
+        "-in",
+        `${dir}/leaf${n}.csr`,
+        "-CA",
+        `${dir}/ca.pem`,
+        "-CAkey",
+        `${dir}/ca.key`,
+        "-set_serial",
+        String(1000 + n),
+        "-days",
+        "1",
+        "-extfile",
+        `${dir}/leaf${n}.ext`,
+        "-out",
+        `${dir}/leaf${n}.pem`,
+      ]);
+      const leafPem = await Deno.readTextFile(`${dir}/leaf${n}.pem`);
+      const leafDer = Uint8Array.from(atob(pemBody(leafPem)), (c) => c.charCodeAt(0));
+      const payload = encoder.encode(JSON.stringify({
+        _type: "https://in-toto.io/Statement/v1",
+        subject: [{ digest: { sha256: digest.slice(7) }, annotations: {} }],
+        predicateType: "https://sigstore.dev/cosign/sign/v1",
+        predicate: {},
+      }));
+      const type = "application/vnd.in-toto+json";
+      const pae = new Uint8Array([
+        ...encoder.encode(`DSSEv1 ${type.length} ${type} ${payload.byteLength} `),
+        ...payload,
+      ]);
+      const sig = await openssl(["dgst", "-sha256", "-sign", leafKey], pae);
+      const body = encoder.encode(JSON.stringify({
+        apiVersion: "0.0.1",
+        kind: "dsse",
+        spec: {
+          payloadHash: { algorithm: "sha256", value: hex(await sha256(payload)) },
+          signatures: [{ signature: b64(sig), verifier: b64(encoder.encode(leafPem)) }],
+        },
+      }));
+      // Inside the certificate's validity, which starts when openssl issued it.
+      const integratedTime = options.integratedTime ?? Math.floor(Date.now() / 1000) + 1;
+      const logIndex = 1000 + n;
+      // The SET: the log's signature over the canonical JSON of the entry (keys sorted).
+      const promise = encoder.encode(
+        `{"body":"${b64(body)}","integratedTime":${integratedTime},"logID":"${hex(logId)}",` +
+          `"logIndex":${logIndex}}`,
+      );
+      const set = await openssl(["dgst", "-sha256", "-sign", `${dir}/rekor.key`], promise);
+      return JSON.stringify({
+        mediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1",
+        verificationMaterial: {
+          x509CertificateChain: { certificates: [{ rawBytes: b64(leafDer) }] },
+          tlogEntries: [{
+            logIndex: String(logIndex),
+            logId: { keyId: b64(logId) },
+            kindVersion: { kind: "dsse", version: "0.0.1" },
+            integratedTime: String(integratedTime),
+            inclusionPromise: { signedEntryTimestamp: b64(set) },
+            canonicalizedBody: b64(body),
+          }],
+        },
+        dsseEnvelope: {
+          payload: b64(payload),
+          payloadType: type,
+          signatures: [{ sig: b64(sig), keyid: "" }],
+        },
+      });
+    },
+  };
+}
