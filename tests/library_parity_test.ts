@@ -198,4 +198,29 @@ Deno.test("each CLI command and the same library call give the same outcome", as
     assert.equal(cliTags[0].digest.length, pushed.desc.digest.length);
     assert.deepEqual(cliTags.map((t: { tag: string }) => t.tag), ["1.0.0"]);
   });
+
+  await t.step("registries.conf: a blocked registry is refused by both", async () => {
+    const blockedAt = (box: Sandbox) => ({
+      ...env(box),
+      H3_SYSTEM_CONFIG_ROOT: `${box.dir}/system`,
+      XDG_CONFIG_HOME: `${box.dir}/xdg`,
+    });
+    for (const [, box] of sides) {
+      await Deno.mkdir(`${box.dir}/system/etc/containers`, { recursive: true });
+      await Deno.writeTextFile(
+        `${box.dir}/system/etc/containers/registries.conf`,
+        `[[registry]]\nlocation = "${registry.host}/forbidden"\nblocked = true\n`,
+      );
+    }
+    const ref = `${registry.host}/forbidden/mychart:1.0.0`;
+    const refused = await cli.run(["chart", "pull", ref], { env: blockedAt(cli) });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /forbidden is blocked in /);
+    const error = await libraryScript(
+      lib,
+      blockedAt(lib),
+      `return await h3.pull("${ref}").then(() => "pulled", (error) => error.message);`,
+    );
+    assert.match(error, /forbidden is blocked in /);
+  });
 });
