@@ -83,6 +83,7 @@ Deno.test("SOURCE_DATE_EPOCH: the same directory and epoch give the same manifes
     bad.stderr,
     'Error: invalid SOURCE_DATE_EPOCH "yesterday": must be a whole number of seconds since 1970\n',
   );
+  assert.equal(bad.stdout, "", "no blob is stored before the epoch is checked");
   const listed = expectCode(await a.run(["chart", "list"]), 0);
   assert.doesNotMatch(listed.stdout, /charts\/other/);
 });

@@ -77,6 +77,7 @@ export async function saveChart(
   if (parsed.digest) {
     throw new RefError(`cannot save to "${refInput}": a digest cannot be given, only a tag`);
   }
+  const created = options.now ?? sourceDateEpoch() ?? new Date(); // checked before anything is stored
   const source = await loadChartDir(dir);
   for (const file of source.files) {
     if (file.linkedTo) options.onOutsideLink?.(file.path, file.linkedTo);
@@ -123,7 +124,7 @@ export async function saveChart(
     mediaType: ociManifest,
     config,
     layers: provenance ? [content, provenance] : [content],
-    annotations: chartAnnotations(meta, options.now ?? sourceDateEpoch() ?? new Date()),
+    annotations: chartAnnotations(meta, created),
   };
   const bytes = encodeManifest(manifest);
   const desc = await manifestDescriptor(bytes);
