@@ -29,9 +29,9 @@ export async function startupCases(ctx: BenchContext): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (
     const [name, args, maxRatio] of [
-      ["start-up --version", ["--version"], 1.2],
-      ["start-up --help", ["--help"], 1.2],
-      ["first command", ["chart", "list"], 1.5],
+      ["start-up --version", ["--version"], 1.15],
+      ["start-up --help", ["--help"], 1.15],
+      ["first command", ["chart", "list"], 1.4],
     ] as const
   ) {
     const measured = await compare(samples(ctx), () => ({
