@@ -93,7 +93,10 @@ Deno.test("a bundle with a baked plugin", async (t) => {
     );
     await Deno.writeTextFile(`${box.dir}/again.ts`, bakedPlugin);
     const added = expectCode(await box.run(["plugin", "add", "again.ts"]), 1);
-    assert.equal(added.stderr, `Error: plugin "baked-hello" is built into this h3\n`);
+    assert.match(
+      added.stderr,
+      /^Checking plugin baked-hello 0\.9\.0 from again\.ts \(sha256 [0-9a-f]{64}\)\nError: plugin "baked-hello" is built into this h3\n$/,
+    );
   });
 
   await t.step("no Node built-in loads at start; commands load theirs on use", async () => {
