@@ -102,7 +102,7 @@ export const tree: Record<string, GroupEntry | LazyEntry> = {
     description: "Add, list and remove plugins",
     commands: {
       add: {
-        description: "Add a plugin from a path, an http(s) URL or npm:PACKAGE",
+        description: "Add a plugin from a path, an https URL or npm:PACKAGE",
         load: () =>
           import("./plugin_add.ts").then((m) => ({ default: m.pluginAdd(Object.keys(tree)) })),
       },
