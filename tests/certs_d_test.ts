@@ -14,13 +14,33 @@ async function place(dir: string, files: Record<string, string>): Promise<void> 
   for (const [name, source] of Object.entries(files)) await Deno.copyFile(source, `${dir}/${name}`);
 }
 
-Deno.test("certs.d: a private CA in the user's or the system's certs.d folder is trusted without --ca-file", async () => {
-  await using tls = await makeTls();
-  await using registry = await startRegistry({ tls: tls.server });
-  await using box = await sandbox();
-  const env = isolated(box);
+/** A TLS registry with a private CA, a sandbox whose cache holds `ref`, and isolated folders. */
+async function setup(mutualTls = false) {
+  const tls = await makeTls();
+  const registry = await startRegistry({
+    tls: tls.server,
+    clientCas: mutualTls ? [tls.ca] : undefined,
+  });
+  const box = await sandbox();
   const ref = `${registry.host}/certsd/mychart:1.0.0`;
   expectCode(await box.run(["chart", "save", fixtureChart, ref]), 0);
+  return {
+    tls,
+    registry,
+    box,
+    env: isolated(box),
+    ref,
+    async [Symbol.asyncDispose]() {
+      await box[Symbol.asyncDispose]();
+      await registry[Symbol.asyncDispose]();
+      await tls[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test("certs.d: a private CA in the user's or the system's certs.d folder is trusted without --ca-file", async () => {
+  await using world = await setup();
+  const { tls, registry, box, env, ref } = world;
   const refused = expectCode(await box.run(["chart", "push", ref], { env }), 1);
   assert.match(refused.stderr, /certificate signed by an unknown authority/);
 
@@ -50,12 +70,8 @@ Deno.test("certs.d: a private CA in the user's or the system's certs.d folder is
 });
 
 Deno.test("certs.d: the first folder that exists is used alone, and --ca-file wins over it", async () => {
-  await using tls = await makeTls();
-  await using registry = await startRegistry({ tls: tls.server });
-  await using box = await sandbox();
-  const env = isolated(box);
-  const ref = `${registry.host}/certsd/mychart:1.0.0`;
-  expectCode(await box.run(["chart", "save", fixtureChart, ref]), 0);
+  await using world = await setup();
+  const { tls, registry, box, env, ref } = world;
   // The user's folder holds the wrong CA: the system folder's right one is not consulted.
   await place(`${env.XDG_CONFIG_HOME}/containers/certs.d/${registry.host}`, {
     "wrong.crt": tls.untrusted.certificate,
@@ -69,12 +85,8 @@ Deno.test("certs.d: the first folder that exists is used alone, and --ca-file wi
 });
 
 Deno.test("certs.d: NAME.cert with NAME.key is the client certificate for mutual TLS", async () => {
-  await using tls = await makeTls();
-  await using registry = await startRegistry({ tls: tls.server, clientCas: [tls.ca] });
-  await using box = await sandbox();
-  const env = isolated(box);
-  const ref = `${registry.host}/mtls/mychart:1.0.0`;
-  expectCode(await box.run(["chart", "save", fixtureChart, ref]), 0);
+  await using world = await setup(true);
+  const { tls, registry, box, env, ref } = world;
   const dir = `${env.H3_SYSTEM_CONFIG_ROOT}/etc/docker/certs.d/${registry.host}`;
   await place(dir, { "ca.crt": tls.ca });
   expectCode(await box.run(["chart", "push", ref], { env }), 1); // no client certificate
