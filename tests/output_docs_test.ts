@@ -93,6 +93,14 @@ Deno.test("docs/output.md lists every command's JSON shape, as the commands prin
   shapes["chart verify"] = await json(["chart", "verify"], 1);
   shapes["chart prune"] = await json(["chart", "prune"]);
   shapes["env"] = await json(["env"]);
+  await Deno.mkdir(`${box.dir}/app`);
+  await Deno.writeTextFile(
+    `${box.dir}/app/Chart.yaml`,
+    `apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n` +
+      `  - name: mychart\n    version: 2.7.0\n    repository: oci://${registry.host}/team\n`,
+  );
+  shapes["chart dependency"] = await json(["chart", "dependency", "list", "app"]);
+  shapes["chart dep"] = shapes["chart dependency"]; // the same command
   // A classic chart repository (index.yaml and one .tgz) to import.
   const pulled = ["chart", "pull", `oci://${repo}`, "--version", "2.7.0", "-d", "classic"];
   expectCode(await box.run(pulled), 0);
