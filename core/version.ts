@@ -25,21 +25,37 @@ function versionLine(commit: string): string {
  */
 export async function describeVersion(): Promise<string> {
   if (builtFrom) return versionLine(builtFrom);
-  const head = await gitHead(new URL("../.git/", import.meta.url));
+  const head = await gitHead(await gitDirOf(new URL("../", import.meta.url)));
   return versionLine(head ? `${head.slice(0, 12)}, source` : "dev");
 }
 
-/** The commit a checkout's HEAD points at (directly, or through a loose or packed ref). */
+/** A checkout's git directory: `.git/`, or where a worktree's `.git` file (`gitdir: PATH`) points. */
+async function gitDirOf(checkout: URL): Promise<URL> {
+  const dotGit = new URL(".git", checkout);
+  const link = dotGit.protocol === "file:"
+    ? await Deno.readTextFile(dotGit).catch(() => undefined)
+    : undefined;
+  const path = link?.match(/^gitdir: (.+)$/m)?.[1].trim();
+  return path ? new URL(`${path.replace(/\/?$/, "/")}`, checkout) : new URL(".git/", checkout);
+}
+
+/**
+ * The commit a checkout's HEAD points at (directly, or through a loose or packed ref, which a
+ * worktree's git directory finds in the repository's common directory).
+ */
 export async function gitHead(gitDir: URL): Promise<string | undefined> {
   if (gitDir.protocol !== "file:") return undefined;
-  const read = (path: string) => Deno.readTextFile(new URL(path, gitDir)).catch(() => undefined);
+  const read = (path: string, dir = gitDir) =>
+    Deno.readTextFile(new URL(path, dir)).catch(() => undefined);
   const head = (await read("HEAD"))?.trim();
   if (!head) return undefined;
   if (!head.startsWith("ref: ")) return /^[0-9a-f]{40,64}$/.test(head) ? head : undefined;
+  const common = (await read("commondir"))?.trim();
+  const refsDir = common ? new URL(`${common.replace(/\/?$/, "/")}`, gitDir) : gitDir;
   const ref = head.slice("ref: ".length);
-  const loose = (await read(ref))?.trim();
+  const loose = (await read(ref, refsDir))?.trim();
   if (loose) return loose;
-  const packed = await read("packed-refs");
+  const packed = await read("packed-refs", refsDir);
   const line = packed?.split("\n").find((l) => l.endsWith(` ${ref}`));
   return line?.split(" ")[0];
 }
