@@ -211,7 +211,7 @@ export async function copy(
   return { desc, manifest, upToDate, copied, skipped };
 }
 
-/** A config up to this size is sent without asking first when the chart's layers are new. */
+/** A chart config up to this size is sent without asking first when the chart's layers are new. */
 const unaskedConfigSize = 64 * 1024;
 
 /**
@@ -233,7 +233,9 @@ async function present(
     });
   await Promise.all(manifest.layers.map(ask));
   const newChart = manifest.layers.some((layer) => !there.has(layer.digest));
-  if (!newChart || manifest.config.size > unaskedConfigSize) await ask(manifest.config);
+  // Only a chart's config is as unique as its version: artifacts (signatures, SBOMs) share theirs.
+  const unique = manifest.config.mediaType === helmConfig;
+  if (!newChart || !unique || manifest.config.size > unaskedConfigSize) await ask(manifest.config);
   return there;
 }
 
