@@ -5,39 +5,20 @@ import { openRepository } from "../core/transport/repository.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { pushArtifact, pushCosignTag } from "./helpers/referrers.ts";
 import { startRegistry } from "./helpers/registry.ts";
+import { runProgram } from "./helpers/sigstore.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** Runs a program to completion; throws with its output when it fails. */
-async function run(program: string, args: string[], stdin?: Uint8Array): Promise<Uint8Array> {
-  const child = new Deno.Command(program, {
-    args,
-    stdin: stdin ? "piped" : "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin) {
-    const writer = child.stdin.getWriter();
-    await writer.write(stdin);
-    await writer.close();
-  }
-  const out = await child.output();
-  if (!out.success) {
-    throw new Error(`${program} ${args.join(" ")}: ${decoder.decode(out.stderr)}`);
-  }
-  return out.stdout;
-}
 
 /** A P-256 key pair made by openssl: SEC1 `ec.key`, PKCS#8 `pkcs8.key`, `cosign.pub`. */
 async function opensslKeys(dir: string, name = "key") {
   const ec = `${dir}/${name}-ec.key`;
   const pkcs8 = `${dir}/${name}-pkcs8.key`;
   const pub = `${dir}/${name}.pub`;
-  await run("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ec]);
-  await run("openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", ec, "-out", pkcs8]);
-  await run("openssl", ["pkey", "-in", ec, "-pubout", "-out", pub]);
+  await runProgram("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ec]);
+  await runProgram("openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", ec, "-out", pkcs8]);
+  await runProgram("openssl", ["pkey", "-in", ec, "-pubout", "-out", pub]);
   return { ec, pkcs8, pub };
 }
 
@@ -50,7 +31,7 @@ function payload(reference: string, digest: string): Uint8Array {
 
 /** openssl's ECDSA SHA-256 signature (DER, base64) of `bytes` with `key`. */
 async function opensslSign(key: string, bytes: Uint8Array): Promise<string> {
-  const der = await run("openssl", ["dgst", "-sha256", "-sign", key], bytes);
+  const der = await runProgram("openssl", ["dgst", "-sha256", "-sign", key], bytes);
   return btoa(String.fromCharCode(...der));
 }
 
@@ -170,7 +151,7 @@ Deno.test("h3 chart sign: openssl verifies h3's signature over cosign's payload;
   const payloadFile = `${sb.dir}/payload.json`;
   await Deno.writeFile(sigFile, Uint8Array.from(atob(layers[0].signature), (c) => c.charCodeAt(0)));
   await Deno.writeFile(payloadFile, layers[0].payload);
-  const ok = await run("openssl", [
+  const ok = await runProgram("openssl", [
     "dgst",
     "-sha256",
     "-verify",

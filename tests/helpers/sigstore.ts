@@ -9,8 +9,13 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-async function openssl(args: string[], stdin?: Uint8Array): Promise<Uint8Array> {
-  const child = new Deno.Command("openssl", {
+/** Runs a program to completion with bytes in and out; throws with its stderr when it fails. */
+export async function runProgram(
+  program: string,
+  args: string[],
+  stdin?: Uint8Array,
+): Promise<Uint8Array> {
+  const child = new Deno.Command(program, {
     args,
     stdin: stdin ? "piped" : "null",
     stdout: "piped",
@@ -22,9 +27,13 @@ async function openssl(args: string[], stdin?: Uint8Array): Promise<Uint8Array> 
     await writer.close();
   }
   const out = await child.output();
-  if (!out.success) throw new Error(`openssl ${args.join(" ")}: ${decoder.decode(out.stderr)}`);
+  if (!out.success) {
+    throw new Error(`${program} ${args.join(" ")}: ${decoder.decode(out.stderr)}`);
+  }
   return out.stdout;
 }
+
+const openssl = (args: string[], stdin?: Uint8Array) => runProgram("openssl", args, stdin);
 
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 const hex = (bytes: Uint8Array) =>
