@@ -7,19 +7,31 @@
 
 const cleanups = new Set<() => void | Promise<void>>();
 
-/** Registers `cleanup` to run on interrupt; returns the function that unregisters it. */
+/** Registers `cleanup` (safe to run twice) to run on interrupt; returns the function that unregisters it. */
 export function onInterrupt(cleanup: () => void | Promise<void>): () => void {
   cleanups.add(cleanup);
   return () => cleanups.delete(cleanup);
 }
 
-/** Runs every registered cleanup once (most recent first), ignoring their failures. */
+/**
+ * A second pass runs this long after the first: a temp file whose creation was already under way
+ * while the first pass listed the files exists by then, and is removed too.
+ */
+const settleMs = 50;
+
+/**
+ * Runs every registered cleanup (most recent first), ignoring their failures, in two passes (see
+ * `settleMs`); a cleanup must therefore be safe to run twice.
+ */
 export async function runInterrupts(): Promise<void> {
   const pending = [...cleanups].reverse();
   cleanups.clear();
-  for (const cleanup of pending) {
-    try {
-      await cleanup();
-    } catch { /* best effort: the process is ending */ }
+  for (let pass = 0; pass < 2; pass++) {
+    if (pass > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
+    for (const cleanup of pending) {
+      try {
+        await cleanup();
+      } catch { /* best effort: the process is ending */ }
+    }
   }
 }
