@@ -5,7 +5,7 @@ import { openRepository } from "../core/transport/repository.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { pushArtifact, pushCosignTag } from "./helpers/referrers.ts";
 import { startRegistry } from "./helpers/registry.ts";
-import { runProgram } from "./helpers/sigstore.ts";
+import { cosignStatement, runProgram } from "./helpers/sigstore.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
 
 const encoder = new TextEncoder();
@@ -348,23 +348,13 @@ Deno.test("usage: --verify without --key, --key without --verify, a key that is 
 
 /** A Sigstore bundle (cosign 3's form) for `digest`, its DSSE signature made by openssl. */
 async function opensslBundle(key: string, digest: string): Promise<Uint8Array> {
-  const statement = encoder.encode(JSON.stringify({
-    _type: "https://in-toto.io/Statement/v1",
-    subject: [{ digest: { sha256: digest.slice(7) }, annotations: {} }],
-    predicateType: "https://sigstore.dev/cosign/sign/v1",
-    predicate: {},
-  }));
-  const type = "application/vnd.in-toto+json";
-  const pae = new Uint8Array([
-    ...encoder.encode(`DSSEv1 ${type.length} ${type} ${statement.byteLength} `),
-    ...statement,
-  ]);
+  const { statement, pae } = cosignStatement(digest);
   return encoder.encode(JSON.stringify({
     mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
     verificationMaterial: { publicKey: { hint: "" } },
     dsseEnvelope: {
       payload: btoa(String.fromCharCode(...statement)),
-      payloadType: type,
+      payloadType: "application/vnd.in-toto+json",
       signatures: [{ sig: await opensslSign(key, pae) }],
     },
   }));

@@ -9,6 +9,25 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * The in-toto statement cosign 3 signs for a manifest `digest`, and its DSSE pre-authentication
+ * encoding (the bytes a DSSE signature is over).
+ */
+export function cosignStatement(digest: string): { statement: Uint8Array; pae: Uint8Array } {
+  const statement = encoder.encode(JSON.stringify({
+    _type: "https://in-toto.io/Statement/v1",
+    subject: [{ digest: { sha256: digest.slice(7) }, annotations: {} }],
+    predicateType: "https://sigstore.dev/cosign/sign/v1",
+    predicate: {},
+  }));
+  const type = "application/vnd.in-toto+json";
+  const pae = new Uint8Array([
+    ...encoder.encode(`DSSEv1 ${type.length} ${type} ${statement.byteLength} `),
+    ...statement,
+  ]);
+  return { statement, pae };
+}
+
 /** Runs a program to completion with bytes in and out; throws with its stderr when it fails. */
 export async function runProgram(
   program: string,
@@ -157,17 +176,7 @@ export async function testSigstore(dir: string): Promise<TestSigstore> {
       ]);
       const leafPem = await Deno.readTextFile(`${dir}/leaf${n}.pem`);
       const leafDer = Uint8Array.from(atob(pemBody(leafPem)), (c) => c.charCodeAt(0));
-      const payload = encoder.encode(JSON.stringify({
-        _type: "https://in-toto.io/Statement/v1",
-        subject: [{ digest: { sha256: digest.slice(7) }, annotations: {} }],
-        predicateType: "https://sigstore.dev/cosign/sign/v1",
-        predicate: {},
-      }));
-      const type = "application/vnd.in-toto+json";
-      const pae = new Uint8Array([
-        ...encoder.encode(`DSSEv1 ${type.length} ${type} ${payload.byteLength} `),
-        ...payload,
-      ]);
+      const { statement: payload, pae } = cosignStatement(digest);
       const sig = await openssl(["dgst", "-sha256", "-sign", leafKey], pae);
       const body = encoder.encode(JSON.stringify({
         apiVersion: "0.0.1",
@@ -201,7 +210,7 @@ export async function testSigstore(dir: string): Promise<TestSigstore> {
         },
         dsseEnvelope: {
           payload: b64(payload),
-          payloadType: type,
+          payloadType: "application/vnd.in-toto+json",
           signatures: [{ sig: b64(sig), keyid: "" }],
         },
       });
