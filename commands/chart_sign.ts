@@ -1,11 +1,9 @@
 /** `h3 chart sign REF --key cosign.key`: sign a chart in its registry as cosign does. @module */
 import { define } from "gunshi";
 import { resolveReference } from "../core/chart/versions.ts";
-import { SignatureError, UsageError } from "../core/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { formatReference, parseReference } from "../core/ref.ts";
-import { signBundle } from "../core/sign/bundle.ts";
-import { signManifest } from "../core/sign/cosign.ts";
-import { readPrivateKey } from "../core/sign/keys.ts";
+import { readSigningKey, signChart } from "../core/sign/sign.ts";
 import { passwordFrom } from "./_password.ts";
 import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
 import { print, printError } from "./ui/safe_text.ts";
@@ -41,13 +39,7 @@ export default define({
     if (!input) throw new UsageError("missing REF: give a chart reference");
     const keyFile = ctx.values.key;
     if (!keyFile) throw new UsageError("missing --key: give a cosign private key file");
-    let pem: string;
-    try {
-      pem = await Deno.readTextFile(keyFile);
-    } catch (error) {
-      throw new SignatureError(`cannot read key ${keyFile}: ${(error as Error).message}`);
-    }
-    const key = await readPrivateKey(pem, keyFile, passwordFrom("COSIGN_PASSWORD", keyFile));
+    const key = await readSigningKey(keyFile, passwordFrom("COSIGN_PASSWORD", keyFile));
     const flags = transportFlags(ctx.values);
     const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
     using opener = new RegistryOpener(flags, debug);
@@ -57,16 +49,15 @@ export default define({
     const desc = await repository.resolve(ref.digest ?? ref.tag!);
     const name = `${ref.registry}/${ref.repository}`;
     const full = `${name}@${desc.digest}`;
-    if (ctx.values.bundle) {
-      const referrer = await signBundle(repository, desc, key);
-      print(`Signed ${formatReference(ref)} (${full}): Sigstore bundle ${referrer.digest}`);
-      return;
+    const result = await signChart(repository, desc, name, key, { bundle: ctx.values.bundle });
+    if (result.form === "bundle") {
+      print(`Signed ${formatReference(ref)} (${full}): Sigstore bundle ${result.referrer.digest}`);
+    } else {
+      print(
+        result.written
+          ? `Signed ${formatReference(ref)} (${full}): ${result.tag}`
+          : `Already signed with this key: ${formatReference(ref)} (${full})`,
+      );
     }
-    const result = await signManifest(repository, desc, name, key);
-    print(
-      result.written
-        ? `Signed ${formatReference(ref)} (${full}): ${result.tag}`
-        : `Already signed with this key: ${formatReference(ref)} (${full})`,
-    );
   },
 });

@@ -74,7 +74,8 @@ export {
 export { archiveName, provenanceMessage } from "./chart/provenance_text.ts";
 export { readPrivateKey, readPublicKey } from "./sign/keys.ts";
 export { policyFor, type TrustPolicy } from "./sign/policy.ts";
-export { findBundleSignature, signBundle } from "./sign/bundle.ts";
+export { type BundleSignResult, findBundleSignature, signBundle } from "./sign/bundle.ts";
+export { type ChartSignResult, readSigningKey, signChart } from "./sign/sign.ts";
 export { checkKeylessBundle, type KeylessIdentity } from "./sign/keyless.ts";
 export { checkTrust, readKeyrings, readKeys, requirementFor } from "./sign/trust.ts";
 
@@ -204,8 +205,8 @@ export function referrers(
 }
 
 /**
- * Signs the chart `ref` in its registry as `cosign sign --key` does (simple-signing payload,
- * ECDSA P-256, stored under `sha256-<hex>.sig`).
+ * Signs the chart `ref` in its registry as `cosign sign --key` does: a simple-signing payload
+ * stored under `sha256-<hex>.sig`, or with `options.bundle` a Sigstore bundle referrer.
  */
 export function sign(
   ref: string,

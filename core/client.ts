@@ -23,8 +23,7 @@ import { buildDependencies, listDependencies, updateDependencies } from "./chart
 import { RegistryHosts } from "./registry_hosts.ts";
 import { RefError, SignatureError, UsageError } from "./errors.ts";
 import type { Descriptor } from "./oci/descriptor.ts";
-import { signManifest } from "./sign/cosign.ts";
-import { readPrivateKey } from "./sign/keys.ts";
+import { readSigningKey, signChart } from "./sign/sign.ts";
 import { checkTrust, readKeyrings, readKeys, requirementFor, trustCheck } from "./sign/trust.ts";
 import { tagChart } from "./chart/retag.ts";
 import { showReference } from "./chart/show.ts";
@@ -183,7 +182,6 @@ class Client implements H3 {
   }
 
   async sign(ref: string, options: SignOptions): ReturnType<H3["sign"]> {
-    const pem = await Deno.readTextFile(options.key);
     const password = options.password ?? (() => {
       const env = Deno.env.get("COSIGN_PASSWORD");
       if (env === undefined) {
@@ -191,11 +189,12 @@ class Client implements H3 {
       }
       return Promise.resolve(env);
     });
-    const key = await readPrivateKey(pem, options.key, password);
+    const key = await readSigningKey(options.key, password);
     const parsed = parseReference(ref);
     const repository = (await this.openRepository(parsed)).expectPush();
     const desc = await this.#resolveRemote(parsed, repository);
-    return await signManifest(repository, desc, `${parsed.registry}/${parsed.repository}`, key);
+    const name = `${parsed.registry}/${parsed.repository}`;
+    return await signChart(repository, desc, name, key, { bundle: options.bundle });
   }
 
   async verifySignature(
@@ -208,6 +207,7 @@ class Client implements H3 {
     const requirement = {
       keys: await readKeys(options.keys ?? []),
       keyrings: await readKeyrings(options.keyrings ?? []),
+      identities: options.identities,
       acceptReferences: options.acceptReferences,
     };
     const repo = `${parsed.registry}/${parsed.repository}`;

@@ -17,7 +17,8 @@ import type { ShowPart, ShowResult, ShowSource } from "./chart/show.ts";
 import type { VersionRequest } from "./chart/versions.ts";
 import type { Referrer, ReferrersOptions } from "./referrers.ts";
 import type { MirrorSummary } from "./mirror.ts";
-import type { SignResult } from "./sign/cosign.ts";
+import type { ChartSignResult } from "./sign/sign.ts";
+import type { KeylessIdentity } from "./sign/keyless.ts";
 import type { PasswordSource } from "./sign/keys.ts";
 import type { TrustRequirement, TrustResult } from "./sign/trust.ts";
 import type { ChartTransfer } from "./chart/transfer.ts";
@@ -109,6 +110,11 @@ export interface SignOptions {
   key: string;
   /** The password of an encrypted key (default: `COSIGN_PASSWORD`). */
   password?: PasswordSource;
+  /**
+   * Store a Sigstore bundle referrer (cosign 3's default form, `--bundle`) instead of a layer of
+   * the `sha256-<hex>.sig` manifest.
+   */
+  bundle?: boolean;
 }
 
 /** What `verifySignature` checks with: any one key or keyring vouching is enough. */
@@ -117,6 +123,8 @@ export interface VerifySignatureOptions {
   keys?: string[];
   /** PGP keyring files, for the chart's Helm provenance. */
   keyrings?: string[];
+  /** Keyless signers: a Sigstore bundle by one of these identities vouches. */
+  identities?: KeylessIdentity[];
   /** Repositories whose signatures count too (a copy's source), `registry/repository`. */
   acceptReferences?: string[];
 }
@@ -186,10 +194,10 @@ export interface H3 extends AsyncDisposable {
    */
   referrers(ref: string, options?: ReferrersOptions): Promise<Referrer[]>;
   /**
-   * Signs the chart `ref` in its registry as `cosign sign --key` does (simple-signing payload,
-   * ECDSA P-256, stored under `sha256-<hex>.sig`).
+   * Signs the chart `ref` in its registry as `cosign sign --key` does: a simple-signing payload
+   * stored under `sha256-<hex>.sig`, or with `bundle` a Sigstore bundle referrer.
    */
-  sign(ref: string, options: SignOptions): Promise<SignResult>;
+  sign(ref: string, options: SignOptions): Promise<ChartSignResult>;
   /**
    * Checks the chart `ref` in its registry: a cosign signature over its exact manifest digest, or
    * its Helm provenance; throws a `SignatureError` when it is missing, altered, by another key or

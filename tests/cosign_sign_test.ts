@@ -409,6 +409,26 @@ Deno.test("Sigstore bundles: openssl's DSSE bundle verifies; one for another cha
     1,
   );
   assert.match(byOther.stderr, /1 bundle: a bundle not signed by this key, or altered since\)\n$/);
+
+  // The library signs in either form as the CLI does (a bundle with `bundle: true`).
+  const { sign, verifySignature } = await import("../mod.ts");
+  await pushChartVersion(repo, { name: "app", version: "4.0.0" });
+  const viaLibrary = await sign(`${name}:4.0.0`, { key: keys.pkcs8, bundle: true });
+  assert.equal(viaLibrary.form, "bundle");
+  const libRefs = JSON.parse(
+    expectCode(await sb.run(["chart", "referrers", `${name}:4.0.0`, "-o", "json"]), 0).stdout,
+  );
+  assert.deepEqual(
+    libRefs.referrers.map((r: { artifactType: string; digest: string }) => [
+      r.artifactType,
+      r.digest,
+    ]),
+    [[bundleType, viaLibrary.form === "bundle" && viaLibrary.referrer.digest]],
+  );
+  const checked = await verifySignature(`${name}:4.0.0`, { keys: [keys.pub] });
+  assert.equal(checked.kind, "bundle");
+  const classic = await sign(`${name}:4.0.0`, { key: keys.pkcs8 });
+  assert.deepEqual([classic.form, classic.written], ["sig", true]);
 });
 
 /** cosign, when scripts/peers.sh has built it. */

@@ -54,16 +54,28 @@ async function keyHint(key: CryptoKey): Promise<string> {
   return toBase64(new Uint8Array(await crypto.subtle.digest("SHA-256", der)));
 }
 
+/** What signing with a Sigstore bundle did. */
+export interface BundleSignResult {
+  /** A Sigstore bundle stored as a referrer of the chart. */
+  form: "bundle";
+  /** The referrer manifest holding the bundle, as a referrers list holds it. */
+  referrer: Descriptor;
+  /** The bundle itself (the referrer's layer). */
+  layer: Descriptor;
+  /** Always true: each signing writes a new bundle (ECDSA signatures differ each time). */
+  written: true;
+}
+
 /**
  * Signs the manifest `subject` of `target` as cosign 3 does by default: a Sigstore bundle with a
  * DSSE envelope, pushed as a referrer (with `subject`; in the tag schema where the registry has
- * no referrers API). Returns the referrer's descriptor.
+ * no referrers API).
  */
 export async function signBundle(
   target: Target,
   subject: Descriptor,
   key: SigningKey,
-): Promise<Descriptor> {
+): Promise<BundleSignResult> {
   const payload = statement(subject.digest);
   const signature = await signPayload(key.privateKey, pae(inTotoType, payload));
   const bundle = encoder.encode(JSON.stringify({
@@ -93,7 +105,13 @@ export async function signBundle(
       "dev.sigstore.bundle.predicateType": cosignSignPredicate,
     },
   };
-  return await attachReferrer(target, encodeManifest(manifest), bundleType, subject.digest);
+  const referrer = await attachReferrer(
+    target,
+    encodeManifest(manifest),
+    bundleType,
+    subject.digest,
+  );
+  return { form: "bundle", referrer, layer, written: true };
 }
 
 /** Why one bundle does not vouch, or undefined when it does. */

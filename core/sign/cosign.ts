@@ -138,6 +138,8 @@ async function readSignatures(
 
 /** What signing did. */
 export interface SignResult {
+  /** cosign's classic form: a layer of the `sha256-<hex>.sig` manifest. */
+  form: "sig";
   /** The tag the signature is stored under. */
   tag: string;
   /** The payload's layer. */
@@ -165,7 +167,7 @@ export async function signManifest(
       old.layer.digest === payloadDigest &&
       await verifyPayload(key.publicKey, old.payload, old.signature)
     ) {
-      return { tag, layer: old.layer, written: false };
+      return { form: "sig", tag, layer: old.layer, written: false };
     }
   }
   const signature = await signPayload(key.privateKey, payload);
@@ -205,7 +207,7 @@ export async function signManifest(
     await target.push(desc, ReadableStream.from([manifestBytes]));
     await target.tag(desc, tag);
   }
-  return { tag, layer, written: true };
+  return { form: "sig", tag, layer, written: true };
 }
 
 /** Which repository names a signature may carry: the one verified, and any accepted besides. */
