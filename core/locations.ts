@@ -83,7 +83,8 @@ export async function openLayoutLocation(
   if (location.kind === "layout") {
     await checkLayoutDir(location, source);
     return {
-      layout: await OciLayout.open(location.path, label),
+      // A source directory is only read: no lock or temp file is made in it (it may be read-only).
+      layout: await OciLayout.open(location.path, label, { readOnly: source }),
       commit: () => Promise.resolve(),
       [Symbol.asyncDispose]: () => Promise.resolve(),
     };

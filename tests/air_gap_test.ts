@@ -163,3 +163,56 @@ Deno.test("air gap: refusals name the problem and write nothing", async () => {
   const junk = expectCode(await sb.run(["chart", "copy", "oci-archive:junk.tar", src]), 1);
   assert.match(junk.stderr, /^Error: oci-archive:junk\.tar: /);
 });
+
+/** Every path under `dir` with its kind, size and modification time. */
+async function snapshot(dir: string): Promise<string[]> {
+  const lines: string[] = [];
+  const walk = async (path: string) => {
+    for await (const entry of Deno.readDir(path)) {
+      const full = `${path}/${entry.name}`;
+      const info = await Deno.lstat(full);
+      lines.push(
+        `${full.slice(dir.length)} ${info.isDirectory} ${info.size} ${info.mtime?.getTime()}`,
+      );
+      if (info.isDirectory) await walk(full);
+    }
+  };
+  await walk(dir);
+  return lines.sort();
+}
+
+Deno.test("air gap: a read-only oci:DIR source is read, never written to (no lock file)", async () => {
+  await using registry = await startRegistry();
+  await using sb = await sandbox();
+  using repo = openRepository(`${registry.host}/charts/app`);
+  const v1 = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
+  // A layout as another tool writes it: skopeo makes no lock or temp files.
+  await skopeo(
+    "copy",
+    `docker://${registry.host}/charts/app:1.0.0`,
+    `oci:${sb.dir}/ro:1.0.0`,
+    "--src-tls-verify=false",
+  );
+  const layout = `${sb.dir}/ro`;
+  const before = await snapshot(layout);
+  await new Deno.Command("chmod", { args: ["-R", "a-w", layout] }).output();
+  try {
+    const out = expectCode(
+      await sb.run(["chart", "copy", "oci:ro:1.0.0", `${registry.host}/mirror/app:1.0.0`]),
+      0,
+    );
+    assert.match(out.stdout, /^1\.0\.0: copied app 1\.0\.0 \(2 blobs, /m);
+    // No ref: the highest version, found by reading only.
+    expectCode(await sb.run(["chart", "copy", "oci:ro", "oci-archive:out.tar"]), 0);
+    expectCode(
+      await sb.run(["chart", "copy", "oci:ro", `${registry.host}/all/app`, "--all-tags"]),
+      0,
+    );
+  } finally {
+    await new Deno.Command("chmod", { args: ["-R", "u+w", layout] }).output();
+  }
+  // (As root, permissions stop nothing: the listing shows that nothing was created or changed.)
+  assert.deepEqual(await snapshot(layout), before);
+  using mirror = openRepository(`${registry.host}/mirror/app`);
+  assert.equal((await mirror.resolve("1.0.0")).digest, v1.digest);
+});

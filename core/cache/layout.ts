@@ -28,7 +28,7 @@ import {
 } from "./_files.ts";
 import { onInterrupt } from "../interrupt.ts";
 import { indexManifests, namedManifest, readIndex, refName, updateIndex } from "./_index.ts";
-import { type Lock, lockFile } from "./lock.ts";
+import { type Lock, lockFile, readLock } from "./lock.ts";
 
 /** One named entry of the layout's index. */
 export interface IndexEntry {
@@ -72,17 +72,26 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
   /** How messages name the layout: "the cache", or the layout's own name (`oci:DIR`). */
   readonly label: string;
 
-  private constructor(dir: string, label: string) {
+  /** Opened only to read (a copy's source): nothing is ever created or changed in `dir`. */
+  readonly readOnly: boolean;
+
+  private constructor(dir: string, label: string, readOnly: boolean) {
     this.dir = dir;
     this.label = label;
+    this.readOnly = readOnly;
   }
 
   /**
    * Opens the layout at `dir`; nothing is created until the first write. `label` names it in
-   * messages (default "the cache").
+   * messages (default "the cache"). With `readOnly`, the layout is only read: no file is created
+   * or changed in it (not even a lock file; see `hold`), and a write is refused.
    */
-  static open(dir: string, label = "the cache"): Promise<OciLayout> {
-    return Promise.resolve(new OciLayout(dir, label));
+  static open(
+    dir: string,
+    label = "the cache",
+    options: { readOnly?: boolean } = {},
+  ): Promise<OciLayout> {
+    return Promise.resolve(new OciLayout(dir, label, options.readOnly === true));
   }
 
   /** Where the blob with this digest lives. */
@@ -133,11 +142,14 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
    * holds its source and destination). Holds nest; the lock is released when the last one ends.
    */
   async hold(): Promise<AsyncDisposable> {
-    await this.#ensureLayout();
+    if (!this.readOnly) await this.#ensureLayout();
     this.#holds++;
     try {
       if (!this.#exclusive) {
-        this.#writers ??= lockFile(`${this.dir}/.gc.lock`, false);
+        // A reader takes the shared lock only where one exists and can be opened read-only.
+        this.#writers ??= this.readOnly
+          ? readLock(`${this.dir}/.gc.lock`).then((lock) => lock ?? { release() {} })
+          : lockFile(`${this.dir}/.gc.lock`, false);
         await this.#writers;
       }
     } catch (error) {
@@ -176,6 +188,7 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
     content: ReadableStream<Uint8Array>,
     options: PushOptions = {},
   ): Promise<StagedBlob> {
+    this.#writable();
     const held = await this.hold();
     try {
       if (await this.exists(desc)) {
@@ -199,6 +212,7 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
 
   /** Stores a blob whose digest is not known yet, hashing it on the way; returns its descriptor. */
   async ingest(content: ReadableStream<Uint8Array>, mediaType: string): Promise<Descriptor> {
+    this.#writable();
     await using _held = await this.hold();
     const { stream, measured } = hashingStream();
     let desc: Descriptor | undefined;
@@ -212,6 +226,7 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
 
   /** Points `reference` at a stored manifest, replacing what it pointed at before. */
   async tag(desc: Descriptor, reference: string): Promise<void> {
+    this.#writable();
     await using _held = await this.hold();
     const entry = await this.#indexEntry(desc, reference);
     const { promise, resolve, reject } = Promise.withResolvers<void>();
@@ -259,6 +274,7 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
 
   /** Removes every reference to this manifest, then collects what nothing needs any more. */
   async delete(desc: Descriptor): Promise<void> {
+    this.#writable();
     await updateIndex(this.dir, (index) => {
       index.manifests = index.manifests.filter((d) => d.digest !== desc.digest);
     });
@@ -267,6 +283,7 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
 
   /** Removes one reference and returns what it pointed at; blobs stay until `collect`. */
   async untag(reference: string): Promise<Descriptor> {
+    this.#writable();
     await this.#ensureLayout();
     return await updateIndex(this.dir, (index) => {
       const found = index.manifests.find((d) => refName(d) === reference);
@@ -331,6 +348,7 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
    * process has writes in flight.
    */
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.#writable();
     if (this.#exclusive) return await fn();
     await this.#ensureLayout();
     // flock locks of one process conflict too: this process's shared lock steps aside meanwhile.
@@ -387,8 +405,14 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
     return { mediaType: desc.mediaType, digest: desc.digest, size: desc.size, annotations: notes };
   }
 
+  /** Refuses a change to a layout opened read-only. */
+  #writable(): void {
+    if (this.readOnly) throw new CacheError(`${this.label} is opened read-only (a copy's source)`);
+  }
+
   /** Creates the layout's files and folders on first write. */
   #ensureLayout(): Promise<void> {
+    this.#writable();
     this.#ready ??= (async () => {
       await checkFolders(this.dir);
       await Deno.mkdir(`${this.dir}/blobs/sha256`, { recursive: true });
