@@ -10,6 +10,7 @@ import { saveLogin } from "../core/auth/store.ts";
 import { transportSettings } from "../core/config.ts";
 import { rememberRegistrySettings } from "../core/config_write.ts";
 import { UsageError } from "../core/errors.ts";
+import { askTerminal } from "./_prompt.ts";
 import { debugEnabled, readStdin, transportArgs, transportFlags } from "./_transport_flags.ts";
 import { print, printError } from "./ui/safe_text.ts";
 
@@ -31,39 +32,12 @@ function hostArgument(value: string): string {
   return host;
 }
 
-/**
- * Asks on the terminal; a hidden answer (a password) is read with echo off. Ctrl-C and Ctrl-D
- * cancel. Throws a `UsageError` saying which flag to use when stdin is not a terminal.
- */
-async function ask(question: string, hidden: boolean, flag: string): Promise<string> {
+/** Asks on the terminal; a `UsageError` saying which flag to use when stdin is not one. */
+function ask(question: string, hidden: boolean, flag: string): Promise<string> {
   if (!Deno.stdin.isTerminal()) {
     throw new UsageError(`${flag} is required when stdin is not a terminal`);
   }
-  const encoder = new TextEncoder();
-  if (hidden) Deno.stdin.setRaw(true); // before the prompt, so nothing typed early is echoed
-  await Deno.stderr.write(encoder.encode(question));
-  const bytes: number[] = [];
-  const buffer = new Uint8Array(256);
-  try {
-    for (;;) {
-      const n = await Deno.stdin.read(buffer);
-      if (n === null) break;
-      for (const byte of buffer.subarray(0, n)) {
-        if (byte === 0x0a || byte === 0x0d) return new TextDecoder().decode(new Uint8Array(bytes));
-        if (byte === 0x03 || (byte === 0x04 && bytes.length === 0)) {
-          throw new UsageError("login cancelled");
-        }
-        if (byte === 0x7f || byte === 0x08) bytes.pop();
-        else bytes.push(byte);
-      }
-    }
-    return new TextDecoder().decode(new Uint8Array(bytes));
-  } finally {
-    if (hidden) {
-      Deno.stdin.setRaw(false);
-      await Deno.stderr.write(encoder.encode("\n"));
-    }
-  }
+  return askTerminal(question, { hidden, cancelled: () => new UsageError("login cancelled") });
 }
 
 export default define({
