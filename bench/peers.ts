@@ -7,7 +7,7 @@
  * beside each ratio: a one-chart h3 run cannot be faster than that.
  * @module
  */
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { peer, type PeerName } from "../tests/helpers/peers.ts";
 import { startRegistry, type TestRegistry } from "../tests/helpers/registry.ts";
 import { pushChartVersion } from "../tests/helpers/remote_charts.ts";
@@ -41,7 +41,7 @@ export async function copyAllTagsCases(ctx: BenchContext): Promise<CaseResult[]>
   const { host } = await ctx.registry();
   const src = `${host}/allsrc/app`;
   {
-    using repo = openRepository(src);
+    using repo = connectRepository(src);
     for (let i = 0; i < allTags; i++) {
       await pushChartVersion(repo, { name: "app", version: `1.${i}.0` });
     }
@@ -119,7 +119,7 @@ export async function oneChartCases(ctx: BenchContext): Promise<CaseResult[]> {
   const { host } = await ctx.registry();
   const src = `${host}/onesrc/app:1.0.0`;
   {
-    using repo = openRepository(`${host}/onesrc/app`);
+    using repo = connectRepository(`${host}/onesrc/app`);
     await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   }
   const [crane, oras, helm] = [peerPath("crane"), peerPath("oras"), peerPath("helm4")];

@@ -7,6 +7,8 @@ import { type ArgSchema, define } from "gunshi";
 import type { KnownPlugin } from "../core/plugin/catalog.ts";
 import { findPluginCommand, runPluginCommand } from "../core/plugin/run.ts";
 import type { PluginOption, PluginOptionValues } from "../core/plugin/types.ts";
+import { debugEnabled } from "./_transport_flags.ts";
+import { printError } from "./ui/safe_text.ts";
 
 /** Loads the plugin and defines its command `name`. */
 export async function pluginCommand(known: KnownPlugin, name: string) {
@@ -25,7 +27,10 @@ export async function pluginCommand(known: KnownPlugin, name: string) {
       const positionals = (values.args as string[] | undefined) ?? [];
       const parsed: PluginOptionValues = {};
       for (const option of options) parsed[option.name] = values[option.name] as never;
-      await runPluginCommand(known, command, [...positionals, ...ctx.rest], parsed);
+      await runPluginCommand(known, command, [...positionals, ...ctx.rest], parsed, {
+        onWarning: (message) => printError(`Warning: ${message}`),
+        debug: debugEnabled() ? (line) => printError(line) : undefined,
+      });
     },
   });
 }

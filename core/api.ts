@@ -5,12 +5,10 @@
  * @module
  */
 import { openH3 } from "./client.ts";
-import { transportSettings } from "./config.ts";
-import { defaultAuthorizer } from "./credentials.ts";
 import type { H3, H3Options } from "./h3.ts";
 import { parseReference, type Reference } from "./ref.ts";
-import type { TransportOptions } from "./transport/options.ts";
-import { openRepository as openTransport, type Repository } from "./transport/repository.ts";
+import { RegistryHosts } from "./registry_hosts.ts";
+import type { Repository } from "./transport/repository.ts";
 
 export { openH3 } from "./client.ts";
 export type {
@@ -86,17 +84,24 @@ async function once<T>(options: H3Options, operation: (h3: H3) => Promise<T>): P
 }
 
 /**
- * Opens the registry repository `ref` names as a Target, with h3's settings for its host
- * (`config.yaml`, `H3_*` variables) and h3's credentials (plugins, then the Docker config);
- * `options` override them. Dispose it (`using`) to close its connections.
+ * Opens the registry repository `ref` names as a Target, as `h3.openRepository` does: h3's
+ * settings for its host (`options`, then `H3_*` variables, then `config.yaml` and certs.d),
+ * registries.conf (a blocked registry is refused, an insecure one reached without TLS checks)
+ * and h3's credentials (plugins, then the Docker config). Dispose it (`using`) to close its
+ * connections.
  */
 export async function openRepository(
   ref: string | Reference,
-  options: TransportOptions = {},
+  options: H3Options = {},
 ): Promise<Repository> {
   const parsed = typeof ref === "string" ? parseReference(ref) : ref;
-  const settings = await transportSettings(parsed.registry);
-  return openTransport(parsed, { ...settings, authorizer: defaultAuthorizer(), ...options });
+  const hosts = new RegistryHosts(options, { debug: options.debug, warn: options.onWarning });
+  try {
+    return await hosts.open(parsed, hosts);
+  } catch (error) {
+    hosts[Symbol.dispose]();
+    throw error;
+  }
 }
 
 /** Saves the chart directory `dir` into the local cache as `ref` (tag: the chart's version). */

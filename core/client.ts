@@ -66,15 +66,31 @@ class Client implements H3 {
   #options: H3Options;
   #hosts: RegistryHosts;
   #concurrency?: Promise<number>;
+  #listeners = new Set<(message: string) => void>();
 
   constructor(options: H3Options, cache: OciLayout) {
     this.#options = options;
     this.cache = cache;
-    this.#hosts = new RegistryHosts(options, { debug: options.debug, warn: options.onWarning });
+    this.#hosts = new RegistryHosts(options, {
+      debug: options.debug,
+      warn: (message) => this.#warn(message),
+    });
   }
 
   openCache(): Promise<OciLayout> {
     return Promise.resolve(this.cache);
+  }
+
+  addWarningListener(listener: (message: string) => void): Disposable {
+    const own = (message: string) => listener(message); // the same function twice counts twice
+    this.#listeners.add(own);
+    return { [Symbol.dispose]: () => this.#listeners.delete(own) };
+  }
+
+  /** Tells `onWarning` and every listener. */
+  #warn(message: string): void {
+    this.#options.onWarning?.(message);
+    for (const listener of this.#listeners) listener(message);
   }
 
   openRepository(ref: string | Reference): Promise<Repository> {

@@ -35,7 +35,10 @@ import type { Repository } from "./transport/repository.ts";
 export interface H3Options extends TransportFlags {
   /** Receives one line per registry request (secrets redacted), as `--debug` prints them. */
   debug?: (line: string) => void;
-  /** Hears what h3 went past without failing (a credential plugin that could not be loaded). */
+  /**
+   * Hears what h3 went past without failing (a credential plugin that could not be loaded, a
+   * name a registry listed that is not a valid tag); see also `H3.addWarningListener`.
+   */
   onWarning?: (message: string) => void;
 }
 
@@ -145,6 +148,11 @@ export interface H3 extends AsyncDisposable {
   readonly cache: OciLayout;
   /** The local chart cache (the same handle as `cache`). */
   openCache(): Promise<OciLayout>;
+  /**
+   * Hears this client's warnings (what `H3Options.onWarning` hears) until the result is
+   * disposed: how a plugin, given `ctx.h3`, learns what its operations went past.
+   */
+  addWarningListener(listener: (message: string) => void): Disposable;
   /** The registry repository `ref` names, reached with this client's settings and credentials. */
   openRepository(ref: string | Reference): Promise<Repository>;
   /** Saves the chart directory `dir` into the cache as `ref` (tag: the chart's version). */

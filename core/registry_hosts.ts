@@ -49,12 +49,15 @@ export class RegistryHosts implements Disposable {
     this.#registries = new Registries((host) => ({ ...this.#ready.get(host), debug, authorizer }));
   }
 
-  /** The repository `ref` names, reached with its host's settings; refused when blocked. */
-  async open(ref: Reference): Promise<Repository> {
+  /**
+   * The repository `ref` names, reached with its host's settings; refused when blocked.
+   * `owner` is disposed with the repository.
+   */
+  async open(ref: Reference, owner?: Disposable): Promise<Repository> {
     const routing = await this.#route();
     routing.check(ref);
     this.#named.add(ref.registry);
-    return await this.#openAt(ref, routing.insecure(ref));
+    return await this.#openAt(ref, routing.insecure(ref), owner);
   }
 
   /**
@@ -74,7 +77,11 @@ export class RegistryHosts implements Disposable {
     return this.#routing;
   }
 
-  async #openAt(ref: Reference, insecure: boolean | undefined): Promise<Repository> {
+  async #openAt(
+    ref: Reference,
+    insecure: boolean | undefined,
+    owner?: Disposable,
+  ): Promise<Repository> {
     const host = ref.registry;
     let settings = this.#settings.get(host);
     if (!settings) {
@@ -82,7 +89,7 @@ export class RegistryHosts implements Disposable {
       this.#settings.set(host, settings);
     }
     this.#ready.set(host, await settings);
-    return this.#registries.repository(ref);
+    return this.#registries.repository(ref, owner);
   }
 
   /** Closes every registry connection. */

@@ -3,7 +3,7 @@
  * the referrers tag schema travel REG → oci-archive → OTHER with `--all-tags --referrers`.
  */
 import assert from "node:assert/strict";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { pushArtifact, pushCosignTag } from "./helpers/referrers.ts";
 import { startRegistry } from "./helpers/registry.ts";
@@ -13,7 +13,7 @@ Deno.test("air gap: signatures and attestations travel through an oci-archive wi
   await using registry = await startRegistry();
   await using other = await startRegistry();
   await using sb = await sandbox();
-  using repo = openRepository(`${registry.host}/charts/app`);
+  using repo = connectRepository(`${registry.host}/charts/app`);
   const chart = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   const sig = await pushCosignTag(repo, chart, new TextEncoder().encode("{}"), "c2lnbmF0dXJl");
   const sbom = await pushArtifact(repo, chart, "application/spdx+json", "{}", { tagSchema: true });
@@ -42,7 +42,7 @@ Deno.test("air gap: signatures and attestations travel through an oci-archive wi
     0,
   );
   assert.match(back.stdout, /^Copied 1 chart .*referrers: 2 copied/m);
-  using mirror = openRepository(`${other.host}/mirror/app`);
+  using mirror = connectRepository(`${other.host}/mirror/app`);
   assert.equal((await mirror.resolve("1.0.0")).digest, chart.digest);
   const hex = chart.digest.slice("sha256:".length);
   assert.equal((await mirror.resolve(`sha256-${hex}.sig`)).digest, sig.digest);

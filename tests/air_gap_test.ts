@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createTarDecoder } from "modern-tar";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { pushChartVersion, pushImage } from "./helpers/remote_charts.ts";
@@ -32,7 +32,7 @@ Deno.test("air gap: REG → oci-archive → OTHER with --all-tags, digests kept,
   await using registry = await startRegistry();
   await using other = await startRegistry();
   await using sb = await sandbox();
-  using repo = openRepository(`${registry.host}/charts/app`);
+  using repo = connectRepository(`${registry.host}/charts/app`);
   const digests: Record<string, string> = {};
   for (const version of ["1.0.0", "1.1.0", "2.0.0"]) {
     digests[version] = (await pushChartVersion(repo, { name: "app", version })).digest;
@@ -85,7 +85,7 @@ Deno.test("air gap: REG → oci-archive → OTHER with --all-tags, digests kept,
     0,
   );
   assert.match(back.stdout, /^Copied 3 charts \(6 blobs, /m);
-  using mirror = openRepository(`${other.host}/mirror/app`);
+  using mirror = connectRepository(`${other.host}/mirror/app`);
   assert.deepEqual((await Array.fromAsync(mirror.tags())).sort(), ["1.0.0", "1.1.0", "2.0.0"]);
   for (const [version, digest] of Object.entries(digests)) {
     assert.equal((await mirror.resolve(version)).digest, digest);
@@ -95,7 +95,7 @@ Deno.test("air gap: REG → oci-archive → OTHER with --all-tags, digests kept,
 Deno.test("air gap: oci:DIR with and without a ref; h3 reads what skopeo writes", async () => {
   await using registry = await startRegistry();
   await using sb = await sandbox();
-  using repo = openRepository(`${registry.host}/charts/app`);
+  using repo = connectRepository(`${registry.host}/charts/app`);
   const v1 = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   const v2 = await pushChartVersion(repo, { name: "app", version: "1.2.0" });
 
@@ -119,7 +119,7 @@ Deno.test("air gap: oci:DIR with and without a ref; h3 reads what skopeo writes"
     await sb.run(["chart", "copy", "oci:sko:v1", `${registry.host}/charts/again:1.0.0`]),
     0,
   );
-  using again = openRepository(`${registry.host}/charts/again`);
+  using again = connectRepository(`${registry.host}/charts/again`);
   assert.equal((await again.resolve("1.0.0")).digest, v1.digest);
 
   // The library's copyCharts does the same.
@@ -135,7 +135,7 @@ Deno.test("air gap: oci:DIR with and without a ref; h3 reads what skopeo writes"
 Deno.test("air gap: refusals name the problem and write nothing", async () => {
   await using registry = await startRegistry();
   await using sb = await sandbox();
-  using repo = openRepository(`${registry.host}/charts/app`);
+  using repo = connectRepository(`${registry.host}/charts/app`);
   await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   await pushImage(repo, "image");
   const src = `${registry.host}/charts/app`;

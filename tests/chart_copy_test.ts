@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { type StartRegistry, testEachRegistry } from "./helpers/registry.ts";
 import { pushChartVersion, pushImage } from "./helpers/remote_charts.ts";
@@ -12,7 +12,7 @@ async function mirrorAllTags(start: StartRegistry) {
   await using sb = await sandbox();
   const digests = new Map<string, string>();
   {
-    using repo = openRepository(`${source.host}/charts/app`);
+    using repo = connectRepository(`${source.host}/charts/app`);
     for (let i = 0; i < 50; i++) {
       const desc = await pushChartVersion(repo, { name: "app", version: `1.${i}.0` });
       digests.set(`1.${i}.0`, desc.digest);
@@ -33,7 +33,7 @@ async function mirrorAllTags(start: StartRegistry) {
   );
   assert.equal(await exists(`${sb.helmHome}/registry`), false, "the cache is not touched");
 
-  using copied = openRepository(`${mirror.host}/mirror/app`);
+  using copied = connectRepository(`${mirror.host}/mirror/app`);
   const tags = await Array.fromAsync(copied.tags());
   assert.equal(tags.length, 50);
   for (const [tag, digest] of digests) assert.equal((await copied.resolve(tag)).digest, digest);
@@ -56,7 +56,7 @@ async function copyOne(start: StartRegistry) {
   await using sb = await sandbox();
   const digests: Record<string, string> = {};
   {
-    using repo = openRepository(`${source.host}/charts/app`);
+    using repo = connectRepository(`${source.host}/charts/app`);
     for (const version of ["1.0.0", "1.1.0", "2.0.0-rc.1"]) {
       digests[version] = (await pushChartVersion(repo, { name: "app", version })).digest;
     }
@@ -71,7 +71,7 @@ async function copyOne(start: StartRegistry) {
     tagged.stdout.split("\n")[0].replace(/\(.*\)/, "()"),
     "stable: copied app 1.0.0 ()",
   );
-  using copied = openRepository(`${other.host}/x/app`);
+  using copied = connectRepository(`${other.host}/x/app`);
   assert.equal((await copied.resolve("stable")).digest, digests["1.0.0"]);
 
   const newest = expectCode(await sb.run(["chart", "copy", src, `${other.host}/x/app`]), 0);
@@ -94,7 +94,7 @@ async function copyOne(start: StartRegistry) {
     wrong.stderr.trim(),
     `Error: ${pin}: manifest digest is ${digests["1.0.0"]}, not the pinned ${digests["1.1.0"]}`,
   );
-  using pinned = openRepository(`${other.host}/x/pinned`);
+  using pinned = connectRepository(`${other.host}/x/pinned`);
   await assert.rejects(pinned.resolve("1.0.0"), /not found/);
 
   const usage = await sb.run([
@@ -117,7 +117,7 @@ async function aliasedTags(start: StartRegistry) {
   await using sb = await sandbox();
   let digest: string;
   {
-    using repo = openRepository(`${source.host}/charts/app`);
+    using repo = connectRepository(`${source.host}/charts/app`);
     const desc = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
     digest = desc.digest;
     const bytes = new Uint8Array(await new Response(await repo.fetch(desc)).arrayBuffer());
@@ -135,7 +135,7 @@ async function aliasedTags(start: StartRegistry) {
     run.stdout.trimEnd().split("\n").at(-1)!,
     /^Copied 1 chart \(2 blobs, \d+ B\), tagged 119, skipped 0$/,
   );
-  using copied = openRepository(dst);
+  using copied = connectRepository(dst);
   const tags = await Array.fromAsync(copied.tags());
   assert.equal(tags.length, 120);
   for (const tag of tags) assert.equal((await copied.resolve(tag)).digest, digest);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { pushChartVersion, pushImage } from "./helpers/remote_charts.ts";
@@ -7,7 +7,7 @@ import { pushChartVersion, pushImage } from "./helpers/remote_charts.ts";
 Deno.test("delete --remote removes a chart's manifest by tag or digest, and only charts", async () => {
   await using registry = await startRegistry();
   await using sb = await sandbox();
-  using repo = openRepository(`${registry.host}/charts/app`);
+  using repo = connectRepository(`${registry.host}/charts/app`);
   const one = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   const two = await pushChartVersion(repo, { name: "app", version: "2.0.0" });
   await pushImage(repo, "image");
@@ -33,7 +33,7 @@ Deno.test("delete --remote removes a chart's manifest by tag or digest, and only
 Deno.test("delete: a registry with deletes disabled is named; without --remote, a pointer to remove", async () => {
   await using registry = await startRegistry({ deleteEnabled: false });
   await using sb = await sandbox();
-  using repo = openRepository(`${registry.host}/charts/app`);
+  using repo = connectRepository(`${registry.host}/charts/app`);
   const desc = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   const ref = `${registry.host}/charts/app:1.0.0`;
 

@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { loadChartDir } from "../core/chart/load.ts";
 import { packChart } from "../core/chart/package.ts";
 import { digestOf } from "../core/oci/descriptor.ts";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { fixtureChart, readTree, writeTree } from "./helpers/charts.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { runPeer, testWithPeers } from "./helpers/peers.ts";
@@ -72,11 +72,11 @@ Deno.test("dependency update: newest allowed versions into charts/, Chart.lock a
   await using registry = await startRegistry();
   await using sb = await sandbox();
   await using repo = await classicRepository(sb.dir, ["1.6.1", "1.6.9", "1.7.0"]);
-  using deps = openRepository(`${registry.host}/deps/redis`);
+  using deps = connectRepository(`${registry.host}/deps/redis`);
   for (const v of ["1.0.0", "1.2.0", "2.0.0"]) {
     await pushChartVersion(deps, { name: "redis", version: v });
   }
-  using pinRepo = openRepository(`${registry.host}/deps/pinned`);
+  using pinRepo = connectRepository(`${registry.host}/deps/pinned`);
   const pin = await pushChartVersion(pinRepo, { name: "pinned", version: "1.0.0" });
   const dir = await parentChart(
     sb,
@@ -156,7 +156,7 @@ Deno.test("chart save --dependency-update fills charts/ first", async () => {
   await using registry = await startRegistry();
   await using sb = await sandbox();
   await using repo = await classicRepository(sb.dir, ["1.6.2"]);
-  using deps = openRepository(`${registry.host}/deps/redis`);
+  using deps = connectRepository(`${registry.host}/deps/redis`);
   await pushChartVersion(deps, { name: "redis", version: "1.0.0" });
   await parentChart(sb, registry, repo.url);
   const out = expectCode(
@@ -198,7 +198,7 @@ testWithPeers(
     await using registry = await startRegistry();
     await using sb = await sandbox();
     await using repo = await classicRepository(sb.dir, ["1.6.1", "1.6.9"]);
-    using deps = openRepository(`${registry.host}/deps/redis`);
+    using deps = connectRepository(`${registry.host}/deps/redis`);
     for (const v of ["1.0.0", "1.2.0"]) await pushChartVersion(deps, { name: "redis", version: v });
     const dir = await parentChart(sb, registry, repo.url);
     const helmEnv = {

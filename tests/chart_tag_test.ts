@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { type Descriptor, manifestDescriptor } from "../core/oci/descriptor.ts";
 import { helmConfig, ociIndex } from "../core/oci/media_types.ts";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { minimalChart, writeTree } from "./helpers/charts.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { startFaultProxy } from "./helpers/fault_proxy.ts";
@@ -16,7 +16,7 @@ Deno.test("chart tag: new tags name the same manifest, and not one blob is uploa
   await using registry = await startRegistry();
   await using proxy = startFaultProxy(registry.url);
   await using sb = await sandbox();
-  using repo = openRepository(`${registry.host}/charts/app`);
+  using repo = connectRepository(`${registry.host}/charts/app`);
   const desc = await pushChartVersion(repo, { name: "app", version: "1.2.0" });
   await pushImage(repo, "image");
   const ref = `${proxy.host}/charts/app`;
@@ -70,7 +70,7 @@ Deno.test("SOURCE_DATE_EPOCH: the same directory and epoch give the same manifes
     expectCode(await sb.run(["chart", "push", ref], { env }), 0);
   }
   assert.equal(digests[0], digests[1]);
-  using repo = openRepository(ref);
+  using repo = connectRepository(ref);
   assert.equal((await repo.resolve("2.7.0")).digest, digests[0]);
 
   const bad = expectCode(
@@ -90,7 +90,7 @@ Deno.test("SOURCE_DATE_EPOCH: the same directory and epoch give the same manifes
 
 /** Stores an index of `manifests` under `tag` in `repo`. */
 async function pushIndex(
-  repo: ReturnType<typeof openRepository>,
+  repo: ReturnType<typeof connectRepository>,
   manifests: (Descriptor & { artifactType?: string })[],
   tag: string,
 ) {
@@ -105,7 +105,7 @@ async function pushIndex(
 Deno.test("a chart inside an image index is pulled, copied, tagged; an index without one is refused", async () => {
   await using registry = await startRegistry();
   await using sb = await sandbox();
-  using repo = openRepository(`${registry.host}/charts/app`);
+  using repo = connectRepository(`${registry.host}/charts/app`);
   const image = await pushImage(repo, "image");
   const chart = await pushChartVersion(repo, { name: "app", version: "3.1.0" });
   // With artifactType, and without (found by reading each manifest's config media type).
@@ -130,7 +130,7 @@ Deno.test("a chart inside an image index is pulled, copied, tagged; an index wit
     await sb.run(["chart", "copy", `${ref}:plain`, `${registry.host}/mirror/app:3.1.0`]),
     0,
   );
-  using mirror = openRepository(`${registry.host}/mirror/app`);
+  using mirror = connectRepository(`${registry.host}/mirror/app`);
   assert.equal((await mirror.resolve("3.1.0")).digest, chart.digest);
 
   // chart tag keeps the index: the new tag names what the old one named.

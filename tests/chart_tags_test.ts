@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { type Exchange, type Fault, startFaultProxy } from "./helpers/fault_proxy.ts";
 import { type StartRegistry, testEachRegistry } from "./helpers/registry.ts";
@@ -34,7 +34,7 @@ async function everyPage(start: StartRegistry) {
   await using front = startFaultProxy(registry.url, pageTags(registry.url));
   await using sb = await sandbox();
   {
-    using repo = openRepository(`${registry.host}/charts/app`);
+    using repo = connectRepository(`${registry.host}/charts/app`);
     for (let minor = 0; minor < 24; minor++) {
       await pushChartVersion(repo, {
         name: "app",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { selectTag, tagVersion, versionTags } from "../core/chart/versions.ts";
 import { UsageError } from "../core/errors.ts";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
@@ -61,7 +61,7 @@ Deno.test("an exact version wins, '+' build metadata found under its '_' tag", (
 
 /** A registry with `tags` of chart `app`, each version's digest by tag. */
 async function seed(host: string): Promise<Record<string, string>> {
-  using repo = openRepository(`${host}/charts/app`);
+  using repo = connectRepository(`${host}/charts/app`);
   const digests: Record<string, string> = {};
   for (const tag of ["1.0.0", "1.2.0", "1.2.5", "1.2.5_build.7", "1.3.0-rc.1", "2.0.0"]) {
     const version = tag.replace("_", "+");

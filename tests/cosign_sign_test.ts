@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { scryptAsync } from "@noble/hashes/scrypt.js";
 import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { pushArtifact, pushCosignTag } from "./helpers/referrers.ts";
 import { startRegistry } from "./helpers/registry.ts";
@@ -37,7 +37,7 @@ async function opensslSign(key: string, bytes: Uint8Array): Promise<string> {
 
 /** The payloads and signatures of the `.sig` manifest of `digest`. */
 async function readSig(repoName: string, digest: string) {
-  using repo = openRepository(repoName);
+  using repo = connectRepository(repoName);
   const { bytes } = await repo.fetchReference(`${digest.replace(":", "-")}.sig`);
   const manifest = JSON.parse(decoder.decode(bytes));
   const layers = [];
@@ -63,7 +63,7 @@ Deno.test("a signature made with openssl in cosign's form verifies; pull --verif
   await using sb = await sandbox();
   const keys = await opensslKeys(sb.dir);
   const name = `${registry.host}/charts/app`;
-  using repo = openRepository(name);
+  using repo = connectRepository(name);
   const chart = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   const body = payload(name, chart.digest);
   await pushCosignTag(repo, chart, body, await opensslSign(keys.ec, body));
@@ -125,7 +125,7 @@ Deno.test("h3 chart sign: openssl verifies h3's signature over cosign's payload;
   const name = `${registry.host}/charts/app`;
   let chart;
   {
-    using repo = openRepository(name);
+    using repo = connectRepository(name);
     chart = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   }
   const signed = expectCode(
@@ -207,7 +207,7 @@ Deno.test("encrypted cosign keys: COSIGN_PASSWORD opens them; a wrong or missing
   );
   const name = `${registry.host}/charts/app`;
   {
-    using repo = openRepository(name);
+    using repo = connectRepository(name);
     await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   }
   const sign = (env: Record<string, string>) =>
@@ -230,7 +230,7 @@ Deno.test("tampering: edited payload, swapped digest, another chart's signature,
   const keys = await opensslKeys(sb.dir);
   const other = await opensslKeys(sb.dir, "other");
   const name = `${registry.host}/charts/app`;
-  using repo = openRepository(name);
+  using repo = connectRepository(name);
   const chart = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   const second = await pushChartVersion(repo, { name: "app", version: "2.0.0" });
   const ref = `${name}:1.0.0`;
@@ -298,7 +298,7 @@ Deno.test("a copied chart: its signature names the source; --accept-reference ad
   const keys = await opensslKeys(sb.dir);
   const name = `${source.host}/charts/app`;
   {
-    using repo = openRepository(name);
+    using repo = connectRepository(name);
     await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   }
   expectCode(await sb.run(["chart", "sign", `${name}:1.0.0`, "--key", keys.pkcs8]), 0);
@@ -365,7 +365,7 @@ Deno.test("Sigstore bundles: openssl's DSSE bundle verifies; one for another cha
   await using sb = await sandbox();
   const keys = await opensslKeys(sb.dir);
   const name = `${registry.host}/charts/app`;
-  using repo = openRepository(name);
+  using repo = connectRepository(name);
   const chart = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   const other = await pushChartVersion(repo, { name: "app", version: "2.0.0" });
   await pushChartVersion(repo, { name: "app", version: "3.0.0" });
@@ -473,7 +473,7 @@ Deno.test({
     const name = `${registry.host}/charts/app`;
     const digests: string[] = [];
     {
-      using repo = openRepository(name);
+      using repo = connectRepository(name);
       for (const version of ["1.0.0", "2.0.0", "3.0.0", "4.0.0"]) {
         digests.push((await pushChartVersion(repo, { name: "app", version })).digest);
       }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { loadChartDir } from "../core/chart/load.ts";
 import { packChart } from "../core/chart/package.ts";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { fileEntry, readTree, tgz, writeTree } from "./helpers/charts.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
@@ -135,6 +135,6 @@ Deno.test("push CHART.tgz refuses what is not a packaged chart, naming the file"
   const tagged = await sb.run(["chart", "push", "good.tgz", `${remote}/mychart:1.0`]);
   assert.equal(tagged.code, 2);
   assert.match(tagged.stderr, /without a tag or digest/);
-  using repo = openRepository(`${registry.host}/ns/mychart`);
+  using repo = connectRepository(`${registry.host}/ns/mychart`);
   await assert.rejects(Array.fromAsync(repo.tags()), /NAME_UNKNOWN/, "nothing was pushed");
 });

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { digestOf } from "../core/oci/descriptor.ts";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { fixtureChart, readTree } from "./helpers/charts.ts";
 import { expectCode, type RunResult, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { runPeer, testWithPeers } from "./helpers/peers.ts";
@@ -37,7 +37,7 @@ testWithPeers(
     assert.equal(expectCode(await crane(sb, ["digest", ref]), 0).stdout.trim(), digest);
 
     {
-      using repo = openRepository(`${source.host}/charts/mychart`);
+      using repo = connectRepository(`${source.host}/charts/mychart`);
       for (const version of ["1.0.0", "1.1.0", "2.0.0-rc.1+build.5"]) {
         await pushChartVersion(repo, { name: "mychart", version });
       }

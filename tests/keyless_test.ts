@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { pushArtifact } from "./helpers/referrers.ts";
 import { startRegistry } from "./helpers/registry.ts";
@@ -17,7 +17,7 @@ Deno.test("keyless: a Fulcio-style certificate and Rekor-style entry verify offl
   const other = await Deno.makeTempDir({ dir: sb.dir });
   const otherSigstore = await testSigstore(other);
   const name = `${registry.host}/charts/app`;
-  using repo = openRepository(name);
+  using repo = connectRepository(name);
   const charts = [];
   for (const version of ["1.0.0", "2.0.0", "3.0.0", "4.0.0", "5.0.0"]) {
     charts.push(await pushChartVersion(repo, { name: "app", version }));

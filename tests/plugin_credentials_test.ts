@@ -108,6 +108,36 @@ Deno.test("plugin credentials push and pull to a registry with htpasswd auth", a
       /^Warning: plugin "keys" \(.*keys\.ts\) failed to load: Module not found/,
     );
     assert.equal(result.stderr.split("\n").length, 2, "one warning line");
+  });
+
+  await t.step("a plugin command's ctx.h3 hears that warning, and h3 prints it", async () => {
+    await Deno.writeTextFile(
+      `${box.dir}/fetcher.ts`,
+      `export default {
+  name: "fetcher",
+  version: "1.0.0",
+  commands: [{
+    name: "fetch-chart",
+    description: "Pulls a chart through ctx.h3",
+    async run(ctx) {
+      using _ = ctx.h3.addWarningListener((message) => console.log("heard: " + message));
+      const pulled = await ctx.h3.pull(ctx.args[0]);
+      console.log("pulled " + pulled.ref.tag);
+    },
+  }],
+};
+`,
+    );
+    expectCode(seen(await box.run(["plugin", "add", "fetcher.ts"])), 0);
+    const result = expectCode(seen(await box.run(["fetch-chart", ref])), 0);
+    assert.match(result.stdout, /^heard: plugin "keys" \(.*keys\.ts\) failed to load: /);
+    assert.match(result.stdout, /\npulled 2\.7\.0\n$/);
+    assert.match(
+      result.stderr,
+      /^Warning: plugin "keys" \(.*keys\.ts\) failed to load: Module not found/,
+    );
+    assert.equal(result.stderr.split("\n").length, 2, "one warning line");
+    expectCode(seen(await box.run(["plugin", "remove", "fetcher"])), 0);
     await Deno.remove(`${box.dir}/docker/config.json`);
     expectCode(seen(await box.run(["plugin", "remove", "keys"])), 0);
   });

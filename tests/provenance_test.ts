@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { encodeConfig } from "../core/chart/config.ts";
 import { helmConfig, helmContent, helmProvenance } from "../core/oci/media_types.ts";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { fileEntry, fixtureChart, tgz } from "./helpers/charts.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
@@ -53,7 +53,7 @@ async function cacheIsEmpty(sb: Sandbox): Promise<boolean> {
 
 /** The .prov layer of a chart in a registry. */
 async function provOf(ref: string, tag: string): Promise<string> {
-  using repo = openRepository(ref);
+  using repo = connectRepository(ref);
   const { bytes } = await repo.fetchReference(tag);
   const manifest = JSON.parse(decoder.decode(bytes));
   const layer = manifest.layers.find((l: { mediaType: string }) => l.mediaType === helmProvenance);
@@ -83,7 +83,7 @@ Deno.test("save --sign writes Helm's .prov (gpg --verify accepts it); push carri
   assert.match(saved.stdout, /^[0-9a-f]{7}: Saving provenance \(\d+(\.\d+)? (B|KiB)\)$/m);
   expectCode(await sb.run(["chart", "push", `${ref}:2.7.0`]), 0);
   const prov = await provOf(ref, "2.7.0");
-  using repo = openRepository(ref);
+  using repo = connectRepository(ref);
   const manifest = JSON.parse(decoder.decode((await repo.fetchReference("2.7.0")).bytes));
   const content = manifest.layers[0].digest;
   assert.match(prov, /^-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n/);
@@ -168,7 +168,7 @@ async function pushWithProv(
   tag: string,
   prov: (contentDigest: string) => Promise<string | undefined>,
 ) {
-  using repo = openRepository(`${host}/charts/app`);
+  using repo = connectRepository(`${host}/charts/app`);
   const meta = { apiVersion: "v2", name: "app", version: "1.0.0" };
   const config = await pushBlob(repo, encodeConfig(meta), helmConfig);
   const content = await pushBlob(

@@ -6,7 +6,7 @@ import {
   legacyHelmContent,
   ociManifest,
 } from "../core/oci/media_types.ts";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { fileEntry, fixtureChart, readTree, tgz } from "./helpers/charts.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { type StartRegistry, startRegistry, testEachRegistry } from "./helpers/registry.ts";
@@ -30,7 +30,11 @@ async function saveFixture(sb: Sandbox, ref: string) {
   expectCode(await sb.run(["chart", "save", fixtureChart, ref]), 0);
 }
 
-async function push(bytes: Uint8Array, mediaType: string, repo: ReturnType<typeof openRepository>) {
+async function push(
+  bytes: Uint8Array,
+  mediaType: string,
+  repo: ReturnType<typeof connectRepository>,
+) {
   const desc: Descriptor = { mediaType, digest: await digestOf(bytes), size: bytes.byteLength };
   await repo.push(desc, ReadableStream.from([bytes]));
   return desc;
@@ -38,7 +42,7 @@ async function push(bytes: Uint8Array, mediaType: string, repo: ReturnType<typeo
 
 /** Pushes a manifest joining `config` and `layers` under `tag`; returns its digest. */
 async function pushManifest(
-  repo: ReturnType<typeof openRepository>,
+  repo: ReturnType<typeof connectRepository>,
   config: Descriptor,
   layers: Descriptor[],
   tag: string,
@@ -130,7 +134,7 @@ Deno.test("many refs run at once; one failing leaves the others done and exits 3
   assert.match(result.stderr, new RegExp(`^Error: .*${missing}.* not found in the cache`, "m"));
   assert.match(result.stderr, /^Error: 1 of 4 refs failed: /m);
   for (const name of ["a", "b", "c"]) {
-    using repo = openRepository(`${registry.host}/team/${name}`);
+    using repo = connectRepository(`${registry.host}/team/${name}`);
     await repo.resolve("1.0.0");
   }
   expectCode(await sb.run(["chart", "pull", "--concurrency", "0", refs[0]]), 2);
@@ -139,7 +143,7 @@ Deno.test("many refs run at once; one failing leaves the others done and exits 3
 async function pinsAndCarries(start: StartRegistry) {
   await using registry = await start();
   await using sb = await sandbox();
-  using repo = openRepository(`${registry.host}/old/legacy`);
+  using repo = connectRepository(`${registry.host}/old/legacy`);
   const config = await push(
     text('{"name":"legacy","version":"0.1.0","apiVersion":"v1"}'),
     helmConfig,
@@ -180,7 +184,7 @@ testEachRegistry(
 Deno.test("what is not a Helm chart is refused by media type, and nothing enters the cache", async () => {
   await using registry = await startRegistry();
   await using sb = await sandbox();
-  using repo = openRepository(`${registry.host}/images/app`);
+  using repo = connectRepository(`${registry.host}/images/app`);
   const config = await push(text("{}"), "application/vnd.oci.image.config.v1+json", repo);
   const layer = await push(text("layer"), "application/vnd.oci.image.layer.v1.tar+gzip", repo);
   await pushManifest(repo, config, [layer], "1.0");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { pushArtifact, pushCosignTag, referrersFront } from "./helpers/referrers.ts";
 import { startRegistry } from "./helpers/registry.ts";
@@ -22,7 +22,7 @@ interface ListedReferrer {
 
 /** A chart with an SBOM (tag schema, as oras writes on registry:2) and a cosign .sig tag; the SBOM signed too. */
 async function signedChart(host: string, repository = "charts/app") {
-  using repo = openRepository(`${host}/${repository}`);
+  using repo = connectRepository(`${host}/${repository}`);
   const chart = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   const sbom = await pushArtifact(repo, chart, spdx, '{"spdxVersion":"SPDX-2.3"}', {
     tagSchema: true,
@@ -114,7 +114,7 @@ Deno.test("chart copy --referrers to registry:2: the tag schema and cosign tags 
       [sig.digest, "cosign-tag", []],
     ],
   );
-  using repo = openRepository(dst);
+  using repo = connectRepository(dst);
   const tags = (await Array.fromAsync(repo.tags())).sort();
   assert.deepEqual(
     tags,
@@ -135,7 +135,7 @@ Deno.test("chart copy --referrers to registry:2: the tag schema and cosign tags 
 
   // A signature added at the source later is the only thing the next run copies.
   {
-    using srcRepo = openRepository(`${source.host}/charts/app`);
+    using srcRepo = connectRepository(`${source.host}/charts/app`);
     await pushArtifact(srcRepo, chart, "application/vnd.in-toto+json", "{}", { tagSchema: true });
   }
   const later = expectCode(await sb.run(["chart", "copy", src, dst, "--referrers"]), 0);
@@ -149,7 +149,7 @@ Deno.test("chart copy --all-tags --referrers: referrer tags travel with their ch
   await using sb = await sandbox();
   await signedChart(source.host);
   {
-    using repo = openRepository(`${source.host}/charts/app`);
+    using repo = connectRepository(`${source.host}/charts/app`);
     await pushChartVersion(repo, { name: "app", version: "1.1.0" });
   }
   const run = await sb.run([
@@ -180,7 +180,7 @@ Deno.test("referrers API: found through it with its filter; copy pushes with sub
   await using sb = await sandbox();
   let chart, sbom;
   {
-    using repo = openRepository(`${source.host}/charts/app`);
+    using repo = connectRepository(`${source.host}/charts/app`);
     chart = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
     sbom = await pushArtifact(repo, chart, spdx, "{}");
     await pushArtifact(repo, chart, "application/vnd.in-toto+json", "{}");
@@ -203,7 +203,7 @@ Deno.test("referrers API: found through it with its filter; copy pushes with sub
     ["api", spdx],
     ["api", "application/vnd.in-toto+json"],
   ]);
-  using repo = openRepository(dst);
+  using repo = connectRepository(dst);
   assert.deepEqual(await Array.fromAsync(repo.tags()), ["1.0.0"], "no tag schema index");
 });
 
@@ -242,7 +242,7 @@ Deno.test({
       copied.referrers.map((r) => [r.digest, r.via, r.referrers.map((n) => n.digest)]),
       [[sbom.digest, "tag-schema", [sbomSig.digest]], [sig.digest, "cosign-tag", []]],
     );
-    using repo = openRepository(dst);
+    using repo = connectRepository(dst);
     assert.ok((await Array.fromAsync(repo.tags())).includes(chart.digest.replace(":", "-")));
     const again = expectCode(
       await sb.run(["chart", "copy", `${source.host}/charts/app:1.0.0`, dst, "--referrers"]),

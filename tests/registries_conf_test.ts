@@ -280,7 +280,7 @@ Deno.test("a TLS mirror trusted through certs.d in front of a token-auth primary
   assert.ok(issuer.requests.length > before);
 });
 
-Deno.test("the library (mod.ts) pulls through mirrors, refuses blocked registries and takes a credential", async () => {
+Deno.test("the library (mod.ts) pulls through mirrors, refuses blocked registries (openRepository too) and takes a credential", async () => {
   await using primary = await startRegistry();
   await using mirror = await startRegistry();
   await using box = await sandbox();
@@ -306,6 +306,7 @@ Deno.test("the library (mod.ts) pulls through mirrors, refuses blocked registrie
 const pulled = await h3.pull("${primary.host}/lib/mychart:1.0.0");
 console.log(pulled.meta.name, (await h3.list()).map((e) => e.ref).join(","));
 await h3.tags("${mirror.host}/blocked/x").catch((e) => console.log(e.name, e.message));
+await h3.openRepository("${mirror.host}/blocked/y").catch((e) => console.log(e.name));
 const credential = { username: "carol", password: "pw-library" };
 const guarded = await h3.tags("${guarded.host}/lib/mychart", { credential });
 console.log(guarded.map((t) => t.tag).join(","));
@@ -325,6 +326,6 @@ await h3.tags("${guarded.host}/lib/mychart").catch((e) => console.log(e.name));
     `mychart ${primary.host}/lib/mychart:1.0.0\n` +
       `BlockedRegistryError registry ${mirror.host}/blocked is blocked in ` +
       `${env.XDG_CONFIG_HOME}/containers/registries.conf: refusing ${mirror.host}/blocked/x\n` +
-      `1.0.0\nAuthError\n`,
+      `BlockedRegistryError\n1.0.0\nAuthError\n`,
   );
 });

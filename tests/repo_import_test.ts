@@ -10,7 +10,7 @@ import { loadChartDir } from "../core/chart/load.ts";
 import { packChart } from "../core/chart/package.ts";
 import { digestOf } from "../core/oci/descriptor.ts";
 import { helmConfig, helmContent, helmProvenance } from "../core/oci/media_types.ts";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { fixtureChart, tempDir, writeTree } from "./helpers/charts.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { startFaultProxy } from "./helpers/fault_proxy.ts";
@@ -114,7 +114,7 @@ Deno.test("repo import: every version in Helm's layout, failures listed, a re-ru
   );
 
   // Helm's layout: the .tgz byte for byte as content, the .prov as provenance.
-  using mychart = openRepository(`${registry.host}/imported/mychart`);
+  using mychart = connectRepository(`${registry.host}/imported/mychart`);
   assert.deepEqual((await Array.fromAsync(mychart.tags())).sort(), [
     "2.6.0",
     "2.7.0",
@@ -220,6 +220,6 @@ Deno.test("repo import resumes: a version that failed is pushed by the next run,
   const resumed = expectCode(await sb.run(["repo", "import", repo.url, ns]), 3);
   assert.match(resumed.stdout, /^other 0\.1\.0: pushed /m);
   assert.match(resumed.stdout, /Imported 1 chart version, 3 already there, 3 failed\n$/);
-  using pushed = openRepository(`${registry.host}/resume/other`);
+  using pushed = connectRepository(`${registry.host}/resume/other`);
   assert.deepEqual(await Array.fromAsync(pushed.tags()), ["0.1.0"]);
 });

@@ -5,7 +5,7 @@ import { readAll } from "../core/digest.ts";
 import { AuthError, DigestError, RegistryError } from "../core/errors.ts";
 import { type Descriptor, digestOf, encodeManifest } from "../core/oci/descriptor.ts";
 import { helmConfig, helmContent, ociManifest } from "../core/oci/media_types.ts";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { cutOff, type Fault, startFaultProxy } from "./helpers/fault_proxy.ts";
 import { freePort, startRegistry } from "./helpers/registry.ts";
 
@@ -30,7 +30,7 @@ async function setup(fault?: Fault) {
   });
   const manifest = await desc(manifestBytes, ociManifest);
   {
-    using direct = openRepository(`${registry.host}/charts/demo`);
+    using direct = connectRepository(`${registry.host}/charts/demo`);
     await direct.push(config, ReadableStream.from([configBytes]));
     await direct.push(layer, ReadableStream.from([content]));
     await direct.pushReference(manifest, ReadableStream.from([manifestBytes]), "1.0.0");
@@ -55,7 +55,7 @@ Deno.test("503 with Retry-After is retried after the wait, then succeeds", async
       ? new Response(null, { status: 503, headers: { "retry-after": "1" } })
       : undefined
   );
-  using repo = openRepository(`${world.proxy.host}/charts/demo`);
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`);
   const started = Date.now();
   assert.deepEqual(await repo.resolve("1.0.0"), world.manifest);
   assert.ok(Date.now() - started >= 1900, "waited Retry-After twice");
@@ -68,7 +68,7 @@ Deno.test("a registry that keeps failing gives a clear error within the time bud
       status: 503,
     })
   );
-  using repo = openRepository(`${world.proxy.host}/charts/demo`, { retryBudgetMs: 1500 });
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`, { retryBudgetMs: 1500 });
   const started = Date.now();
   await assert.rejects(repo.resolve("1.0.0"), (error) => {
     assert.ok(error instanceof RegistryError);
@@ -90,7 +90,7 @@ Deno.test("a download cut off mid-blob resumes with Range and ends verified", as
     const whole = new Uint8Array(await (await forward()).arrayBuffer());
     return cutOff(whole, 100_000);
   });
-  using repo = openRepository(`${world.proxy.host}/charts/demo`);
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`);
   const bytes = await readAll(await repo.fetch(world.layer), 1 << 20);
   assert.deepEqual(bytes, world.content);
   const gets = world.proxy.log.filter((r) => r.method === "GET");
@@ -105,7 +105,7 @@ Deno.test("a blob whose bytes do not match its digest is refused", async () => {
     bytes[10] ^= 0xff;
     return new Response(bytes);
   });
-  using repo = openRepository(`${world.proxy.host}/charts/demo`);
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`);
   await assert.rejects(
     async () => await readAll(await repo.fetch(world.layer), 1 << 20),
     (error) => error instanceof DigestError && /digest mismatch/.test(error.message),
@@ -121,7 +121,7 @@ Deno.test("a manifest that is not the one asked for is refused", async () => {
       headers: { "content-type": ociManifest, "docker-content-digest": world.manifest.digest },
     });
   });
-  using repo = openRepository(`${world.proxy.host}/charts/demo`);
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`);
   await assert.rejects(fetchManifest(repo, "1.0.0"), DigestError);
 });
 
@@ -144,7 +144,7 @@ Deno.test("manifests over 4 MiB are refused before being read whole", async () =
     }
     return new Response(hugeBody(), { headers });
   });
-  using repo = openRepository(`${world.proxy.host}/charts/demo`);
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`);
   await assert.rejects(repo.resolve("1.0.0"), /over the 4194304 bytes allowed/);
   // Announced small, sent huge (no Content-Length): refused while reading.
   await assert.rejects(
@@ -168,7 +168,7 @@ Deno.test("tags are listed across pages following the Link header", async () => 
       : {};
     return Response.json({ name: "charts/demo", tags: page }, { headers });
   });
-  using repo = openRepository(`${world.proxy.host}/charts/demo`);
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`);
   assert.deepEqual(await Array.fromAsync(repo.tags()), [
     "1.0.0",
     "1.1.0",
@@ -183,7 +183,7 @@ Deno.test("a 401 without an authorizer says which registry wants authentication"
   await using world = await setup(() =>
     new Response(null, { status: 401, headers: { "www-authenticate": 'Basic realm="x"' } })
   );
-  using repo = openRepository(`${world.proxy.host}/charts/demo`);
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`);
   await assert.rejects(
     repo.resolve("1.0.0"),
     (error) =>
@@ -227,7 +227,7 @@ Deno.test("credentials answer the challenge, and never follow a redirect to anot
     },
   };
   const lines: string[] = [];
-  using repo = openRepository(`${world.proxy.host}/charts/demo`, {
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`, {
     authorizer,
     debug: (l) => lines.push(l),
   });
@@ -240,7 +240,7 @@ Deno.test("credentials answer the challenge, and never follow a redirect to anot
 });
 
 Deno.test("a registry that is not there fails at once with a clear error", async () => {
-  using repo = openRepository(`127.0.0.1:${freePort()}/charts/demo`);
+  using repo = connectRepository(`127.0.0.1:${freePort()}/charts/demo`);
   const started = Date.now();
   await assert.rejects(
     repo.resolve("1.0.0"),
@@ -259,7 +259,7 @@ Deno.test("upload Locations given as relative paths are followed, chunk after ch
     headers.set("location", url.pathname + url.search);
     return new Response(response.body, { status: response.status, headers });
   });
-  using repo = openRepository(`${world.proxy.host}/charts/big`);
+  using repo = connectRepository(`${world.proxy.host}/charts/big`);
   const content = new Uint8Array(9 * 1024 * 1024).map((_, i) => i % 253);
   const blob = await desc(content, helmContent);
   await repo.push(blob, ReadableStream.from([content]));
@@ -279,7 +279,7 @@ Deno.test("a registry that goes silent mid-blob is timed out and the download re
     const whole = new Uint8Array(await (await forward()).arrayBuffer());
     return stall(whole.slice(0, 100_000), whole.byteLength);
   });
-  using repo = openRepository(`${world.proxy.host}/charts/demo`, { timeoutMs: 300 });
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`, { timeoutMs: 300 });
   const started = Date.now();
   assert.deepEqual(await readAll(await repo.fetch(world.layer), 1 << 20), world.content);
   assert.ok(Date.now() - started < 3000, "timed out quickly, not hung");
@@ -295,7 +295,7 @@ Deno.test("a registry that stays silent fails with one line naming the host and 
     }
     if (request.method === "PUT") return await silence();
   });
-  using repo = openRepository(`${world.proxy.host}/charts/demo`, {
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`, {
     timeoutMs: 200,
     retryBudgetMs: 2000,
   });
@@ -335,7 +335,7 @@ Deno.test("a manifest whose headers or body never come is asked for again", asyn
     const whole = new Uint8Array(await (await forward()).arrayBuffer());
     return stall(whole.slice(0, 10), whole.byteLength);
   });
-  using repo = openRepository(`${world.proxy.host}/charts/demo`, { timeoutMs: 300 });
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`, { timeoutMs: 300 });
   const started = Date.now();
   assert.deepEqual(await repo.resolve("1.0.0"), world.manifest);
   const bytes = await readAll(await repo.fetch(world.manifest), 1 << 20);
@@ -355,7 +355,7 @@ Deno.test("a 200 to a Range request is checked against the whole blob, and says 
       headers: { "content-length": String(whole.byteLength - 100_000) },
     });
   });
-  using repo = openRepository(`${world.proxy.host}/charts/demo`);
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`);
   await assert.rejects(
     async () => await readAll(await repo.fetch(world.layer), 1 << 20),
     {
@@ -368,7 +368,7 @@ Deno.test("a 200 to a Range request is checked against the whole blob, and says 
 
 Deno.test("a digest reference is named with @, and the host once", async () => {
   await using world = await setup();
-  using repo = openRepository(`${world.proxy.host}/charts/demo`);
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`);
   const missing = `sha256:${"0".repeat(64)}`;
   await assert.rejects(repo.resolve(missing), {
     message: `${world.proxy.host}/charts/demo@${missing}: not found`,

@@ -9,7 +9,7 @@ import {
   manifestDescriptor,
 } from "../core/oci/descriptor.ts";
 import { helmConfig, helmContent, ociManifest } from "../core/oci/media_types.ts";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { startRegistry } from "./helpers/registry.ts";
 
 async function blob(bytes: Uint8Array, mediaType: string): Promise<Descriptor> {
@@ -44,7 +44,7 @@ async function chart(content = randomBytes(300)) {
 
 Deno.test("a repository takes blobs and a tagged manifest, then resolves, fetches and lists them", async () => {
   await using registry = await startRegistry();
-  using repo = openRepository(`${registry.host}/charts/demo`);
+  using repo = connectRepository(`${registry.host}/charts/demo`);
   const c = await chart();
 
   assert.equal(await repo.exists(c.config), false);
@@ -64,7 +64,7 @@ Deno.test("a repository takes blobs and a tagged manifest, then resolves, fetche
 
 Deno.test("an unknown tag is a 404 RegistryError naming the reference", async () => {
   await using registry = await startRegistry();
-  using repo = openRepository(`${registry.host}/charts/missing`);
+  using repo = connectRepository(`${registry.host}/charts/missing`);
   await assert.rejects(repo.resolve("nope"), (error) => {
     assert.ok(error instanceof RegistryError);
     assert.equal(error.status, 404);
@@ -75,7 +75,7 @@ Deno.test("an unknown tag is a 404 RegistryError naming the reference", async ()
 
 Deno.test("a blob that does not match its descriptor is never stored", async () => {
   await using registry = await startRegistry();
-  using repo = openRepository(`${registry.host}/charts/demo`);
+  using repo = connectRepository(`${registry.host}/charts/demo`);
   const c = await chart();
   const lie = { ...c.layer, digest: await digestOf(text("something else")) };
   await assert.rejects(repo.push(lie, stream(c.content)), DigestError);
@@ -85,7 +85,7 @@ Deno.test("a blob that does not match its descriptor is never stored", async () 
 Deno.test("a large blob goes up in PATCH chunks and comes back intact", async () => {
   await using registry = await startRegistry();
   const lines: string[] = [];
-  using repo = openRepository(`${registry.host}/charts/big`, { debug: (l) => lines.push(l) });
+  using repo = connectRepository(`${registry.host}/charts/big`, { debug: (l) => lines.push(l) });
   const content = randomBytes(20 * 1024 * 1024 + 123);
   const desc = await blob(content, helmContent);
   const pieces = [];
@@ -101,8 +101,8 @@ Deno.test("a large blob goes up in PATCH chunks and comes back intact", async ()
 Deno.test("a blob is mounted from another repository of the same registry, not uploaded", async () => {
   await using registry = await startRegistry();
   const lines: string[] = [];
-  using source = openRepository(`${registry.host}/team-a/demo`);
-  using target = openRepository(`${registry.host}/team-b/demo`, { debug: (l) => lines.push(l) });
+  using source = connectRepository(`${registry.host}/team-a/demo`);
+  using target = connectRepository(`${registry.host}/team-b/demo`, { debug: (l) => lines.push(l) });
   const c = await chart();
   await source.push(c.layer, stream(c.content));
   assert.equal(await target.mount(c.layer, "team-a/demo"), true);
@@ -120,7 +120,7 @@ Deno.test("a blob is mounted from another repository of the same registry, not u
 
 Deno.test("deleting a manifest removes it and its tags", async () => {
   await using registry = await startRegistry();
-  using repo = openRepository(`${registry.host}/charts/demo`);
+  using repo = connectRepository(`${registry.host}/charts/demo`);
   const c = await chart();
   await repo.push(c.config, stream(c.configBytes));
   await repo.push(c.layer, stream(c.content));

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { RegistryError, remedyOf } from "../core/errors.ts";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { fixtureChart } from "./helpers/charts.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { makeTls } from "./helpers/tls.ts";
 
 /** HEAD of an absent tag: any answer from the registry (404) means the connection worked. */
-async function reaches(ref: string, options: Parameters<typeof openRepository>[1]) {
-  using repo = openRepository(ref, options);
+async function reaches(ref: string, options: Parameters<typeof connectRepository>[1]) {
+  using repo = connectRepository(ref, options);
   await assert.rejects(
     repo.resolve("absent"),
     (e) => e instanceof RegistryError && e.status === 404,
@@ -28,7 +28,7 @@ Deno.test("without the CA, a TLS registry gives one clear line naming the host a
   await using registry = await startRegistry({ tls: tls.server });
   // plainHttp undefined: loopback starts with HTTP, moves to HTTPS when the registry says so.
   for (const options of [{}, { plainHttp: false }]) {
-    using repo = openRepository(`${registry.host}/charts/demo`, options);
+    using repo = connectRepository(`${registry.host}/charts/demo`, options);
     await assert.rejects(repo.resolve("absent"), (error) => {
       assert.ok(error instanceof RegistryError);
       assert.equal(
@@ -45,7 +45,7 @@ Deno.test("without the CA, a TLS registry gives one clear line naming the host a
 Deno.test("a certificate from another CA is refused, and accepted with --insecure-skip-tls-verify", async () => {
   await using tls = await makeTls();
   await using registry = await startRegistry({ tls: tls.untrusted });
-  using strict = openRepository(`${registry.host}/charts/demo`, { caFile: tls.ca });
+  using strict = connectRepository(`${registry.host}/charts/demo`, { caFile: tls.ca });
   await assert.rejects(strict.resolve("absent"), (error) => {
     assert.match(String(error), /unknown authority/);
     assert.equal(remedyOf(error)?.kind, "caFile");
@@ -62,13 +62,13 @@ Deno.test("mutual TLS: the client certificate is presented with --cert-file and 
     certFile: tls.client.certificate,
     keyFile: tls.client.key,
   });
-  using anonymous = openRepository(`${registry.host}/charts/demo`, { caFile: tls.ca });
+  using anonymous = connectRepository(`${registry.host}/charts/demo`, { caFile: tls.ca });
   await assert.rejects(anonymous.resolve("absent"), RegistryError);
 });
 
 Deno.test("a plain-HTTP registry spoken to over HTTPS says to pass --plain-http", async () => {
   await using registry = await startRegistry();
-  using repo = openRepository(`${registry.host}/charts/demo`, { plainHttp: false });
+  using repo = connectRepository(`${registry.host}/charts/demo`, { plainHttp: false });
   await assert.rejects(repo.resolve("absent"), (error) => {
     assert.match(String(error), /does not speak HTTPS on this port$/);
     assert.equal(remedyOf(error)?.kind, "plainHttp");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openRepository } from "../core/transport/repository.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
@@ -45,9 +45,9 @@ Deno.test("trust policy: pull under a covered prefix needs a signature by its ke
   const host = registry.host;
   let digest: string;
   {
-    using charts = openRepository(`${host}/charts/app`);
+    using charts = connectRepository(`${host}/charts/app`);
     digest = (await pushChartVersion(charts, { name: "app", version: "1.0.0" })).digest;
-    using other = openRepository(`${host}/other/app`);
+    using other = connectRepository(`${host}/other/app`);
     await pushChartVersion(other, { name: "app", version: "1.0.0" });
   }
   const env = await config(sb, `trust:\n  - scope: ${host}/charts\n    keys: [cosign.pub]\n`);
@@ -73,7 +73,7 @@ Deno.test("trust policy: pull under a covered prefix needs a signature by its ke
 
   // A scope is whole path segments: charts-dev is not under charts.
   {
-    using dev = openRepository(`${host}/charts-dev/app`);
+    using dev = connectRepository(`${host}/charts-dev/app`);
     await pushChartVersion(dev, { name: "app", version: "1.0.0" });
   }
   expectCode(await sb.run(["chart", "pull", `${host}/charts-dev/app:1.0.0`], { env }), 0);
@@ -97,7 +97,7 @@ Deno.test("trust policy: the longest scope applies; export checks the cached dig
   await keyPair(sb.dir, "team");
   const host = registry.host;
   {
-    using repo = openRepository(`${host}/charts/app`);
+    using repo = connectRepository(`${host}/charts/app`);
     await pushChartVersion(repo, { name: "app", version: "1.0.0" });
     await pushChartVersion(repo, { name: "app", version: "2.0.0" });
   }
@@ -140,7 +140,7 @@ Deno.test("trust policy: the longest scope applies; export checks the cached dig
   expectCode(copied, 3);
   assert.match(copied.stdout, /^1\.0\.0: copied app 1\.0\.0 /m);
   assert.match(copied.stderr, /^Error: 2\.0\.0: .*no cosign signature/m);
-  using dst = openRepository(`${mirror.host}/m/app`);
+  using dst = connectRepository(`${mirror.host}/m/app`);
   assert.deepEqual(
     (await Array.fromAsync(dst.tags())).filter((t) => !t.startsWith("sha256-")),
     ["1.0.0"],
@@ -154,7 +154,7 @@ Deno.test("trust policy after a copy: the mirror's scope accepts the source's na
   const { key } = await keyPair(sb.dir, "cosign");
   const src = `${source.host}/charts/app`;
   {
-    using repo = openRepository(src);
+    using repo = connectRepository(src);
     await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   }
   expectCode(await sb.run(["chart", "sign", `${src}:1.0.0`, "--key", key]), 0);

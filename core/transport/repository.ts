@@ -48,18 +48,21 @@ export class Repository
   readonly repository: string;
   /** The registry's client (shared by repositories opened through the same `Registries`). */
   readonly #client: RegistryClient;
-  #owned: boolean;
+  #owner?: Disposable;
   /** Upload sessions opened by declined mounts, by digest, for the push that follows. */
   #sessions = new Map<string, URL>();
   /** Digests `resolve` returned: manifests, whatever media type the registry gave them. */
   #resolved = new Set<string>();
 
-  /** A repository reached through `client`; `owned` closes the client on dispose. */
-  constructor(client: RegistryClient, repository: string, owned = false) {
+  /**
+   * A repository reached through `client`; `owner` (what this repository alone uses: its client,
+   * or the set of clients that opened it) is disposed with it.
+   */
+  constructor(client: RegistryClient, repository: string, owner?: Disposable) {
     this.#client = client;
     this.registry = client.registry;
     this.repository = repository;
-    this.#owned = owned;
+    this.#owner = owner;
   }
 
   /** Announces that this repository will be written to: one token with push access for all. */
@@ -158,9 +161,9 @@ export class Repository
     return result === true;
   }
 
-  /** Closes the client when this repository opened it alone (see `openRepository`). */
+  /** Closes the client when this repository alone uses it (see `connectRepository`). */
   [Symbol.dispose](): void {
-    if (this.#owned) this.#client.close();
+    this.#owner?.[Symbol.dispose]();
   }
 }
 
@@ -195,10 +198,13 @@ export class Registries implements Disposable {
     return client;
   }
 
-  /** The repository a reference names (its tag or digest is ignored here). */
-  repository(ref: Reference | string): Repository {
+  /**
+   * The repository a reference names (its tag or digest is ignored here); `owner` is disposed
+   * with it.
+   */
+  repository(ref: Reference | string, owner?: Disposable): Repository {
     const parsed = toReference(ref);
-    return new Repository(this.client(parsed.registry), parsed.repository);
+    return new Repository(this.client(parsed.registry), parsed.repository, owner);
   }
 
   /** Closes every client. */
@@ -209,19 +215,22 @@ export class Registries implements Disposable {
 }
 
 /**
- * Opens the repository a reference names (`host/repo[:tag]`), with its own client; dispose it
- * (`using repo = openRepository(...)`) to free the connections.
+ * Connects to the repository a reference names (`host/repo[:tag]`) with exactly `options` and a
+ * client of its own: no config file, registries.conf or stored credentials (the library's
+ * `openRepository` applies those). Dispose it (`using repo = connectRepository(...)`) to free
+ * the connections.
  *
  * @example
  * ```ts
- * using repo = openRepository("localhost:5000/myrepo/mychart");
+ * using repo = connectRepository("localhost:5000/myrepo/mychart");
  * const desc = await repo.resolve("latest");
  * ```
  */
-export function openRepository(
+export function connectRepository(
   ref: Reference | string,
   options: TransportOptions = {},
 ): Repository {
   const parsed = toReference(ref);
-  return new Repository(new RegistryClient(parsed.registry, options), parsed.repository, true);
+  const client = new RegistryClient(parsed.registry, options);
+  return new Repository(client, parsed.repository, { [Symbol.dispose]: () => client.close() });
 }
