@@ -184,7 +184,7 @@ async function snapshot(dir: string): Promise<string[]> {
 Deno.test("air gap: a read-only oci:DIR source is read, never written to (no lock file)", async () => {
   await using registry = await startRegistry();
   await using sb = await sandbox();
-  using repo = openRepository(`${registry.host}/charts/app`);
+  using repo = connectRepository(`${registry.host}/charts/app`);
   const v1 = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
   // A layout as another tool writes it: skopeo makes no lock or temp files.
   await skopeo(
@@ -213,6 +213,6 @@ Deno.test("air gap: a read-only oci:DIR source is read, never written to (no loc
   }
   // (As root, permissions stop nothing: the listing shows that nothing was created or changed.)
   assert.deepEqual(await snapshot(layout), before);
-  using mirror = openRepository(`${registry.host}/mirror/app`);
+  using mirror = connectRepository(`${registry.host}/mirror/app`);
   assert.equal((await mirror.resolve("1.0.0")).digest, v1.digest);
 });
