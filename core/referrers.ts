@@ -6,17 +6,18 @@
  * manifest with `subject` that its referrers API indexes, else the tag schema updated beside it.
  * @module
  */
-import { copy, type CopyEvent, fetchManifest } from "./copy.ts";
+import { copy, type CopyEvent, fetchManifestBytes, putManifest } from "./copy.ts";
 import { readAll } from "./digest.ts";
 import { CacheError, RegistryError } from "./errors.ts";
 import {
+  decodeManifest,
   type Descriptor,
   type Manifest,
   manifestDescriptor,
   maxManifestSize,
 } from "./oci/descriptor.ts";
 import { decodeIndex, encodeIndex, type ImageIndex } from "./oci/index.ts";
-import { isManifest, ociIndex } from "./oci/media_types.ts";
+import { dockerManifestList, isManifest, ociIndex } from "./oci/media_types.ts";
 import { isReferenceFetcher, isReferencePusher, isReferrersLister, type Target } from "./target.ts";
 
 /** How a referrer was found. */
@@ -98,6 +99,22 @@ export function artifactTypeOf(manifest: Manifest): string {
   return manifest.artifactType ?? manifest.layers[0]?.mediaType ?? manifest.config.mediaType;
 }
 
+/** Whether a descriptor names an image index (OCI or Docker's manifest list). */
+function isIndex(desc: Descriptor): boolean {
+  return desc.mediaType === ociIndex || desc.mediaType === dockerManifestList;
+}
+
+/**
+ * What kind of artifact the manifest `desc` of `target` is (read from `target`): an image index's
+ * artifactType, else its media type; a manifest's as `artifactTypeOf` says.
+ */
+async function artifactTypeAt(target: Target, desc: Descriptor): Promise<string> {
+  const { desc: got, bytes } = await fetchManifestBytes(target, desc.digest, desc.digest);
+  const index = decodeIndex(bytes, got.mediaType, maxReferrers);
+  if (index) return index.artifactType ?? index.mediaType ?? ociIndex;
+  return artifactTypeOf(decodeManifest(bytes, got.mediaType));
+}
+
 /** The direct referrers of `subject` (a digest): the API or tag schema, then cosign's tags. */
 async function directReferrers(
   target: Target,
@@ -123,8 +140,7 @@ async function directReferrers(
     const tag = referrersTag(subject) + suffix;
     const desc = await resolveIfPresent(target, tag);
     if (!desc) continue;
-    const { manifest } = await fetchManifest(target, desc.digest);
-    add({ ...desc, artifactType: artifactTypeOf(manifest) }, "cosign-tag", tag);
+    add({ ...desc, artifactType: await artifactTypeAt(target, desc) }, "cosign-tag", tag);
   }
   return found;
 }
@@ -208,7 +224,7 @@ async function carry(
   const indexed: Descriptor[] = [];
   for (const referrer of referrers) {
     const { desc, tag } = referrer;
-    if (!isManifest(desc.mediaType) || desc.mediaType === ociIndex) {
+    if (!isManifest(desc.mediaType)) {
       throw new RegistryError(
         `referrer ${desc.digest} of ${subject} is a ${desc.mediaType}, which h3 cannot copy`,
         0,
@@ -221,17 +237,66 @@ async function carry(
     if (there) {
       result.skipped.push(referrer);
     } else {
-      const copied = await copy(src, reference, dst, reference, {
-        expectDigest: desc.digest,
-        onEvent: options.onEvent,
-      });
+      const budget = { manifests: maxIndexTree };
+      const blobs = await copyTree(src, dst, reference, desc, options, budget, 1);
       result.copied.push(referrer);
-      result.blobs.push(...copied.copied);
+      result.blobs.push(...blobs);
     }
     if (!tag) indexed.push(referrerDescriptor(desc));
     await carry(src, dst, desc.digest, referrer.referrers, options, result);
   }
   if (indexed.length) await indexInTagSchema(dst, subject, indexed);
+}
+
+/** At most this many manifests are copied under one referrer that is an image index. */
+const maxIndexTree = 256;
+/** Image indexes inside a referrer index are followed this deep. */
+const maxIndexDepth = 4;
+
+/**
+ * Copies the manifest `desc` (`reference` in `src`) to the same reference in `dst`; an image index
+ * (an SBOM or attestation per platform, say) with every manifest it lists first, then itself.
+ * Returns the blobs transferred.
+ */
+async function copyTree(
+  src: Target,
+  dst: Target,
+  reference: string,
+  desc: Descriptor,
+  options: ReferrersCopyOptions,
+  budget: { manifests: number },
+  depth: number,
+): Promise<Descriptor[]> {
+  if (--budget.manifests < 0) {
+    throw new RegistryError(
+      `referrer index ${desc.digest} lists over ${maxIndexTree} manifests; not copied`,
+      0,
+    );
+  }
+  if (!isIndex(desc)) {
+    const copied = await copy(src, reference, dst, reference, {
+      expectDigest: desc.digest,
+      onEvent: options.onEvent,
+    });
+    return copied.copied;
+  }
+  const { desc: got, bytes } = await fetchManifestBytes(src, reference, desc.digest);
+  const index = decodeIndex(bytes, got.mediaType, maxIndexTree);
+  if (!index) throw new RegistryError(`referrer ${desc.digest} is not the image index it says`, 0);
+  const blobs: Descriptor[] = [];
+  for (const child of index.manifests) {
+    if (!isManifest(child.mediaType) || (isIndex(child) && depth >= maxIndexDepth)) {
+      throw new RegistryError(
+        `referrer index ${desc.digest} lists a ${child.mediaType} h3 cannot copy` +
+          (isIndex(child) ? ` (indexes nested over ${maxIndexDepth} deep)` : ""),
+        0,
+      );
+    }
+    blobs.push(...await copyTree(src, dst, child.digest, child, options, budget, depth + 1));
+  }
+  const typed = { ...got, mediaType: index.mediaType ?? desc.mediaType };
+  await putManifest(dst, typed, bytes, reference, []);
+  return blobs;
 }
 
 /** A descriptor as a referrers list holds it: media type, digest, size, artifactType, annotations. */

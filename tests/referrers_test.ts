@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
-import { pushArtifact, pushCosignTag, referrersFront } from "./helpers/referrers.ts";
+import {
+  pushArtifact,
+  pushCosignTag,
+  pushIndexArtifact,
+  referrersFront,
+} from "./helpers/referrers.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
 
@@ -205,6 +210,65 @@ Deno.test("referrers API: found through it with its filter; copy pushes with sub
   ]);
   using repo = connectRepository(dst);
   assert.deepEqual(await Array.fromAsync(repo.tags()), ["1.0.0"], "no tag schema index");
+});
+
+Deno.test("referrers that are image indexes: listed with their own referrers, copied with every manifest they list, to the tag schema and to the API; a re-run copies nothing", async () => {
+  await using source = await startRegistry();
+  await using plain = await startRegistry();
+  await using apiRegistry = await startRegistry();
+  await using api = referrersFront(apiRegistry.url);
+  await using sb = await sandbox();
+  const sbomSet = "application/vnd.example.sbom-set+json";
+  let chart, perPlatform, attestations, indexSig;
+  {
+    using repo = openRepository(`${source.host}/charts/app`);
+    chart = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
+    // An SBOM per platform in an index listed in the tag schema, signed in turn; and cosign's
+    // .att tag holding an index of two attestations.
+    perPlatform = await pushIndexArtifact(repo, chart, sbomSet, ['{"os":"linux"}', '{"os":"a"}'], {
+      tagSchema: true,
+    });
+    indexSig = await pushArtifact(repo, perPlatform.listed, spdx, "{}", { tagSchema: true });
+    attestations = await pushIndexArtifact(repo, chart, "application/vnd.in-toto+json", [
+      '{"a":1}',
+      '{"a":2}',
+    ], { tag: `${chart.digest.replace(":", "-")}.att` });
+  }
+  const src = `${source.host}/charts/app:1.0.0`;
+  const found = await listed(sb, src);
+  assert.deepEqual(
+    found.referrers.map((r) => [r.artifactType, r.digest, r.via, r.referrers.map((n) => n.digest)]),
+    [
+      [sbomSet, perPlatform.listed.digest, "tag-schema", [indexSig.digest]],
+      ["application/vnd.in-toto+json", attestations.listed.digest, "cosign-tag", []],
+    ],
+  );
+
+  for (
+    const [dst, via] of [[`${plain.host}/mirror/app`, "tag-schema"], [`${api.host}/m/app`, "api"]]
+  ) {
+    const first = expectCode(await sb.run(["chart", "copy", src, dst, "--referrers"]), 0);
+    assert.match(first.stdout, /referrers: 3 copied, 0 up to date$/m);
+    const copied = await listed(sb, `${dst}:1.0.0`);
+    assert.deepEqual(
+      copied.referrers.map((r) => [r.digest, r.via, r.referrers.map((n) => n.digest)]),
+      [
+        [perPlatform.listed.digest, via, [indexSig.digest]],
+        // Its subject puts the .att index in the API's list too, where the API is first.
+        [attestations.listed.digest, via === "api" ? "api" : "cosign-tag", []],
+      ],
+    );
+    using repo = openRepository(dst);
+    for (const child of [...perPlatform.children, ...attestations.children]) {
+      assert.equal((await repo.resolve(child.digest)).digest, child.digest, "each listed manifest");
+    }
+    const again = expectCode(
+      await sb.run(["chart", "copy", src, dst, "--referrers", "--debug"]),
+      0,
+    );
+    assert.match(again.stdout, /referrers: 0 copied, 3 up to date$/m);
+    assert.doesNotMatch(again.stderr, /> (PUT|POST|PATCH) /, "a re-run writes nothing");
+  }
 });
 
 /** distribution v3 (the referrers API), when scripts/peers.sh has built it. */

@@ -13,6 +13,8 @@ export interface ImageIndex {
   schemaVersion: 2;
   mediaType?: string;
   manifests: (Descriptor & { artifactType?: string })[];
+  /** What the index is, when it is an artifact (e.g. an SBOM per platform). */
+  artifactType?: string;
   /** Index annotations. */
   annotations?: Record<string, string>;
 }

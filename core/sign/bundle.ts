@@ -160,6 +160,7 @@ export async function readBundle(
   target: Target,
   referrer: Descriptor,
 ): Promise<Uint8Array | undefined> {
+  if (referrer.mediaType !== ociManifest) return undefined; // an index holds no bundle itself
   const { manifest } = await fetchManifest(target, referrer.digest, referrer.digest);
   const layer = manifest.layers.find((l) => l.mediaType === bundleType);
   if (!layer || layer.size > maxBundleSize) return undefined;

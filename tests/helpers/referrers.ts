@@ -55,16 +55,58 @@ export async function pushArtifact(
   };
   const desc = await putManifestBytes(repo, encodeManifest(manifest));
   const listed = { ...desc, artifactType, annotations: options.annotations };
-  if (options.tagSchema) {
-    const tag = subject.digest.replace(":", "-");
-    const old = await repo.fetchReference(tag).then(
-      (got) => JSON.parse(new TextDecoder().decode(got.bytes)).manifests as Descriptor[],
-      () => [],
-    );
-    const index = { schemaVersion: 2 as const, mediaType: ociIndex, manifests: [...old, listed] };
-    await putManifestBytes(repo, encodeIndex(index), tag, ociIndex);
-  }
+  if (options.tagSchema) await addToTagSchema(repo, subject, listed);
   return listed;
+}
+
+/** Adds `listed` to the referrers tag schema index (`sha256-<hex>`) of `subject`. */
+async function addToTagSchema(repo: Repository, subject: Descriptor, listed: Descriptor) {
+  const tag = subject.digest.replace(":", "-");
+  const old = await repo.fetchReference(tag).then(
+    (got) => JSON.parse(new TextDecoder().decode(got.bytes)).manifests as Descriptor[],
+    () => [],
+  );
+  const index = { schemaVersion: 2 as const, mediaType: ociIndex, manifests: [...old, listed] };
+  await putManifestBytes(repo, encodeIndex(index), tag, ociIndex);
+}
+
+/**
+ * Pushes a referrer that is an image index (an SBOM per platform, as some build tools attach):
+ * one manifest of `artifactType` per body (no subject), then an index of `artifactType` listing
+ * them with `subject`, by digest; with `tagSchema` listed in the subject's tag schema, with
+ * `tag` stored under that tag instead (cosign's `.att` form). Returns its descriptor and children.
+ */
+export async function pushIndexArtifact(
+  repo: Repository,
+  subject: Descriptor,
+  artifactType: string,
+  bodies: string[],
+  options: { tagSchema?: boolean; tag?: string } = {},
+): Promise<{ listed: Descriptor; children: Descriptor[] }> {
+  const config = await pushBlob(repo, encoder.encode("{}"), ociEmpty);
+  const children: Descriptor[] = [];
+  for (const body of bodies) {
+    const layer = await pushBlob(repo, encoder.encode(body), artifactType);
+    const manifest: Manifest = {
+      schemaVersion: 2,
+      mediaType: ociManifest,
+      artifactType,
+      config,
+      layers: [layer],
+    };
+    children.push({ ...await putManifestBytes(repo, encodeManifest(manifest)), artifactType });
+  }
+  const index = {
+    schemaVersion: 2 as const,
+    mediaType: ociIndex,
+    artifactType,
+    manifests: children,
+    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+  };
+  const desc = await putManifestBytes(repo, encodeIndex(index), options.tag, ociIndex);
+  const listed = { ...desc, artifactType };
+  if (options.tagSchema) await addToTagSchema(repo, subject, listed);
+  return { listed, children };
 }
 
 /**
@@ -132,7 +174,7 @@ export function referrersFront(upstream: string): FaultProxy {
     if (!list.some((d) => d.digest === desc.digest)) {
       list.push({
         ...desc,
-        artifactType: manifest.artifactType ?? manifest.config.mediaType,
+        artifactType: manifest.artifactType ?? manifest.config?.mediaType,
         annotations: manifest.annotations,
       });
     }
