@@ -221,7 +221,7 @@ Deno.test("referrers that are image indexes: listed with their own referrers, co
   const sbomSet = "application/vnd.example.sbom-set+json";
   let chart, perPlatform, attestations, indexSig;
   {
-    using repo = openRepository(`${source.host}/charts/app`);
+    using repo = connectRepository(`${source.host}/charts/app`);
     chart = await pushChartVersion(repo, { name: "app", version: "1.0.0" });
     // An SBOM per platform in an index listed in the tag schema, signed in turn; and cosign's
     // .att tag holding an index of two attestations.
@@ -258,7 +258,7 @@ Deno.test("referrers that are image indexes: listed with their own referrers, co
         [attestations.listed.digest, via === "api" ? "api" : "cosign-tag", []],
       ],
     );
-    using repo = openRepository(dst);
+    using repo = connectRepository(dst);
     for (const child of [...perPlatform.children, ...attestations.children]) {
       assert.equal((await repo.resolve(child.digest)).digest, child.digest, "each listed manifest");
     }
