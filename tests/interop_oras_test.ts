@@ -5,10 +5,12 @@
 import assert from "node:assert/strict";
 import { digestOf } from "../core/oci/descriptor.ts";
 import { helmConfig, helmContent, ociManifest } from "../core/oci/media_types.ts";
+import { connectRepository } from "../core/transport/repository.ts";
 import { fixtureChart, readTree } from "./helpers/charts.ts";
+import { runProgram } from "./helpers/sigstore.ts";
 import { expectCode, type RunResult, type Sandbox, sandbox } from "./helpers/cli.ts";
-import { runPeer, testWithPeers } from "./helpers/peers.ts";
-import { startRegistry } from "./helpers/registry.ts";
+import { peerMissing, runPeer, testWithPeers } from "./helpers/peers.ts";
+import { registryKinds, startRegistry } from "./helpers/registry.ts";
 
 function oras(sb: Sandbox, args: string[]): Promise<RunResult> {
   return runPeer("oras", [...args, "--plain-http"], {
@@ -93,3 +95,88 @@ testWithPeers(
     );
   },
 );
+
+/** A referrers tree as `oras discover --format json` prints it, cut to what both tools show. */
+interface Discovered {
+  digest: string;
+  artifactType?: string;
+  referrers?: Discovered[];
+}
+
+/** [artifactType, digest, nested...] of a discovered tree, for comparing. */
+function shape(tree: Discovered[]): unknown[] {
+  return tree.map((r) => [r.artifactType, r.digest, shape(r.referrers ?? [])]);
+}
+
+for (const impl of registryKinds) {
+  const missing = impl.missing || peerMissing("oras");
+  Deno.test({
+    name: `oras discover shows what h3 chart copy --referrers carried ${impl.label}` +
+      (missing && !impl.missing ? ` (${missing})` : ""),
+    ignore: missing !== false,
+    fn: async () => {
+      await using source = await startRegistry();
+      await using mirror = await impl.start();
+      await using sb = await sandbox();
+      const ref = `${source.host}/charts/mychart:2.7.0`;
+      expectCode(await sb.run(["chart", "save", fixtureChart, ref]), 0);
+      expectCode(await sb.run(["chart", "push", ref]), 0);
+      // Referrers made by oras itself (an SBOM, and a signature of the SBOM: nested) and one by
+      // h3 (a Sigstore bundle signature with a key made by openssl).
+      await Deno.writeTextFile(`${sb.dir}/sbom.json`, '{"spdxVersion":"SPDX-2.3"}');
+      const attach = async (subject: string, type: string, file: string) => {
+        const out = expectCode(
+          await oras(sb, ["attach", subject, "--artifact-type", type, file, "--format", "json"]),
+          0,
+        );
+        return JSON.parse(out.stdout).digest as string;
+      };
+      const sbom = await attach(ref, "application/spdx+json", "sbom.json");
+      await Deno.writeTextFile(`${sb.dir}/sbom.sig`, "signature");
+      await attach(`${source.host}/charts/mychart@${sbom}`, "application/x-sbom-sig", "sbom.sig");
+      await runProgram("openssl", [
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        `${sb.dir}/key.pem`,
+      ]);
+      expectCode(await sb.run(["chart", "sign", ref, "--key", "key.pem", "--bundle"]), 0);
+      const before = JSON.parse(
+        expectCode(await oras(sb, ["discover", ref, "--format", "json"]), 0).stdout,
+      );
+      assert.equal(before.referrers.length, 2);
+      const sbomNode = before.referrers.find((r: Discovered) => r.digest === sbom);
+      assert.equal(sbomNode.referrers.length, 1, "the SBOM's signature, nested");
+
+      const dst = `${mirror.host}/mirror/mychart`;
+      const copied = expectCode(await sb.run(["chart", "copy", ref, dst, "--referrers"]), 0);
+      assert.match(copied.stdout, /referrers: 3 copied, 0 up to date$/m);
+      const after = JSON.parse(
+        expectCode(await oras(sb, ["discover", `${dst}:2.7.0`, "--format", "json"]), 0).stdout,
+      );
+      assert.equal(after.digest, before.digest);
+      const sorted = (tree: Discovered[]) =>
+        shape(tree).sort((a, b) => String(a).localeCompare(String(b)));
+      assert.deepEqual(sorted(after.referrers), sorted(before.referrers));
+
+      // Neither registry:2 nor distribution v3.1.2 serves the referrers API: oras, told to use
+      // it, fails; h3 and oras (by default) use the tag schema there.
+      const viaApi = await oras(sb, [
+        "discover",
+        `${dst}:2.7.0`,
+        "--distribution-spec",
+        "v1.1-referrers-api",
+      ]);
+      assert.notEqual(viaApi.code, 0, "no referrers API");
+      const api = await fetch(`${mirror.url}/v2/mirror/mychart/referrers/${before.digest}`);
+      assert.equal(api.status, 404);
+      await api.body?.cancel();
+      using repo = connectRepository(dst);
+      const tags = await Array.fromAsync(repo.tags());
+      assert.ok(tags.includes(before.digest.replace(":", "-")), "the tag schema index");
+    },
+  });
+}
