@@ -117,6 +117,30 @@ export function trustLine(result: TrustResult): string {
   }
 }
 
+/** What vouched, as `chart verify --key ... --output json` prints it (`kind` says which form). */
+export function trustJson(result: TrustResult): Record<string, unknown> {
+  switch (result.kind) {
+    case "cosign":
+      return {
+        kind: result.kind,
+        key: result.key,
+        dockerReference: result.signature.claim.dockerReference,
+        signature: result.signature.layer.digest,
+      };
+    case "bundle":
+      return { kind: result.kind, key: result.key, referrer: result.referrer.digest };
+    case "keyless":
+      return {
+        kind: result.kind,
+        identity: result.identity,
+        issuer: result.issuer,
+        referrer: result.referrer.digest,
+      };
+    case "provenance":
+      return { kind: result.kind, key: result.key, signedBy: result.provenance.signedBy };
+  }
+}
+
 /** `--verify` needs something to verify with. */
 export function requireTrust(
   verify: boolean | undefined,

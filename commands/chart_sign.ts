@@ -6,7 +6,8 @@ import { formatReference, parseReference } from "../core/ref.ts";
 import { readSigningKey, signChart } from "../core/sign/sign.ts";
 import { passwordFrom } from "./_password.ts";
 import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
-import { print, printError } from "./ui/safe_text.ts";
+import { reportArgs, reporter } from "./_output.ts";
+import { printError } from "./ui/safe_text.ts";
 
 export default define({
   name: "sign",
@@ -26,6 +27,7 @@ export default define({
         "Store a Sigstore bundle referrer (cosign 3's default form) instead of a .sig tag",
     },
     ...transportArgs,
+    ...reportArgs,
   },
   examples: [
     "# the password comes from COSIGN_PASSWORD, else it is asked for",
@@ -35,6 +37,7 @@ export default define({
     "$ h3 chart sign localhost:5000/stable/mychart:2.7.0 --key cosign.key --bundle",
   ].join("\n"),
   run: async (ctx) => {
+    const out = reporter(ctx.values);
     const input = ctx.values.ref;
     if (!input) throw new UsageError("missing REF: give a chart reference");
     const keyFile = ctx.values.key;
@@ -50,14 +53,23 @@ export default define({
     const name = `${ref.registry}/${ref.repository}`;
     const full = `${name}@${desc.digest}`;
     const result = await signChart(repository, desc, name, key, { bundle: ctx.values.bundle });
+    const signed = { ref: formatReference(ref), digest: desc.digest };
     if (result.form === "bundle") {
-      print(`Signed ${formatReference(ref)} (${full}): Sigstore bundle ${result.referrer.digest}`);
-    } else {
-      print(
-        result.written
-          ? `Signed ${formatReference(ref)} (${full}): ${result.tag}`
-          : `Already signed with this key: ${formatReference(ref)} (${full})`,
-      );
+      out.print(`Signed ${signed.ref} (${full}): Sigstore bundle ${result.referrer.digest}`);
+      out.result({ ...signed, status: "signed", form: "bundle", referrer: result.referrer.digest });
+      return;
     }
+    out.print(
+      result.written
+        ? `Signed ${signed.ref} (${full}): ${result.tag}`
+        : `Already signed with this key: ${signed.ref} (${full})`,
+    );
+    out.result({
+      ...signed,
+      status: result.written ? "signed" : "exists",
+      form: "sig",
+      tag: result.tag,
+      signature: result.layer.digest,
+    });
   },
 });

@@ -8,7 +8,7 @@ import { humanSize } from "../core/size.ts";
 import { resolveReference } from "../core/chart/versions.ts";
 import { parseReference } from "../core/ref.ts";
 import { checkTrust, type TrustRequirement } from "../core/sign/trust.ts";
-import { trustArgs, trustLine, trustRequirement } from "./_trust_flags.ts";
+import { trustArgs, trustJson, trustLine, trustRequirement } from "./_trust_flags.ts";
 import {
   debugEnabled,
   RegistryOpener,
@@ -17,7 +17,7 @@ import {
   type TransportValues,
 } from "./_transport_flags.ts";
 import { reportArgs, type Reporter, reporter } from "./_output.ts";
-import { print, printError } from "./ui/safe_text.ts";
+import { printError } from "./ui/safe_text.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -38,8 +38,10 @@ async function verifySignatures(
   inputs: string[],
   trust: TrustRequirement,
   values: TransportValues,
+  out: Reporter,
 ): Promise<void> {
   if (!inputs.length) throw new UsageError("missing REF: give the charts to verify");
+  const results: Record<string, unknown>[] = [];
   const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
   using opener = new RegistryOpener(transportFlags(values), debug);
   for (const input of inputs) {
@@ -49,10 +51,15 @@ async function verifySignatures(
     const desc = await repository.resolve(ref.digest ?? ref.tag!);
     const name = `${ref.registry}/${ref.repository}`;
     const result = await checkTrust(repository, desc, name, trust, input);
-    print(
-      `Verified ${formatReference(ref)} (${name}@${desc.digest}): ${trustLine(result)}`,
-    );
+    out.print(`Verified ${formatReference(ref)} (${name}@${desc.digest}): ${trustLine(result)}`);
+    results.push({
+      ref: formatReference(ref),
+      status: "verified",
+      digest: desc.digest,
+      ...trustJson(result),
+    });
   }
+  out.result(results);
 }
 
 function summary(report: VerifyReport): string {
@@ -106,12 +113,12 @@ export default define({
     "$ h3 chart verify --output json",
   ].join("\n"),
   run: async (ctx) => {
+    const out = reporter(ctx.values);
     const trust = await trustRequirement(ctx.values);
     if (trust) {
       if (ctx.values.repair) throw new UsageError("--repair is for the cache; drop --key");
-      return await verifySignatures(ctx.values.refs ?? [], trust, ctx.values);
+      return await verifySignatures(ctx.values.refs ?? [], trust, ctx.values, out);
     }
-    const out = reporter(ctx.values);
     const refs = (ctx.values.refs as string[] | undefined)?.map((r) =>
       formatReference(parseCachedReference(r))
     );

@@ -1,7 +1,8 @@
 /** `h3 plugin add SOURCE`: install a TypeScript or executable plugin after checking it. @module */
 import { define } from "gunshi";
 import { addPlugin } from "../core/plugin/install.ts";
-import { print, printError } from "./ui/safe_text.ts";
+import { reportArgs, reporter } from "./_output.ts";
+import { printError } from "./ui/safe_text.ts";
 
 /** The command, refusing plugin names that clash with `builtIns` (the tree's top-level names). */
 export const pluginAdd = (builtIns: string[]) =>
@@ -19,6 +20,7 @@ export const pluginAdd = (builtIns: string[]) =>
         description:
           "Replace an installed plugin of the same name (a new version or a changed file)",
       },
+      ...reportArgs,
     },
     examples: [
       "# a TypeScript plugin module",
@@ -32,15 +34,17 @@ export const pluginAdd = (builtIns: string[]) =>
       "$ h3 plugin add npm:h3-plugin-ecr@1.0.0",
     ].join("\n"),
     run: async (ctx) => {
+      const out = reporter(ctx.values);
       const info = await addPlugin(ctx.values.source, [...builtIns, "help"], {
         force: ctx.values.force,
         // Shown before the module is imported (its code runs) to check it.
         onReview: (review) =>
-          printError(
+          !ctx.values.quiet && printError(
             `Checking plugin ${review.name} ${review.version} from ${review.source} ` +
               `(sha256 ${review.sha256})`,
           ),
       });
-      print(`Installed plugin: ${info.name} ${info.version}`);
+      out.print(`Installed plugin: ${info.name} ${info.version}`);
+      out.result({ status: "installed", ...info }); // as "h3 plugin list" lists it
     },
   });

@@ -12,7 +12,8 @@ import { rememberRegistrySettings } from "../core/config_write.ts";
 import { UsageError } from "../core/errors.ts";
 import { askTerminal } from "./_prompt.ts";
 import { debugEnabled, readStdin, transportArgs, transportFlags } from "./_transport_flags.ts";
-import { print, printError } from "./ui/safe_text.ts";
+import { reportArgs, reporter } from "./_output.ts";
+import { printError } from "./ui/safe_text.ts";
 
 /** The transport flags that make sense for one login: TLS and scheme, not `--concurrency`. */
 const {
@@ -53,6 +54,7 @@ export default define({
     },
     "password-stdin": { type: "boolean", description: "Read the password from stdin" },
     ...tlsArgs,
+    ...reportArgs,
   },
   examples: [
     "# asks for username and password",
@@ -66,6 +68,7 @@ export default define({
   ].join("\n"),
   run: async (ctx) => {
     const v = ctx.values;
+    const out = reporter(v);
     const host = hostArgument(v.host);
     let username = v.username;
     let password = v.password;
@@ -95,6 +98,7 @@ export default define({
     // TLS files that worked are remembered, so later commands for this host need no flags.
     const { caFile, certFile, keyFile } = transportFlags(tlsFlags);
     await rememberRegistrySettings(host, { caFile, certFile, keyFile });
-    print("Login succeeded");
+    out.print("Login succeeded");
+    out.result({ registry: host, username, status: "logged-in", ...saved });
   },
 });

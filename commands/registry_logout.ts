@@ -3,18 +3,21 @@ import { define } from "gunshi";
 import { registryHost } from "../core/auth/docker_config.ts";
 import { removeLogin } from "../core/auth/store.ts";
 import { AuthError } from "../core/errors.ts";
-import { print } from "./ui/safe_text.ts";
+import { reportArgs, reporter } from "./_output.ts";
 
 export default define({
   name: "logout",
   description: "Log out of a registry",
   args: {
     host: { type: "positional", description: "The registry host[:port]" },
+    ...reportArgs,
   },
   examples: "$ h3 registry logout localhost:5000",
   run: async (ctx) => {
+    const out = reporter(ctx.values);
     const host = registryHost(ctx.values.host);
     if (!await removeLogin(host)) throw new AuthError(`not logged in to ${host}`);
-    print(`Removing login credentials for ${host}`);
+    out.print(`Removing login credentials for ${host}`);
+    out.result({ registry: host, status: "logged-out" });
   },
 });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { isGroup } from "../commands/_entries.ts";
 import { tree } from "../commands/tree.ts";
 import { fixtureChart } from "./helpers/charts.ts";
+import { runProgram } from "./helpers/sigstore.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
 
@@ -123,15 +124,28 @@ Deno.test("docs/output.md lists every command's JSON shape, as the commands prin
   const classic = `http://127.0.0.1:${server.addr.port}`;
   shapes["repo import"] = await json(["repo", "import", classic, `${registry.host}/imported`]);
   shapes["plugin list"] = await json(["plugin", "list"]);
+  await Deno.writeTextFile(`${box.dir}/greet.ts`, greetPlugin);
+  shapes["plugin add"] = await json(["plugin", "add", "greet.ts"]);
+  shapes["plugin remove"] = await json(["plugin", "remove", "greet"]);
+  // A cosign key pair in the plain forms cosign import-key-pair takes (made by openssl).
+  const keys = await ecKeys(box.dir);
+  shapes["chart sign"] = await json(["chart", "sign", ref, "--key", keys.private]);
+  shapes["chart verify --key"] = await json(["chart", "verify", ref, "--key", keys.public]);
+  const login = ["registry", "login", registry.host, "-u", "me", "--password-stdin"];
+  const logged = expectCode(await box.run([...login, "-o", "json"], { stdin: "pw\n" }), 0);
+  shapes["registry login"] = shape(JSON.parse(logged.stdout));
+  shapes["registry logout"] = await json(["registry", "logout", registry.host]);
 
   const listed = await jsonCommands();
-  assert.deepEqual(Object.keys(shapes).sort(), listed, "each command with --output json is run");
+  const commands = Object.keys(shapes).filter((name) => !name.includes(" --"));
+  assert.deepEqual(commands.sort(), listed, "each command with --output json is run");
+  const rows = Object.keys(shapes).sort(); // with the forms of a command printing another shape
   const table = [
     start,
     "",
     "| Command | JSON shape |",
     "| ------- | ---------- |",
-    ...listed.map((name) => `| \`h3 ${name}\` | \`${shapes[name].replaceAll("|", "\\|")}\` |`),
+    ...rows.map((name) => `| \`h3 ${name}\` | \`${shapes[name].replaceAll("|", "\\|")}\` |`),
     "",
     end,
   ].join("\n");
@@ -152,6 +166,20 @@ Deno.test("docs/output.md lists every command's JSON shape, as the commands prin
   }
 });
 
+/** A TypeScript plugin with one command. */
+const greetPlugin = `export default { name: "greet", version: "1.0.0", description: "Greets",
+  commands: [{ name: "greet", description: "Say hello", run: () => console.log("hello") }] };\n`;
+
+/** An ECDSA P-256 key pair as PEM files: PKCS#8 private key and PKIX public key. */
+async function ecKeys(dir: string): Promise<{ private: string; public: string }> {
+  const ec = `${dir}/cosign-ec.key`;
+  const keys = { private: `${dir}/cosign.key`, public: `${dir}/cosign.pub` };
+  await runProgram("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ec]);
+  await runProgram("openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", ec, "-out", keys.private]);
+  await runProgram("openssl", ["pkey", "-in", ec, "-pubout", "-out", keys.public]);
+  return keys;
+}
+
 Deno.test("--quiet prints nothing on stdout for reporting commands", async () => {
   await using registry = await startRegistry();
   await using box = await sandbox();
@@ -165,7 +193,17 @@ Deno.test("--quiet prints nothing on stdout for reporting commands", async () =>
     ["chart", "remove", ref],
     ["chart", "pull", ref],
     ["chart", "prune"],
+    ["plugin", "add", "greet.ts"],
+    ["plugin", "remove", "greet"],
+    ["chart", "sign", ref, "--key", "cosign.key"],
+    ["chart", "verify", ref, "--key", "cosign.pub"],
+    ["registry", "logout", registry.host],
   ];
+  await Deno.writeTextFile(`${box.dir}/greet.ts`, greetPlugin);
+  await ecKeys(box.dir);
+  const login = ["registry", "login", registry.host, "-u", "me", "--password-stdin", "-q"];
+  const logged = expectCode(await box.run(login, { stdin: "pw\n" }), 0);
+  assert.equal(logged.stdout, "", "registry login");
   for (const args of runs) {
     const result = expectCode(await box.run([...args, "--quiet"]), 0);
     assert.equal(result.stdout, "", args.join(" "));
