@@ -12,6 +12,7 @@ import { notAChart } from "./chart/tags.ts";
 import { decodeManifest, type Descriptor, type Manifest } from "./oci/descriptor.ts";
 import {
   copyReferrers,
+  isMissing,
   listReferrers,
   type ReferrersCopyResult,
   resolveIfPresent,
@@ -94,6 +95,10 @@ export interface TagCopyOptions {
   referrers?: boolean;
   /** Checks the source's manifest (its signature) before any blob moves; throw to refuse. */
   verify?: (desc: Descriptor, manifest: Manifest) => Promise<unknown>;
+  /** What the source reference resolves to, when the caller has resolved it already. */
+  source?: Descriptor;
+  /** The destination's tags, when listed already: a tag not among them is not asked about. */
+  destinationTags?: ReadonlySet<string>;
 }
 
 /** Copies one tag's chart from `src` to `dst`; throws on failure (a non-chart is a ChartError). */
@@ -105,8 +110,8 @@ export async function copyTag(
 ): Promise<TagCopyResult> {
   const { onEvent } = options;
   const [from, to] = await Promise.all([
-    src.resolve(copy.source),
-    resolveIfPresent(dst, copy.destination),
+    options.source ?? src.resolve(copy.source),
+    destinationIfPresent(dst, copy.destination, options.destinationTags),
   ]);
   const carry = async (desc: Descriptor) => {
     if (!options.referrers) return undefined;
@@ -145,6 +150,7 @@ async function tagAlias(
   dst: Target,
   alias: TagCopy,
   manifest: { desc: Descriptor; bytes: Uint8Array; blobs: Descriptor[] },
+  destinationTags?: ReadonlySet<string>,
 ): Promise<TagCopyResult> {
   const { desc } = manifest;
   if (alias.expectDigest && alias.expectDigest !== desc.digest) {
@@ -152,11 +158,38 @@ async function tagAlias(
       `manifest digest is ${desc.digest}, not the pinned ${alias.expectDigest}`,
     );
   }
-  if ((await resolveIfPresent(dst, alias.destination))?.digest === desc.digest) {
+  if (
+    (await destinationIfPresent(dst, alias.destination, destinationTags))?.digest === desc.digest
+  ) {
     return { status: "skipped", copy: alias, desc };
   }
   await putManifest(dst, desc, manifest.bytes, alias.destination, manifest.blobs);
   return { status: "tagged", copy: alias, desc };
+}
+
+/** What `reference` resolves to in `dst`; not asked when `listed` tags lack it. */
+function destinationIfPresent(
+  dst: Target,
+  reference: string,
+  listed: ReadonlySet<string> | undefined,
+): Promise<Descriptor | undefined> {
+  if (listed && !reference.startsWith("sha256:") && !listed.has(reference)) {
+    return Promise.resolve(undefined);
+  }
+  return resolveIfPresent(dst, reference);
+}
+
+/**
+ * The destination's tags, listed once for a copy of several: each tag it lacks then costs no
+ * request to ask about (a repository not there yet has none). Undefined when they cannot be
+ * listed: each tag is asked about.
+ */
+async function listedTags(dst: Target): Promise<Set<string> | undefined> {
+  try {
+    return new Set(await Array.fromAsync(dst.tags()));
+  } catch (error) {
+    return isMissing(error) ? new Set() : undefined;
+  }
 }
 
 /**
@@ -180,12 +213,15 @@ export async function mirror(
     options.skipNonCharts && notAChart(error)
       ? { status: "not-chart", copy, reason: (error as Error).message }
       : { status: "failed", copy, error };
+  const destinationTags = copies.length > 1 ? await listedTags(dst) : undefined;
   const sameManifest = new Map<string, TagCopy[]>();
+  const resolved = new Map<TagCopy, Descriptor>();
   await Promise.all(copies.map((copy) =>
     limit(async () => {
       try {
-        const { digest } = await src.resolve(copy.source);
-        sameManifest.set(digest, [...sameManifest.get(digest) ?? [], copy]);
+        const desc = await src.resolve(copy.source);
+        resolved.set(copy, desc);
+        sameManifest.set(desc.digest, [...sameManifest.get(desc.digest) ?? [], copy]);
       } catch (error) {
         record(failure(copy, error));
       }
@@ -197,8 +233,13 @@ export async function mirror(
   await Promise.all(ordered.map(async ([first, ...aliases]) => {
     const onEvent = options.onEvent && ((event: CopyEvent) => options.onEvent!(first, event));
     const result = await limit(() =>
-      copyTag(src, dst, first, { onEvent, referrers: options.referrers, verify: options.verify })
-        .catch((error) => failure(first, error))
+      copyTag(src, dst, first, {
+        onEvent,
+        referrers: options.referrers,
+        verify: options.verify,
+        source: resolved.get(first),
+        destinationTags,
+      }).catch((error) => failure(first, error))
     );
     record(result);
     if (!aliases.length) return;
@@ -217,7 +258,11 @@ export async function mirror(
     }
     await Promise.all(aliases.map((alias) =>
       limit(async () => {
-        record(await tagAlias(dst, alias, stored).catch((error) => failure(alias, error)));
+        record(
+          await tagAlias(dst, alias, stored, destinationTags).catch((error) =>
+            failure(alias, error)
+          ),
+        );
       })
     ));
   }));

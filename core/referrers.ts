@@ -62,7 +62,7 @@ export function isReferrerTag(tag: string): boolean {
 }
 
 /** Whether an error says a tag or manifest is not there (registry 404, or not in the cache). */
-function isMissing(error: unknown): boolean {
+export function isMissing(error: unknown): boolean {
   return (error instanceof RegistryError && error.status === 404) || error instanceof CacheError;
 }
 

@@ -8,19 +8,7 @@
 import assert from "node:assert/strict";
 import { fixtureChart } from "./helpers/charts.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
-import { startRegistry } from "./helpers/registry.ts";
-
-/** The access log's lines since `from`, once it has caught up (it lags the responses a little). */
-async function requestsSince(registry: { requests(): string[] }, from: number) {
-  let last = -1;
-  for (let i = 0; i < 50; i++) { // bounded: 50 × 40 ms
-    const now = registry.requests().length;
-    if (now === last) break;
-    last = now;
-    await new Promise((resolve) => setTimeout(resolve, 40));
-  }
-  return registry.requests().slice(from).filter((line) => !line.startsWith("GET /v2/ "));
-}
+import { requestsSince, startRegistry } from "./helpers/registry.ts";
 
 Deno.test("push: a new chart costs 6 requests on registry:2, an unchanged one 3 and is already there", async () => {
   await using registry = await startRegistry({ accessLog: true });

@@ -175,3 +175,18 @@ async function accessLog(stream: ReadableStream<Uint8Array>, into: string[]): Pr
     }
   }
 }
+
+/**
+ * The access log's lines since `from` (an index into `requests()`), once the log has caught up (it
+ * lags the responses a little); the version checks (`GET /v2/`) are left out.
+ */
+export async function requestsSince(registry: TestRegistry, from: number): Promise<string[]> {
+  let last = -1;
+  for (let i = 0; i < 50; i++) { // bounded: 50 × 40 ms
+    const now = registry.requests().length;
+    if (now === last) break;
+    last = now;
+    await new Promise((resolve) => setTimeout(resolve, 40));
+  }
+  return registry.requests().slice(from).filter((line) => !line.startsWith("GET /v2/ "));
+}
