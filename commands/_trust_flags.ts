@@ -5,6 +5,7 @@
  */
 import { UsageError } from "../core/errors.ts";
 import type { Descriptor, Manifest } from "../core/oci/descriptor.ts";
+import type { KeylessIdentity } from "../core/sign/keyless.ts";
 import type { Reference } from "../core/ref.ts";
 import {
   readKeyrings,
@@ -32,9 +33,17 @@ export const trustArgs = {
     type: "string",
     description: "Keyless: the signing certificate's identity (e-mail or URI), exactly",
   },
+  "certificate-identity-regexp": {
+    type: "string",
+    description: "Keyless: a regular expression the certificate's identity must match",
+  },
   "certificate-oidc-issuer": {
     type: "string",
     description: "Keyless: the OIDC issuer in the signing certificate, exactly",
+  },
+  "certificate-oidc-issuer-regexp": {
+    type: "string",
+    description: "Keyless: a regular expression the certificate's OIDC issuer must match",
   },
   "trusted-root": {
     type: "string",
@@ -53,9 +62,39 @@ export interface TrustValues {
   key?: string[];
   keyring?: string[];
   "certificate-identity"?: string;
+  "certificate-identity-regexp"?: string;
   "certificate-oidc-issuer"?: string;
+  "certificate-oidc-issuer-regexp"?: string;
   "trusted-root"?: string;
   "accept-reference"?: string[];
+}
+
+/** The keyless signer the flags name, or undefined when no keyless flag was given. */
+function keylessSigner(values: TrustValues): KeylessIdentity | undefined {
+  const identity = values["certificate-identity"];
+  const identityRegexp = values["certificate-identity-regexp"];
+  const issuer = values["certificate-oidc-issuer"];
+  const issuerRegexp = values["certificate-oidc-issuer-regexp"];
+  const trustedRoot = values["trusted-root"];
+  const given = [identity, identityRegexp, issuer, issuerRegexp, trustedRoot];
+  if (given.every((v) => v === undefined)) return undefined;
+  const one = (exact?: string, pattern?: string) =>
+    (exact === undefined) !== (pattern === undefined);
+  if (!one(identity, identityRegexp) || !one(issuer, issuerRegexp) || trustedRoot === undefined) {
+    throw new UsageError(
+      "keyless verification needs --certificate-identity (or -regexp), " +
+        "--certificate-oidc-issuer (or -regexp) and --trusted-root, one of each pair",
+    );
+  }
+  for (const [flag, pattern] of [["identity", identityRegexp], ["oidc-issuer", issuerRegexp]]) {
+    if (pattern === undefined) continue;
+    try {
+      new RegExp(pattern, "u");
+    } catch (error) {
+      throw new UsageError(`--certificate-${flag}-regexp: ${(error as Error).message}`);
+    }
+  }
+  return { identity, identityRegexp, issuer, issuerRegexp, trustedRoot };
 }
 
 /** The requirement the flags state, or undefined when none was given. */
@@ -64,22 +103,12 @@ export async function trustRequirement(
 ): Promise<TrustRequirement | undefined> {
   const keys = values.key ?? [];
   const keyrings = values.keyring ?? [];
-  const identity = values["certificate-identity"];
-  const issuer = values["certificate-oidc-issuer"];
-  const trustedRoot = values["trusted-root"];
-  const keyless = [identity, issuer, trustedRoot].filter((v) => v !== undefined).length;
-  if (keyless && keyless < 3) {
-    throw new UsageError(
-      "keyless verification needs --certificate-identity, --certificate-oidc-issuer and --trusted-root",
-    );
-  }
-  if (!keys.length && !keyrings.length && !keyless) return undefined;
+  const signer = keylessSigner(values);
+  if (!keys.length && !keyrings.length && !signer) return undefined;
   return {
     keys: await readKeys(keys),
     keyrings: await readKeyrings(keyrings),
-    identities: keyless
-      ? [{ identity: identity!, issuer: issuer!, trustedRoot: trustedRoot! }]
-      : [],
+    identities: signer ? [signer] : [],
     acceptReferences: values["accept-reference"],
   };
 }

@@ -197,7 +197,11 @@ function describePolicy(policy: TrustPolicy): string {
     parts.push(`acceptReferences=${policy.acceptReferences.join(",")}`);
   }
   if (policy.keyless.length) {
-    parts.push(`keyless=${policy.keyless.map((k) => `${k.identity}@${k.issuer}`).join(",")}`);
+    const exact = (value?: string, pattern?: string) => value ?? `/${pattern}/`;
+    const signers = policy.keyless.map((k) =>
+      `${exact(k.identity, k.identityRegexp)}@${exact(k.issuer, k.issuerRegexp)}`
+    );
+    parts.push(`keyless=${signers.join(",")}`);
   }
   return `${policy.scope}: ${parts.join(" ")}`;
 }

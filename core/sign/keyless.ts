@@ -43,59 +43,143 @@ function ecDefaultDigest(): Promise<void> {
   return patched;
 }
 
-/** Who must have signed: the certificate's subject (e-mail or URI) and OIDC issuer. */
+/**
+ * Who must have signed: the certificate's subject (e-mail or URI) and OIDC issuer, each exactly or
+ * as a regular expression (unanchored, as cosign's `--certificate-identity-regexp` and
+ * `--certificate-oidc-issuer-regexp` match); one of each pair is given.
+ */
 export interface KeylessIdentity {
   /** The trusted-root file (Sigstore's `trusted_root.json` format). */
   trustedRoot: string;
   /** The certificate's subject alternative name, exactly. */
-  identity: string;
+  identity?: string;
+  /** A regular expression the subject alternative name must match. */
+  identityRegexp?: string;
   /** The OIDC issuer in the certificate, exactly. */
+  issuer?: string;
+  /** A regular expression the OIDC issuer must match. */
+  issuerRegexp?: string;
+}
+
+/** Who signed a keyless signature, as its certificate says. */
+export interface KeylessSigner {
+  /** The certificate's subject alternative name. */
+  identity: string;
+  /** Its OIDC issuer extension. */
   issuer: string;
 }
 
+/** How `who` is named in messages: the exact identity, else its pattern between slashes. */
+export function identityLabel(who: KeylessIdentity): string {
+  return who.identity ?? `/${who.identityRegexp ?? ""}/`;
+}
+
+/** A regular expression given as a pattern, or the `SignatureError` that it is not one. */
+export function compilePattern(pattern: string, what: string): RegExp {
+  try {
+    return new RegExp(pattern, "u");
+  } catch (error) {
+    throw new SignatureError(`invalid ${what} regular expression: ${(error as Error).message}`);
+  }
+}
+
+/** Why the certificate's `signer` is not `who`, or undefined when it is. */
+function mismatch(who: KeylessIdentity, signer: Partial<KeylessSigner>): string | undefined {
+  const check = (what: string, got: string | undefined, exact?: string, pattern?: string) => {
+    if (exact === undefined && pattern === undefined) {
+      return `no ${what} to match was given`;
+    }
+    if (exact !== undefined && got !== exact) {
+      return `certificate ${what} is ${got ?? "(none)"}, not ${exact}`;
+    }
+    if (pattern !== undefined && !compilePattern(pattern, what).test(got ?? "")) {
+      return `certificate ${what} ${got ?? "(none)"} does not match /${pattern}/`;
+    }
+    return undefined;
+  };
+  return check("identity", signer.identity, who.identity, who.identityRegexp) ??
+    check("issuer", signer.issuer, who.issuer, who.issuerRegexp);
+}
+
+/** The Sigstore libraries, loaded on first use (they are heavy: never on the start path). */
+async function sigstore() {
+  await ecDefaultDigest();
+  const [verify, bundle, specs, { Buffer }] = await Promise.all([
+    import("@sigstore/verify"),
+    import("@sigstore/bundle"),
+    import("@sigstore/protobuf-specs"),
+    import("node:buffer"),
+  ]);
+  return { ...verify, ...bundle, TrustedRoot: specs.TrustedRoot, Buffer };
+}
+
+type Libraries = Awaited<ReturnType<typeof sigstore>>;
+type ParsedBundle = ReturnType<Libraries["bundleFromJSON"]>;
+
 /**
- * Checks a keyless Sigstore bundle (JSON bytes) for the manifest `digest`: certificate chain and
- * log entry against `trustedRoot` (parsed JSON), identity and issuer, and a DSSE statement of
- * cosign's sign predicate naming the digest. Returns the reason it does not vouch, or undefined.
+ * Verifies `bundle` (over `artifact` for a message signature) against `trustedRoot`: certificate
+ * chain to a trusted CA, valid at the log's integrated time (or a signed timestamp's), each log
+ * entry's inclusion (SET and, when present, the inclusion proof against a signed checkpoint) and
+ * the signature; then that the certificate names `who`. Returns the signer, or why not.
+ */
+function verifyEntity(
+  lib: Libraries,
+  bundle: ParsedBundle,
+  trustedRoot: unknown,
+  who: KeylessIdentity,
+  artifact?: Uint8Array,
+): KeylessSigner | string {
+  let material;
+  try {
+    material = lib.toTrustMaterial(lib.TrustedRoot.fromJSON(trustedRoot));
+  } catch (error) {
+    throw new SignatureError(
+      `${who.trustedRoot}: not a trusted root (${(error as Error).message})`,
+    );
+  }
+  let identity;
+  try {
+    const entity = lib.toSignedEntity(
+      bundle,
+      artifact && lib.Buffer.from(artifact.buffer, artifact.byteOffset, artifact.byteLength),
+    );
+    identity = new lib.Verifier(material, { ctlogThreshold: 0 }).verify(entity).identity;
+  } catch (error) {
+    return `a keyless signature that does not verify (${(error as Error).message})`;
+  }
+  const signer = {
+    identity: identity?.subjectAlternativeName,
+    issuer: identity?.extensions?.issuer,
+  };
+  const wrong = mismatch(who, signer);
+  if (wrong) return `a keyless signature by another signer (${wrong})`;
+  return signer as KeylessSigner;
+}
+
+/**
+ * Checks a keyless Sigstore bundle (JSON bytes; v0.1, v0.2 or v0.3) for the manifest `digest`:
+ * certificate chain and log entries against `trustedRoot` (parsed JSON), the signer against `who`,
+ * and a DSSE statement of cosign's sign predicate naming the digest. Returns the signer, or the
+ * reason it does not vouch.
  */
 export async function checkKeylessBundle(
   bundleBytes: Uint8Array,
   trustedRoot: unknown,
   who: KeylessIdentity,
   digest: string,
-): Promise<string | undefined> {
-  await ecDefaultDigest();
-  const [{ Verifier, toSignedEntity, toTrustMaterial }, { bundleFromJSON }, { TrustedRoot }] =
-    await Promise.all([
-      import("@sigstore/verify"),
-      import("@sigstore/bundle"),
-      import("@sigstore/protobuf-specs"),
-    ]);
+): Promise<KeylessSigner | string> {
+  const lib = await sigstore();
   let bundle;
   try {
-    bundle = bundleFromJSON(JSON.parse(new TextDecoder().decode(bundleBytes)));
+    bundle = lib.bundleFromJSON(JSON.parse(new TextDecoder().decode(bundleBytes)));
   } catch (error) {
     return `a bundle that is not a Sigstore bundle (${(error as Error).message})`;
   }
   if (bundle.verificationMaterial.content.$case === "publicKey") {
     return "a bundle signed with a key, not keyless";
   }
-  let material;
-  try {
-    material = toTrustMaterial(TrustedRoot.fromJSON(trustedRoot));
-  } catch (error) {
-    throw new SignatureError(
-      `${who.trustedRoot}: not a trusted root (${(error as Error).message})`,
-    );
-  }
-  try {
-    new Verifier(material, { ctlogThreshold: 0 }).verify(toSignedEntity(bundle), {
-      subjectAlternativeName: who.identity,
-      extensions: { issuer: who.issuer },
-    });
-  } catch (error) {
-    return `a keyless bundle that does not verify (${(error as Error).message})`;
-  }
+  const signer = verifyEntity(lib, bundle, trustedRoot, who);
+  if (typeof signer === "string") return signer.replace("keyless signature", "keyless bundle");
   if (bundle.content.$case !== "dsseEnvelope") return "a keyless bundle without a DSSE statement";
   let claim: { predicateType?: unknown; subject?: { digest?: { sha256?: unknown } }[] };
   try {
@@ -110,5 +194,5 @@ export async function checkKeylessBundle(
   if (!claim.subject?.some((s) => s?.digest?.sha256 === hex)) {
     return "a keyless bundle signed for another manifest";
   }
-  return undefined;
+  return signer;
 }

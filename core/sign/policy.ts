@@ -10,11 +10,14 @@
  *     acceptReferences: [upstream.example.com/charts/app]  # a mirror's source names
  *     keyless:                               # Sigstore bundles by these identities
  *       - { identity: ci@example.com, issuer: https://token.example.com, trustedRoot: root.json }
+ *       - { identityRegexp: "^https://github\\.com/org/", issuer: https://token.actions.githubusercontent.com,
+ *           trustedRoot: root.json }                         # or issuerRegexp
  * ```
  *
  * The longest scope that covers `registry/repository` (whole path segments) applies.
  * @module
  */
+import type { KeylessIdentity } from "./keyless.ts";
 
 /** One policy of the config's `trust` list (file names resolved against the config's folder). */
 export interface TrustPolicy {
@@ -26,8 +29,11 @@ export interface TrustPolicy {
   keyrings: string[];
   /** Names a signature may carry besides the repository's own (`registry/repository`). */
   acceptReferences: string[];
-  /** Keyless signers: identity, OIDC issuer and the trusted-root file to check them against. */
-  keyless: { identity: string; issuer: string; trustedRoot: string }[];
+  /**
+   * Keyless signers: identity and OIDC issuer (each exactly or as a regular expression) and the
+   * trusted-root file to check them against.
+   */
+  keyless: KeylessIdentity[];
 }
 
 const policyKeys = ["scope", "keys", "keyrings", "acceptReferences", "keyless"];
@@ -68,15 +74,46 @@ export function parseTrustPolicies(
     const keyless = (Array.isArray(entry.keyless) ? entry.keyless : entry.keyless ? [null] : [])
       .map((signer: unknown, j: number) => {
         const k = signer as Record<string, unknown> | null;
-        const ok = (key: string) => typeof k?.[key] === "string" && k[key] !== "";
-        if (!ok("identity") || !ok("issuer") || !ok("trustedRoot")) {
-          fail(`${where}.keyless[${j}]`, "must give identity, issuer and trustedRoot");
+        const at = `${where}.keyless[${j}]`;
+        const text = (key: string) => {
+          const v = k?.[key];
+          if (v === undefined) return undefined;
+          if (typeof v !== "string" || v === "") fail(`${at}.${key}`, "must be a non-empty string");
+          return v as string;
+        };
+        const [identity, identityRegexp, issuer, issuerRegexp, root] = [
+          "identity",
+          "identityRegexp",
+          "issuer",
+          "issuerRegexp",
+          "trustedRoot",
+        ].map(text);
+        const one = (a?: string, b?: string) => (a === undefined) !== (b === undefined);
+        if (!one(identity, identityRegexp) || !one(issuer, issuerRegexp) || !root) {
+          fail(
+            at,
+            "must give identity (or identityRegexp), issuer (or issuerRegexp) and trustedRoot",
+          );
         }
-        const root = k!.trustedRoot as string;
+        for (
+          const [key, pattern] of [["identityRegexp", identityRegexp], [
+            "issuerRegexp",
+            issuerRegexp,
+          ]]
+        ) {
+          if (pattern === undefined) continue;
+          try {
+            new RegExp(pattern, "u");
+          } catch (error) {
+            fail(`${at}.${key}`, `not a regular expression (${(error as Error).message})`);
+          }
+        }
         return {
-          identity: k!.identity as string,
-          issuer: k!.issuer as string,
-          trustedRoot: root.startsWith("/") ? root : `${dir}/${root}`,
+          identity,
+          identityRegexp,
+          issuer,
+          issuerRegexp,
+          trustedRoot: root!.startsWith("/") ? root! : `${dir}/${root}`,
         };
       });
     const policy = {

@@ -12,7 +12,7 @@ import { SignatureError } from "../errors.ts";
 import type { Descriptor, Manifest } from "../oci/descriptor.ts";
 import type { Target } from "../target.ts";
 import { bundleType, findBundleSignature, readBundle } from "./bundle.ts";
-import { checkKeylessBundle, type KeylessIdentity } from "./keyless.ts";
+import { checkKeylessBundle, identityLabel, type KeylessIdentity } from "./keyless.ts";
 import { listReferrers } from "../referrers.ts";
 import { type ReferenceRule, type VerifiedSignature, verifyManifestSignature } from "./cosign.ts";
 import { readPublicKey } from "./keys.ts";
@@ -66,9 +66,9 @@ export type TrustResult =
   }
   | {
     kind: "keyless";
-    /** The certificate identity that signed. */
+    /** The certificate identity that signed (as its certificate names it). */
     identity: string;
-    /** Its OIDC issuer. */
+    /** Its OIDC issuer (as its certificate names it). */
     issuer: string;
     /** The Sigstore bundle's referrer manifest. */
     referrer: Descriptor;
@@ -134,23 +134,16 @@ async function verifyKeyless(
   const referrers = await listReferrers(target, digest, { artifactType: bundleType, depth: 1 });
   for (const referrer of referrers.slice(0, 32)) {
     const bytes = await readBundle(target, referrer.desc);
-    const reason = bytes
+    const found = bytes
       ? await checkKeylessBundle(bytes, root, who, digest)
       : "a bundle referrer without a readable bundle";
-    if (!reason) {
-      return {
-        kind: "keyless",
-        identity: who.identity,
-        issuer: who.issuer,
-        referrer: referrer.desc,
-      };
-    }
-    reasons.push(reason);
+    if (typeof found !== "string") return { kind: "keyless", ...found, referrer: referrer.desc };
+    reasons.push(found);
   }
   if (!reasons.length) throw new SignatureError(`${subject}: no Sigstore bundle to verify`);
   const n = reasons.length;
   throw new SignatureError(
-    `${subject}: no valid signature by ${who.identity} (${n} bundle${n === 1 ? "" : "s"}: ` +
+    `${subject}: no valid signature by ${identityLabel(who)} (${n} bundle${n === 1 ? "" : "s"}: ` +
       `${[...new Set(reasons)].join("; ")})`,
   );
 }
@@ -244,7 +237,7 @@ export async function checkTrust(
   }
   for (const who of identities) {
     const result = await attempt(
-      who.identity,
+      identityLabel(who),
       () => verifyKeyless(target, desc.digest, who, subject),
     );
     if (result) return result;

@@ -1,8 +1,9 @@
 /**
  * A private Sigstore for tests, made with openssl (not with h3 or the Sigstore libraries): a
  * Fulcio-like CA issuing a short-lived certificate with an e-mail identity and an OIDC issuer
- * extension, a Rekor-like log key signing the entry's timestamp (SET), the trusted-root file
- * naming both, and keyless bundles (v0.1, DSSE in-toto statement) for a manifest digest.
+ * extension, a Rekor-like log key signing the entry's timestamp (SET) and a checkpoint of an
+ * RFC 6962 Merkle tree holding the entry (the inclusion proof), the trusted-root file naming both,
+ * and keyless bundles (v0.1, v0.2 or v0.3; DSSE in-toto statement) for a manifest digest.
  * @module
  */
 
@@ -66,10 +67,46 @@ export interface TestSigstore {
   /** The trusted-root file. */
   trustedRoot: string;
   /** A keyless bundle for `digest` signed by `identity` from `issuer` (JSON text). */
-  bundle(
-    digest: string,
-    options?: { identity?: string; issuer?: string; integratedTime?: number },
-  ): Promise<string>;
+  bundle(digest: string, options?: BundleOptions): Promise<string>;
+}
+
+/** How a test bundle is made, and what is broken in it. */
+export interface BundleOptions {
+  /** The certificate's e-mail identity (default `ci@example.com`). */
+  identity?: string;
+  /** The certificate's OIDC issuer (default `https://token.example.com`). */
+  issuer?: string;
+  /** The log's integrated time (default: now, inside the certificate's validity). */
+  integratedTime?: number;
+  /** The bundle format (default 0.1: SET only; 0.2 and 0.3 carry an inclusion proof too). */
+  version?: "0.1" | "0.2" | "0.3";
+  /**
+   * What to break: a hash of the inclusion proof (`proof`), the checkpoint's signature (signed by
+   * another key: `checkpoint`), or the signed statement after signing (`payload`).
+   */
+  tamper?: "proof" | "checkpoint" | "payload";
+}
+
+const leafHash = (leaf: Uint8Array) => sha256(new Uint8Array([0, ...leaf]));
+const nodeHash = (left: Uint8Array, right: Uint8Array) =>
+  sha256(new Uint8Array([1, ...left, ...right]));
+/** The largest power of two below `n` (n > 1), RFC 6962's split. */
+const split = (n: number) => 2 ** Math.floor(Math.log2(n - 1));
+
+/** RFC 6962's Merkle tree hash of `leaves`. */
+async function treeHash(leaves: Uint8Array[]): Promise<Uint8Array> {
+  if (leaves.length === 1) return await leafHash(leaves[0]);
+  const k = split(leaves.length);
+  return await nodeHash(await treeHash(leaves.slice(0, k)), await treeHash(leaves.slice(k)));
+}
+
+/** RFC 6962's audit path of leaf `m` in `leaves`, lowest level first. */
+async function auditPath(m: number, leaves: Uint8Array[]): Promise<Uint8Array[]> {
+  if (leaves.length === 1) return [];
+  const k = split(leaves.length);
+  return m < k
+    ? [...await auditPath(m, leaves.slice(0, k)), await treeHash(leaves.slice(k))]
+    : [...await auditPath(m - k, leaves.slice(k)), await treeHash(leaves.slice(0, k))];
 }
 
 /** Makes the CA, the log key and the trusted root in `dir`. */
@@ -95,6 +132,7 @@ export async function testSigstore(dir: string): Promise<TestSigstore> {
     "keyUsage=critical,keyCertSign,cRLSign",
   ]);
   await ec(`${dir}/rekor.key`);
+  await ec(`${dir}/other-rekor.key`);
   const rekorDer = await openssl(["pkey", "-in", `${dir}/rekor.key`, "-pubout", "-outform", "DER"]);
   const logId = await sha256(rekorDer);
   const caDer = Uint8Array.from(
@@ -176,13 +214,16 @@ export async function testSigstore(dir: string): Promise<TestSigstore> {
       ]);
       const leafPem = await Deno.readTextFile(`${dir}/leaf${n}.pem`);
       const leafDer = Uint8Array.from(atob(pemBody(leafPem)), (c) => c.charCodeAt(0));
-      const { statement: payload, pae } = cosignStatement(digest);
+      const { statement, pae } = cosignStatement(digest);
       const sig = await openssl(["dgst", "-sha256", "-sign", leafKey], pae);
+      const payload = options.tamper === "payload"
+        ? encoder.encode(decoder.decode(statement).replace('"predicate":{}', '"predicate":{"x":1}'))
+        : statement;
       const body = encoder.encode(JSON.stringify({
         apiVersion: "0.0.1",
         kind: "dsse",
         spec: {
-          payloadHash: { algorithm: "sha256", value: hex(await sha256(payload)) },
+          payloadHash: { algorithm: "sha256", value: hex(await sha256(statement)) },
           signatures: [{ signature: b64(sig), verifier: b64(encoder.encode(leafPem)) }],
         },
       }));
@@ -195,18 +236,47 @@ export async function testSigstore(dir: string): Promise<TestSigstore> {
           `"logIndex":${logIndex}}`,
       );
       const set = await openssl(["dgst", "-sha256", "-sign", `${dir}/rekor.key`], promise);
+      const version = options.version ?? "0.1";
+      const entry: Record<string, unknown> = {
+        logIndex: String(logIndex),
+        logId: { keyId: b64(logId) },
+        kindVersion: { kind: "dsse", version: "0.0.1" },
+        integratedTime: String(integratedTime),
+        inclusionPromise: { signedEntryTimestamp: b64(set) },
+        canonicalizedBody: b64(body),
+      };
+      if (version !== "0.1") {
+        // The entry is leaf 5 of a 7-leaf tree (so its path has inner and border hashes); the
+        // checkpoint (a signed note) names the tree's size and root.
+        const leaves = [0, 1, 2, 3, 4, 5, 6].map((i) => i === 5 ? body : encoder.encode(`e${i}`));
+        const root = await treeHash(leaves);
+        const hashes = await auditPath(5, leaves);
+        if (options.tamper === "proof") hashes[0][0] ^= 1;
+        const note = `rekor.h3.test - 42\n${leaves.length}\n${b64(root)}\n`;
+        const signer = options.tamper === "checkpoint" ? "other-rekor.key" : "rekor.key";
+        const noteSig = await openssl(
+          ["dgst", "-sha256", "-sign", `${dir}/${signer}`],
+          encoder.encode(note),
+        );
+        const signature = b64(new Uint8Array([...logId.subarray(0, 4), ...noteSig]));
+        entry.inclusionProof = {
+          logIndex: "5",
+          rootHash: b64(root),
+          treeSize: String(leaves.length),
+          hashes: hashes.map(b64),
+          checkpoint: { envelope: `${note}\n\u2014 rekor.h3.test ${signature}\n` },
+        };
+      }
+      const certificate = { rawBytes: b64(leafDer) };
       return JSON.stringify({
-        mediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1",
+        mediaType: version === "0.3"
+          ? "application/vnd.dev.sigstore.bundle.v0.3+json"
+          : `application/vnd.dev.sigstore.bundle+json;version=${version}`,
         verificationMaterial: {
-          x509CertificateChain: { certificates: [{ rawBytes: b64(leafDer) }] },
-          tlogEntries: [{
-            logIndex: String(logIndex),
-            logId: { keyId: b64(logId) },
-            kindVersion: { kind: "dsse", version: "0.0.1" },
-            integratedTime: String(integratedTime),
-            inclusionPromise: { signedEntryTimestamp: b64(set) },
-            canonicalizedBody: b64(body),
-          }],
+          ...(version === "0.3"
+            ? { certificate }
+            : { x509CertificateChain: { certificates: [certificate] } }),
+          tlogEntries: [entry],
         },
         dsseEnvelope: {
           payload: b64(payload),
