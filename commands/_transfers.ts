@@ -10,7 +10,7 @@ import type { CopyEvent } from "../core/copy.ts";
 import { errorMessage, H3Error, PartialFailure, UsageError } from "../core/errors.ts";
 import { describeError } from "./_errors.ts";
 import { shortDigest } from "../core/oci/descriptor.ts";
-import { parseCachedReference, parseReference, type Reference } from "../core/ref.ts";
+import { parseReference, type Reference } from "../core/ref.ts";
 import type { Repository } from "../core/transport/repository.ts";
 import { outputFormat, printJson } from "./ui/output.ts";
 import { type ProgressBars, progressBars } from "./ui/progress.ts";
@@ -40,7 +40,7 @@ export type RefReport = { ref: string } & RefOutcome;
 export interface RefJob {
   /** The ref as the user typed it. */
   input: string;
-  /** The ref as parsed (no tag: `latest`). */
+  /** The ref as parsed (without a tag or digest when typed so: the command resolves it). */
   ref: Reference;
   /** Its registry repository, reached with the settings in force for its host. */
   repository: Repository;
@@ -75,10 +75,9 @@ export async function transferEach(
   const silent = format === "json" || values.quiet === true;
   try {
     await forEachRef(values.refs, concurrency, async (input, print) => {
-      const ref = parseCachedReference(input);
-      const given = options.pull ? parseReference(input) : undefined;
-      const repository = given
-        ? await opener.openForPull(ref, given.digest ?? given.tag)
+      const ref = parseReference(input);
+      const repository = options.pull
+        ? await opener.openForPull(ref, ref.digest ?? ref.tag)
         : await opener.open(ref);
       const onEvent = progressEvents(bars, input);
       const quietPrint = silent ? () => {} : print;

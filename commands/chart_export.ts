@@ -1,7 +1,8 @@
 /** `h3 chart export REF`: write a cached chart back into a directory. @module */
 import { define } from "gunshi";
 import type { OciLayout } from "../core/cache/layout.ts";
-import { formatReference, parseCachedReference } from "../core/ref.ts";
+import { formatReference, parseReference } from "../core/ref.ts";
+import { resolveCachedReference } from "../core/chart/versions.ts";
 import { checkTrust } from "../core/sign/trust.ts";
 import { trustFor } from "./_trust_flags.ts";
 import { RegistryOpener, transportFlags } from "./_transport_flags.ts";
@@ -73,7 +74,7 @@ export default define({
  */
 async function checkPolicy(cache: OciLayout, input: string | undefined): Promise<void> {
   if (!input) return;
-  const ref = parseCachedReference(input);
+  const ref = await resolveCachedReference(parseReference(input), cache);
   const required = await trustFor(undefined, ref);
   if (!required) return;
   const desc = await cache.resolve(formatReference(ref));

@@ -3,7 +3,8 @@ import { define } from "gunshi";
 import { openCache } from "../core/cache/layout.ts";
 import { PartialFailure, UsageError } from "../core/errors.ts";
 import { describeError } from "./_errors.ts";
-import { formatReference, parseCachedReference, refLabel } from "../core/ref.ts";
+import { resolveCachedReference } from "../core/chart/versions.ts";
+import { formatReference, parseReference, refLabel } from "../core/ref.ts";
 import { reportArgs, reporter } from "./_output.ts";
 import { printError, safeLine } from "./ui/safe_text.ts";
 
@@ -14,7 +15,12 @@ export default define({
     refs: { type: "positional", multiple: true, description: "References of cached charts" },
     ...reportArgs,
   },
-  examples: "$ h3 chart remove localhost:5000/myrepo/mychart:latest",
+  examples: [
+    "$ h3 chart remove localhost:5000/myrepo/mychart:2.7.0",
+    "",
+    "# no tag: the only cached tag of that repository (or its highest version)",
+    "$ h3 chart remove localhost:5000/myrepo/mychart",
+  ].join("\n"),
   run: async (ctx) => {
     const refs = ctx.values.refs as string[] | undefined;
     if (!refs?.length) throw new UsageError("missing REF: give at least one chart reference");
@@ -24,7 +30,7 @@ export default define({
     const results: { ref: string; status: string; error?: string }[] = [];
     for (const input of refs) {
       try {
-        const ref = parseCachedReference(input);
+        const ref = await resolveCachedReference(parseReference(input), cache);
         await cache.untag(formatReference(ref));
         out.print(`${refLabel(ref)}: removed`);
         results.push({ ref: input, status: "removed" });

@@ -1,6 +1,7 @@
 /** `h3 chart tag REF NEWTAG...`: more tags for a chart in its registry, nothing uploaded. @module */
 import { define } from "gunshi";
 import { tagChart } from "../core/chart/retag.ts";
+import { resolveReference } from "../core/chart/versions.ts";
 import { UsageError } from "../core/errors.ts";
 import { parseReference, repositoryName } from "../core/ref.ts";
 import { reportArgs, reporter } from "./_output.ts";
@@ -11,7 +12,10 @@ export default define({
   name: "tag",
   description: "Add tags to a chart in its registry, without uploading it again",
   args: {
-    ref: { type: "positional", description: "The chart: registry/repository:tag or @digest" },
+    ref: {
+      type: "positional",
+      description: "The chart: registry/repository[:tag][@digest] (no tag: the highest version)",
+    },
     tags: { type: "positional", multiple: true, description: "The new tags (no registry)" },
     ...transportArgs,
     ...reportArgs,
@@ -28,12 +32,12 @@ export default define({
     if (!input || tags.length === 0) {
       throw new UsageError("missing REF or NEWTAG: give a chart reference and at least one tag");
     }
-    const ref = parseReference(input);
-    if (!ref.tag && !ref.digest) throw new UsageError(`${input}: name the tag or digest to tag`);
+    const typed = parseReference(input);
     const flags = transportFlags(ctx.values);
     const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
     using opener = new RegistryOpener(flags, debug);
-    const repository = (await opener.open(ref)).expectPush();
+    const repository = (await opener.open(typed)).expectPush();
+    const ref = await resolveReference(typed, repository);
     const out = reporter(ctx.values);
     const result = await tagChart(repository, ref.digest ?? ref.tag!, tags, ref.digest);
     for (const tag of result.tags) {

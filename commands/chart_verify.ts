@@ -3,9 +3,9 @@ import { define } from "gunshi";
 import { openCache } from "../core/cache/layout.ts";
 import { type Problem, repairCache, verifyCache, type VerifyReport } from "../core/cache/verify.ts";
 import { CacheError, UsageError } from "../core/errors.ts";
-import { formatReference, parseCachedReference } from "../core/ref.ts";
+import { formatReference } from "../core/ref.ts";
 import { humanSize } from "../core/size.ts";
-import { resolveReference } from "../core/chart/versions.ts";
+import { cachedRefName, resolveReference } from "../core/chart/versions.ts";
 import { parseReference } from "../core/ref.ts";
 import { checkTrust, type TrustRequirement } from "../core/sign/trust.ts";
 import { trustArgs, trustJson, trustLine, trustRequirement } from "./_trust_flags.ts";
@@ -119,11 +119,11 @@ export default define({
       if (ctx.values.repair) throw new UsageError("--repair is for the cache; drop --key");
       return await verifySignatures(ctx.values.refs ?? [], trust, ctx.values, out);
     }
-    const refs = (ctx.values.refs as string[] | undefined)?.map((r) =>
-      formatReference(parseCachedReference(r))
-    );
-    const only = refs?.length ? refs : undefined;
     const cache = await openCache();
+    const refs = await Promise.all(
+      (ctx.values.refs as string[] | undefined ?? []).map((r) => cachedRefName(r, cache)),
+    );
+    const only = refs.length ? refs : undefined;
     if (!ctx.values.repair) {
       const report = await verifyCache(cache, only);
       printProblems(out, report.problems);

@@ -13,7 +13,7 @@ import { exportCachedChart } from "./chart/export.ts";
 import { saveChart } from "./chart/save.ts";
 import { listChartTags } from "./chart/tags.ts";
 import { pullChart, pushChart, transfer } from "./chart/transfer.ts";
-import { resolveCachedReference, resolveReference } from "./chart/versions.ts";
+import { cachedRefName, resolveCachedReference, resolveReference } from "./chart/versions.ts";
 import { loadConfig, resolveConcurrency } from "./config.ts";
 import { copy } from "./copy.ts";
 import { openCopyEnd, planCopies } from "./copy_plan.ts";
@@ -36,13 +36,7 @@ import type {
   SignOptions,
   VerifySignatureOptions,
 } from "./h3.ts";
-import {
-  archiveReference,
-  formatReference,
-  parseCachedReference,
-  parseReference,
-  type Reference,
-} from "./ref.ts";
+import { archiveReference, parseReference, type Reference } from "./ref.ts";
 import type { Repository } from "./transport/repository.ts";
 
 /**
@@ -151,7 +145,7 @@ class Client implements H3 {
     const removed: string[] = [];
     try {
       for (const input of [refs].flat()) {
-        const full = formatReference(parseCachedReference(input));
+        const full = await cachedRefName(input, this.cache);
         await this.cache.untag(full);
         removed.push(full);
       }
@@ -164,9 +158,16 @@ class Client implements H3 {
 
   prune: H3["prune"] = () => this.cache.collect();
 
-  verify: H3["verify"] = (refs) => verifyCache(this.cache, refs);
+  verify: H3["verify"] = async (refs) =>
+    verifyCache(this.cache, refs && await this.#cachedRefs(refs));
 
-  repair: H3["repair"] = (refs) => repairCache(this.cache, refs);
+  repair: H3["repair"] = async (refs) =>
+    repairCache(this.cache, refs && await this.#cachedRefs(refs));
+
+  /** Full cache refs for `inputs`, an untagged one resolved as `resolveCachedReference` does. */
+  #cachedRefs(inputs: string[]): Promise<string[]> {
+    return Promise.all(inputs.map((input) => cachedRefName(input, this.cache)));
+  }
 
   async tags(repo: string, options: Parameters<H3["tags"]>[1] = {}): ReturnType<H3["tags"]> {
     const ref = parseReference(repo);
@@ -181,9 +182,9 @@ class Client implements H3 {
   }
 
   async tag(ref: string, newTags: string[]): ReturnType<H3["tag"]> {
-    const parsed = parseReference(ref);
-    if (!parsed.tag && !parsed.digest) throw new RefError(`${ref}: name the tag or digest to tag`);
-    const repository = (await this.openRepository(parsed)).expectPush();
+    const typed = parseReference(ref);
+    const repository = (await this.openRepository(typed)).expectPush();
+    const parsed = await resolveReference(typed, repository);
     return await tagChart(repository, parsed.digest ?? parsed.tag!, newTags, parsed.digest);
   }
 

@@ -172,7 +172,10 @@ export interface H3 extends AsyncDisposable {
    * narrows it); a digest pins the manifest; `destination`/`untar` write files instead.
    */
   pull(ref: string, options?: ChartPullOptions): Promise<ChartPullResult>;
-  /** Removes refs from the cache, then deletes the blobs no chart needs any more. */
+  /**
+   * Removes refs from the cache, then deletes the blobs no chart needs any more (an untagged ref:
+   * the repository's only cached tag, or its highest stable version).
+   */
   remove(refs: string | string[]): Promise<RemoveResult>;
   /** Deletes cached blobs no chart needs, and leftovers of interrupted writes. */
   prune(): Promise<{ blobs: number; bytes: number }>;
@@ -183,8 +186,9 @@ export interface H3 extends AsyncDisposable {
   /** Every tag of the registry repository `repo` and the chart it points at, newest first. */
   tags(repo: string, options?: TagsOptions): Promise<TagInfo[]>;
   /**
-   * Adds `newTags` to the chart `ref` (a tag or digest) names in its registry; nothing is uploaded
-   * again: the manifest is read once and stored under each tag.
+   * Adds `newTags` to the chart `ref` names in its registry (untagged: its only tag, or its
+   * highest stable version); nothing is uploaded again: the manifest is read once and stored under
+   * each tag.
    */
   tag(ref: string, newTags: string[]): Promise<TagResult>;
   /**

@@ -160,12 +160,6 @@ export function chartBaseName(ref: Reference): string {
   return ref.repository.slice(ref.repository.lastIndexOf("/") + 1);
 }
 
-/** Parses a reference to a cached chart: no tag and no digest means `latest`, as Docker does. */
-export function parseCachedReference(input: string): Reference {
-  const ref = parseReference(input);
-  return ref.tag || ref.digest ? ref : { ...ref, tag: "latest" };
-}
-
 /** What the seed prints before `: saved`, `: removed`, `: pushed ...`: the tag, else the digest. */
 export function refLabel(ref: Reference): string {
   return ref.tag ?? ref.digest ?? "latest";

@@ -73,7 +73,7 @@ Deno.test("chart remove drops refs, collects their blobs, and reports unknown re
 
   const one = await box.run(["chart", "remove", "oci://localhost:5000/r/nope"]);
   assert.equal(one.code, 1);
-  assert.equal(one.stderr, 'Error: chart "localhost:5000/r/nope:latest" not found in the cache\n');
+  assert.equal(one.stderr, 'Error: chart "localhost:5000/r/nope" not found in the cache\n');
   expectCode(await box.run(["chart", "remove"]), 2);
 
   const list = JSON.parse(expectCode(await box.run(["chart", "list", "-o", "json"]), 0).stdout);

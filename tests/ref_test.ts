@@ -1,11 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  formatReference,
-  parseCachedReference,
-  parseReference,
-  tagToVersion,
-  versionToTag,
-} from "../core/ref.ts";
+import { formatReference, parseReference, tagToVersion, versionToTag } from "../core/ref.ts";
 import { RefError } from "../core/errors.ts";
 
 Deno.test("parses the seed's references", () => {
@@ -64,8 +58,7 @@ Deno.test("refuses malformed references with a message naming the problem", () =
   }
 });
 
-Deno.test("cached refs default to latest; versions map '+' to '_' and back", () => {
-  assert.equal(parseCachedReference("localhost:5000/a/b").tag, "latest");
+Deno.test("versions map '+' to '_' and back", () => {
   assert.equal(versionToTag("1.2.3+build.1"), "1.2.3_build.1");
   assert.equal(tagToVersion("1.2.3_build.1"), "1.2.3+build.1");
 });

@@ -166,8 +166,10 @@ Deno.test("an unreadable index.json is reported, and --repair refuses to guess",
 Deno.test("verify names refs that are not cached", async () => {
   const { box } = await cacheWithCharts();
   await using _ = box;
-  const result = expectCode(await box.run(["chart", "verify", "localhost:5000/v/zzz"]), 1);
-  assert.equal(result.stdout, "localhost:5000/v/zzz:latest: not found in the cache\n");
+  const result = expectCode(await box.run(["chart", "verify", "localhost:5000/v/zzz:1.0.0"]), 1);
+  assert.equal(result.stdout, "localhost:5000/v/zzz:1.0.0: not found in the cache\n");
+  const untagged = expectCode(await box.run(["chart", "verify", "localhost:5000/v/zzz"]), 1);
+  assert.equal(untagged.stderr, 'Error: chart "localhost:5000/v/zzz" not found in the cache\n');
 });
 
 /** The line of `text` matching `pattern` (so a list of expected lines can hold one computed line). */

@@ -8,6 +8,7 @@ import semver from "semver";
 import { CacheError, RegistryError, UsageError } from "../errors.ts";
 import {
   formatReference,
+  parseReference,
   type Reference,
   repositoryName,
   tagToVersion,
@@ -83,8 +84,19 @@ export function selectTag(tags: string[], request: VersionRequest = {}): string 
 }
 
 /**
+ * The one rule for a reference without a tag or digest, wherever its tags come from (the cache or
+ * a registry): with no `--version`, the only tag there is; else the tag `selectTag` picks (the
+ * highest stable SemVer version; `latest` when no tag is a version). Undefined when that leaves
+ * nothing or more than one to choose from.
+ */
+export function untaggedTag(tags: string[], request: VersionRequest = {}): string | undefined {
+  if (!request.version?.trim() && tags.length === 1) return tags[0];
+  return selectTag(tags, request);
+}
+
+/**
  * Lists the tags of `repository` (`name` names it in errors) and returns the tag `request`
- * selects; a `RegistryError` (404) says what was looked for and what there is when none matches.
+ * selects by the rule of `untaggedTag`; a `RegistryError` (404) says what was looked for and what there is when none matches.
  */
 export async function resolveVersionTag(
   repository: TagLister,
@@ -92,7 +104,7 @@ export async function resolveVersionTag(
   request: VersionRequest = {},
 ): Promise<string> {
   const tags = await Array.fromAsync(repository.tags());
-  const tag = selectTag(tags, request);
+  const tag = untaggedTag(tags, request);
   if (tag) return tag;
   throw new RegistryError(`${name}: ${noMatch(tags, request)}`, 404, "MANIFEST_UNKNOWN");
 }
@@ -120,10 +132,10 @@ export async function resolveReference(
 }
 
 /**
- * The reference an untagged reference to a cached chart stands for (push, export): the
- * repository's only cached tag, else the tag `selectTag` picks among its cached tags (the highest
- * stable version; `latest` when none is a version). A tag or digest given is kept. A `CacheError`
- * when the repository has no cached chart, or when the choice is ambiguous (it lists the tags).
+ * The reference an untagged reference to a cached chart stands for (push, export, remove, verify):
+ * the tag `untaggedTag` picks among the repository's cached tags. A tag or digest given is kept.
+ * A `CacheError` when the repository has no cached chart, or when the choice is ambiguous (it
+ * lists the tags).
  */
 export async function resolveCachedReference(ref: Reference, cache: TagLister): Promise<Reference> {
   if (ref.tag || ref.digest) return ref;
@@ -132,7 +144,7 @@ export async function resolveCachedReference(ref: Reference, cache: TagLister): 
   for await (const cached of cache.tags()) {
     if (cached.startsWith(prefix) && !cached.includes("@")) tags.push(cached.slice(prefix.length));
   }
-  const tag = tags.length === 1 ? tags[0] : selectTag(tags);
+  const tag = untaggedTag(tags);
   if (tag) return { ...ref, tag };
   if (tags.length === 0) {
     throw new CacheError(`chart "${repositoryName(ref)}" not found in the cache`);
@@ -141,6 +153,11 @@ export async function resolveCachedReference(ref: Reference, cache: TagLister): 
     `${repositoryName(ref)}: ${tags.length} charts in the cache and no stable version among ` +
       `them to pick; name the tag: ${tags.toSorted().join(", ")}`,
   );
+}
+
+/** The full cache ref (`registry/repository:tag` or `@digest`) that `input` names, as `resolveCachedReference` resolves it. */
+export async function cachedRefName(input: string, cache: TagLister): Promise<string> {
+  return formatReference(await resolveCachedReference(parseReference(input), cache));
 }
 
 /** Why nothing was selected, with the newest versions there are. */
