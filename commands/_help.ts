@@ -92,8 +92,22 @@ function columns(rows: [string, string][]): string[] {
   return rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`);
 }
 
-/** `h3 chart save --help`: summary, usage, arguments, options with defaults, examples. */
-export function commandHelp(path: string[], command: HelpSource): string {
+/** A command's help in parts: what its `--help` and its man page both show. */
+export interface HelpPage {
+  /** The one-line summary. */
+  description: string;
+  /** The usage line, without the leading `h3 `... e.g. `h3 chart save DIR REF [OPTIONS]`. */
+  usage: string;
+  /** Positional arguments: name and description. */
+  arguments: [string, string][];
+  /** Options: the flags (`-o, --output <string>`) and the description with its default. */
+  options: [string, string][];
+  /** Example lines (`$ h3 ...`, `# comment`, blank). */
+  examples: string[];
+}
+
+/** The parts of `h3 PATH --help` for the command definition `command`. */
+export function helpPage(path: string[], command: HelpSource): HelpPage {
   const args = Object.entries(command.args ?? {});
   const positionals = args.filter(([, a]) => a.type === "positional");
   const options = args.filter(([, a]) => a.type !== "positional");
@@ -101,30 +115,28 @@ export function commandHelp(path: string[], command: HelpSource): string {
     const word = name.toUpperCase() + (a.multiple ? "..." : "");
     return a.required === false ? `[${word}]` : word;
   });
-  const lines = [
-    command.description ?? "",
-    "",
-    "USAGE:",
-    `  h3 ${[...path, ...usageWords].join(" ")}${options.length ? " [OPTIONS]" : ""}`,
-  ];
-  if (positionals.length) {
-    lines.push(
-      "",
-      "ARGUMENTS:",
-      ...columns(positionals.map(([n, a]) => [n.toUpperCase(), a.description ?? ""])),
-    );
-  }
-  lines.push(
-    "",
-    "OPTIONS:",
-    ...columns([
+  const examples = typeof command.examples === "string" ? command.examples.trim() : "";
+  return {
+    description: command.description ?? "",
+    usage: `h3 ${[...path, ...usageWords].join(" ")}${options.length ? " [OPTIONS]" : ""}`,
+    arguments: positionals.map(([n, a]) => [n.toUpperCase(), a.description ?? ""]),
+    options: [
       ...options.map(([n, a]) => optionLine(n, a)),
       ["-h, --help", "Show this help"],
       ["    --debug", "Show stack traces and requests (secrets redacted)"],
-    ]),
-  );
-  if (typeof command.examples === "string" && command.examples.trim()) {
-    lines.push("", "EXAMPLES:", ...command.examples.trim().split("\n").map((l) => `  ${l}`));
+    ],
+    examples: examples ? examples.split("\n") : [],
+  };
+}
+
+/** `h3 chart save --help`: summary, usage, arguments, options with defaults, examples. */
+export function commandHelp(path: string[], command: HelpSource): string {
+  const page = helpPage(path, command);
+  const lines = [page.description, "", "USAGE:", `  ${page.usage}`];
+  if (page.arguments.length) lines.push("", "ARGUMENTS:", ...columns(page.arguments));
+  lines.push("", "OPTIONS:", ...columns(page.options));
+  if (page.examples.length) {
+    lines.push("", "EXAMPLES:", ...page.examples.map((l) => `  ${l}`));
   }
   return lines.join("\n");
 }
