@@ -61,9 +61,10 @@ export async function sourceStartPath(root: string, entry: string): Promise<Star
 /**
  * Static imports, and dynamic imports of a literal relative path: Deno reads and parses those
  * while it builds the module graph, before anything runs (a computed `import(url)` it does not).
+ * A statement starts a line, or follows `;` or `}` in minified code.
  */
 const imports =
-  /^(?:import|export)\b[^;]*?from\s*"([^"]+)";|^import\s*"([^"]+)";|\bimport\(\s*"(\.[^"]+)"\s*\)/gms;
+  /(?<=^|[;}])(?:import|export)\b[^;"()]*?from\s*"([^"]+)"|(?<=^|[;}])import\s*"([^"]+)"|\bimport\(\s*"(\.[^"]+)"\s*\)/gm;
 
 /** The files a bundle entry reads at start (itself, its static imports and literal dynamic ones). */
 export async function bundleStartPath(entry: string): Promise<StartPath> {

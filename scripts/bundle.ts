@@ -1,13 +1,60 @@
 /**
- * `deno task bundle [--plugin PATH]... [--output FILE]`: builds `dist/h3.js`, one file that runs
- * with a bare `deno run -A dist/h3.js` from any directory, with the shipped plugins and the chosen
- * ones baked in; and beside it `mod.js`, the library (`mod.ts`) as one file that `deno run`
- * scripts import without h3's checkout or config.
+ * `deno task bundle [--plugin PATH]... [--output FILE]`: builds `dist/h3.js`, which runs with a
+ * bare `deno run -A dist/h3.js` from any directory, with the shipped plugins and the chosen ones
+ * baked in, and its code beside it in `dist/h3.chunks/`; and `mod.js`, the library (`mod.ts`) as
+ * one file that `deno run` scripts import without h3's checkout or config.
+ *
+ * The program is split into chunks (`deno bundle --code-splitting`) so that a start reads only
+ * what it runs: `h3 --version` a few KiB, a command its own code and what it shares; openpgp, the
+ * Sigstore libraries and the like only in the commands that use them. Deno reads and checks every
+ * file of a start path at every start (~15 ms a MiB here), so the chunks are minified too.
  * @module
  */
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { buildCommit, deno, distDir, parseBuildFlags, root, writeEntry } from "./_build.ts";
-import { lazyBuiltins } from "./_lazy_builtins.ts";
+import { finishChunk } from "./_chunks.ts";
+
+/** The folder of a bundle's chunks: `h3.chunks/` beside `h3.js`. */
+function chunksDir(output: string): string {
+  return `${dirname(output)}/${basename(output, ".js")}.chunks`;
+}
+
+/**
+ * Builds the program into `output` and its chunks folder, replacing an earlier build's chunks (their
+ * names carry content hashes, so old ones would pile up).
+ */
+async function bundleProgram(entry: string, output: string, work: string): Promise<void> {
+  const split = `${work}/split`;
+  await deno([
+    "bundle",
+    "--quiet",
+    "--platform",
+    "deno",
+    "--code-splitting",
+    "--minify",
+    "--outdir",
+    split,
+    entry,
+  ]);
+  const chunks = chunksDir(output);
+  const staged = `${chunks}.${Deno.pid}.tmp`;
+  await Deno.mkdir(staged, { recursive: true });
+  for await (const file of Deno.readDir(split)) {
+    const code = await Deno.readTextFile(`${split}/${file.name}`);
+    await Deno.writeTextFile(`${staged}/${file.name}`, finishChunk(code));
+  }
+  await Deno.remove(chunks, { recursive: true }).catch(() => {});
+  await Deno.rename(staged, chunks);
+  const start = `./${basename(chunks)}/${basename(entry, ".ts")}.js`;
+  await Deno.writeTextFile(
+    output,
+    `#!/usr/bin/env -S deno run -A\n// h3: its code is in ${
+      basename(chunks)
+    }/ beside this file.\n` +
+      `import ${JSON.stringify(start)};\n`,
+  );
+  await Deno.chmod(output, 0o755).catch(() => {}); // no modes on Windows
+}
 
 if (import.meta.main) {
   const flags = parseBuildFlags(Deno.args, true);
@@ -16,27 +63,12 @@ if (import.meta.main) {
   const commit = await buildCommit();
   const work = `${dirname(output)}/.h3-build-${Deno.pid}`;
   try {
-    const entry = await writeEntry(flags.plugins, commit, work);
-    const bundled = `${work}/bundled.js`;
-    await deno(["bundle", "--quiet", "--platform", "deno", "--output", bundled, entry]);
-    await Deno.writeTextFile(bundled, lazyBuiltins(await Deno.readTextFile(bundled)));
-    // Minified, as Deno reads and checks the whole file at every start (~15 ms a MiB here).
-    await deno([
-      "bundle",
-      "--quiet",
-      "--platform",
-      "deno",
-      "--minify",
-      "--output",
-      output,
-      bundled,
-    ]);
+    await bundleProgram(await writeEntry(flags.plugins, commit, work), output, work);
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});
   }
-  const code = await Deno.readTextFile(output);
-  await Deno.writeTextFile(output, `#!/usr/bin/env -S deno run -A\n${code}`);
-  await Deno.chmod(output, 0o755).catch(() => {}); // no modes on Windows
   await deno(["bundle", "--quiet", "--platform", "deno", "--output", library, `${root}/mod.ts`]);
-  console.log(`Bundled ${output} and ${library} (commit ${commit})`);
+  console.log(
+    `Bundled ${output} (code in ${chunksDir(output)}/) and ${library} (commit ${commit})`,
+  );
 }

@@ -1,9 +1,10 @@
 /**
- * The bundle: `deno task bundle --plugin PATH` makes one file that runs with a bare
- * `deno run -A h3.js` from any directory, with its baked plugins working from an empty HELM_HOME.
- * Built once for the whole file.
+ * The bundle: `deno task bundle --plugin PATH` makes `h3.js` and its `h3.chunks/` folder, which run
+ * with a bare `deno run -A h3.js` from any directory, with its baked plugins working from an empty
+ * HELM_HOME; a start reads only the chunks it runs. Built once for the whole file.
  */
 import assert from "node:assert/strict";
+import { bundleStartPath } from "../bench/_start_path.ts";
 import { buildCommit } from "../scripts/_build.ts";
 import { expectCode, type RunOptions, sandbox } from "./helpers/cli.ts";
 import { minimalChart, writeTree } from "./helpers/charts.ts";
@@ -56,6 +57,7 @@ Deno.test("a bundle with a baked plugin", async (t) => {
   assert.equal(built.code, 0, new TextDecoder().decode(built.stderr));
   const expectedCommit = await buildCommit();
   assert.deepEqual([...Deno.readDirSync(`${build.dir}/out`)].map((e) => e.name).sort(), [
+    "h3.chunks",
     "h3.js",
     "mod.js",
   ]);
@@ -64,6 +66,11 @@ Deno.test("a bundle with a baked plugin", async (t) => {
   await using sandboxed = await sandbox();
   await Deno.copyFile(bundle, `${sandboxed.dir}/h3.js`);
   await Deno.copyFile(`${build.dir}/out/mod.js`, `${sandboxed.dir}/mod.js`);
+  const chunks = `${sandboxed.dir}/h3.chunks`;
+  await Deno.mkdir(chunks);
+  for (const chunk of Deno.readDirSync(`${build.dir}/out/h3.chunks`)) {
+    await Deno.copyFile(`${build.dir}/out/h3.chunks/${chunk.name}`, `${chunks}/${chunk.name}`);
+  }
   const box = {
     ...sandboxed,
     run: (args: string[], options: RunOptions = {}) =>
@@ -100,10 +107,36 @@ Deno.test("a bundle with a baked plugin", async (t) => {
   });
 
   await t.step("no Node built-in loads at start; commands load theirs on use", async () => {
-    // A static `node:` import in the one file would load on every start (see scripts/_lazy_builtins.ts).
-    assert.doesNotMatch(await Deno.readTextFile(bundle), /\bimport[^;()]*?["']node:/);
+    // A static `node:` import in a chunk would load with it (see scripts/_lazy_builtins.ts).
+    for (const chunk of Deno.readDirSync(chunks)) {
+      const code = await Deno.readTextFile(`${chunks}/${chunk.name}`);
+      assert.doesNotMatch(code, /\bimport[^;()]*?["']node:/, chunk.name);
+    }
     const script = expectCode(await box.run(["completion", "bash"]), 0).stdout;
     assert.match(script, /complete .*h3/); // the completion library asserts with node:assert
+  });
+
+  await t.step("--version, --help and chart list run without openpgp and Sigstore", async () => {
+    // Their chunks, found by strings of the libraries themselves: openpgp's version string and an
+    // error code of @sigstore/verify. Set aside, a start that reads them fails to load.
+    const heavy = [];
+    for (const chunk of Deno.readDirSync(chunks)) {
+      const code = await Deno.readTextFile(`${chunks}/${chunk.name}`);
+      if (/OpenPGP\.js|TLOG_INCLUSION_PROOF_ERROR/.test(code)) heavy.push(chunk.name);
+    }
+    assert.ok(heavy.length >= 2, `openpgp and @sigstore/verify chunks: ${heavy}`);
+    // What Deno reads before anything runs (static imports, literal dynamic ones): a few KiB.
+    const start = await bundleStartPath(`${box.dir}/h3.js`);
+    assert.ok(start.bytes! < 64 * 1024, `${start.files} files, ${start.bytes} bytes at start`);
+    await Deno.mkdir(`${box.dir}/aside`);
+    for (const name of heavy) await Deno.rename(`${chunks}/${name}`, `${box.dir}/aside/${name}`);
+    try {
+      assert.match(expectCode(await box.run(["--version"]), 0).stdout, /^h3 /);
+      assert.match(expectCode(await box.run(["--help"]), 0).stdout, /\n {2}chart /);
+      assert.match(expectCode(await box.run(["chart", "list"]), 0).stdout, /^REF\s+NAME\s+VERSION/);
+    } finally {
+      for (const name of heavy) await Deno.rename(`${box.dir}/aside/${name}`, `${chunks}/${name}`);
+    }
   });
 
   await t.step("--version names the commit it was built from", async () => {

@@ -46,3 +46,15 @@ Deno.test("a named import of a built-in fails the build, naming it", () => {
     /static node: imports would load at every start: import \{ Agent \} from "node:https";/,
   );
 });
+
+Deno.test("minified chunks get the same rewrite", async () => {
+  const code = lazyBuiltins([
+    'var g=1;import{createRequire as __deno_internal_createRequire} from "node:module";' +
+    "var m=__deno_internal_createRequire(import.meta.url);",
+    'import O from"node:assert";import*as P from"node:path";import{createRequire as q}from"node:module";',
+    'console.log(typeof m("node:buffer").Buffer.from,P.basename("/a/b"),typeof q(import.meta.url));',
+    'try{O(false,"refused")}catch(e){console.log(e.message)}',
+  ].join(""));
+  assert.doesNotMatch(code, /\bimport\s*[\w{*]/);
+  assert.equal(await run(code), "function b function\nrefused\n");
+});
