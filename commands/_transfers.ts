@@ -52,6 +52,9 @@ export interface RefJob {
   onEvent?: (event: CopyEvent) => void;
 }
 
+/** What the work for one ref gets when no registry is involved (a layout at the far end). */
+export type LocalJob = Omit<RefJob, "ref" | "repository">;
+
 /**
  * Runs a transfer command: the transport flags resolved, one registry client per host, progress
  * bars on a terminal (not with `--debug`, whose request lines go to stderr), and `work` run for
@@ -63,29 +66,39 @@ export async function transferEach(
   /** `pull`: read from the first mirror that has the ref (registries.conf, h3's config). */
   options: { pull?: boolean } = {},
 ): Promise<void> {
+  const flags = transportFlags(values);
+  const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
+  using opener = new RegistryOpener(flags, debug);
+  await reportEach(values, async (job) => {
+    const ref = parseReference(job.input);
+    const repository = options.pull
+      ? await opener.openForPull(ref, ref.digest ?? ref.tag)
+      : await opener.open(ref);
+    return await work({ ...job, ref, repository });
+  });
+}
+
+/**
+ * Runs `work` for each ref as `forEachRef` does, with progress bars on a terminal (not with
+ * `--debug`), the lines of each ref together, and `--output json` / `--quiet` as asked.
+ */
+export async function reportEach(
+  values: TransportValues & { refs?: string[]; output?: string; quiet?: boolean },
+  work: (job: LocalJob) => Promise<RefOutcome>,
+): Promise<void> {
   if (!values.refs?.length) throw new UsageError("missing REF: give at least one chart reference");
   const format = outputFormat(values.output ?? "text", ["text", "json"]);
   const reports: RefReport[] = [];
-  const flags = transportFlags(values);
-  const concurrency = await refConcurrency(flags);
-  const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
-  const bars = debug ? undefined : progressBars();
-  using opener = new RegistryOpener(flags, debug);
+  const concurrency = await refConcurrency(transportFlags(values));
+  const bars = debugEnabled() ? undefined : progressBars();
   const cache = await openCache();
   const silent = format === "json" || values.quiet === true;
   try {
     await forEachRef(values.refs, concurrency, async (input, print) => {
-      const ref = parseReference(input);
-      const repository = options.pull
-        ? await opener.openForPull(ref, ref.digest ?? ref.tag)
-        : await opener.open(ref);
       const onEvent = progressEvents(bars, input);
       const quietPrint = silent ? () => {} : print;
       try {
-        reports.push({
-          ref: input,
-          ...await work({ input, ref, repository, cache, print: quietPrint, onEvent }),
-        });
+        reports.push({ ref: input, ...await work({ input, cache, print: quietPrint, onEvent }) });
       } catch (error) {
         reports.push({ ref: input, status: "failed", error: describeError(naming(error, input)) });
         throw error;

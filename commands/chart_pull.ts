@@ -1,13 +1,14 @@
 /** `h3 chart pull REF...`: pull charts from their registries into the local cache. @module */
 import { define } from "gunshi";
 import { downloadChart } from "../core/chart/download.ts";
+import { isLayoutLocation, pullFromLayout } from "../core/chart/layout_transfer.ts";
 import { resolveReference } from "../core/chart/versions.ts";
 import type { Descriptor } from "../core/oci/descriptor.ts";
 import { formatReference, parseReference, refLabel, repositoryName } from "../core/ref.ts";
 import { UsageError } from "../core/errors.ts";
 import { pullChart } from "../core/chart/transfer.ts";
 import { chartSummary, savingLine, summaryFields } from "./_print.ts";
-import { reportArgs, transferEach } from "./_transfers.ts";
+import { reportArgs, reportEach, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";
 import { requireTrust, trustArgs, trustFor, trustRequirement, verifier } from "./_trust_flags.ts";
 
@@ -30,7 +31,7 @@ export default define({
       type: "positional",
       multiple: true,
       description:
-        "References: registry/repository[:tag][@digest] (no tag: the highest stable version)",
+        "References: registry/repository[:tag][@digest] (no tag: the highest stable version), or oci:DIR[:REF], oci-archive:FILE[:REF]",
     },
     version: {
       type: "string",
@@ -79,18 +80,30 @@ export default define({
     "# only when signed with this cosign key (over the exact digest pulled)",
     "$ h3 chart pull localhost:5000/stable/wordpress:5.1.2 --verify --key cosign.pub",
     "",
+    "# air gap: from an OCI layout or layout archive, written as ./mychart-2.7.0.tgz",
+    "$ h3 chart pull oci-archive:bundle.tar:2.7.0",
+    "$ h3 chart pull oci:charts-layout --version '^2.0.0' --untar -d charts",
+    "",
     "# quietly, for scripts (errors still go to stderr)",
     "$ h3 chart pull localhost:5000/stable/wordpress:latest --quiet",
   ].join("\n"),
   run: async (ctx) => {
     const { version, devel, destination, untar, force } = ctx.values;
     const toFiles = helmForm(ctx.values);
-    if (ctx.values.prov && !toFiles) {
+    const layouts = (ctx.values.refs ?? []).filter(isLayoutLocation);
+    if (ctx.values.prov && !toFiles && !layouts.length) {
       throw new UsageError(
         "--prov writes files: use Helm's form (oci://REF --version X, or --destination DIR)",
       );
     }
     const trust = requireTrust(ctx.values.verify, await trustRequirement(ctx.values));
+    if (layouts.length) {
+      if (layouts.length !== ctx.values.refs!.length) {
+        throw new UsageError("pull layouts (oci:, oci-archive:) and registry refs separately");
+      }
+      if (trust) throw new UsageError("--verify checks a registry's signatures only");
+      return await pullLayouts(ctx.values);
+    }
     await transferEach(ctx.values, async ({ input, repository, cache, print, onEvent }) => {
       const ref = await resolveReference(parseReference(input), repository, { version, devel });
       const required = await trustFor(trust, ref);
@@ -141,3 +154,36 @@ export default define({
     }, { pull: true });
   },
 });
+
+/**
+ * `pull oci:DIR[:REF]...` / `oci-archive:FILE[:REF]...`: Helm's form (a layout has no registry
+ * name to file the chart under in the cache), the layout only read.
+ */
+async function pullLayouts(
+  values: Parameters<typeof transferEach>[0] & {
+    version?: string;
+    devel?: boolean;
+    destination?: string;
+    untar?: boolean;
+    force?: boolean;
+    prov?: boolean;
+  },
+) {
+  const { version, devel, destination, untar, force, prov } = values;
+  await reportEach(values, async ({ input, print, onEvent }) => {
+    const result = await pullFromLayout(input, {
+      version,
+      devel,
+      destination: destination ?? ".",
+      untar,
+      force,
+      prov,
+      onEvent,
+    });
+    print(`Pulled: ${result.layout}:${result.reference}`);
+    print(`Digest: ${result.desc.digest}`);
+    print(`${untar ? "Extracted" : "Saved"}: ${result.path}${untar ? "/" : ""}`);
+    if (result.provPath) print(`Saved: ${result.provPath}`);
+    return { status: untar ? "extracted" : "saved", ...summaryFields(result), path: result.path };
+  });
+}

@@ -1,12 +1,12 @@
 /** `h3 chart push REF...`: push cached charts to their registries. @module */
 import { define } from "gunshi";
-import { archiveSource, readChartArchive } from "../core/chart/archive.ts";
+import { archiveSource, isChartArchivePath, readChartArchive } from "../core/chart/archive.ts";
+import { isLayoutLocation, pushChartToLayout } from "../core/chart/layout_transfer.ts";
 import { UsageError } from "../core/errors.ts";
 import {
   archiveReference,
   formatReference,
   parseReference,
-  type Reference,
   refLabel,
   repositoryName,
 } from "../core/ref.ts";
@@ -14,14 +14,20 @@ import { resolveCachedReference } from "../core/chart/versions.ts";
 import { type ChartTransfer, pushChart, transfer } from "../core/chart/transfer.ts";
 import { humanSize } from "../core/size.ts";
 import { chartSummary, summaryFields } from "./_print.ts";
-import { type RefOutcome, reportArgs, transferEach } from "./_transfers.ts";
+import { type RefOutcome, reportArgs, reportEach, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";
 
 /**
  * Prints what a push did, in the seed's lines, and returns its JSON outcome: `pushed`, or
- * `exists` when the registry had the chart under that tag already and nothing was sent.
+ * `exists` when the registry (or the layout `where` names) had the chart under that tag already
+ * and nothing was sent.
  */
-function report(print: (line: string) => void, ref: Reference, result: ChartTransfer): RefOutcome {
+function report(
+  print: (line: string) => void,
+  label: string,
+  result: ChartTransfer,
+  where = "remote",
+): RefOutcome {
   const { config, content, provenance } = result.parts;
   const blobs = provenance ? [config, content, provenance] : [config, content];
   const total = blobs.reduce((sum, d) => sum + d.size, 0);
@@ -29,10 +35,10 @@ function report(print: (line: string) => void, ref: Reference, result: ChartTran
   print(chartSummary(result.meta, result.parts));
   print(
     exists
-      ? `${refLabel(ref)}: already on remote, nothing pushed (${blobs.length} layers, ${
-        humanSize(total)
-      } total)`
-      : `${refLabel(ref)}: pushed to remote (${blobs.length} layers, ${humanSize(total)} total)`,
+      ? `${label}: already ${
+        where === "remote" ? "on" : "in"
+      } ${where}, nothing pushed (${blobs.length} layers, ${humanSize(total)} total)`
+      : `${label}: pushed to ${where} (${blobs.length} layers, ${humanSize(total)} total)`,
   );
   return {
     status: exists ? "exists" : "pushed",
@@ -60,12 +66,6 @@ async function refuseDirectory(arg: string | undefined): Promise<void> {
   );
 }
 
-/** Whether the first argument names a packaged chart file (Helm 3.8+'s `push CHART.tgz REMOTE`). */
-async function isArchive(arg: string | undefined): Promise<boolean> {
-  if (arg === undefined) return false;
-  return /\.(tgz|tar\.gz)$/.test(arg) || await Deno.stat(arg).then((i) => i.isFile, () => false);
-}
-
 export default define({
   name: "push",
   description: "Push cached charts to their registry",
@@ -73,7 +73,8 @@ export default define({
     refs: {
       type: "positional",
       multiple: true,
-      description: "References of cached charts, or CHART.tgz oci://REGISTRY[/NAMESPACE]",
+      description:
+        "References of cached charts; or CHART.tgz oci://REGISTRY[/NAMESPACE]; or REF|CHART.tgz oci:DIR[:REF]|oci-archive:FILE[:REF]",
     },
     ...transportArgs,
     ...reportArgs,
@@ -90,17 +91,25 @@ export default define({
     "# Helm 3.8+'s form: a packaged chart to oci://REGISTRY/NAMESPACE/<name>:<version>",
     "$ h3 chart push mychart-2.7.0.tgz oci://localhost:5000/myrepo",
     "",
+    "# air gap: into an OCI layout directory or a layout archive (REF: the tag, or the version)",
+    "$ h3 chart push localhost:5000/myrepo/mychart:2.7.0 oci:charts-layout",
+    "$ h3 chart push mychart-2.7.0.tgz oci-archive:bundle.tar:stable",
+    "",
     "# a summary for scripts",
     "$ h3 chart push localhost:5000/myrepo/mychart:latest --output json",
   ].join("\n"),
   run: async (ctx) => {
     const refs = ctx.values.refs as string[] | undefined;
     await refuseDirectory(refs?.[0]);
-    if (refs && await isArchive(refs[0])) return await pushArchive(ctx.values, refs);
+    if (refs?.length === 2 && isLayoutLocation(refs[1])) {
+      return await pushLayout(ctx.values, refs[0], refs[1]);
+    }
+    if (refs && await isChartArchivePath(refs[0])) return await pushArchive(ctx.values, refs);
     await transferEach(ctx.values, async ({ input, repository, cache, print, onEvent }) => {
       const ref = await resolveCachedReference(parseReference(input), cache);
       print(`The push refers to repository [${repositoryName(ref)}]`);
-      return report(print, ref, await pushChart(cache, repository.expectPush(), ref, { onEvent }));
+      const result = await pushChart(cache, repository.expectPush(), ref, { onEvent });
+      return report(print, refLabel(ref), result);
     });
   },
 });
@@ -118,7 +127,18 @@ async function pushArchive(values: Parameters<typeof transferEach>[0], args: str
     print(`The push refers to repository [${repositoryName(ref)}]`);
     const dst = repository.expectPush();
     const result = await transfer(source, source.chartTag, dst, ref.tag!, path, { onEvent });
-    const outcome = report(print, ref, result);
+    const outcome = report(print, refLabel(ref), result);
+    print(`Digest: ${result.desc.digest}`);
+    return outcome;
+  });
+}
+
+/** `push REF|CHART.tgz oci:DIR[:REF]|oci-archive:FILE[:REF]`: into an OCI layout or archive. */
+async function pushLayout(values: Parameters<typeof transferEach>[0], chart: string, dst: string) {
+  await reportEach({ ...values, refs: [chart] }, async ({ cache, print, onEvent }) => {
+    const result = await pushChartToLayout(cache, chart, dst, { onEvent });
+    print(`The push refers to ${result.layout}`);
+    const outcome = report(print, result.reference, result, result.layout);
     print(`Digest: ${result.desc.digest}`);
     return outcome;
   });

@@ -31,6 +31,12 @@ export type { Repository } from "./transport/repository.ts";
 export type { TransportOptions } from "./transport/options.ts";
 export type { ProxySettings } from "./transport/proxy.ts";
 export type { ChartTransfer, ChartTransferOptions } from "./chart/transfer.ts";
+export type {
+  LayoutPullOptions,
+  LayoutPullResult,
+  LayoutPushResult,
+} from "./chart/layout_transfer.ts";
+export type { DownloadOptions, DownloadResult } from "./chart/download.ts";
 export type { ExportResult } from "./chart/export.ts";
 export type { SaveOptions, SaveResult } from "./chart/save.ts";
 export type { TagInfo } from "./chart/tags.ts";
@@ -133,6 +139,29 @@ export function pull(
   options: Parameters<H3["pull"]>[1] & H3Options = {},
 ): ReturnType<H3["pull"]> {
   return once(options, (h3) => h3.pull(ref, options));
+}
+
+/**
+ * `h3 chart push CHART oci:DIR[:REF]` (or `oci-archive:FILE[:REF]`): a cached chart or a `.tgz`
+ * file into an OCI layout or layout archive, under REF or else its tag (a file: its version).
+ */
+export function pushToLayout(
+  chart: string,
+  layout: string,
+  options: Parameters<H3["pushToLayout"]>[2] & H3Options = {},
+): ReturnType<H3["pushToLayout"]> {
+  return once(options, (h3) => h3.pushToLayout(chart, layout, options));
+}
+
+/**
+ * `h3 chart pull oci:DIR[:REF]` (or `oci-archive:FILE[:REF]`): the layout's chart written as
+ * `NAME-VERSION.tgz` into `destination` (default `.`), or as `NAME/` with `untar`.
+ */
+export function pullFromLayout(
+  layout: string,
+  options: Parameters<H3["pullFromLayout"]>[1] & H3Options = {},
+): ReturnType<H3["pullFromLayout"]> {
+  return once(options, (h3) => h3.pullFromLayout(layout, options));
 }
 
 /** Every chart in the local cache: its full reference and manifest descriptor. */

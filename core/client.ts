@@ -9,6 +9,7 @@ import { type OciLayout, openCache } from "./cache/layout.ts";
 import { repairCache, verifyCache } from "./cache/verify.ts";
 import { archiveSource, readChartArchive } from "./chart/archive.ts";
 import { downloadChart } from "./chart/download.ts";
+import { pullFromLayout, pushChartToLayout } from "./chart/layout_transfer.ts";
 import { exportCachedChart } from "./chart/export.ts";
 import { saveChart } from "./chart/save.ts";
 import { listChartTags } from "./chart/tags.ts";
@@ -140,6 +141,12 @@ class Client implements H3 {
       ...await pullChart(repository, this.cache, resolved, { onEvent, verify }),
     };
   }
+
+  pushToLayout: H3["pushToLayout"] = (chart, layout, options = {}) =>
+    pushChartToLayout(this.cache, chart, layout, { onEvent: options.onEvent });
+
+  pullFromLayout: H3["pullFromLayout"] = (layout, options = {}) =>
+    pullFromLayout(layout, { ...options, destination: options.destination ?? "." });
 
   async remove(refs: string | string[]): ReturnType<H3["remove"]> {
     const removed: string[] = [];

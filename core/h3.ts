@@ -22,6 +22,11 @@ import type { KeylessIdentity } from "./sign/keyless.ts";
 import type { PasswordSource } from "./sign/keys.ts";
 import type { TrustRequirement, TrustResult } from "./sign/trust.ts";
 import type { ChartTransfer } from "./chart/transfer.ts";
+import type {
+  LayoutPullOptions,
+  LayoutPullResult,
+  LayoutPushResult,
+} from "./chart/layout_transfer.ts";
 import type { TransportFlags } from "./config.ts";
 import type { CopyEvent, CopyOptions, CopyResult } from "./copy.ts";
 import type { Reference } from "./ref.ts";
@@ -172,6 +177,19 @@ export interface H3 extends AsyncDisposable {
    * narrows it); a digest pins the manifest; `destination`/`untar` write files instead.
    */
   pull(ref: string, options?: ChartPullOptions): Promise<ChartPullResult>;
+  /**
+   * `chart push CHART LAYOUT`: the cached chart `chart` (untagged: as `push` picks it) or the
+   * packaged chart file `chart` (`.tgz`) into the OCI layout `layout` (`oci:DIR[:REF]`) or layout
+   * archive (`oci-archive:FILE[:REF]`), under REF or else its tag (a file: its version).
+   */
+  pushToLayout(chart: string, layout: string, options?: TransferOptions): Promise<LayoutPushResult>;
+  /**
+   * `chart pull LAYOUT`: the chart the OCI layout (`oci:DIR[:REF]`) or layout archive
+   * (`oci-archive:FILE[:REF]`) holds under REF (none: the highest stable version, or what
+   * `version`/`devel` select) written to `destination` as `NAME-VERSION.tgz` (or `NAME/` with
+   * `untar`), as Helm's form of pull writes it. The layout is only read.
+   */
+  pullFromLayout(layout: string, options?: Partial<LayoutPullOptions>): Promise<LayoutPullResult>;
   /**
    * Removes refs from the cache, then deletes the blobs no chart needs any more (an untagged ref:
    * the repository's only cached tag, or its highest stable version).

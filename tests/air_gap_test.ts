@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { createTarDecoder } from "modern-tar";
 import { connectRepository } from "../core/transport/repository.ts";
-import { expectCode, sandbox } from "./helpers/cli.ts";
+import { treeSnapshot } from "./helpers/charts.ts";
+import { expectCode, sandbox, skopeo } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { pushChartVersion, pushImage } from "./helpers/remote_charts.ts";
 
@@ -18,14 +19,6 @@ async function tarNames(path: string): Promise<string[]> {
     await entry.body.cancel();
   }
   return names;
-}
-
-async function skopeo(...args: string[]) {
-  const out = await new Deno.Command("skopeo", { args, stdout: "piped", stderr: "piped" })
-    .output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  assert.equal(out.code, 0, `skopeo ${args.join(" ")}: ${decode(out.stderr)}`);
-  return decode(out.stdout);
 }
 
 Deno.test("air gap: REG → oci-archive → OTHER with --all-tags, digests kept, skopeo reads it", async () => {
@@ -164,23 +157,6 @@ Deno.test("air gap: refusals name the problem and write nothing", async () => {
   assert.match(junk.stderr, /^Error: oci-archive:junk\.tar: /);
 });
 
-/** Every path under `dir` with its kind, size and modification time. */
-async function snapshot(dir: string): Promise<string[]> {
-  const lines: string[] = [];
-  const walk = async (path: string) => {
-    for await (const entry of Deno.readDir(path)) {
-      const full = `${path}/${entry.name}`;
-      const info = await Deno.lstat(full);
-      lines.push(
-        `${full.slice(dir.length)} ${info.isDirectory} ${info.size} ${info.mtime?.getTime()}`,
-      );
-      if (info.isDirectory) await walk(full);
-    }
-  };
-  await walk(dir);
-  return lines.sort();
-}
-
 Deno.test("air gap: a read-only oci:DIR source is read, never written to (no lock file)", async () => {
   await using registry = await startRegistry();
   await using sb = await sandbox();
@@ -194,7 +170,7 @@ Deno.test("air gap: a read-only oci:DIR source is read, never written to (no loc
     "--src-tls-verify=false",
   );
   const layout = `${sb.dir}/ro`;
-  const before = await snapshot(layout);
+  const before = await treeSnapshot(layout);
   await new Deno.Command("chmod", { args: ["-R", "a-w", layout] }).output();
   try {
     const out = expectCode(
@@ -212,7 +188,7 @@ Deno.test("air gap: a read-only oci:DIR source is read, never written to (no loc
     await new Deno.Command("chmod", { args: ["-R", "u+w", layout] }).output();
   }
   // (As root, permissions stop nothing: the listing shows that nothing was created or changed.)
-  assert.deepEqual(await snapshot(layout), before);
+  assert.deepEqual(await treeSnapshot(layout), before);
   using mirror = connectRepository(`${registry.host}/mirror/app`);
   assert.equal((await mirror.resolve("1.0.0")).digest, v1.digest);
 });

@@ -208,7 +208,10 @@ Deno.test("keyless: v0.2 and v0.3 bundles with inclusion proofs verify; identity
   expectCode(await sb.run(["chart", "pull", `${name}:2.0.0`], { env }), 1);
   await policy("identityRegexp", "(");
   const badConfig = expectCode(await sb.run(["chart", "pull", `${name}:6.0.0`], { env }), 1);
-  assert.match(badConfig.stderr, /"trust\[0\]\.keyless\[0\]\.identityRegexp" not a regular expression/);
+  assert.match(
+    badConfig.stderr,
+    /"trust\[0\]\.keyless\[0\]\.identityRegexp" not a regular expression/,
+  );
 
   // The library takes the same signers.
   const { verifySignature } = await import("../mod.ts");

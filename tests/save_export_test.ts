@@ -9,6 +9,7 @@ import {
   minimalChart,
   readTree,
   tgz,
+  treeSnapshot,
   writeTree,
 } from "./helpers/charts.ts";
 
@@ -39,23 +40,6 @@ function parseSave(result: RunResult, tag: string) {
     content: contentDigest.slice("Content: ".length),
     summary: lines.slice(2, 6),
   };
-}
-
-/** Every path under `dir` with its size and mtime, to prove a failing command left it untouched. */
-async function snapshot(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const visit = async (path: string) => {
-    for await (const entry of Deno.readDir(path)) {
-      const full = `${path}/${entry.name}`;
-      const info = await Deno.lstat(full);
-      out.push(`${full} ${info.size} ${info.mtime?.getTime()}`);
-      if (entry.isDirectory) await visit(full);
-    }
-  };
-  await visit(dir).catch((error) => {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  });
-  return out.sort();
 }
 
 function blob(box: Sandbox, digest: string): Promise<Uint8Array> {
@@ -158,7 +142,7 @@ Deno.test("export applies the size limits, and the flags raise them", async () =
     refused.stderr,
     'Error: chart file "big.bin" is 6 MiB, over the 5 MiB limit for one file (see --max-file-size)\n',
   );
-  assert.deepEqual(await snapshot(`${box.dir}/out`), []);
+  assert.deepEqual(await treeSnapshot(`${box.dir}/out`), []);
   const small = expectCode(
     await box.run([
       "chart",
@@ -290,7 +274,7 @@ Deno.test("bad input is one error line, a non-zero exit, and an untouched cache"
     ],
     [["chart", "export", "localhost:5000/Bad/mychart"], 2, /^Error: invalid reference /],
   ];
-  const before = await snapshot(box.helmHome);
+  const before = await treeSnapshot(box.helmHome);
   for (const [args, code, message] of cases) {
     const result = expectCode(await box.run(args), code);
     const lines = result.stderr.trimEnd().split("\n");
@@ -299,7 +283,7 @@ Deno.test("bad input is one error line, a non-zero exit, and an untouched cache"
     else assert.match(lines[0], message);
     assert.equal(result.stdout, "", args.join(" "));
   }
-  assert.deepEqual(await snapshot(box.helmHome), before);
+  assert.deepEqual(await treeSnapshot(box.helmHome), before);
   assert.deepEqual((await readTree(box.dir)).mychart, undefined, "export wrote nothing");
 });
 
@@ -309,5 +293,5 @@ Deno.test("a failing save on a fresh machine creates no cache at all", async () 
     "Chart.yaml": "apiVersion: v2\nname: mychart\nversion: 1.x\n",
   });
   expectCode(await box.run(["chart", "save", "c", ref]), 1);
-  assert.deepEqual(await snapshot(box.helmHome), []);
+  assert.deepEqual(await treeSnapshot(box.helmHome), []);
 });

@@ -37,6 +37,15 @@ export interface ChartArchive {
   provenance?: Descriptor;
 }
 
+/**
+ * Whether `arg` names a packaged chart rather than a reference: it ends in `.tgz` or `.tar.gz`,
+ * or is a file on disk (Helm 3.8+'s `push CHART.tgz REMOTE`).
+ */
+export async function isChartArchivePath(arg: string | undefined): Promise<boolean> {
+  if (arg === undefined) return false;
+  return /\.(tgz|tar\.gz)$/.test(arg) || await Deno.stat(arg).then((i) => i.isFile, () => false);
+}
+
 /** Hashes a file as it streams; its descriptor with `mediaType`. */
 async function fileDescriptor(path: string, mediaType: string): Promise<Descriptor> {
   const { stream, measured } = hashingStream();

@@ -35,7 +35,9 @@ export interface DownloadOptions {
 
 /** What a download wrote. */
 export interface DownloadResult {
+  /** The chart's metadata (from its config blob). */
   meta: ChartMetadata;
+  /** Config, content and provenance descriptors. */
   parts: ChartParts;
   /** The manifest's descriptor. */
   desc: Descriptor;

@@ -68,3 +68,23 @@ export async function tgz(entries: TarEntry[]): Promise<Uint8Array> {
 export function fileEntry(name: string, body: string, mode = 0o644): TarEntry {
   return { header: { name, size: new TextEncoder().encode(body).byteLength, mode }, body };
 }
+
+/**
+ * Every path under `dir` with its size and mtime (none when `dir` is missing): compare two to prove
+ * a command created or changed nothing there.
+ */
+export async function treeSnapshot(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (path: string) => {
+    for await (const entry of Deno.readDir(path)) {
+      const full = `${path}/${entry.name}`;
+      const info = await Deno.lstat(full);
+      out.push(`${full} ${info.size} ${info.mtime?.getTime()}`);
+      if (entry.isDirectory) await visit(full);
+    }
+  };
+  await visit(dir).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+  return out.sort();
+}

@@ -110,3 +110,12 @@ export function expectCode(result: RunResult, code: number): RunResult {
   }
   return result;
 }
+
+/** Runs skopeo with `args`, failing with its stderr unless it succeeds; returns its stdout. */
+export async function skopeo(...args: string[]): Promise<string> {
+  const out = await new Deno.Command("skopeo", { args, stdout: "piped", stderr: "piped" })
+    .output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  if (out.code !== 0) throw new Error(`skopeo ${args.join(" ")}: ${decode(out.stderr)}`);
+  return decode(out.stdout);
+}
