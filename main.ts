@@ -130,6 +130,19 @@ function checkCommandWords(args: string[], commands: typeof tree): string[] {
   return args;
 }
 
+/**
+ * Starts importing the module of the built-in command `args` name, so that it loads while gunshi
+ * does rather than after it (gunshi imports it again, from the module cache, when it runs it).
+ */
+function preloadCommand(args: string[], commands: typeof tree): void {
+  const [first, second] = args.filter((a) => !a.startsWith("-"));
+  const entry = Object.hasOwn(commands, first ?? "") ? commands[first] : undefined;
+  const command = entry && isGroup(entry)
+    ? Object.hasOwn(entry.commands, second ?? "") ? entry.commands[second] : undefined
+    : entry;
+  command?.load().catch(() => {}); // a failure shows when gunshi imports it
+}
+
 function unknown(word: string, parent: string, candidates: string[]): string {
   const close = suggest(word, candidates);
   return `unknown command "${word}" for "${parent}"` +
@@ -221,9 +234,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     using _signals = stopOnSignals();
+    const words = checkCommandWords(args, entries);
+    preloadCommand(words, tree);
     const gunshi = await loadGunshi();
     const subCommands = buildTree(gunshi, entries, plugins.executables);
-    await gunshi.cli(checkCommandWords(args, entries), {
+    await gunshi.cli(words, {
       name: "h3",
       description: "Keep Helm charts in OCI registries",
       subCommands,
