@@ -528,3 +528,173 @@ Deno.test({
     assert.equal(c4.code, 0, c4.stderr);
   },
 });
+
+/** Key types besides P-256, as openssl makes them, with how openssl signs as cosign does. */
+const otherKeys = [
+  {
+    kind: "P-384",
+    gen: ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+    hash: "sha384",
+  },
+  {
+    kind: "P-521",
+    gen: ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"],
+    hash: "sha512",
+  },
+  { kind: "Ed25519", gen: ["-algorithm", "ED25519"], hash: undefined },
+  { kind: "RSA", gen: ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], hash: "sha256" },
+] as const;
+
+/** A key of `gen` made by openssl in `dir`: PKCS#8 private key and PKIX public key files. */
+async function opensslKeyPair(dir: string, name: string, gen: readonly string[]) {
+  const key = `${dir}/${name}.key`;
+  const pub = `${dir}/${name}.pub`;
+  await runProgram("openssl", ["genpkey", ...gen, "-out", key]);
+  await runProgram("openssl", ["pkey", "-in", key, "-pubout", "-out", pub]);
+  return { key, pub };
+}
+
+Deno.test("keys besides P-256 (P-384, P-521, Ed25519, RSA): openssl's signatures verify in h3 and h3's verify in openssl", async () => {
+  await using registry = await startRegistry();
+  await using sb = await sandbox();
+  const name = `${registry.host}/charts/app`;
+  using repo = connectRepository(name);
+  let minor = 0;
+  for (const { kind, gen, hash } of otherKeys) {
+    const { key, pub } = await opensslKeyPair(sb.dir, kind, gen);
+    const [v1, v2] = [`1.${minor++}.0`, `1.${minor++}.0`];
+    const byOpenssl = await pushChartVersion(repo, { name: "app", version: v1 });
+    const byH3 = await pushChartVersion(repo, { name: "app", version: v2 });
+    // openssl signs cosign's payload as cosign does: the curve's hash, pure Ed25519, RSA PKCS #1.
+    const body = payload(name, byOpenssl.digest);
+    await Deno.writeFile(`${sb.dir}/payload`, body);
+    const signed = await runProgram(
+      "openssl",
+      hash
+        ? ["dgst", `-${hash}`, "-sign", key, `${sb.dir}/payload`]
+        : ["pkeyutl", "-sign", "-inkey", key, "-rawin", "-in", `${sb.dir}/payload`],
+    );
+    await pushCosignTag(repo, byOpenssl, body, btoa(String.fromCharCode(...signed)));
+    const tag = `${name}:${v1}`;
+    const ok = expectCode(await sb.run(["chart", "verify", tag, "--key", pub]), 0);
+    assert.match(ok.stdout, new RegExp(`signed with .*${kind}\\.pub as ${name}\n$`), kind);
+
+    // h3 signs; openssl checks the signature over the payload h3 stored.
+    expectCode(await sb.run(["chart", "sign", `${name}:${v2}`, "--key", key]), 0);
+    const { layers } = await readSig(name, byH3.digest);
+    await Deno.writeFile(`${sb.dir}/payload`, layers[0].payload);
+    await Deno.writeFile(
+      `${sb.dir}/sig`,
+      Uint8Array.from(atob(layers[0].signature), (c) => c.charCodeAt(0)),
+    );
+    const checked = await runProgram(
+      "openssl",
+      hash
+        ? ["dgst", `-${hash}`, "-verify", pub, "-signature", `${sb.dir}/sig`, `${sb.dir}/payload`]
+        : [
+          "pkeyutl",
+          "-verify",
+          "-pubin",
+          "-inkey",
+          pub,
+          "-rawin",
+          "-in",
+          `${sb.dir}/payload`,
+          "-sigfile",
+          `${sb.dir}/sig`,
+        ],
+    );
+    assert.match(decoder.decode(checked), /Verified OK|Signature Verified Successfully/, kind);
+    expectCode(await sb.run(["chart", "verify", `${name}:${v2}`, "--key", pub]), 0);
+    // Another key of the same kind does not vouch.
+    const other = await opensslKeyPair(sb.dir, `${kind}-other`, gen);
+    const wrong = expectCode(await sb.run(["chart", "verify", tag, "--key", other.pub]), 1);
+    assert.match(wrong.stderr, /not signed by this key, or altered since/, kind);
+  }
+  // An RSA key in PKCS #1 form ("RSA PRIVATE KEY"), as openssl's traditional output writes it.
+  const rsa = `${sb.dir}/RSA.key`;
+  await runProgram("openssl", ["pkey", "-in", rsa, "-traditional", "-out", `${sb.dir}/pkcs1.key`]);
+  assert.match(await Deno.readTextFile(`${sb.dir}/pkcs1.key`), /BEGIN RSA PRIVATE KEY/);
+  const last = await pushChartVersion(repo, { name: "app", version: "2.0.0" });
+  expectCode(await sb.run(["chart", "sign", `${name}:2.0.0`, "--key", `${sb.dir}/pkcs1.key`]), 0);
+  const v = expectCode(
+    await sb.run(["chart", "verify", `${name}:2.0.0`, "--key", `${sb.dir}/RSA.pub`]),
+    0,
+  );
+  assert.match(v.stdout, new RegExp(last.digest));
+});
+
+Deno.test({
+  name:
+    "cosign (peer): P-384, P-521, Ed25519 and RSA keys: cosign verifies h3's signatures and h3 verifies cosign's, both forms",
+  ignore: !cosign,
+  fn: async () => {
+    await using registry = await startRegistry();
+    await using sb = await sandbox();
+    const env = { COSIGN_PASSWORD: "pw", HOME: sb.dir, DOCKER_CONFIG: `${sb.dir}/docker` };
+    const cosignRun = async (cwd: string, ...args: string[]) => {
+      const out = await new Deno.Command(cosign!, {
+        args,
+        cwd,
+        env,
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output();
+      assert.equal(out.code, 0, `cosign ${args.join(" ")}: ${decoder.decode(out.stderr)}`);
+    };
+    const name = `${registry.host}/charts/app`;
+    using repo = connectRepository(name);
+    const offline = ["--tlog-upload=false", "--use-signing-config=false", "--allow-http-registry"];
+    const verifyOffline = ["--insecure-ignore-tlog=true", "--allow-http-registry"];
+    let minor = 0;
+    for (const { kind, gen, hash } of otherKeys) {
+      const dir = `${sb.dir}/${kind}`;
+      await Deno.mkdir(dir);
+      const { key: pem } = await opensslKeyPair(dir, "openssl", gen);
+      // cosign's encrypted form of the same key.
+      await cosignRun(dir, "import-key-pair", "-k", pem, "-o", "import");
+      const [key, pub] = [`${dir}/import.key`, `${dir}/import.pub`];
+      const versions = [0, 1, 2, 3].map(() => `1.${minor++}.0`);
+      const charts: { digest: string }[] = [];
+      for (const version of versions) {
+        charts.push(await pushChartVersion(repo, { name: "app", version }));
+      }
+      const at = (i: number) => `${name}@${charts[i].digest}`;
+      const tagged = (i: number) => `${name}:${versions[i]}`;
+      // cosign signs (classic and bundle); h3 verifies.
+      await cosignRun(
+        dir,
+        "sign",
+        "--key",
+        key,
+        ...offline,
+        "--new-bundle-format=false",
+        "--yes",
+        at(0),
+      );
+      await cosignRun(dir, "sign", "--key", key, ...offline, "--yes", at(1));
+      const classic = expectCode(await sb.run(["chart", "verify", tagged(0), "--key", pub]), 0);
+      assert.match(classic.stdout, new RegExp(`as ${name}\n$`), kind);
+      const bundled = expectCode(await sb.run(["chart", "verify", tagged(1), "--key", pub]), 0);
+      assert.match(bundled.stdout, /\(Sigstore bundle sha256:/, kind);
+      // h3 signs (cosign's encrypted key, then openssl's plain PEM); cosign verifies. cosign
+      // verify hashes with SHA-256 unless told the curve's hash, as for its own signatures.
+      const digestAlgorithm = ["--signature-digest-algorithm", hash ?? "sha256"];
+      const h3env = { env: { COSIGN_PASSWORD: "pw" } };
+      expectCode(await sb.run(["chart", "sign", tagged(2), "--key", key], h3env), 0);
+      expectCode(await sb.run(["chart", "sign", tagged(3), "--key", pem, "--bundle"]), 0);
+      await cosignRun(
+        dir,
+        "verify",
+        "--key",
+        pub,
+        ...verifyOffline,
+        ...digestAlgorithm,
+        "--new-bundle-format=false",
+        tagged(2),
+      );
+      await cosignRun(dir, "verify", "--key", pub, ...verifyOffline, ...digestAlgorithm, tagged(3));
+    }
+  },
+});

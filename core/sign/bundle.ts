@@ -1,7 +1,7 @@
 /**
  * cosign's Sigstore-bundle signatures with keys (cosign 3's default): a bundle v0.3 whose DSSE
  * envelope holds an in-toto statement naming the manifest digest (predicate type
- * `https://sigstore.dev/cosign/sign/v1`), signed with ECDSA P-256 SHA-256 over DSSE's
+ * `https://sigstore.dev/cosign/sign/v1`), signed as cosign signs with the key's algorithm over DSSE's
  * pre-authentication encoding, stored as a referrer of the chart (artifact type
  * `application/vnd.dev.sigstore.bundle.v0.3+json`). The statement names no repository.
  * @module

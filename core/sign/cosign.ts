@@ -1,8 +1,8 @@
 /**
  * cosign signatures with keys, in the classic form every cosign version reads: a simple-signing
- * payload naming the repository and the manifest digest, signed with ECDSA P-256 SHA-256 (DER,
- * base64), stored as a layer of the manifest tagged `sha256-<hex>.sig` beside the chart. Signing
- * appends to that manifest; verifying reads it and checks each layer until one vouches.
+ * payload naming the repository and the manifest digest, signed as cosign signs with the key's
+ * algorithm (see `algorithms.ts`; base64), stored as a layer of the manifest tagged
+ * `sha256-<hex>.sig` beside the chart. Signing appends to that manifest; verifying reads it and checks each layer until one vouches.
  * @module
  */
 import { fetchManifest } from "../copy.ts";
@@ -18,7 +18,7 @@ import {
 import { ociImageConfig, ociManifest } from "../oci/media_types.ts";
 import { referrersTag, resolveIfPresent } from "../referrers.ts";
 import { isReferencePusher, type Target } from "../target.ts";
-import { derToRaw, rawToDer } from "./der.ts";
+import { signWith, verifyWith } from "./algorithms.ts";
 import { fromBase64, type SigningKey, toBase64 } from "./keys.ts";
 
 /** The layer media type of a simple-signing payload. */
@@ -32,8 +32,6 @@ export const cosignSignatureType = "cosign container image signature";
 const maxPayloadSize = 64 * 1024;
 /** At most this many signatures in one `.sig` manifest are checked. */
 const maxSignatures = 100;
-
-const ecdsaSha256 = { name: "ECDSA", hash: "SHA-256" } as const;
 
 /** What a simple-signing payload claims. */
 export interface SimpleSigningClaim {
@@ -78,30 +76,24 @@ export function parsePayload(bytes: Uint8Array): SimpleSigningClaim {
   };
 }
 
-/** Signs `payload` as cosign does: ECDSA P-256 SHA-256, DER, base64. */
+/** Signs `payload` as cosign does with `key`'s algorithm; base64. */
 export async function signPayload(key: CryptoKey, payload: Uint8Array): Promise<string> {
-  const raw = await crypto.subtle.sign(ecdsaSha256, key, payload as Uint8Array<ArrayBuffer>);
-  return toBase64(rawToDer(new Uint8Array(raw)));
+  return toBase64(await signWith(key, payload));
 }
 
-/** Whether `signature` (base64 DER) is `key`'s signature over `payload`. */
+/** Whether `signature` (base64, cosign's encoding) is `key`'s signature over `payload`. */
 export async function verifyPayload(
   key: CryptoKey,
   payload: Uint8Array,
   signature: string,
 ): Promise<boolean> {
-  let raw: Uint8Array;
+  let bytes: Uint8Array;
   try {
-    raw = derToRaw(fromBase64(signature));
+    bytes = fromBase64(signature);
   } catch {
     return false;
   }
-  return await crypto.subtle.verify(
-    ecdsaSha256,
-    key,
-    raw as Uint8Array<ArrayBuffer>,
-    payload as Uint8Array<ArrayBuffer>,
-  );
+  return await verifyWith(key, payload, bytes);
 }
 
 /** The tag cosign keeps signatures of `digest` under: `sha256-<hex>.sig`. */

@@ -1,6 +1,6 @@
 /**
- * The little DER that ECDSA keys and signatures need: SEC1 EC keys wrapped as PKCS#8 for WebCrypto,
- * and signatures converted between DER (what cosign stores) and WebCrypto's raw r||s.
+ * The little DER that keys and signatures need: SEC1 EC and PKCS #1 RSA keys wrapped as PKCS #8 for
+ * WebCrypto, and ECDSA signatures converted between DER (what cosign stores) and WebCrypto's r||s.
  * @module
  */
 import { SignatureError } from "../errors.ts";
@@ -46,17 +46,49 @@ function read(der: Uint8Array, at: number): { tag: number; content: Uint8Array; 
   return { tag, content: der.subarray(start, end), end };
 }
 
-// id-ecPublicKey and prime256v1 (P-256), DER-encoded OIDs.
+// id-ecPublicKey, the named curves (P-256, P-384, P-521) and rsaEncryption: DER-encoded OIDs.
 const ecPublicKey = [0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
-const prime256v1 = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+/** The DER OIDs of the curves h3 knows, P-256 first. */
+export const ecCurveOids: readonly number[][] = [
+  [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07],
+  [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22],
+  [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23],
+];
+const rsaEncryption = [
+  0x06,
+  0x09,
+  0x2a,
+  0x86,
+  0x48,
+  0x86,
+  0xf7,
+  0x0d,
+  0x01,
+  0x01,
+  0x01,
+  0x05,
+  0x00,
+];
 
-/** A SEC1 `EC PRIVATE KEY` (P-256) as the PKCS#8 `PRIVATE KEY` WebCrypto imports. */
-export function sec1ToPkcs8(sec1: Uint8Array): Uint8Array {
-  const algorithm = element(0x30, [...ecPublicKey, ...prime256v1]);
+/** A private key wrapped as PKCS #8: version 0, `algorithm`, the key as an octet string. */
+function pkcs8(algorithm: number[], key: Uint8Array): Uint8Array {
   return element(
     0x30,
-    concat(new Uint8Array([0x02, 0x01, 0x00]), algorithm, element(0x04, sec1)),
+    concat(new Uint8Array([0x02, 0x01, 0x00]), element(0x30, algorithm), element(0x04, key)),
   );
+}
+
+/** A SEC1 `EC PRIVATE KEY` on the curve `curve` (a DER OID) as the PKCS #8 WebCrypto imports. */
+export function sec1ToPkcs8(
+  sec1: Uint8Array,
+  curve: readonly number[] = ecCurveOids[0],
+): Uint8Array {
+  return pkcs8([...ecPublicKey, ...curve], sec1);
+}
+
+/** A PKCS #1 `RSA PRIVATE KEY` as the PKCS #8 WebCrypto imports. */
+export function pkcs1ToPkcs8(pkcs1: Uint8Array): Uint8Array {
+  return pkcs8(rsaEncryption, pkcs1);
 }
 
 /** An unsigned big-endian integer as DER INTEGER content (no leading zeros but one for the sign). */

@@ -2,15 +2,17 @@
  * cosign keys as cosign writes and takes them: the encrypted `SIGSTORE PRIVATE KEY` PEM (scrypt
  * and NaCl secretbox over a PKCS#8 key; `COSIGN PRIVATE KEY` from older cosign), plain PKCS#8
  * `PRIVATE KEY` and SEC1 `EC PRIVATE KEY` PEMs (what `cosign import-key-pair` takes), and PKIX
- * `PUBLIC KEY` PEMs. ECDSA P-256 only. scrypt and secretbox come from @noble, loaded on use.
+ * `PUBLIC KEY` PEMs (and PKCS #1 `RSA PRIVATE KEY`). ECDSA P-256, P-384 and P-521, Ed25519 and RSA
+ * (see `algorithms.ts`). scrypt and secretbox come from @noble, loaded on use.
  * @module
  */
 import { SignatureError } from "../errors.ts";
-import { sec1ToPkcs8 } from "./der.ts";
+import { importKey, publicKeyOf, supportedKeys } from "./algorithms.ts";
+import { ecCurveOids, pkcs1ToPkcs8, sec1ToPkcs8 } from "./der.ts";
 
 /** A key pair ready to sign with. */
 export interface SigningKey {
-  /** The private key (ECDSA P-256, usage `sign`). */
+  /** The private key (ECDSA, Ed25519 or RSA; usage `sign`). */
   privateKey: CryptoKey;
   /** Its public key (usage `verify`). */
   publicKey: CryptoKey;
@@ -18,8 +20,6 @@ export interface SigningKey {
 
 /** Asks for the password of an encrypted key (`COSIGN_PASSWORD`, or a prompt). */
 export type PasswordSource = () => Promise<string>;
-
-const ecdsa = { name: "ECDSA", namedCurve: "P-256" } as const;
 
 /** The PEM blocks of a file: label and DER bytes. */
 export function pemBlocks(text: string): { label: string; der: Uint8Array }[] {
@@ -98,29 +98,21 @@ async function decryptEnvelope(json: Uint8Array, password: string): Promise<Uint
   }
 }
 
-/** The public key of an ECDSA private key. */
-async function publicOf(privateKey: CryptoKey): Promise<CryptoKey> {
-  const jwk = await crypto.subtle.exportKey("jwk", privateKey);
-  const { kty, crv, x, y } = jwk;
-  return await crypto.subtle.importKey("jwk", { kty, crv, x, y }, ecdsa, true, ["verify"]);
+async function importPkcs8(der: Uint8Array, source: string): Promise<SigningKey> {
+  const privateKey = await importKey("pkcs8", der);
+  if (!privateKey) {
+    throw new SignatureError(`${source}: not a private key h3 signs with (${supportedKeys})`);
+  }
+  return { privateKey, publicKey: await publicKeyOf(privateKey) };
 }
 
-async function importPkcs8(der: Uint8Array, source: string): Promise<SigningKey> {
-  let privateKey: CryptoKey;
-  try {
-    privateKey = await crypto.subtle.importKey(
-      "pkcs8",
-      der as Uint8Array<ArrayBuffer>,
-      ecdsa,
-      true,
-      [
-        "sign",
-      ],
-    );
-  } catch {
-    throw new SignatureError(`${source}: not an ECDSA P-256 private key (h3 signs with P-256)`);
+/** A SEC1 `EC PRIVATE KEY` of any curve h3 knows, as a key pair. */
+async function importSec1(der: Uint8Array, source: string): Promise<SigningKey> {
+  for (const curve of ecCurveOids) {
+    const privateKey = await importKey("pkcs8", sec1ToPkcs8(der, curve));
+    if (privateKey) return { privateKey, publicKey: await publicKeyOf(privateKey) };
   }
-  return { privateKey, publicKey: await publicOf(privateKey) };
+  throw new SignatureError(`${source}: not an EC private key on P-256, P-384 or P-521`);
 }
 
 /**
@@ -137,28 +129,19 @@ export async function readPrivateKey(
       return await importPkcs8(await decryptEnvelope(der, await password()), source);
     }
     if (label === "PRIVATE KEY") return await importPkcs8(der, source);
-    if (label === "EC PRIVATE KEY") return await importPkcs8(sec1ToPkcs8(der), source);
+    if (label === "EC PRIVATE KEY") return await importSec1(der, source);
+    if (label === "RSA PRIVATE KEY") return await importPkcs8(pkcs1ToPkcs8(der), source);
   }
   throw new SignatureError(
     `${source}: no private key found (expected a cosign key, or a PKCS#8 or EC private key PEM)`,
   );
 }
 
-/** Reads a PKIX `PUBLIC KEY` PEM (ECDSA P-256); `source` names it in errors. */
+/** Reads a PKIX `PUBLIC KEY` PEM (ECDSA, Ed25519 or RSA); `source` names it in errors. */
 export async function readPublicKey(pem: string, source: string): Promise<CryptoKey> {
   const block = pemBlocks(pem).find((b) => b.label === "PUBLIC KEY");
   if (!block) throw new SignatureError(`${source}: no "PUBLIC KEY" PEM block found`);
-  try {
-    return await crypto.subtle.importKey(
-      "spki",
-      block.der as Uint8Array<ArrayBuffer>,
-      ecdsa,
-      true,
-      [
-        "verify",
-      ],
-    );
-  } catch {
-    throw new SignatureError(`${source}: not an ECDSA P-256 public key`);
-  }
+  const key = await importKey("spki", block.der);
+  if (!key) throw new SignatureError(`${source}: not a public key h3 verifies (${supportedKeys})`);
+  return key;
 }

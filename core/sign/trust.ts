@@ -22,7 +22,7 @@ import { checkProvenance, maxProvenanceSize, type ProvenanceResult } from "./pro
 
 /** A public key and the name it is known by (its file). */
 export interface NamedKey {
-  /** The key (ECDSA P-256, usage `verify`). */
+  /** The key (ECDSA, Ed25519 or RSA; usage `verify`). */
   key: CryptoKey;
   /** Where it came from, for messages. */
   name: string;
