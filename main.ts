@@ -3,7 +3,7 @@
  * line on stderr and an exit code (a stack trace only with `--debug`).
  * @module
  */
-import { PartialFailure, RefError, UsageError } from "./core/errors.ts";
+import { PartialFailure, RefError, SettingError, UsageError } from "./core/errors.ts";
 import { describeError } from "./commands/_errors.ts";
 import { isGroup, type LazyEntry } from "./commands/_entries.ts";
 import { tree } from "./commands/tree.ts";
@@ -18,11 +18,13 @@ import { print, printError, safeLine } from "./commands/ui/safe_text.ts";
 type AnyCommand = any;
 
 /**
- * The exit code for an error that reached the top: 2 for bad input (usage, references), 3 when
+ * The exit code for an error that reached the top: 2 for bad input (usage, references, settings), 3 when
  * some of several refs failed (each reported already), 1 for anything else.
  */
 function errorExitCode(error: unknown): number {
-  if (error instanceof UsageError || error instanceof RefError) return 2;
+  if (error instanceof UsageError || error instanceof RefError || error instanceof SettingError) {
+    return 2;
+  }
   if (error instanceof PartialFailure) return 3;
   return 1;
 }

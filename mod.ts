@@ -54,17 +54,29 @@ export type { Problem } from "./core/cache/verify.ts";
 export type { ChartMetadata, Dependency, Maintainer } from "./core/chart/metadata.ts";
 export type { ChartParts } from "./core/chart/manifest.ts";
 export { formatReference, parseReference, type Reference } from "./core/ref.ts";
-export type { H3ErrorOptions, Remedy } from "./core/errors.ts";
+export type {
+  H3ErrorOptions,
+  Naming,
+  OperationMention,
+  OptionMention,
+  Remedy,
+} from "./core/errors.ts";
 export {
   AuthError,
   CacheError,
   ChartError,
   DigestError,
   H3Error,
+  libraryNaming,
+  operation,
+  option,
+  Phrase,
+  phrase,
   PluginError,
   RefError,
   RegistryError,
   remedyOf,
+  SettingError,
   SignatureError,
 } from "./core/errors.ts";
 export { version } from "./core/version.ts";

@@ -3,7 +3,38 @@
  * error's remedy) in terms of h3's commands and flags.
  * @module
  */
-import { errorMessage, type Remedy, remedyOf } from "../core/errors.ts";
+import { errorMessage, H3Error, type Naming, type Remedy, remedyOf } from "../core/errors.ts";
+
+/** Options whose flag is not their name in kebab case. */
+const flagNames: Record<string, string> = {
+  maxSize: "--max-chart-size",
+  timeoutMs: "--timeout",
+};
+
+/** The commands that run a client operation, as messages name them. */
+const commandNames: Record<string, string> = {
+  updateDependencies: "h3 chart dependency update",
+};
+
+/** How the CLI names what core's messages mention: flags, and commands in quotes. */
+export const cliNaming: Naming = {
+  option: (name) => flagNames[name] ?? `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+  operation: (name) => `"${commandNames[name] ?? name}"`,
+};
+
+/**
+ * Core's message with the options and operations it names worded as flags and commands: each
+ * phrase in the error's chain of causes, wherever its text was taken into a message.
+ */
+function cliMessage(error: unknown): string {
+  let text = errorMessage(error);
+  for (let e = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (e instanceof H3Error && e.phrase) {
+      text = text.replaceAll(e.phrase.text(), e.phrase.text(cliNaming));
+    }
+  }
+  return text;
+}
 
 /** The words for a remedy, appended to the message. */
 function remedyText(remedy: Remedy): string {
@@ -23,5 +54,5 @@ function remedyText(remedy: Remedy): string {
 /** One line that tells the user what went wrong and, when h3 knows, what to do about it. */
 export function describeError(error: unknown): string {
   const remedy = remedyOf(error);
-  return errorMessage(error) + (remedy ? remedyText(remedy) : "");
+  return cliMessage(error) + (remedy ? remedyText(remedy) : "");
 }

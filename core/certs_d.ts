@@ -7,7 +7,7 @@
  * moves the `/etc` folders under another root (as containers' `RootForImplicitAbsolutePaths`).
  * @module
  */
-import { UsageError } from "./errors.ts";
+import { SettingError } from "./errors.ts";
 import { homeDir } from "./paths.ts";
 
 /** What a certs.d folder holds for one registry. */
@@ -75,16 +75,18 @@ export async function findCertsDir(
     const certs = names.filter((n) => n.endsWith(".cert"));
     for (const key of names.filter((n) => n.endsWith(".key"))) {
       if (!names.includes(`${key.slice(0, -4)}.cert`)) {
-        throw new UsageError(
+        throw new SettingError(
           `missing client certificate ${key.slice(0, -4)}.cert for key ${key} in ${dir}`,
+          { setting: "certs.d", value: dir },
         );
       }
     }
     for (const cert of certs) {
       if (!names.includes(`${cert.slice(0, -5)}.key`)) {
-        throw new UsageError(
+        throw new SettingError(
           `missing key ${cert.slice(0, -5)}.key for client certificate ${cert} in ${dir} ` +
             `(CA certificates end in .crt)`,
+          { setting: "certs.d", value: dir },
         );
       }
     }

@@ -22,7 +22,7 @@
  * @module
  */
 import { parse } from "yaml";
-import { H3Error, UsageError } from "./errors.ts";
+import { H3Error, option, phrase, SettingError } from "./errors.ts";
 import type { Credential } from "./auth/types.ts";
 import { findCertsDir } from "./certs_d.ts";
 import { helmHome } from "./paths.ts";
@@ -224,7 +224,10 @@ export function resolveTransport(
     if (raw === undefined || raw === "") return undefined;
     if (/^(1|true|yes)$/i.test(raw)) return true;
     if (/^(0|false|no)$/i.test(raw)) return false;
-    throw new UsageError(`invalid ${envNames[key]} "${raw}": use true or false`);
+    throw new SettingError(`invalid ${envNames[key]} "${raw}": use true or false`, {
+      setting: envNames[key],
+      value: raw,
+    });
   };
   const envText = (key: typeof fileKeys[number]) => env(envNames[key]) || undefined;
   const settings: TransportSettings = {
@@ -240,9 +243,11 @@ export function resolveTransport(
     maxRetryAfterMs: resolveMaxRetryAfterSeconds(config, env) * 1000,
   };
   if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
-    throw new UsageError(
-      `a client certificate for ${host} needs both a cert file and a key file ` +
-        `(--cert-file and --key-file, or certFile and keyFile in ${config.path})`,
+    throw new SettingError(
+      phrase`a client certificate for ${host} needs both a cert file and a key file (${
+        option("certFile")
+      } and ${option("keyFile")}, or certFile and keyFile in ${config.path})`,
+      { setting: settings.certFile === undefined ? "certFile" : "keyFile" },
     );
   }
   return settings;
@@ -258,7 +263,10 @@ export function resolveConcurrency(
   const raw = env(envNames.concurrency);
   if (raw === undefined || raw === "") return config.concurrency ?? defaultConcurrency;
   return concurrencyValue(Number(raw), (problem) => {
-    throw new UsageError(`invalid ${envNames.concurrency} "${raw}": ${problem}`);
+    throw new SettingError(`invalid ${envNames.concurrency} "${raw}": ${problem}`, {
+      setting: envNames.concurrency,
+      value: raw,
+    });
   });
 }
 
@@ -267,7 +275,10 @@ function resolveTimeoutSeconds(config: Config, env: EnvLookup): number {
   const raw = env(envNames.timeout);
   if (raw === undefined || raw === "") return config.timeout ?? defaultTimeoutSeconds;
   return timeoutValue(Number(raw), (problem) => {
-    throw new UsageError(`invalid ${envNames.timeout} "${raw}": ${problem}`);
+    throw new SettingError(`invalid ${envNames.timeout} "${raw}": ${problem}`, {
+      setting: envNames.timeout,
+      value: raw,
+    });
   });
 }
 
@@ -276,7 +287,10 @@ function resolveMaxRetryAfterSeconds(config: Config, env: EnvLookup): number {
   const raw = env(envNames.maxRetryAfter);
   if (raw === undefined || raw === "") return config.maxRetryAfter ?? defaultMaxRetryAfterMs / 1000;
   return timeoutValue(Number(raw), (problem) => {
-    throw new UsageError(`invalid ${envNames.maxRetryAfter} "${raw}": ${problem}`);
+    throw new SettingError(`invalid ${envNames.maxRetryAfter} "${raw}": ${problem}`, {
+      setting: envNames.maxRetryAfter,
+      value: raw,
+    });
   });
 }
 

@@ -6,7 +6,7 @@
  */
 import { tagOrder } from "./chart/tags.ts";
 import { resolveVersionTag } from "./chart/versions.ts";
-import { RefError, UsageError } from "./errors.ts";
+import { option, phrase, RefError, SettingError } from "./errors.ts";
 import { type Location, openLayoutLocation, parseLocation } from "./locations.ts";
 import type { TagCopy } from "./mirror.ts";
 import { type Reference, repositoryName } from "./ref.ts";
@@ -84,10 +84,12 @@ export async function planCopies(
   leaveOut: (tag: string) => boolean = () => false,
   onInvalidTag?: (tag: string) => void,
 ): Promise<TagCopy[]> {
-  if (dst.digest) throw new UsageError(`${dst.name}: DST takes a tag, not a digest`);
+  if (dst.digest) throw new RefError(`${dst.name}: DST takes a tag, not a digest`);
   if (allTags) {
     if (src.tag || src.digest || dst.tag) {
-      throw new UsageError("with --all-tags, SRC and DST name no tag or digest");
+      throw new SettingError(phrase`with ${option("allTags")}, SRC and DST name no tag or digest`, {
+        setting: "allTags",
+      });
     }
     const listed = src.target.tags({ onInvalid: onInvalidTag });
     const tags = tagOrder(await Array.fromAsync(listed)).filter((t) => !leaveOut(t));

@@ -15,6 +15,109 @@ export type Remedy =
   | { kind: "caFile"; registry: string }
   | { kind: "plainHttp"; registry: string };
 
+/** An option of a core operation named in a message (`option("caFile")`). */
+export interface OptionMention {
+  /** The option's name in the library (`caFile`, `allTags`); the CLI shows its flag. */
+  option: string;
+}
+
+/** An operation of the client named in a message (`operation("updateDependencies")`). */
+export interface OperationMention {
+  /** The client method (`updateDependencies`); the CLI shows its command. */
+  operation: string;
+}
+
+/** How a message names options and operations: the library's names, or the CLI's flags. */
+export interface Naming {
+  /** The words for an option (library: `caFile`; CLI: `--ca-file`). */
+  option(name: string): string;
+  /** The words for an operation (library: `updateDependencies()`; CLI: its command, quoted). */
+  operation(name: string): string;
+}
+
+/** The library's naming: options by name, operations as method calls. */
+export const libraryNaming: Naming = {
+  option: (name) => name,
+  operation: (name) => `${name}()`,
+};
+
+/**
+ * Message text that names options or operations, made with the `phrase` tag: its text (and an
+ * error's message) names them as the library does, and the CLI words them as flags and commands
+ * (`text(naming)`).
+ */
+export class Phrase {
+  readonly #strings: readonly string[];
+  readonly #values: readonly unknown[];
+
+  /** The parts of a tagged template: literal strings and the values between them. */
+  constructor(strings: readonly string[], values: readonly unknown[]) {
+    this.#strings = strings;
+    this.#values = values;
+  }
+
+  /** The options this phrase names (nested phrases included). */
+  get options(): string[] {
+    return this.#values.flatMap((value) =>
+      value instanceof Phrase ? value.options : isOption(value) ? [value.option] : []
+    );
+  }
+
+  /** The text, with options and operations named by `naming`. */
+  text(naming: Naming = libraryNaming): string {
+    let out = this.#strings[0];
+    this.#values.forEach((value, i) => {
+      out += value instanceof Phrase
+        ? value.text(naming)
+        : isOption(value)
+        ? naming.option(value.option)
+        : isOperation(value)
+        ? naming.operation(value.operation)
+        : String(value);
+      out += this.#strings[i + 1];
+    });
+    return out;
+  }
+
+  /** The text as the library names things. */
+  toString(): string {
+    return this.text();
+  }
+}
+
+function isOption(value: unknown): value is OptionMention {
+  return typeof value === "object" && value !== null && "option" in value;
+}
+
+function isOperation(value: unknown): value is OperationMention {
+  return typeof value === "object" && value !== null && "operation" in value;
+}
+
+/**
+ * Tags a template as a `Phrase`: `` phrase`invalid ${option("version")} "${input}"` ``.
+ *
+ * @example
+ * ```ts
+ * import { option, phrase } from "./errors.ts";
+ *
+ * const text = phrase`pass ${option("devel")} to allow pre-releases`;
+ * console.log(text.text()); // pass devel to allow pre-releases
+ * ```
+ */
+export function phrase(strings: TemplateStringsArray, ...values: unknown[]): Phrase {
+  return new Phrase(strings, values);
+}
+
+/** Names option `name` (the library's name of it) in a `phrase`. */
+export function option(name: string): OptionMention {
+  return { option: name };
+}
+
+/** Names the client operation `name` (its method) in a `phrase`. */
+export function operation(name: string): OperationMention {
+  return { operation: name };
+}
+
 /** How an H3Error is made: its cause, and what the user can do about it. */
 export interface H3ErrorOptions extends ErrorOptions {
   /** What the user can do about it. */
@@ -27,10 +130,39 @@ export class H3Error extends Error {
   override name = "H3Error";
   /** What the user can do about it, when h3 knows (the message does not say it). */
   remedy?: Remedy;
-  /** An error with a message fit to show a user; `options.cause` keeps what caused it. */
-  constructor(message: string, options?: H3ErrorOptions) {
-    super(message, options);
+  /** The message as a phrase, when it names options or operations (the CLI words them). */
+  phrase?: Phrase;
+  /**
+   * An error with a message fit to show a user (a `Phrase` when it names options or operations);
+   * `options.cause` keeps what caused it.
+   */
+  constructor(message: string | Phrase, options?: H3ErrorOptions) {
+    super(String(message), options);
+    if (message instanceof Phrase) this.phrase = message;
     if (options?.remedy) this.remedy = options.remedy;
+  }
+}
+
+/**
+ * A setting that cannot be used: an option's value (`version`, `caFile`, ...), options that do not
+ * go together, an `H3_*` or proxy variable, a certs.d folder. Bad input, as a usage error is.
+ */
+export class SettingError extends H3Error {
+  /** The class name. */
+  override name = "SettingError";
+  /** The option (library name, e.g. `caFile`) or variable (`H3_TIMEOUT`) at fault. */
+  setting: string;
+  /** The value refused, when one was. */
+  value?: string;
+  /** An error about `detail.setting` (and its `detail.value`). */
+  constructor(
+    message: string | Phrase,
+    detail: { setting: string; value?: string },
+    options?: H3ErrorOptions,
+  ) {
+    super(message, options);
+    this.setting = detail.setting;
+    if (detail.value !== undefined) this.value = detail.value;
   }
 }
 
@@ -75,7 +207,7 @@ export class RegistryError extends H3Error {
   /** Distribution-spec error code (`MANIFEST_UNKNOWN`, `DENIED`, ...), when the registry sent one. */
   code?: string;
   /** An error the registry answered with: its HTTP `status` and distribution `code`. */
-  constructor(message: string, status: number, code?: string, options?: H3ErrorOptions) {
+  constructor(message: string | Phrase, status: number, code?: string, options?: H3ErrorOptions) {
     super(message, options);
     this.status = status;
     this.code = code;

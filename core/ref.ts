@@ -3,7 +3,7 @@
  * validated with the grammar of the distribution reference spec.
  * @module
  */
-import { RefError, UsageError } from "./errors.ts";
+import { option, phrase, RefError } from "./errors.ts";
 
 /** A parsed reference. `tag` and `digest` may both be absent (a bare repository). */
 export interface Reference {
@@ -52,12 +52,12 @@ export function parseReference(input: string): Reference {
   if (/\s/.test(raw)) throw new RefError(`invalid reference "${input}": contains white space`);
   const scheme = /^(https?):\/\//i.exec(raw);
   if (scheme) {
+    const drop = `invalid reference "${input}": drop the "${scheme[0]}" (references are ` +
+      `registry/repository[:tag]`;
     throw new RefError(
-      `invalid reference "${input}": drop the "${scheme[0]}" (references are ` +
-        `registry/repository[:tag]` +
-        (scheme[1].toLowerCase() === "http"
-          ? "; add --plain-http for a registry without TLS)"
-          : ")"),
+      scheme[1].toLowerCase() === "http"
+        ? phrase`${drop}; add ${option("plainHttp")} for a registry without TLS)`
+        : `${drop})`,
     );
   }
 
@@ -172,7 +172,7 @@ export function refLabel(ref: Reference): string {
 export function archiveReference(remote: string, name: string, tag: string): Reference {
   const path = remote.replace(/^oci:\/\//, "").replace(/\/+$/, "");
   if (path.includes("@") || path.split("/").slice(1).some((part) => part.includes(":"))) {
-    throw new UsageError(
+    throw new RefError(
       `invalid remote "${remote}": give oci://REGISTRY[/NAMESPACE] without a tag or digest ` +
         "(the chart's version is the tag)",
     );

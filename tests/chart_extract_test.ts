@@ -163,15 +163,19 @@ Deno.test("the decompressed chart size and the size of one file are limited", as
   const archive = await tgz([chartYaml, big]);
   await assert.rejects(
     extract(archive, { destination: t.dir, maxSize: 10_000 }),
-    new ChartError(`chart is larger than ${humanSize(10_000)} decompressed (see --max-chart-size)`),
+    {
+      name: "ChartError",
+      message: `chart is larger than ${humanSize(10_000)} decompressed (see maxSize)`,
+    },
   );
   await assert.rejects(
     extract(archive, { destination: t.dir, maxFileSize: 10_000 }),
-    new ChartError(
-      `chart file "big.txt" is ${humanSize(20_000)}, over the ${
+    {
+      name: "ChartError",
+      message: `chart file "big.txt" is ${humanSize(20_000)}, over the ${
         humanSize(10_000)
-      } limit for one file (see --max-file-size)`,
-    ),
+      } limit for one file (see maxFileSize)`,
+    },
   );
   assert.deepEqual(await listing(t.dir), []);
   await extract(archive, { destination: t.dir, maxSize: 30_000, maxFileSize: 20_000 });
@@ -196,7 +200,7 @@ Deno.test("an existing chart directory is refused unless force, and replaced onl
   const good = await tgz([chartYaml, fileEntry("mychart/new.txt", "new")]);
   await assert.rejects(
     extract(good, { destination: t.dir }),
-    new ChartError(`${t.dir}/mychart already exists (use --force to replace it)`),
+    { name: "ChartError", message: `${t.dir}/mychart already exists (use force to replace it)` },
   );
   const bad = await tgz([chartYaml, fileEntry("../evil", "x")]);
   await assert.rejects(extract(bad, { destination: t.dir, force: true }), /parent directory/);

@@ -6,7 +6,7 @@ import {
   parseConfig,
   resolveTransport,
 } from "../core/config.ts";
-import { H3Error, UsageError } from "../core/errors.ts";
+import { H3Error, SettingError } from "../core/errors.ts";
 
 const path = "/home/u/.helm/config.yaml";
 const noEnv = () => undefined;
@@ -81,12 +81,13 @@ Deno.test("precedence: flags over environment over config over defaults", () => 
   assert.equal(resolveTransport(host, {}, empty, env({ H3_CONCURRENCY: "" })).concurrency, 8);
 });
 
-Deno.test("bad environment values are usage errors naming the variable", () => {
+Deno.test("bad environment values are setting errors naming the variable and its value", () => {
   const config: Config = { path, registries: {} };
   assert.throws(
     () => resolveTransport("h", {}, config, env({ H3_CONCURRENCY: "many" })),
     (e) =>
-      e instanceof UsageError && /^invalid H3_CONCURRENCY "many": must be a whole/.test(e.message),
+      e instanceof SettingError && e.setting === "H3_CONCURRENCY" && e.value === "many" &&
+      /^invalid H3_CONCURRENCY "many": must be a whole/.test(e.message),
   );
   assert.throws(
     () => resolveTransport("h", {}, config, env({ H3_INSECURE_SKIP_TLS_VERIFY: "maybe" })),
@@ -96,7 +97,13 @@ Deno.test("bad environment values are usage errors naming the variable", () => {
 
 Deno.test("a client certificate needs its key, wherever each came from", () => {
   const config = parseConfig("registries:\n  h:5000:\n    certFile: /c.pem\n", path);
-  assert.throws(() => resolveTransport("h:5000", {}, config, noEnv), UsageError);
+  assert.throws(
+    () => resolveTransport("h:5000", {}, config, noEnv),
+    (e) =>
+      e instanceof SettingError && e.setting === "keyFile" &&
+      e.message === "a client certificate for h:5000 needs both a cert file and a key file " +
+          `(certFile and keyFile, or certFile and keyFile in ${path})`,
+  );
   const both = resolveTransport("h:5000", { keyFile: "/k.pem" }, config, noEnv);
   assert.deepEqual([both.certFile, both.keyFile], ["/c.pem", "/k.pem"]);
 });

@@ -9,7 +9,7 @@
  */
 import semver from "semver";
 import { stringify } from "yaml";
-import { ChartError } from "../errors.ts";
+import { ChartError, operation, phrase } from "../errors.ts";
 import { parseReference, type Reference, tagToVersion, versionToTag } from "../ref.ts";
 import { downloadArchive, fetchIndex, indexAddress, type IndexEntry } from "./repo_index.ts";
 import type { Target } from "../target.ts";
@@ -331,10 +331,11 @@ export async function buildDependencies(
   const declared = meta.dependencies ?? [];
   const name = lockFileName(meta);
   if (await lockDigest(declared, lock.dependencies) !== lock.digest) {
+    const file = meta.apiVersion === "v1" ? "requirements.yaml" : "Chart.yaml";
     throw new ChartError(
-      `the lock file (${name}) is out of sync with the dependencies file ` +
-        `(${meta.apiVersion === "v1" ? "requirements.yaml" : "Chart.yaml"}); ` +
-        `run "h3 chart dependency update"`,
+      phrase`the lock file (${name}) is out of sync with the dependencies file (${file}); run ${
+        operation("updateDependencies")
+      }`,
     );
   }
   const indexes = new Map<string, Promise<IndexEntry[]>>();

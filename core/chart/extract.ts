@@ -8,7 +8,7 @@
  */
 import { createTarDecoder, type ParsedTarEntry, type TarHeader } from "modern-tar";
 import { onInterrupt } from "../interrupt.ts";
-import { ChartError, H3Error } from "../errors.ts";
+import { ChartError, H3Error, option, phrase } from "../errors.ts";
 import { humanSize } from "../size.ts";
 import { isValidChartName } from "./metadata.ts";
 
@@ -68,7 +68,7 @@ export async function extractChart(
   try {
     if (!isValidChartName(name)) throw new ChartError(`invalid chart name "${name}"`);
     if (!force && (await exists(target))) {
-      throw new ChartError(`${target} already exists (use --force to replace it)`);
+      throw new ChartError(phrase`${target} already exists (use ${option("force")} to replace it)`);
     }
     const dest = await Deno.stat(destination || ".").catch(() => undefined);
     if (dest && !dest.isDirectory) throw new ChartError(`${destination}: not a directory`);
@@ -128,9 +128,9 @@ async function unpack(
     }
     if (entry.header.size > maxFileSize) {
       throw new ChartError(
-        `chart file "${rel}" is ${humanSize(entry.header.size)}, over the ${
+        phrase`chart file "${rel}" is ${humanSize(entry.header.size)}, over the ${
           humanSize(maxFileSize)
-        } limit for one file (see --max-file-size)`,
+        } limit for one file (see ${option("maxFileSize")})`,
       );
     }
     makeDir(parts.slice(0, -1).join("/"));
@@ -184,7 +184,9 @@ async function moveIntoPlace(work: string, target: string, force: boolean, tmp: 
     await Deno.rename(work, target);
     return;
   }
-  if (!force) throw new ChartError(`${target} already exists (use --force to replace it)`);
+  if (!force) {
+    throw new ChartError(phrase`${target} already exists (use ${option("force")} to replace it)`);
+  }
   const old = `${tmp}/.replaced`;
   await Deno.rename(target, old);
   try {
@@ -250,7 +252,7 @@ function sizeLimit(max: number): TransformStream<Uint8Array, Uint8Array> {
       size += chunk.byteLength;
       if (size > max) {
         throw new ChartError(
-          `chart is larger than ${humanSize(max)} decompressed (see --max-chart-size)`,
+          phrase`chart is larger than ${humanSize(max)} decompressed (see ${option("maxSize")})`,
         );
       }
       controller.enqueue(chunk);

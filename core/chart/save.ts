@@ -5,7 +5,7 @@
  * most unreferenced blobs (collected by prune), never a reference to a partial chart.
  * @module
  */
-import { ChartError, RefError, UsageError } from "../errors.ts";
+import { ChartError, operation, option, phrase, RefError, SettingError } from "../errors.ts";
 import {
   type Descriptor,
   digestOf,
@@ -87,10 +87,11 @@ export async function saveChart(
   // As helm package: every declared dependency must be in charts/ (see `dependency update`).
   const missing = await missingDependencies(source.dir, meta);
   if (missing.length) {
+    const file = meta.apiVersion === "v1" ? "requirements.yaml" : "Chart.yaml";
     throw new ChartError(
-      `${source.dir}: found in ${meta.apiVersion === "v1" ? "requirements.yaml" : "Chart.yaml"}, ` +
-        `but missing in charts/ directory: ${missing.join(", ")} ` +
-        `(run "h3 chart dependency update", or save with --dependency-update)`,
+      phrase`${source.dir}: found in ${file}, but missing in charts/ directory: ${
+        missing.join(", ")
+      } (run ${operation("updateDependencies")}, or save with ${option("dependencyUpdate")})`,
     );
   }
 
@@ -135,15 +136,16 @@ export async function saveChart(
 
 /**
  * The time `SOURCE_DATE_EPOCH` (seconds since 1970, as reproducible builds define it) names, or
- * undefined when it is unset or empty; anything but a whole number of seconds is a `UsageError`.
+ * undefined when it is unset or empty; anything but a whole number of seconds is a `SettingError`.
  */
 export function sourceDateEpoch(
   value: string | undefined = Deno.env.get("SOURCE_DATE_EPOCH"),
 ): Date | undefined {
   if (value === undefined || value === "") return undefined;
   if (!/^[0-9]{1,12}$/.test(value)) {
-    throw new UsageError(
+    throw new SettingError(
       `invalid SOURCE_DATE_EPOCH "${value}": must be a whole number of seconds since 1970`,
+      { setting: "SOURCE_DATE_EPOCH", value },
     );
   }
   return new Date(Number(value) * 1000);

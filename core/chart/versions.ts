@@ -5,7 +5,7 @@
  * @module
  */
 import semver from "semver";
-import { CacheError, RegistryError, UsageError } from "../errors.ts";
+import { CacheError, option, type Phrase, phrase, RegistryError, SettingError } from "../errors.ts";
 import {
   formatReference,
   parseReference,
@@ -51,14 +51,17 @@ export function versionTags(tags: Iterable<string>): VersionTag[] {
 }
 
 /**
- * A `--version` value as a node-semver range: Helm's comma-separated constraints
- * (`>=1.2.0, <2.0.0`) become space-separated ones. Throws a `UsageError` for anything else.
+ * A `version` option as a node-semver range: Helm's comma-separated constraints
+ * (`>=1.2.0, <2.0.0`) become space-separated ones. Throws a `SettingError` for anything else.
  */
 export function versionRange(input: string): string {
   const range = input.trim().replaceAll(",", " ");
   if (range === "" || semver.validRange(range) === null) {
-    throw new UsageError(
-      `invalid --version "${input}": not a SemVer version or range (e.g. 1.2.3, ^1.2.0, ">=1.0.0 <2.0.0")`,
+    throw new SettingError(
+      phrase`invalid ${
+        option("version")
+      } "${input}": not a SemVer version or range (e.g. 1.2.3, ^1.2.0, ">=1.0.0 <2.0.0")`,
+      { setting: "version", value: input },
     );
   }
   return range;
@@ -106,12 +109,12 @@ export async function resolveVersionTag(
   const tags = await Array.fromAsync(repository.tags());
   const tag = untaggedTag(tags, request);
   if (tag) return tag;
-  throw new RegistryError(`${name}: ${noMatch(tags, request)}`, 404, "MANIFEST_UNKNOWN");
+  throw new RegistryError(phrase`${name}: ${noMatch(tags, request)}`, 404, "MANIFEST_UNKNOWN");
 }
 
 /**
  * The reference to fetch for `ref` (parsed as typed): a tag or digest it names is kept (a
- * `--version` that differs from its tag is a `UsageError`); without either, the tag `request`
+ * `version` that differs from its tag is a `SettingError`); without either, the tag `request`
  * selects among the tags of `repository`.
  */
 export async function resolveReference(
@@ -122,8 +125,11 @@ export async function resolveReference(
   const wanted = request.version?.trim();
   if (ref.tag || ref.digest) {
     if (wanted && ref.tag !== wanted && ref.tag !== versionToTag(wanted)) {
-      throw new UsageError(
-        `${formatReference(ref)} names its tag or digest already; --version "${wanted}" differs`,
+      throw new SettingError(
+        phrase`${formatReference(ref)} names its tag or digest already; ${
+          option("version")
+        } "${wanted}" differs`,
+        { setting: "version", value: wanted },
       );
     }
     return ref;
@@ -161,7 +167,7 @@ export async function cachedRefName(input: string, cache: TagLister): Promise<st
 }
 
 /** Why nothing was selected, with the newest versions there are. */
-function noMatch(tags: string[], request: VersionRequest): string {
+function noMatch(tags: string[], request: VersionRequest): string | Phrase {
   const versions = versionTags(tags);
   if (versions.length === 0) {
     return tags.length === 0
@@ -170,7 +176,9 @@ function noMatch(tags: string[], request: VersionRequest): string {
   }
   const newest = `newest: ${shortList(versions.map((v) => v.version))}`;
   if (request.version) return `no version matches "${request.version}" (${newest})`;
-  return `no stable version, only pre-releases; pass --devel to allow them (${newest})`;
+  return phrase`no stable version, only pre-releases; pass ${
+    option("devel")
+  } to allow them (${newest})`;
 }
 
 function shortList(items: string[]): string {

@@ -9,7 +9,7 @@ import { readAll } from "../digest.ts";
 import { dockerHub } from "../ref.ts";
 import pLimit from "p-limit";
 import { parseChallenges } from "./challenge.ts";
-import { AuthError, H3Error, RegistryError } from "../errors.ts";
+import { AuthError, H3Error, option, phrase, RegistryError } from "../errors.ts";
 import { responseError } from "./_errors.ts";
 import {
   type Connection,
@@ -148,12 +148,14 @@ export class RegistryClient {
     if (url.protocol === "https:") return;
     const clear = url.protocol === "http:";
     if (clear && (this.#options.plainHttp || isLoopback(url.host))) return;
+    const realm = JSON.stringify(url.origin + url.pathname);
+    const clearText = "credentials would cross the network in clear; refused";
     throw new AuthError(
-      `${this.registry} names the token service ${JSON.stringify(url.origin + url.pathname)}` +
-        (clear
-          ? `, over plain HTTP: credentials would cross the network in clear; refused (pass ` +
-            `--plain-http for ${this.registry} if that is intended)`
-          : `, which is not HTTP(S); refused`),
+      clear
+        ? phrase`${this.registry} names the token service ${realm}, over plain HTTP: ${clearText} (pass ${
+          option("plainHttp")
+        } for ${this.registry} if that is intended)`
+        : `${this.registry} names the token service ${realm}, which is not HTTP(S); refused`,
     );
   }
 

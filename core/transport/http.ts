@@ -5,7 +5,14 @@
  * translation of network failures into one clear line.
  * @module
  */
-import { RegistryError, type Remedy, UsageError } from "../errors.ts";
+import {
+  option,
+  type Phrase,
+  phrase,
+  RegistryError,
+  type Remedy,
+  SettingError,
+} from "../errors.ts";
 import { withRegistry } from "./_errors.ts";
 import type { FetchLike, TransportOptions } from "./options.ts";
 import { proxyEnvNames, proxyFor, proxyFromEnv } from "./proxy.ts";
@@ -16,18 +23,25 @@ export interface Connection {
   close(): void;
 }
 
-async function readPem(file: string, flag: string): Promise<string> {
+/** Reads a PEM file given as `setting` (an option, or a CA file found elsewhere). */
+async function readPem(file: string, setting: string, what: string | Phrase): Promise<string> {
   try {
     return await Deno.readTextFile(file);
   } catch (error) {
-    throw new UsageError(`cannot read ${flag} ${file}: ${(error as Error).message}`);
+    throw new SettingError(
+      phrase`cannot read ${what} ${file}: ${(error as Error).message}`,
+      { setting, value: file },
+    );
   }
 }
 
 /** Opens a connection pool with the TLS and proxy settings in `options`. */
 export async function openConnection(options: TransportOptions): Promise<Connection> {
   if (options.certFile && !options.keyFile || options.keyFile && !options.certFile) {
-    throw new UsageError("a client certificate needs both --cert-file and --key-file");
+    throw new SettingError(
+      phrase`a client certificate needs both ${option("certFile")} and ${option("keyFile")}`,
+      { setting: options.certFile ? "keyFile" : "certFile" },
+    );
   }
   const proxies = options.proxy ?? proxyFromEnv();
   if (options.insecureSkipTlsVerify) {
@@ -38,12 +52,16 @@ export async function openConnection(options: TransportOptions): Promise<Connect
   const caFiles = [...(options.caFile ? [options.caFile] : []), ...(options.caFiles ?? [])];
   if (caFiles.length) {
     tls.caCerts = await Promise.all(
-      caFiles.map((file) => readPem(file, file === options.caFile ? "--ca-file" : "CA file")),
+      caFiles.map((file) =>
+        file === options.caFile
+          ? readPem(file, "caFile", phrase`${option("caFile")}`)
+          : readPem(file, "caFiles", "CA file")
+      ),
     );
   }
   if (options.certFile && options.keyFile) {
-    tls.cert = await readPem(options.certFile, "--cert-file");
-    tls.key = await readPem(options.keyFile, "--key-file");
+    tls.cert = await readPem(options.certFile, "certFile", phrase`${option("certFile")}`);
+    tls.key = await readPem(options.keyFile, "keyFile", phrase`${option("keyFile")}`);
   }
   // One client per way out (direct, or each proxy), made on first use: Deno's fetch would read
   // the proxy variables itself, with other rules (it proxies loopback hosts), so h3 decides.
@@ -81,7 +99,7 @@ function createClient(options: Deno.CreateHttpClientOptions): Deno.HttpClient {
     for (const name of hidden) Deno.env.delete(name);
     return Deno.createHttpClient(options);
   } catch (error) {
-    throw new UsageError(`invalid TLS files: ${(error as Error).message}`);
+    throw new SettingError(`invalid TLS files: ${(error as Error).message}`, { setting: "tls" });
   } finally {
     for (const [name, value] of saved) Deno.env.set(name, value);
   }

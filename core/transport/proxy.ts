@@ -5,7 +5,7 @@
  * HTTP paths (Deno's fetch and the `node:https` one) follow this one rule.
  * @module
  */
-import { UsageError } from "../errors.ts";
+import { SettingError } from "../errors.ts";
 
 /** The proxy variables in force (unset ones undefined), as read once from the environment. */
 export interface ProxySettings {
@@ -77,10 +77,13 @@ export function parseProxy(raw: string, name: string): Proxy {
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
   } catch {
-    throw new UsageError(`invalid ${name} "${raw}": not a URL`);
+    throw new SettingError(`invalid ${name} "${raw}": not a URL`, { setting: name, value: raw });
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(`invalid ${name} "${raw}": h3 speaks to http:// and https:// proxies`);
+    throw new SettingError(`invalid ${name} "${raw}": h3 speaks to http:// and https:// proxies`, {
+      setting: name,
+      value: raw,
+    });
   }
   const basicAuth = url.username || url.password
     ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }
