@@ -16,6 +16,8 @@ import {
 import type { Credential } from "../core/auth/types.ts";
 import { UsageError } from "../core/errors.ts";
 import { RegistryHosts } from "../core/registry_hosts.ts";
+import { openH3 } from "../core/client.ts";
+import type { H3 } from "../core/h3.ts";
 
 /** gunshi argument definitions for the transport flags. */
 export const transportArgs = {
@@ -137,6 +139,18 @@ export function debugEnabled(): boolean {
 /** How many refs a command transfers at once: `--concurrency`, `H3_CONCURRENCY`, config, 8. */
 export async function refConcurrency(flags: TransportFlags): Promise<number> {
   return resolveConcurrency(flags.concurrency, await loadConfig());
+}
+
+/**
+ * The client a command runs on: `flags` over the `H3_*` variables and the config, warnings on
+ * stderr, each request on stderr with `--debug`. Open it with `await using`.
+ */
+export function openCommandClient(flags: TransportFlags = {}): Promise<H3> {
+  return openH3({
+    ...flags,
+    debug: debugEnabled() ? (line) => printError(line) : undefined,
+    onWarning: (message) => printError(`Warning: ${message}`),
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 /** `h3 env`: the paths and settings h3 uses, as `KEY="value"` lines or JSON. @module */
 import { define } from "gunshi";
-import { envReport, envVariables } from "../core/env.ts";
+import { envVariables } from "../core/env.ts";
+import { openCommandClient } from "./_transport_flags.ts";
 import { outputFormat, printJson } from "./ui/output.ts";
 import { outputArg } from "./_output.ts";
 import { print } from "./ui/safe_text.ts";
@@ -27,7 +28,8 @@ export default define({
   ].join("\n"),
   run: async (ctx) => {
     const format = outputFormat(ctx.values.output, ["env", "json"]);
-    const report = await envReport(ctx.values.registry);
+    await using h3 = await openCommandClient();
+    const report = await h3.env({ registry: ctx.values.registry });
     if (format === "json") return printJson(report);
     for (const [key, value] of envVariables(report)) {
       print(`${key}=${JSON.stringify(value)}`);

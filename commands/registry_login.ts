@@ -4,14 +4,10 @@
  * @module
  */
 import { define } from "gunshi";
-import { registryHost } from "../core/auth/docker_config.ts";
-import { checkLogin } from "../core/auth/login.ts";
-import { saveLogin } from "../core/auth/store.ts";
-import { transportSettings } from "../core/config.ts";
-import { rememberRegistrySettings } from "../core/config_write.ts";
+import { loginHost } from "../core/auth/login.ts";
 import { UsageError } from "../core/errors.ts";
 import { askTerminal } from "./_prompt.ts";
-import { debugEnabled, readStdin, transportArgs, transportFlags } from "./_transport_flags.ts";
+import { openCommandClient, readStdin, transportArgs, transportFlags } from "./_transport_flags.ts";
 import { reportArgs, reporter } from "./_output.ts";
 import { printError } from "./ui/safe_text.ts";
 
@@ -23,15 +19,6 @@ const {
   "password-stdin": _stdin,
   ...tlsArgs
 } = transportArgs;
-
-const hostPattern = /^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/i;
-
-/** The registry host a HOST argument names: `oci://`, a scheme and any path are dropped. */
-function hostArgument(value: string): string {
-  const host = registryHost(value);
-  if (!hostPattern.test(host)) throw new UsageError(`invalid registry host "${value}"`);
-  return host;
-}
 
 /** Asks on the terminal; a `UsageError` saying which flag to use when stdin is not one. */
 function ask(question: string, hidden: boolean, flag: string): Promise<string> {
@@ -69,7 +56,7 @@ export default define({
   run: async (ctx) => {
     const v = ctx.values;
     const out = reporter(v);
-    const host = hostArgument(v.host);
+    const host = loginHost(v.host); // checked before anything is asked
     let username = v.username;
     let password = v.password;
     if (password !== undefined && v["password-stdin"]) {
@@ -88,17 +75,12 @@ export default define({
     if (!password) throw new UsageError("the password is empty");
 
     const tlsFlags = { ...v, username: undefined, password: undefined, "password-stdin": false };
-    const settings = await transportSettings(host, transportFlags(tlsFlags));
-    const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
-    await checkLogin(host, { username, password }, { ...settings, debug });
-    const saved = await saveLogin(host, username, password);
-    if ("file" in saved) {
-      printError(`WARNING! Your password will be stored unencrypted in ${saved.file}.`);
+    await using h3 = await openCommandClient(transportFlags(tlsFlags));
+    const { stored } = await h3.login(host, { username, password });
+    if ("file" in stored) {
+      printError(`WARNING! Your password will be stored unencrypted in ${stored.file}.`);
     }
-    // TLS files that worked are remembered, so later commands for this host need no flags.
-    const { caFile, certFile, keyFile } = transportFlags(tlsFlags);
-    await rememberRegistrySettings(host, { caFile, certFile, keyFile });
     out.print("Login succeeded");
-    out.result({ registry: host, username, status: "logged-in", ...saved });
+    out.result({ registry: host, username, status: "logged-in", ...stored });
   },
 });

@@ -1,9 +1,9 @@
 /** `h3 registry logout HOST`: removes a registry's stored login (from its helper too). @module */
 import { define } from "gunshi";
 import { registryHost } from "../core/auth/docker_config.ts";
-import { removeLogin } from "../core/auth/store.ts";
 import { AuthError } from "../core/errors.ts";
 import { reportArgs, reporter } from "./_output.ts";
+import { openCommandClient } from "./_transport_flags.ts";
 
 export default define({
   name: "logout",
@@ -16,7 +16,8 @@ export default define({
   run: async (ctx) => {
     const out = reporter(ctx.values);
     const host = registryHost(ctx.values.host);
-    if (!await removeLogin(host)) throw new AuthError(`not logged in to ${host}`);
+    await using h3 = await openCommandClient();
+    if (!await h3.logout(host)) throw new AuthError(`not logged in to ${host}`);
     out.print(`Removing login credentials for ${host}`);
     out.result({ registry: host, status: "logged-out" });
   },

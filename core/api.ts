@@ -17,8 +17,10 @@ export type {
   ChartPushOptions,
   ChartPushResult,
   CopyChartsOptions,
+  EnvOptions,
   H3,
   H3Options,
+  LoginResult,
   RemoveResult,
   SignOptions,
   TagsOptions,
@@ -46,6 +48,8 @@ export type { CopyEvent } from "./copy.ts";
 export type { StaleTemp } from "./cache/_files.ts";
 export type { TagResult } from "./chart/retag.ts";
 export type { MirrorSummary, TagCopy, TagCopyResult } from "./mirror.ts";
+export type { SavedLogin } from "./auth/store.ts";
+export type { CredentialStore, EnvReport, RegistryReport } from "./env.ts";
 export { ociIndexYaml } from "./repo/import.ts";
 export type {
   ChartLock,
@@ -310,4 +314,27 @@ export function copyCharts(
   options: Parameters<H3["copyCharts"]>[2] & H3Options = {},
 ): ReturnType<H3["copyCharts"]> {
   return once(options, (h3) => h3.copyCharts(src, dst, options));
+}
+
+/**
+ * `registry login`: checks the username and password against `registry`, then stores them as
+ * Docker does (its credential helper when one is set); `options`' TLS files are remembered for
+ * the host in h3's config.
+ */
+export function login(
+  registry: string,
+  credential: Parameters<H3["login"]>[1],
+  options: H3Options = {},
+): ReturnType<H3["login"]> {
+  return once(options, (h3) => h3.login(registry, credential));
+}
+
+/** `registry logout`: removes the login stored for `registry`; false when there was none. */
+export function logout(registry: string): ReturnType<H3["logout"]> {
+  return once({}, (h3) => h3.logout(registry));
+}
+
+/** `env`: the paths and settings h3 uses; with `options.registry`, that host's settings too. */
+export function env(options: Parameters<H3["env"]>[0] & H3Options = {}): ReturnType<H3["env"]> {
+  return once(options, (h3) => h3.env(options));
 }

@@ -15,14 +15,18 @@ import { saveChart } from "./chart/save.ts";
 import { listChartTags } from "./chart/tags.ts";
 import { pullChart, pushChart, transfer } from "./chart/transfer.ts";
 import { cachedRefName, resolveCachedReference, resolveReference } from "./chart/versions.ts";
-import { loadConfig, resolveConcurrency } from "./config.ts";
+import { loadConfig, resolveConcurrency, transportSettings } from "./config.ts";
 import { copy } from "./copy.ts";
 import { openCopyEnd, planCopies } from "./copy_plan.ts";
 import { mirror } from "./mirror.ts";
 import { importRepository } from "./repo/import.ts";
 import { buildDependencies, listDependencies, updateDependencies } from "./chart/dependencies.ts";
 import { RegistryHosts } from "./registry_hosts.ts";
-import { RefError, SignatureError, UsageError } from "./errors.ts";
+import { checkLogin, loginHost } from "./auth/login.ts";
+import { removeLogin, saveLogin } from "./auth/store.ts";
+import { rememberRegistrySettings } from "./config_write.ts";
+import { envReport } from "./env.ts";
+import { RefError, SignatureError } from "./errors.ts";
 import type { Descriptor } from "./oci/descriptor.ts";
 import { readSigningKey, signChart } from "./sign/sign.ts";
 import { checkTrust, readKeyrings, readKeys, requirementFor, trustCheck } from "./sign/trust.ts";
@@ -39,6 +43,7 @@ import type {
 } from "./h3.ts";
 import { archiveReference, parseReference, type Reference } from "./ref.ts";
 import type { Repository } from "./transport/repository.ts";
+import { registryHost } from "./auth/docker_config.ts";
 
 /**
  * Opens an h3 client; use it with `await using h3 = await openH3()` so its connections close.
@@ -179,7 +184,7 @@ class Client implements H3 {
   async tags(repo: string, options: Parameters<H3["tags"]>[1] = {}): ReturnType<H3["tags"]> {
     const ref = parseReference(repo);
     if (ref.tag || ref.digest) {
-      throw new UsageError(`${repo}: give the repository without a tag or digest`);
+      throw new RefError(`${repo}: give the repository without a tag or digest`);
     }
     const repository = await this.openRepository(ref);
     return await listChartTags(repository, {
@@ -292,6 +297,21 @@ class Client implements H3 {
   listDependencies(dir: string): ReturnType<H3["listDependencies"]> {
     return listDependencies(dir);
   }
+
+  login: H3["login"] = async (registry, credential) => {
+    const host = loginHost(registry);
+    const settings = await transportSettings(host, this.#options);
+    await checkLogin(host, credential, { ...settings, debug: this.#options.debug });
+    const stored = await saveLogin(host, credential.username, credential.password);
+    // TLS files that worked are remembered, so later commands for this host need no options.
+    const { caFile, certFile, keyFile } = this.#options;
+    const remembered = await rememberRegistrySettings(host, { caFile, certFile, keyFile });
+    return { registry: host, stored, remembered };
+  };
+
+  logout: H3["logout"] = (registry) => removeLogin(registryHost(registry));
+
+  env: H3["env"] = (options = {}) => envReport(options.registry, this.#options);
 
   copy: H3["copy"] = (src, srcRef, dst, dstRef, options) => copy(src, srcRef, dst, dstRef, options);
 

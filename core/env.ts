@@ -17,6 +17,7 @@ import {
   loadConfig,
   resolveConcurrency,
   resolveTransport,
+  type TransportFlags,
   withCertsDir,
 } from "./config.ts";
 import { RegistryRouting } from "./routing.ts";
@@ -35,6 +36,7 @@ export interface CredentialStore {
 
 /** The settings in force for one registry host. */
 export interface RegistryReport {
+  /** The registry host reported on. */
   host: string;
   /** CredentialStore.store: a helper's name, `file` or `none`. */
   credentialsStore: string;
@@ -44,13 +46,17 @@ export interface RegistryReport {
   scheme: "http" | "https";
   /** true/false when set; null: plain HTTP on loopback hosts, HTTPS elsewhere. */
   plainHttp: boolean | null;
+  /** The CA file given for the host (option, `H3_CA_FILE` or config), or null. */
   caFile: string | null;
   /** The host's certs.d folder in use (containers' layout), or null. */
   certsDir: string | null;
   /** CA files from that folder, used when `caFile` is null. */
   caFiles: string[];
+  /** The client certificate for mutual TLS, or null. */
   certFile: string | null;
+  /** The private key of `certFile`, or null. */
   keyFile: string | null;
+  /** Whether server certificates go unchecked (the option, `H3_*`, config or registries.conf). */
   insecureSkipTlsVerify: boolean;
   /** The proxy h3 reaches this host's API through (no credentials shown), or null: direct. */
   proxy: string | null;
@@ -68,12 +74,19 @@ export interface RegistryReport {
 
 /** `h3 env --output json`: this shape is documented and kept stable. */
 export interface EnvReport {
+  /** h3's home (`HELM_HOME`). */
   helmHome: string;
+  /** The chart cache, an OCI image layout. */
   cacheDir: string;
+  /** Where plugins are installed. */
   pluginsDir: string;
+  /** Docker's config folder (`DOCKER_CONFIG`). */
   dockerConfigDir: string;
+  /** The Docker config file logins are stored in. */
   dockerConfigFile: string;
+  /** h3's config file. */
   configFile: string;
+  /** How many refs run at once. */
   concurrency: number;
   /** `HTTP_PROXY` (or `http_proxy`) as h3 reads it, credentials hidden; null when unset. */
   httpProxy: string | null;
@@ -102,8 +115,14 @@ export async function credentialStore(host: string): Promise<CredentialStore> {
   return { store: "none", file: null };
 }
 
-/** Gathers the report; with `registry`, the settings for that host too. */
-export async function envReport(registry?: string): Promise<EnvReport> {
+/**
+ * Gathers the report; with `registry`, the settings for that host too (`flags` over the `H3_*`
+ * variables and the config, as a client opened with them reaches it).
+ */
+export async function envReport(
+  registry?: string,
+  flags: TransportFlags = {},
+): Promise<EnvReport> {
   const config = await loadConfig(configPath());
   const proxies = proxyFromEnv();
   const report: EnvReport = {
@@ -113,7 +132,7 @@ export async function envReport(registry?: string): Promise<EnvReport> {
     dockerConfigDir: dockerConfigDir(),
     dockerConfigFile: dockerConfigPath(),
     configFile: config.path,
-    concurrency: resolveConcurrency(undefined, config),
+    concurrency: resolveConcurrency(flags.concurrency, config),
     httpProxy: hideCredentials(proxies.httpProxy),
     httpsProxy: hideCredentials(proxies.httpsProxy),
     noProxy: proxies.noProxy ?? null,
@@ -123,7 +142,7 @@ export async function envReport(registry?: string): Promise<EnvReport> {
     const route = (await RegistryRouting.load(config)).describe(host);
     const env = (name: string) => Deno.env.get(name);
     const fallback = { insecureSkipTlsVerify: route.insecure || undefined };
-    const settings = await withCertsDir(resolveTransport(host, {}, config, env, fallback), host);
+    const settings = await withCertsDir(resolveTransport(host, flags, config, env, fallback), host);
     const { store, file } = await credentialStore(host);
     const scheme = initialScheme(host, settings);
     const proxy = proxyFor(new URL(`${scheme}://${apiHost(host)}/v2/`), proxies);

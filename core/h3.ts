@@ -28,6 +28,8 @@ import type {
   LayoutPushResult,
 } from "./chart/layout_transfer.ts";
 import type { TransportFlags } from "./config.ts";
+import type { SavedLogin } from "./auth/store.ts";
+import type { EnvReport } from "./env.ts";
 import type { CopyEvent, CopyOptions, CopyResult } from "./copy.ts";
 import type { Reference } from "./ref.ts";
 import type { Target } from "./target.ts";
@@ -135,6 +137,22 @@ export interface VerifySignatureOptions {
   identities?: KeylessIdentity[];
   /** Repositories whose signatures count too (a copy's source), `registry/repository`. */
   acceptReferences?: string[];
+}
+
+/** What `login` did. */
+export interface LoginResult {
+  /** The registry host logged in to (`oci://`, a scheme and a path dropped). */
+  registry: string;
+  /** Where the login went: a credential helper, or a file holding it unencrypted. */
+  stored: SavedLogin;
+  /** The TLS settings remembered for the host in h3's config (`caFile`, `certFile`, `keyFile`). */
+  remembered: string[];
+}
+
+/** How `env` reports. */
+export interface EnvOptions {
+  /** Also report the settings and credential store in force for this registry host. */
+  registry?: string;
 }
 
 /** How `copyCharts` runs. */
@@ -258,6 +276,20 @@ export interface H3 extends AsyncDisposable {
   buildDependencies(dir: string): Promise<DependencyResult>;
   /** `chart dependency list DIR`: each declared dependency and whether `charts/` holds it. */
   listDependencies(dir: string): Promise<DependencyStatus[]>;
+  /**
+   * `registry login`: checks `credential` against `registry` (GET /v2/ with the whole auth flow,
+   * with this client's TLS settings), then stores it as Docker does (its credential helper when
+   * one is set, else the Docker config) and remembers the client's `caFile`, `certFile` and
+   * `keyFile` for the host in h3's config. Throws an `AuthError` when the registry refuses it.
+   */
+  login(registry: string, credential: { username: string; password: string }): Promise<LoginResult>;
+  /**
+   * `registry logout`: removes the login stored for `registry` (from its credential helper too);
+   * false when there was none.
+   */
+  logout(registry: string): Promise<boolean>;
+  /** `env`: the paths and settings h3 uses; with `registry`, that host's settings too. */
+  env(options?: EnvOptions): Promise<EnvReport>;
   /** Copies `srcRef` in `src` to `dstRef` in `dst`, skipping what `dst` has. */
   copy(
     src: Target,

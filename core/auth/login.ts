@@ -3,10 +3,24 @@
  * (its scheme and TLS rules), answering the registry's challenge with only the given credentials.
  * @module
  */
+import { RefError } from "../errors.ts";
 import { RegistryClient } from "../transport/client.ts";
 import type { TransportOptions } from "../transport/options.ts";
 import { RegistryAuthorizer } from "./authorizer.ts";
 import type { Credential } from "./types.ts";
+import { registryHost } from "./docker_config.ts";
+
+const hostPattern = /^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/i;
+
+/**
+ * The registry host a login names (`oci://`, a scheme and any path dropped, Docker Hub's aliases
+ * folded); a `RefError` when what is left is not `host[:port]`.
+ */
+export function loginHost(value: string): string {
+  const host = registryHost(value);
+  if (!hostPattern.test(host)) throw new RefError(`invalid registry host "${value}"`);
+  return host;
+}
 
 /**
  * Resolves when the registry accepts `credential` (or asks for none); throws an `AuthError` naming
