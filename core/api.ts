@@ -84,7 +84,7 @@ export { readPrivateKey, readPublicKey } from "./sign/keys.ts";
 export { policyFor, type TrustPolicy } from "./sign/policy.ts";
 export { type BundleSignResult, findBundleSignature, signBundle } from "./sign/bundle.ts";
 export { type ChartSignResult, readSigningKey, signChart } from "./sign/sign.ts";
-export { checkKeylessBundle, type KeylessIdentity } from "./sign/keyless.ts";
+export { checkKeylessBundle, type KeylessIdentity, type KeylessSigner } from "./sign/keyless.ts";
 export { checkTrust, readKeyrings, readKeys, requirementFor } from "./sign/trust.ts";
 
 /** Runs `operation` on a client opened with `options`, closed when it ends. */
