@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
+import { runPeer, testWithPeers } from "./helpers/peers.ts";
 import { pushArtifact } from "./helpers/referrers.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
@@ -227,3 +228,62 @@ Deno.test("keyless: v0.2 and v0.3 bundles with inclusion proofs verify; identity
     issuer,
   ]);
 });
+
+testWithPeers(
+  "keyless, cosign (peer): cosign verify --trusted-root accepts and refuses the same test bundles h3 does",
+  ["cosign"],
+  async () => {
+    await using registry = await startRegistry();
+    await using sb = await sandbox();
+    const sigstore = await testSigstore(sb.dir);
+    const name = `${registry.host}/charts/app`;
+    using repo = connectRepository(name);
+    const cases: [string, BundleOptions, boolean][] = [
+      ["1.0.0", { version: "0.3" }, true],
+      ["2.0.0", { version: "0.3", tamper: "proof" }, false],
+      ["3.0.0", { version: "0.3", tamper: "checkpoint" }, false],
+      ["4.0.0", { version: "0.3", identity: "mallory@example.com" }, false],
+    ];
+    for (const [version, options] of cases) {
+      const chart = await pushChartVersion(repo, { name: "app", version });
+      const bundle = await sigstore.bundle(chart.digest, options);
+      // As cosign stores them: the bundle's content and predicate type as annotations.
+      await pushArtifact(repo, chart, bundleType, bundle, {
+        tagSchema: true,
+        annotations: {
+          "dev.sigstore.bundle.content": "dsse-envelope",
+          "dev.sigstore.bundle.predicateType": "https://sigstore.dev/cosign/sign/v1",
+        },
+      });
+    }
+    for (const [version, , good] of cases) {
+      const ref = `${name}:${version}`;
+      const byCosign = await runPeer("cosign", [
+        "verify",
+        "--allow-http-registry",
+        "--trusted-root",
+        sigstore.trustedRoot,
+        "--certificate-identity",
+        identity,
+        "--certificate-oidc-issuer",
+        issuer,
+        // The test CA issues no signed certificate timestamps; h3 does not check them either.
+        "--insecure-ignore-sct",
+        ref,
+      ], { env: { HOME: sb.dir } });
+      const byH3 = await sb.run([
+        "chart",
+        "verify",
+        ref,
+        "--trusted-root",
+        sigstore.trustedRoot,
+        "--certificate-identity",
+        identity,
+        "--certificate-oidc-issuer",
+        issuer,
+      ]);
+      assert.equal(byCosign.code === 0, good, `cosign on ${version}: ${byCosign.stderr}`);
+      assert.equal(byH3.code === 0, good, `h3 on ${version}: ${byH3.stderr}`);
+    }
+  },
+);

@@ -219,10 +219,16 @@ export async function testSigstore(dir: string): Promise<TestSigstore> {
       const payload = options.tamper === "payload"
         ? encoder.encode(decoder.decode(statement).replace('"predicate":{}', '"predicate":{"x":1}'))
         : statement;
+      const envelope = encoder.encode(JSON.stringify({
+        payload: b64(statement),
+        payloadType: "application/vnd.in-toto+json",
+        signatures: [{ sig: b64(sig) }],
+      }));
       const body = encoder.encode(JSON.stringify({
         apiVersion: "0.0.1",
         kind: "dsse",
         spec: {
+          envelopeHash: { algorithm: "sha256", value: hex(await sha256(envelope)) },
           payloadHash: { algorithm: "sha256", value: hex(await sha256(statement)) },
           signatures: [{ signature: b64(sig), verifier: b64(encoder.encode(leafPem)) }],
         },
