@@ -29,19 +29,22 @@ function errorExitCode(error: unknown): number {
   return 1;
 }
 
-/** gunshi, imported once a command runs: `--version` and the help pages do without it. */
+/**
+ * gunshi, imported once a command runs: `--version` and the help pages do without it. Its bare
+ * parts only (`bone`: no built-in plugins, i18n or renderer), as h3 renders its own help.
+ */
 type Gunshi =
-  & typeof import("gunshi")
+  & typeof import("gunshi/definition")
   & typeof import("gunshi/bone")
   & typeof import("gunshi/plugin");
 
 async function loadGunshi(): Promise<Gunshi> {
-  const [main, bone, plugin] = await Promise.all([
-    import("gunshi"),
+  const [definition, bone, plugin] = await Promise.all([
+    import("gunshi/definition"),
     import("gunshi/bone"),
     import("gunshi/plugin"),
   ]);
-  return { ...main, ...bone, ...plugin };
+  return { ...definition, ...bone, ...plugin };
 }
 
 function lazyCommand({ lazy }: Gunshi, name: string, entry: LazyEntry): AnyCommand {

@@ -65,6 +65,18 @@ export class BenchContext implements AsyncDisposable {
     return { argv: [Deno.execPath(), "run", "-A", this.bundle, ...args], env: this.env(home) };
   }
 
+  /**
+   * h3 from source, as `deno task h3` runs it: `deno run -A --unstable-lazy-dynamic-imports
+   * main.ts ...args` in the checkout (the task runner's own start left out).
+   */
+  source(home: string, args: string[]): Program {
+    const main = new URL("../main.ts", import.meta.url).pathname;
+    return {
+      argv: [Deno.execPath(), "run", "-A", "--unstable-lazy-dynamic-imports", main, ...args],
+      env: this.env(home),
+    };
+  }
+
   /** `deno run -A FILE` (the Deno floor is this with an empty file). */
   deno(home: string, file: string): Program {
     return { argv: [Deno.execPath(), "run", "-A", file], env: this.env(home) };

@@ -1,6 +1,7 @@
 /**
  * Start-up cases: `h3 --version`, `h3 --help` and the first command (`chart list` on an empty
- * cache) against `deno run` of an empty script, and what the start path loads.
+ * cache), from the bundle and from source, against `deno run` of an empty script, and what the
+ * start path loads.
  * @module
  */
 import type { BenchContext } from "./_context.ts";
@@ -21,24 +22,32 @@ function samples(ctx: BenchContext): number {
   return Math.max(ctx.rounds * 2 + 1, 7);
 }
 
-/** `--version`, `--help` and `chart list` on an empty cache, each against the Deno floor. */
+/**
+ * `--version`, `--help` and `chart list` on an empty cache from the bundle, and `--version` and
+ * `chart list` from source, each against the Deno floor.
+ */
 export async function startupCases(ctx: BenchContext): Promise<CaseResult[]> {
   const empty = `${ctx.work}/empty.js`;
   await Deno.writeTextFile(empty, "");
   const home = ctx.home("startup");
   const results: CaseResult[] = [];
+  const bundle = (args: string[]) => ctx.h3(home, args);
+  const source = (args: string[]) => ctx.source(home, args);
   for (
-    const [name, args, maxRatio] of [
-      ["start-up --version", ["--version"], 1.15],
-      ["start-up --help", ["--help"], 1.15],
-      ["first command", ["chart", "list"], 1.4],
+    const [name, args, maxRatio, program] of [
+      ["start-up --version", ["--version"], 1.15, bundle],
+      ["start-up --help", ["--help"], 1.15, bundle],
+      ["first command", ["chart", "list"], 1.4, bundle],
+      ["source --version", ["--version"], 1.4, source],
+      ["source chart list", ["chart", "list"], 1.8, source],
     ] as const
   ) {
     const measured = await compare(samples(ctx), () => ({
-      h3: repeated(ctx.h3(home, [...args]), runsPerSample),
+      h3: repeated(program([...args]), runsPerSample),
       peer: repeated(ctx.deno(home, empty), runsPerSample),
     }));
-    const spec = { name, h3: `h3 ${args.join(" ")}`, peer: floor, maxRatio };
+    const command = `${program === source ? "deno task h3" : "h3"} ${args.join(" ")}`;
+    const spec = { name, h3: command, peer: floor, maxRatio };
     const h3 = perRun(measured.h3, runsPerSample);
     const peer = perRun(measured.peer, runsPerSample);
     const note = `CPU time ${(h3.cpuMs / peer.cpuMs).toFixed(2)}× the floor's`;

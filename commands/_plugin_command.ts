@@ -3,7 +3,8 @@
  * ones refused as for built-ins), positionals and anything after `--` become `ctx.args`.
  * @module
  */
-import { type ArgSchema, define } from "gunshi";
+import type { ArgSchema } from "gunshi";
+import { define } from "gunshi/definition";
 import type { KnownPlugin } from "../core/plugin/catalog.ts";
 import { findPluginCommand, runPluginCommand } from "../core/plugin/run.ts";
 import type { PluginOption, PluginOptionValues } from "../core/plugin/types.ts";

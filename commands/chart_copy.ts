@@ -3,7 +3,7 @@
  * layout archives (`oci-archive:FILE.tar`), past the cache.
  * @module
  */
-import { define } from "gunshi";
+import { define } from "gunshi/definition";
 import { openCopyEnd, planCopies } from "../core/copy_plan.ts";
 import { H3Error, PartialFailure, UsageError } from "../core/errors.ts";
 import { describeError } from "./_errors.ts";

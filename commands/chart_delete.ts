@@ -1,5 +1,5 @@
 /** `h3 chart delete REF... --remote`: delete chart manifests in their registry. @module */
-import { define } from "gunshi";
+import { define } from "gunshi/definition";
 import { UsageError } from "../core/errors.ts";
 import { formatReference, parseReference, refLabel } from "../core/ref.ts";
 import { deleteRemoteChart } from "../core/remote_delete.ts";

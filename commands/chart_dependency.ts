@@ -1,5 +1,5 @@
 /** `h3 chart dependency update|build|list DIR` (alias `dep`): as `helm dependency`. @module */
-import { define } from "gunshi";
+import { define } from "gunshi/definition";
 import {
   buildDependencies,
   type DependencyResult,

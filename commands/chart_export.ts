@@ -1,5 +1,5 @@
 /** `h3 chart export REF`: write a cached chart back into a directory. @module */
-import { define } from "gunshi";
+import { define } from "gunshi/definition";
 import type { OciLayout } from "../core/cache/layout.ts";
 import { formatReference, parseReference } from "../core/ref.ts";
 import { resolveCachedReference } from "../core/chart/versions.ts";

@@ -1,5 +1,5 @@
 /** `h3 chart pull REF...`: pull charts from their registries into the local cache. @module */
-import { define } from "gunshi";
+import { define } from "gunshi/definition";
 import { downloadChart } from "../core/chart/download.ts";
 import { isLayoutLocation, pullFromLayout } from "../core/chart/layout_transfer.ts";
 import { resolveReference } from "../core/chart/versions.ts";

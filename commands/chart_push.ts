@@ -1,5 +1,5 @@
 /** `h3 chart push REF...`: push cached charts to their registries. @module */
-import { define } from "gunshi";
+import { define } from "gunshi/definition";
 import { archiveSource, isChartArchivePath, readChartArchive } from "../core/chart/archive.ts";
 import { isLayoutLocation, pushChartToLayout } from "../core/chart/layout_transfer.ts";
 import { UsageError } from "../core/errors.ts";

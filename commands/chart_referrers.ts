@@ -1,5 +1,5 @@
 /** `h3 chart referrers REF`: the signatures, SBOMs and attestations of a chart, nested. @module */
-import { define } from "gunshi";
+import { define } from "gunshi/definition";
 import { sanitize } from "../core/chart/metadata.ts";
 import { resolveReference } from "../core/chart/versions.ts";
 import { UsageError } from "../core/errors.ts";

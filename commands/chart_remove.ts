@@ -1,5 +1,5 @@
 /** `h3 chart remove REF...`: drop refs from the local cache and collect what they alone needed. @module */
-import { define } from "gunshi";
+import { define } from "gunshi/definition";
 import { openCache } from "../core/cache/layout.ts";
 import { PartialFailure, UsageError } from "../core/errors.ts";
 import { describeError } from "./_errors.ts";

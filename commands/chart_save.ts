@@ -1,5 +1,5 @@
 /** `h3 chart save DIR REF`: package a chart directory into the local cache. @module */
-import { define } from "gunshi";
+import { define } from "gunshi/definition";
 import { openCache } from "../core/cache/layout.ts";
 import { saveChart } from "../core/chart/save.ts";
 import { updateDependencies } from "../core/chart/dependencies.ts";

@@ -1,5 +1,5 @@
 /** `h3 chart show chart|values|readme|crds|all REF`: what `helm show` prints. @module */
-import { define } from "gunshi";
+import { define } from "gunshi/definition";
 import { stringify } from "yaml";
 import { openCache } from "../core/cache/layout.ts";
 import { type ShowPart, showParts, showReference, type ShowResult } from "../core/chart/show.ts";

@@ -1,5 +1,5 @@
 /** `h3 chart sign REF --key cosign.key`: sign a chart in its registry as cosign does. @module */
-import { define } from "gunshi";
+import { define } from "gunshi/definition";
 import { resolveReference } from "../core/chart/versions.ts";
 import { UsageError } from "../core/errors.ts";
 import { formatReference, parseReference } from "../core/ref.ts";

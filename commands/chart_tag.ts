@@ -1,5 +1,5 @@
 /** `h3 chart tag REF NEWTAG...`: more tags for a chart in its registry, nothing uploaded. @module */
-import { define } from "gunshi";
+import { define } from "gunshi/definition";
 import { tagChart } from "../core/chart/retag.ts";
 import { resolveReference } from "../core/chart/versions.ts";
 import { UsageError } from "../core/errors.ts";

@@ -1,5 +1,5 @@
 /** `h3 chart tags REPO`: the chart versions in a registry repository, newest first. @module */
-import { define } from "gunshi";
+import { define } from "gunshi/definition";
 import { listChartTags, type TagInfo } from "../core/chart/tags.ts";
 import { UsageError } from "../core/errors.ts";
 import { parseReference } from "../core/ref.ts";

@@ -1,5 +1,5 @@
 /** `h3 repo import INDEX_URL REGISTRY/NAMESPACE`: a classic chart repository moved to OCI. @module */
-import { define } from "gunshi";
+import { define } from "gunshi/definition";
 import { writeFileAtomic } from "../core/chart/download.ts";
 import { PartialFailure, UsageError } from "../core/errors.ts";
 import { describeError } from "./_errors.ts";
