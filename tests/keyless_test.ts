@@ -89,7 +89,7 @@ Deno.test("keyless: a Fulcio-style certificate and Rekor-style entry verify offl
   expectCode(await sb.run(["chart", "pull", `${name}:5.0.0`], { env }), 1);
 });
 
-Deno.test("keyless: v0.2 and v0.3 bundles with inclusion proofs verify; identity and issuer regexps; a bad proof, checkpoint or payload is refused", async () => {
+Deno.test("keyless: v0.2 and v0.3 bundles with inclusion proofs verify, with a SET or an RFC 3161 signed timestamp; identity and issuer regexps; a bad proof, checkpoint, payload or timestamp is refused", async () => {
   await using registry = await startRegistry();
   await using sb = await sandbox();
   const sigstore = await testSigstore(sb.dir);
@@ -102,6 +102,8 @@ Deno.test("keyless: v0.2 and v0.3 bundles with inclusion proofs verify; identity
     ["4.0.0", { version: "0.2", tamper: "checkpoint" }],
     ["5.0.0", { version: "0.3", tamper: "payload" }],
     ["6.0.0", { version: "0.3", identity: "https://github.com/org/repo/.github/workflows/ci.yml" }],
+    ["7.0.0", { version: "0.3", timestamp: "tsa" }],
+    ["8.0.0", { version: "0.3", timestamp: "tsa", tamper: "tsa" }],
   ];
   const referrers = new Map<string, string>();
   for (const [version, options] of cases) {
@@ -115,7 +117,8 @@ Deno.test("keyless: v0.2 and v0.3 bundles with inclusion proofs verify; identity
   const verify = (version: string, args: string[]) =>
     sb.run(["chart", "verify", `${name}:${version}`, ...args]);
 
-  for (const version of ["1.0.0", "2.0.0"]) {
+  // 7.0.0: the time comes from an RFC 3161 signed timestamp, the log entry has no SET.
+  for (const version of ["1.0.0", "2.0.0", "7.0.0"]) {
     const ok = expectCode(await verify(version, exact), 0);
     assert.match(
       ok.stdout,
@@ -133,6 +136,7 @@ Deno.test("keyless: v0.2 and v0.3 bundles with inclusion proofs verify; identity
   await bad("3.0.0", /does not verify \(calculated root hash does not match inclusion proof\)/);
   await bad("4.0.0", /does not verify \(invalid checkpoint signature\)/);
   await bad("5.0.0", /does not verify \(.*(signature|hash).*\)/);
+  await bad("8.0.0", /does not verify \(timestamp could not be verified\)/);
 
   // Regular expressions, unanchored as cosign's: the identity printed is the certificate's.
   const workflow = "https://github.com/org/repo/.github/workflows/ci.yml";
@@ -243,6 +247,8 @@ testWithPeers(
       ["2.0.0", { version: "0.3", tamper: "proof" }, false],
       ["3.0.0", { version: "0.3", tamper: "checkpoint" }, false],
       ["4.0.0", { version: "0.3", identity: "mallory@example.com" }, false],
+      ["5.0.0", { version: "0.3", timestamp: "tsa" }, true],
+      ["6.0.0", { version: "0.3", timestamp: "tsa", tamper: "tsa" }, false],
     ];
     for (const [version, options] of cases) {
       const chart = await pushChartVersion(repo, { name: "app", version });
@@ -256,8 +262,10 @@ testWithPeers(
         },
       });
     }
-    for (const [version, , good] of cases) {
+    for (const [version, options, good] of cases) {
       const ref = `${name}:${version}`;
+      // cosign takes the time from a signed timestamp only when told to.
+      const tsa = options.timestamp === "tsa" ? ["--use-signed-timestamps"] : [];
       const byCosign = await runPeer("cosign", [
         "verify",
         "--allow-http-registry",
@@ -269,6 +277,7 @@ testWithPeers(
         issuer,
         // The test CA issues no signed certificate timestamps; h3 does not check them either.
         "--insecure-ignore-sct",
+        ...tsa,
         ref,
       ], { env: { HOME: sb.dir } });
       const byH3 = await sb.run([

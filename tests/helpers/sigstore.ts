@@ -81,10 +81,17 @@ export interface BundleOptions {
   /** The bundle format (default 0.1: SET only; 0.2 and 0.3 carry an inclusion proof too). */
   version?: "0.1" | "0.2" | "0.3";
   /**
-   * What to break: a hash of the inclusion proof (`proof`), the checkpoint's signature (signed by
-   * another key: `checkpoint`), or the signed statement after signing (`payload`).
+   * With `tsa` (0.3 only): the signing time comes from an RFC 3161 signed timestamp of the test's
+   * timestamp authority over the signature, and the log entry has an inclusion proof but no SET
+   * (as Rekor v2 entries are).
    */
-  tamper?: "proof" | "checkpoint" | "payload";
+  timestamp?: "set" | "tsa";
+  /**
+   * What to break: a hash of the inclusion proof (`proof`), the checkpoint's signature (signed by
+   * another key: `checkpoint`), the signed statement after signing (`payload`), or the signed
+   * timestamp (over other bytes than the signature: `tsa`).
+   */
+  tamper?: "proof" | "checkpoint" | "payload" | "tsa";
 }
 
 const leafHash = (leaf: Uint8Array) => sha256(new Uint8Array([0, ...leaf]));
@@ -133,6 +140,71 @@ export async function testSigstore(dir: string): Promise<TestSigstore> {
   ]);
   await ec(`${dir}/rekor.key`);
   await ec(`${dir}/other-rekor.key`);
+  // A timestamp authority: its root, and the leaf that signs RFC 3161 timestamps.
+  await ec(`${dir}/tsa-root.key`);
+  await openssl([
+    "req",
+    "-x509",
+    "-new",
+    "-key",
+    `${dir}/tsa-root.key`,
+    "-out",
+    `${dir}/tsa-root.pem`,
+    "-days",
+    "2",
+    "-subj",
+    "/O=h3-test/CN=h3-test-tsa-root",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
+  await ec(`${dir}/tsa.key`);
+  await openssl(["req", "-new", "-key", `${dir}/tsa.key`, "-subj", "/O=h3-test/CN=h3-test-tsa"])
+    .then((csr) => Deno.writeFile(`${dir}/tsa.csr`, csr));
+  await Deno.writeTextFile(
+    `${dir}/tsa.ext`,
+    "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n" +
+      "extendedKeyUsage=critical,timeStamping\n",
+  );
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    `${dir}/tsa.csr`,
+    "-CA",
+    `${dir}/tsa-root.pem`,
+    "-CAkey",
+    `${dir}/tsa-root.key`,
+    "-set_serial",
+    "77",
+    "-days",
+    "1",
+    "-extfile",
+    `${dir}/tsa.ext`,
+    "-out",
+    `${dir}/tsa.pem`,
+  ]);
+  await Deno.writeTextFile(`${dir}/tsaserial`, "01\n");
+  await Deno.writeTextFile(
+    `${dir}/tsa.cnf`,
+    [
+      "[ tsa ]",
+      "default_tsa = tsa1",
+      "[ tsa1 ]",
+      `serial = ${dir}/tsaserial`,
+      `signer_cert = ${dir}/tsa.pem`,
+      `signer_key = ${dir}/tsa.key`,
+      "signer_digest = sha256",
+      "default_policy = 1.3.6.1.4.1.57264.99.1",
+      "digests = sha256",
+      "accuracy = secs:1",
+      "ess_cert_id_alg = sha256",
+      "",
+    ].join("\n"),
+  );
+  const derOf = async (pem: string) =>
+    Uint8Array.from(atob(pemBody(await Deno.readTextFile(pem))), (c) => c.charCodeAt(0));
   const rekorDer = await openssl(["pkey", "-in", `${dir}/rekor.key`, "-pubout", "-outform", "DER"]);
   const logId = await sha256(rekorDer);
   const caDer = Uint8Array.from(
@@ -162,7 +234,17 @@ export async function testSigstore(dir: string): Promise<TestSigstore> {
         validFor: { start },
       }],
       ctlogs: [],
-      timestampAuthorities: [],
+      timestampAuthorities: [{
+        subject: { organization: "h3-test", commonName: "h3-test-tsa" },
+        uri: "https://tsa.h3.test",
+        certChain: {
+          certificates: [
+            { rawBytes: b64(await derOf(`${dir}/tsa.pem`)) },
+            { rawBytes: b64(await derOf(`${dir}/tsa-root.pem`)) },
+          ],
+        },
+        validFor: { start },
+      }],
     }),
   );
   let serial = 0;
@@ -251,6 +333,34 @@ export async function testSigstore(dir: string): Promise<TestSigstore> {
         inclusionPromise: { signedEntryTimestamp: b64(set) },
         canonicalizedBody: b64(body),
       };
+      const timestamps = [];
+      if (options.timestamp === "tsa") {
+        delete entry.inclusionPromise;
+        await Deno.writeFile(
+          `${dir}/stamped${n}`,
+          options.tamper === "tsa" ? encoder.encode("other bytes") : sig,
+        );
+        const query = `${dir}/query${n}.tsq`;
+        await openssl([
+          "ts",
+          "-query",
+          "-data",
+          `${dir}/stamped${n}`,
+          "-sha256",
+          "-cert",
+          "-out",
+          query,
+        ]);
+        const reply = await openssl([
+          "ts",
+          "-reply",
+          "-config",
+          `${dir}/tsa.cnf`,
+          "-queryfile",
+          query,
+        ]);
+        timestamps.push({ signedTimestamp: b64(reply) });
+      }
       if (version !== "0.1") {
         // The entry is leaf 5 of a 7-leaf tree (so its path has inner and border hashes); the
         // checkpoint (a signed note) names the tree's size and root.
@@ -283,6 +393,9 @@ export async function testSigstore(dir: string): Promise<TestSigstore> {
             ? { certificate }
             : { x509CertificateChain: { certificates: [certificate] } }),
           tlogEntries: [entry],
+          ...(timestamps.length
+            ? { timestampVerificationData: { rfc3161Timestamps: timestamps } }
+            : {}),
         },
         dsseEnvelope: {
           payload: b64(payload),
