@@ -10,6 +10,7 @@ import type { CopyEvent } from "../core/copy.ts";
 import { errorMessage, H3Error, PartialFailure, UsageError } from "../core/errors.ts";
 import { describeError } from "./_errors.ts";
 import { shortDigest } from "../core/oci/descriptor.ts";
+import { invalidTagMessage } from "../core/chart/tags.ts";
 import { parseReference, type Reference } from "../core/ref.ts";
 import type { Repository } from "../core/transport/repository.ts";
 import { outputFormat, printJson } from "./ui/output.ts";
@@ -193,6 +194,5 @@ export function progressEvents(
 
 /** The one warning line for a name a registry listed that is not a valid tag (it is skipped). */
 export function invalidTagWarning(repository: string, tag: string): string {
-  const shown = safeLine(tag.length > 200 ? `${tag.slice(0, 200)}...` : tag);
-  return `Warning: ${repository}: skipped "${shown}": not a valid tag`;
+  return `Warning: ${safeLine(invalidTagMessage(repository, tag))}`;
 }

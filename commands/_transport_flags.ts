@@ -6,7 +6,7 @@
  * ones, answer the registry's challenges; `--debug` logs each request on stderr.
  * @module
  */
-import { printError } from "./ui/safe_text.ts";
+import { printError, safeLine } from "./ui/safe_text.ts";
 import {
   loadConfig,
   resolveConcurrency,
@@ -16,7 +16,6 @@ import {
 import type { Credential } from "../core/auth/types.ts";
 import { UsageError } from "../core/errors.ts";
 import { RegistryHosts } from "../core/registry_hosts.ts";
-import { openH3 } from "../core/client.ts";
 import type { H3 } from "../core/h3.ts";
 
 /** gunshi argument definitions for the transport flags. */
@@ -145,11 +144,13 @@ export async function refConcurrency(flags: TransportFlags): Promise<number> {
  * The client a command runs on: `flags` over the `H3_*` variables and the config, warnings on
  * stderr, each request on stderr with `--debug`. Open it with `await using`.
  */
-export function openCommandClient(flags: TransportFlags = {}): Promise<H3> {
-  return openH3({
+export async function openCommandClient(flags: TransportFlags = {}): Promise<H3> {
+  // Loaded when a command runs, so the modules that only parse flags stay light.
+  const { openH3 } = await import("../core/client.ts");
+  return await openH3({
     ...flags,
     debug: debugEnabled() ? (line) => printError(line) : undefined,
-    onWarning: (message) => printError(`Warning: ${message}`),
+    onWarning: (message) => printError(`Warning: ${safeLine(message)}`),
   });
 }
 

@@ -1,16 +1,11 @@
 /** `h3 chart dependency update|build|list DIR` (alias `dep`): as `helm dependency`. @module */
 import { define } from "gunshi/definition";
-import {
-  buildDependencies,
-  type DependencyResult,
-  listDependencies,
-  updateDependencies,
-} from "../core/chart/dependencies.ts";
+import type { DependencyResult } from "../core/chart/dependencies.ts";
 import { UsageError } from "../core/errors.ts";
 import { outputFormat, printJson } from "./ui/output.ts";
 import { renderTable } from "./ui/table.ts";
 import { outputArg } from "./_output.ts";
-import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
+import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";
 
 const actions = ["update", "build", "list"] as const;
 
@@ -45,8 +40,9 @@ export default define({
     }
     const dir = ctx.values.dir ?? ".";
     const format = outputFormat(ctx.values.output, ["table", "json"]);
+    await using h3 = await openCommandClient(transportFlags(ctx.values));
     if (action === "list") {
-      const statuses = await listDependencies(dir);
+      const statuses = await h3.listDependencies(dir);
       if (format === "json") return printJson(statuses);
       if (statuses.length === 0) return console.log(`${dir}: no dependencies`);
       console.log(renderTable([
@@ -55,13 +51,9 @@ export default define({
       ]));
       return;
     }
-    const flags = transportFlags(ctx.values);
-    const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
-    using opener = new RegistryOpener(flags, debug);
-    const open = (ref: Parameters<RegistryOpener["open"]>[0]) => opener.open(ref);
     const result = action === "update"
-      ? await updateDependencies(dir, open)
-      : await buildDependencies(dir, open);
+      ? await h3.updateDependencies(dir)
+      : await h3.buildDependencies(dir);
     if (format === "json") return printJson(result);
     report(result);
   },

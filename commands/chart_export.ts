@@ -1,13 +1,6 @@
 /** `h3 chart export REF`: write a cached chart back into a directory. @module */
 import { define } from "gunshi/definition";
-import type { OciLayout } from "../core/cache/layout.ts";
-import { formatReference, parseReference } from "../core/ref.ts";
-import { resolveCachedReference } from "../core/chart/versions.ts";
-import { checkTrust } from "../core/sign/trust.ts";
-import { trustFor } from "./_trust_flags.ts";
-import { RegistryOpener, transportFlags } from "./_transport_flags.ts";
-import { openCache } from "../core/cache/layout.ts";
-import { exportCachedChart } from "../core/chart/export.ts";
+import { openCommandClient } from "./_transport_flags.ts";
 import { defaultMaxChartSize, defaultMaxFileSize } from "../core/chart/extract.ts";
 import { UsageError } from "../core/errors.ts";
 import { reportArgs, reporter } from "./_output.ts";
@@ -46,10 +39,8 @@ export default define({
     "$ h3 chart export localhost:5000/myrepo/mychart:latest --destination out --force",
   run: async (ctx) => {
     const out = reporter(ctx.values);
-    const cache = await openCache();
-    await checkPolicy(cache, ctx.values.ref);
-    const result = await exportCachedChart(cache, ctx.values.ref, {
-      destination: ctx.values.destination,
+    await using h3 = await openCommandClient();
+    const result = await h3.exportChart(ctx.values.ref, ctx.values.destination, {
       force: ctx.values.force,
       maxSize: parseSize(ctx.values["max-chart-size"], "--max-chart-size", defaultMaxChartSize),
       maxFileSize: parseSize(ctx.values["max-file-size"], "--max-file-size", defaultMaxFileSize),
@@ -67,21 +58,6 @@ export default define({
     });
   },
 });
-
-/**
- * Under a trust policy of the config, the cached chart must be signed in its registry over exactly
- * the digest in the cache (checked there before anything is written).
- */
-async function checkPolicy(cache: OciLayout, input: string | undefined): Promise<void> {
-  if (!input) return;
-  const ref = await resolveCachedReference(parseReference(input), cache);
-  const required = await trustFor(undefined, ref);
-  if (!required) return;
-  const desc = await cache.resolve(formatReference(ref));
-  using opener = new RegistryOpener(transportFlags({}));
-  const repository = await opener.open(ref);
-  await checkTrust(repository, desc, `${ref.registry}/${ref.repository}`, required, input);
-}
 
 const units: Record<string, number> = {
   "": 1,

@@ -1,9 +1,6 @@
 /** `h3 chart save DIR REF`: package a chart directory into the local cache. @module */
 import { define } from "gunshi/definition";
-import { openCache } from "../core/cache/layout.ts";
-import { saveChart } from "../core/chart/save.ts";
-import { updateDependencies } from "../core/chart/dependencies.ts";
-import { RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
+import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";
 import { SignatureError, UsageError } from "../core/errors.ts";
 import { signProvenance } from "../core/sign/provenance.ts";
 import { passwordFrom } from "./_password.ts";
@@ -81,13 +78,12 @@ export default define({
     }
     const { print, result: json } = reporter(ctx.values);
     const sign = await provenanceSigner(ctx.values);
+    await using h3 = await openCommandClient(transportFlags(ctx.values));
     if (ctx.values["dependency-update"]) {
-      using opener = new RegistryOpener(transportFlags(ctx.values));
-      const updated = await updateDependencies(dir, (r) => opener.open(r));
+      const updated = await h3.updateDependencies(dir);
       for (const file of updated.downloaded) print(`Saved charts/${file}`);
     }
-    const cache = await openCache();
-    const result = await saveChart(cache, dir, ref, {
+    const result = await h3.save(dir, ref, {
       onBlob: (desc, what) => print(savingLine(desc, what)),
       onOutsideLink: (path, target) =>
         printError(

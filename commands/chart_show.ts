@@ -1,13 +1,12 @@
 /** `h3 chart show chart|values|readme|crds|all REF`: what `helm show` prints. @module */
 import { define } from "gunshi/definition";
 import { stringify } from "yaml";
-import { openCache } from "../core/cache/layout.ts";
-import { type ShowPart, showParts, showReference, type ShowResult } from "../core/chart/show.ts";
+import { type ShowPart, showParts, type ShowResult } from "../core/chart/show.ts";
 import { UsageError } from "../core/errors.ts";
 import { outputFormat, printJson } from "./ui/output.ts";
 import { outputArg } from "./_output.ts";
-import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
-import { print, printError } from "./ui/safe_text.ts";
+import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";
+import { print } from "./ui/safe_text.ts";
 
 /** Chart.yaml as `helm show chart` prints it: keys sorted, lists not indented, a blank line. */
 function chartYaml(result: ShowResult): string {
@@ -81,16 +80,8 @@ export default define({
     if (format === "json" && part !== "chart") {
       throw new UsageError("--output json is for 'chart show chart' only");
     }
-    const flags = transportFlags(ctx.values);
-    const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
-    using opener = new RegistryOpener(flags, debug);
-    const result = await showReference(
-      ref,
-      part as ShowPart,
-      await openCache(),
-      (r) => opener.open(r),
-      { version, devel },
-    );
+    await using h3 = await openCommandClient(transportFlags(ctx.values));
+    const result = await h3.show(ref, part as ShowPart, { version, devel });
     if (format === "json") return printJson(result.meta);
     const text = render(part as ShowPart, result);
     // To a terminal, control characters escaped; to a pipe or file, the chart's bytes as they are.

@@ -1,12 +1,9 @@
 /** `h3 chart tag REF NEWTAG...`: more tags for a chart in its registry, nothing uploaded. @module */
 import { define } from "gunshi/definition";
-import { tagChart } from "../core/chart/retag.ts";
-import { resolveReference } from "../core/chart/versions.ts";
 import { UsageError } from "../core/errors.ts";
 import { parseReference, repositoryName } from "../core/ref.ts";
 import { reportArgs, reporter } from "./_output.ts";
-import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
-import { printError } from "./ui/safe_text.ts";
+import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";
 
 export default define({
   name: "tag",
@@ -32,14 +29,10 @@ export default define({
     if (!input || tags.length === 0) {
       throw new UsageError("missing REF or NEWTAG: give a chart reference and at least one tag");
     }
-    const typed = parseReference(input);
-    const flags = transportFlags(ctx.values);
-    const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
-    using opener = new RegistryOpener(flags, debug);
-    const repository = (await opener.open(typed)).expectPush();
-    const ref = await resolveReference(typed, repository);
+    const ref = parseReference(input);
+    await using h3 = await openCommandClient(transportFlags(ctx.values));
     const out = reporter(ctx.values);
-    const result = await tagChart(repository, ref.digest ?? ref.tag!, tags, ref.digest);
+    const result = await h3.tag(input, tags);
     for (const tag of result.tags) {
       out.print(`${repositoryName(ref)}:${tag}: tagged ${result.desc.digest}`);
     }

@@ -1,21 +1,13 @@
 /** `h3 chart tags REPO`: the chart versions in a registry repository, newest first. @module */
 import { define } from "gunshi/definition";
-import { listChartTags, type TagInfo } from "../core/chart/tags.ts";
+import type { TagInfo } from "../core/chart/tags.ts";
 import { UsageError } from "../core/errors.ts";
-import { parseReference } from "../core/ref.ts";
 import { humanAge } from "./ui/age.ts";
 import { outputFormat, printJson } from "./ui/output.ts";
 import { renderTable } from "./ui/table.ts";
 import { outputArg } from "./_output.ts";
-import { invalidTagWarning } from "./_transfers.ts";
-import {
-  debugEnabled,
-  refConcurrency,
-  RegistryOpener,
-  transportArgs,
-  transportFlags,
-} from "./_transport_flags.ts";
-import { print, printError } from "./ui/safe_text.ts";
+import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";
+import { print } from "./ui/safe_text.ts";
 
 /** Longest description shown in the table, as `helm search` cuts it. */
 const maxDescription = 50;
@@ -56,20 +48,8 @@ export default define({
     const input = ctx.values.repo;
     if (!input) throw new UsageError("missing REPO: give a registry repository");
     const format = outputFormat(ctx.values.output, ["table", "json"]);
-    const ref = parseReference(input);
-    if (ref.tag || ref.digest) {
-      throw new UsageError(`${input}: give the repository without a tag or digest`);
-    }
-    const flags = transportFlags(ctx.values);
-    const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
-    using opener = new RegistryOpener(flags, debug);
-    const repository = await opener.open(ref);
-    const infos = await listChartTags(repository, {
-      all: ctx.values.all,
-      concurrency: await refConcurrency(flags),
-      onInvalidTag: (tag) =>
-        printError(invalidTagWarning(`${ref.registry}/${ref.repository}`, tag)),
-    });
+    await using h3 = await openCommandClient(transportFlags(ctx.values));
+    const infos = await h3.tags(input, { all: ctx.values.all });
     if (format === "json") return printJson(infos);
     const now = new Date();
     print(renderTable([

@@ -18,6 +18,7 @@ export type {
   ChartPushResult,
   CopyChartsOptions,
   EnvOptions,
+  ExportOptions,
   H3,
   H3Options,
   LoginResult,
@@ -173,9 +174,16 @@ export function list(): ReturnType<H3["list"]> {
   return once({}, (h3) => h3.list());
 }
 
-/** Writes the cached chart `ref` into `destination/<chart name>/`. */
-export function exportChart(ref: string, destination: string): ReturnType<H3["exportChart"]> {
-  return once({}, (h3) => h3.exportChart(ref, destination));
+/**
+ * Writes the cached chart `ref` into `destination/<chart name>/` (under a trust policy, once its
+ * signature is found in its registry).
+ */
+export function exportChart(
+  ref: string,
+  destination: string,
+  options: Parameters<H3["exportChart"]>[2] & H3Options = {},
+): ReturnType<H3["exportChart"]> {
+  return once(options, (h3) => h3.exportChart(ref, destination, options));
 }
 
 /** Removes refs from the local cache, then the blobs no chart needs any more. */

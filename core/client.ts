@@ -12,7 +12,7 @@ import { downloadChart } from "./chart/download.ts";
 import { pullFromLayout, pushChartToLayout } from "./chart/layout_transfer.ts";
 import { exportCachedChart } from "./chart/export.ts";
 import { saveChart } from "./chart/save.ts";
-import { listChartTags } from "./chart/tags.ts";
+import { invalidTagMessage, listChartTags } from "./chart/tags.ts";
 import { pullChart, pushChart, transfer } from "./chart/transfer.ts";
 import { cachedRefName, resolveCachedReference, resolveReference } from "./chart/versions.ts";
 import { loadConfig, resolveConcurrency, transportSettings } from "./config.ts";
@@ -41,7 +41,7 @@ import type {
   SignOptions,
   VerifySignatureOptions,
 } from "./h3.ts";
-import { archiveReference, parseReference, type Reference } from "./ref.ts";
+import { archiveReference, formatReference, parseReference, type Reference } from "./ref.ts";
 import type { Repository } from "./transport/repository.ts";
 import { registryHost } from "./auth/docker_config.ts";
 
@@ -101,8 +101,21 @@ class Client implements H3 {
 
   list: H3["list"] = () => this.cache.entries();
 
-  exportChart: H3["exportChart"] = (ref, destination) =>
-    exportCachedChart(this.cache, ref, { destination });
+  async exportChart(
+    ref: string,
+    destination: string,
+    options: Parameters<H3["exportChart"]>[2] = {},
+  ): ReturnType<H3["exportChart"]> {
+    const parsed = await resolveCachedReference(parseReference(ref), this.cache);
+    const required = await requirementFor(undefined, parsed.registry, parsed.repository);
+    if (required) {
+      const desc = await this.cache.resolve(formatReference(parsed));
+      const repository = await this.openRepository(parsed);
+      const name = `${parsed.registry}/${parsed.repository}`;
+      await checkTrust(repository, desc, name, required, ref);
+    }
+    return await exportCachedChart(this.cache, ref, { ...options, destination });
+  }
 
   async push(ref: string, options: Parameters<H3["push"]>[1] = {}): Promise<ChartPushResult> {
     const { onEvent } = options;
@@ -190,6 +203,8 @@ class Client implements H3 {
     return await listChartTags(repository, {
       all: options.all,
       concurrency: await this.#refConcurrency(),
+      onInvalidTag: (tag) =>
+        this.#warn(invalidTagMessage(`${ref.registry}/${ref.repository}`, tag)),
     });
   }
 

@@ -100,6 +100,16 @@ export interface ChartPullResult extends ChartTransfer {
   path?: string;
 }
 
+/** How `exportChart` writes the chart. */
+export interface ExportOptions {
+  /** Replace `destination/<chart name>/` if it exists (only once the export has succeeded). */
+  force?: boolean;
+  /** Largest decompressed chart accepted, in bytes (default 100 MiB). */
+  maxSize?: number;
+  /** Largest single file accepted, in bytes (default 5 MiB). */
+  maxFileSize?: number;
+}
+
 /** How `tags` lists. */
 export interface TagsOptions {
   /** Also list tags that are not Helm charts (marked `chart: false`). */
@@ -182,8 +192,11 @@ export interface H3 extends AsyncDisposable {
   save(dir: string, ref: string, options?: SaveOptions): Promise<SaveResult>;
   /** Every chart in the cache: its full reference and manifest descriptor. */
   list(): Promise<IndexEntry[]>;
-  /** Writes the cached chart `ref` into `destination/<chart name>/`. */
-  exportChart(ref: string, destination: string): Promise<ExportResult>;
+  /**
+   * Writes the cached chart `ref` into `destination/<chart name>/`; under a trust policy of the
+   * config, the chart must first be found signed in its registry over exactly the cached digest.
+   */
+  exportChart(ref: string, destination: string, options?: ExportOptions): Promise<ExportResult>;
   /**
    * Pushes the cached chart `ref` to its registry (untagged: the repository's only cached tag, or
    * its highest stable version); or, with

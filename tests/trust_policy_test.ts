@@ -125,6 +125,33 @@ Deno.test("trust policy: the longest scope applies; export checks the cached dig
     /^Error: .*: no cosign signature \(no sha256-[0-9a-f]{64}\.sig tag, no Sigstore bundle\)\n$/,
   );
   assert.equal(await Deno.stat(out).then(() => true, () => false), false, "nothing written");
+  // The library's export is held to the same policy.
+  await Deno.writeTextFile(
+    `${sb.dir}/export.ts`,
+    `import { exportChart } from "${new URL("../mod.ts", import.meta.url).pathname}";
+await exportChart("${ref}", "${out}").catch((e) => console.log(e.name, e.message));
+`,
+  );
+  const library = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      "--config",
+      new URL("../deno.json", import.meta.url).pathname,
+      "export.ts",
+    ],
+    cwd: sb.dir,
+    env: { ...sb.env, ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.match(
+    new TextDecoder().decode(library.stdout),
+    /^SignatureError .*: no cosign signature \(no sha256-[0-9a-f]{64}\.sig tag, no Sigstore bundle\)\n$/,
+    new TextDecoder().decode(library.stderr),
+  );
+  assert.equal(await Deno.stat(out).then(() => true, () => false), false, "nothing written");
 
   // Signed with the team key: the host-wide policy would accept it, the longer scope does not.
   expectCode(await sb.run(["chart", "sign", ref, "--key", `${sb.dir}/team.key`], { env }), 0);

@@ -45,6 +45,15 @@ export interface TagListOptions {
   onInvalidTag?: (tag: string) => void;
 }
 
+/**
+ * The warning for a name the registry listed in `repository` that is not a valid tag (it is
+ * skipped); a long name is cut at 200 characters.
+ */
+export function invalidTagMessage(repository: string, tag: string): string {
+  return `${repository}: skipped "${tag.length > 200 ? `${tag.slice(0, 200)}...` : tag}": ` +
+    "not a valid tag";
+}
+
 /** SemVer tags newest first, then the others in name order. */
 export function tagOrder(tags: string[]): string[] {
   const versions = versionTags(tags).map((v) => v.tag);
