@@ -31,7 +31,12 @@ export default define({
     "# exactly what Chart.lock says (update when there is none)",
     "$ h3 chart dep build mychart",
     "",
+    "# NAME VERSION REPOSITORY STATUS (and ALIAS, CONDITION, TAGS when used)",
     "$ h3 chart dep list mychart",
+    "",
+    "# repositories by name, as Helm's repositories.yaml has them (credentials and TLS too)",
+    "#   dependencies: [{name: app, version: ^1.0.0, repository: '@stable'}]",
+    "$ HELM_REPOSITORY_CONFIG=repositories.yaml h3 chart dep update mychart",
   ].join("\n"),
   run: async (ctx) => {
     const action = ctx.values.action;
@@ -45,9 +50,19 @@ export default define({
       const statuses = await h3.listDependencies(dir);
       if (format === "json") return printJson(statuses);
       if (statuses.length === 0) return console.log(`${dir}: no dependencies`);
+      // Helm's four columns; ALIAS, CONDITION and TAGS too when a dependency has them.
+      const extra = (["alias", "condition", "tags"] as const).filter((key) =>
+        statuses.some((s) => s[key] !== undefined)
+      );
       console.log(renderTable([
-        ["NAME", "VERSION", "REPOSITORY", "STATUS"],
-        ...statuses.map((s) => [s.name, s.version, s.repository, s.status]),
+        ["NAME", "VERSION", "REPOSITORY", "STATUS", ...extra.map((k) => k.toUpperCase())],
+        ...statuses.map((s) => [
+          s.name,
+          s.version,
+          s.repository,
+          s.status,
+          ...extra.map((k) => [s[k] ?? ""].flat().join(",")),
+        ]),
       ]));
       return;
     }

@@ -20,7 +20,8 @@ function resultLine(result: ImportResult): string {
   switch (result.status) {
     case "pushed":
       return `${result.entry.name} ${result.entry.version}: pushed ${result.ref} (${result.digest}` +
-        `${result.provenance ? ", with provenance" : ""})`;
+        `${result.provenance ? ", with provenance" : ""}` +
+        `${result.signedBy ? `, signed by ${result.signedBy}` : ""})`;
     case "exists":
       return `${result.entry.name} ${result.entry.version}: already in ${result.ref}`;
     case "failed":
@@ -50,6 +51,33 @@ export default define({
       type: "string",
       description: "Write an index.yaml whose urls point at the oci:// charts",
     },
+    "repo-username": {
+      type: "string",
+      description: "User name for the classic repository (default: Helm's repositories.yaml)",
+    },
+    "repo-password": { type: "string", description: "Password for --repo-username" },
+    "repo-ca-file": {
+      type: "string",
+      description: "Trust this PEM CA certificate for the classic repository",
+    },
+    "repo-cert-file": {
+      type: "string",
+      description: "Client certificate (PEM) for the classic repository",
+    },
+    "repo-key-file": { type: "string", description: "Private key (PEM) of --repo-cert-file" },
+    "repo-insecure-skip-tls-verify": {
+      type: "boolean",
+      description: "Accept any certificate from the classic repository (unsafe)",
+    },
+    "pass-credentials": {
+      type: "boolean",
+      description: "Send the repository's credentials to chart URLs on other hosts too (as Helm's)",
+    },
+    verify: {
+      type: "boolean",
+      description: "Import only versions whose .prov is signed by a key of --keyring",
+    },
+    keyring: { type: "string", description: "PGP keyring (gpg --export) for --verify" },
     ...transportArgs,
     ...reportArgs,
   },
@@ -58,6 +86,16 @@ export default define({
     "",
     "# one chart, the 1.x versions; a re-run pushes only what is missing",
     "$ h3 repo import https://charts.example.com/index.yaml localhost:5000/charts --chart app --version '^1'",
+    "",
+    "# a repository Helm knows by name (credentials and TLS from its repositories.yaml)",
+    "$ h3 repo import @stable localhost:5000/charts",
+    "",
+    "# credentials and a private CA for the classic repository; registry logins stay separate",
+    "$ h3 repo import https://charts.example.com localhost:5000/charts --repo-username me \\",
+    '    --repo-password "$PW" --repo-ca-file ca.pem',
+    "",
+    "# only charts whose .prov verifies (the others are listed as failed)",
+    "$ h3 repo import https://charts.example.com localhost:5000/charts --verify --keyring pubring.gpg",
     "",
     "# and an index.yaml for clients that still read one",
     "$ h3 repo import https://charts.example.com localhost:5000/charts --index-out oci-index.yaml",
@@ -71,6 +109,25 @@ export default define({
     if (namespace.tag || namespace.digest) {
       throw new UsageError(`${target}: give a registry namespace without a tag or digest`);
     }
+    const values = ctx.values;
+    if ((values.verify === true) !== (values.keyring !== undefined)) {
+      throw new UsageError(
+        values.verify ? "--verify needs --keyring FILE" : "--keyring needs --verify",
+      );
+    }
+    if ((values["repo-username"] === undefined) !== (values["repo-password"] === undefined)) {
+      throw new UsageError("--repo-username and --repo-password go together");
+    }
+    const given = {
+      username: values["repo-username"],
+      password: values["repo-password"],
+      caFile: values["repo-ca-file"],
+      certFile: values["repo-cert-file"],
+      keyFile: values["repo-key-file"],
+      insecureSkipTlsVerify: values["repo-insecure-skip-tls-verify"],
+      passCredentialsAll: values["pass-credentials"],
+    };
+    const access = Object.values(given).some((v) => v !== undefined) ? given : undefined;
     const out = reporter(ctx.values);
     const flags = transportFlags(ctx.values);
     const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
@@ -84,6 +141,8 @@ export default define({
         version,
         devel,
         concurrency: await refConcurrency(flags),
+        access,
+        keyring: values.keyring,
         onResult: (result) =>
           result.status === "failed"
             ? console.error(resultLine(result))
@@ -103,7 +162,13 @@ export default define({
             version: r.entry.version,
             status: r.status,
             ref: r.ref,
-            ...(r.status === "pushed" ? { digest: r.digest, provenance: r.provenance } : {}),
+            ...(r.status === "pushed"
+              ? {
+                digest: r.digest,
+                provenance: r.provenance,
+                ...(r.signedBy ? { signedBy: r.signedBy } : {}),
+              }
+              : {}),
           }
       ),
       pushed: summary.pushed,

@@ -59,6 +59,7 @@ export type {
   LockedDependency,
 } from "./chart/dependencies.ts";
 export type { ImportOptions, ImportResult, ImportSummary } from "./repo/import.ts";
+export type { ClassicRepoAccess, HelmRepository } from "./chart/classic_repo.ts";
 export type { IndexEntry as RepoIndexEntry } from "./chart/repo_index.ts";
 export type { ChartText, ShowPart, ShowResult, ShowSource } from "./chart/show.ts";
 export type { VersionRequest } from "./chart/versions.ts";

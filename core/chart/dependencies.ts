@@ -12,6 +12,13 @@ import { stringify } from "yaml";
 import { ChartError, operation, phrase } from "../errors.ts";
 import { parseReference, type Reference, tagToVersion, versionToTag } from "../ref.ts";
 import { downloadArchive, fetchIndex, indexAddress, type IndexEntry } from "./repo_index.ts";
+import {
+  ClassicRepoClient,
+  findHelmRepository,
+  type HelmRepository,
+  isRepositoryName,
+  readHelmRepositories,
+} from "./classic_repo.ts";
 import type { Target } from "../target.ts";
 import { parseYaml } from "./chart_yaml.ts";
 import { downloadChart } from "./download.ts";
@@ -120,7 +127,7 @@ export async function readLock(dir: string, meta: ChartMetadata): Promise<ChartL
 /** Where one dependency's archive comes from. */
 type Source =
   | { kind: "oci"; ref: Reference; tag: string; digest?: string }
-  | { kind: "http"; entry: IndexEntry }
+  | { kind: "http"; entry: IndexEntry; client: ClassicRepoClient }
   | { kind: "dir"; path: string }
   | { kind: "subchart" };
 
@@ -143,16 +150,85 @@ function bestEntry(entries: IndexEntry[], constraint: string): IndexEntry | unde
 }
 
 /**
- * Resolves one dependency: to the version its constraint admits (`exact`: the locked version),
- * and where its archive comes from.
+ * What resolving a chart's dependencies shares: the chart's directory, the registry opener, the
+ * repositories Helm knows (repositories.yaml), and one client and one index per classic repository.
+ */
+class Resolution implements Disposable {
+  readonly dir: string;
+  readonly open: DependencyOpener;
+  readonly known: HelmRepository[];
+  #clients = new Map<string, Promise<ClassicRepoClient>>();
+  #indexes = new Map<string, Promise<IndexEntry[]>>();
+
+  constructor(dir: string, open: DependencyOpener, known: HelmRepository[]) {
+    this.dir = dir;
+    this.open = open;
+    this.known = known;
+  }
+
+  /**
+   * The dependencies as Helm resolves them before locking: a repository written `@NAME` or
+   * `alias:NAME` replaced by that repository's URL (an unknown name is an error, as in Helm).
+   */
+  named(declared: Dependency[]): Dependency[] {
+    const missing = declared.filter((d) =>
+      isRepositoryName(d.repository) && !findHelmRepository(this.known, d.repository)
+    ).map((d) => d.repository);
+    if (missing.length) {
+      throw new ChartError(
+        `no repository definition for ${missing.join(", ")} in Helm's repositories.yaml; ` +
+          `add them with "helm repo add NAME URL" (or write the URL)`,
+      );
+    }
+    return declared.map((d) =>
+      isRepositoryName(d.repository)
+        ? { ...d, repository: findHelmRepository(this.known, d.repository)!.url }
+        : d
+    );
+  }
+
+  /** The client for the classic repository at `url`, with what repositories.yaml keeps for it. */
+  client(url: string): Promise<ClassicRepoClient> {
+    let client = this.#clients.get(url);
+    if (!client) {
+      client = ClassicRepoClient.open(url, findHelmRepository(this.known, url) ?? {});
+      this.#clients.set(url, client);
+    }
+    return client;
+  }
+
+  /** The entries of the classic repository at `url`'s index, fetched once. */
+  index(url: string): Promise<IndexEntry[]> {
+    let index = this.#indexes.get(url);
+    if (!index) {
+      index = this.client(url).then((c) => fetchIndex(indexAddress(url), c)).then((i) => i.entries);
+      this.#indexes.set(url, index);
+    }
+    return index;
+  }
+
+  [Symbol.dispose](): void {
+    for (const client of this.#clients.values()) {
+      client.then((c) => c[Symbol.dispose](), () => {});
+    }
+  }
+}
+
+/** Opens a resolution for the chart in `dir`, with the repositories Helm knows. */
+async function resolution(dir: string, open: DependencyOpener): Promise<Resolution> {
+  return new Resolution(dir, open, await readHelmRepositories());
+}
+
+/**
+ * Resolves one dependency (its repository named already, see `Resolution.named`): to the version
+ * its constraint admits (`exact`: the locked version), and where its archive comes from.
  */
 async function resolveOne(
-  dir: string,
+  context: Resolution,
   d: Dependency,
-  open: DependencyOpener,
-  indexes: Map<string, Promise<IndexEntry[]>>,
   exact?: string,
 ): Promise<{ locked: LockedDependency; source: Source }> {
+  const { dir, open } = context;
   const wanted = exact ?? d.version ?? "";
   const lock = (version: string) => ({ name: d.name, repository: d.repository, version });
   if (d.repository === "") {
@@ -185,12 +261,7 @@ async function resolveOne(
     return { locked: lock(version), source: { kind: "oci", ref, tag, digest } };
   }
   if (/^https?:\/\//.test(d.repository)) {
-    let index = indexes.get(d.repository);
-    if (!index) {
-      index = fetchIndex(indexAddress(d.repository)).then((i) => i.entries);
-      indexes.set(d.repository, index);
-    }
-    const entries = (await index).filter((e) => e.name === d.name);
+    const entries = (await context.index(d.repository)).filter((e) => e.name === d.name);
     if (entries.length === 0) {
       throw new ChartError(`dependency "${d.name}": ${d.repository} has no chart "${d.name}"`);
     }
@@ -200,7 +271,8 @@ async function resolveOne(
         `dependency "${d.name}": no version in ${d.repository} matches "${wanted}"`,
       );
     }
-    return { locked: lock(entry.version), source: { kind: "http", entry } };
+    const client = await context.client(d.repository);
+    return { locked: lock(entry.version), source: { kind: "http", entry, client } };
   }
   throw new ChartError(
     `dependency "${d.name}": repository "${d.repository}" is not oci://, http(s):// or file://`,
@@ -221,6 +293,8 @@ async function fetchAll(
     for (const { locked, source } of resolved) {
       const file = `${locked.name}-${locked.version.split("@")[0]}.tgz`;
       if (source.kind === "subchart") continue;
+      // One chart under two aliases is one archive (Helm: "Already downloaded").
+      if (written.includes(file)) continue;
       if (source.kind === "oci") {
         const target = await open(source.ref);
         const result = await downloadChart(target, source.digest ?? source.tag, {
@@ -236,6 +310,7 @@ async function fetchAll(
           `${tmp}/${file}`,
           source.entry.digest,
           `dependency ${locked.name} ${locked.version}`,
+          source.client,
         );
       } else {
         const packed = packChart(await loadChartDir(source.path));
@@ -302,10 +377,10 @@ export async function updateDependencies(
   open: DependencyOpener,
 ): Promise<DependencyResult> {
   const { meta } = await loadChartDir(dir);
-  const declared = meta.dependencies ?? [];
-  const indexes = new Map<string, Promise<IndexEntry[]>>();
+  using context = await resolution(dir, open);
+  const declared = context.named(meta.dependencies ?? []);
   const resolved = [];
-  for (const d of declared) resolved.push(await resolveOne(dir, d, open, indexes));
+  for (const d of declared) resolved.push(await resolveOne(context, d));
   const locked = resolved.map((r) => r.locked);
   const digest = await lockDigest(declared, locked);
   const downloaded = await fetchAll(dir, resolved, open);
@@ -328,7 +403,8 @@ export async function buildDependencies(
   const { meta } = await loadChartDir(dir);
   const lock = await readLock(dir, meta);
   if (!lock) return await updateDependencies(dir, open);
-  const declared = meta.dependencies ?? [];
+  using context = await resolution(dir, open);
+  const declared = context.named(meta.dependencies ?? []);
   const name = lockFileName(meta);
   if (await lockDigest(declared, lock.dependencies) !== lock.digest) {
     const file = meta.apiVersion === "v1" ? "requirements.yaml" : "Chart.yaml";
@@ -338,10 +414,9 @@ export async function buildDependencies(
       }`,
     );
   }
-  const indexes = new Map<string, Promise<IndexEntry[]>>();
   const resolved = [];
   for (const [i, d] of declared.entries()) {
-    resolved.push(await resolveOne(dir, d, open, indexes, lock.dependencies[i].version));
+    resolved.push(await resolveOne(context, d, lock.dependencies[i].version));
   }
   const downloaded = await fetchAll(dir, resolved, open);
   return { lock, lockWritten: false, lockFile: `${dir}/${name}`, downloaded };
@@ -355,6 +430,12 @@ export interface DependencyStatus {
   version: string;
   /** The repository declared. */
   repository: string;
+  /** The name the parent chart gives it (`alias`), when it has one. */
+  alias?: string;
+  /** The values path that switches it on or off (`condition`), when it has one. */
+  condition?: string;
+  /** The tags that switch it on or off, when it has any. */
+  tags?: string[];
   /** `ok`, `wrong version`, `unpacked` (a directory) or `missing`. */
   status: "ok" | "wrong version" | "unpacked" | "missing";
 }
@@ -385,7 +466,14 @@ export async function listDependencies(dir: string): Promise<DependencyStatus[]>
   const { packed, unpacked } = await chartsContent(dir);
   return (meta.dependencies ?? []).map((d): DependencyStatus => {
     const version = d.version ?? "";
-    const base = { name: d.name, version, repository: d.repository };
+    const base = {
+      name: d.name,
+      version,
+      repository: d.repository,
+      ...(d.alias ? { alias: d.alias } : {}),
+      ...(d.condition ? { condition: d.condition } : {}),
+      ...(d.tags?.length ? { tags: d.tags } : {}),
+    };
     const archives = packed.filter((p) => p.name === d.name);
     if (archives.length) {
       const range = version.split("@")[0] || "*";

@@ -11,6 +11,7 @@ import { isValidChartName } from "./metadata.ts";
 import { hashingStream, readAll } from "../digest.ts";
 import { defaultMaxChartSize } from "./extract.ts";
 import { writeStream } from "../stream_file.ts";
+import type { ClassicRepoClient } from "./classic_repo.ts";
 
 /** One chart version an index lists. */
 export interface IndexEntry {
@@ -49,26 +50,6 @@ export interface RepoIndex {
 /** Largest index.yaml read. */
 export const maxIndexSize = 64 * 1024 * 1024;
 
-/** How long a repository server may take to answer one request. */
-export const httpTimeoutMs = 60_000;
-
-/**
- * GETs `url` (http or https only), failing on a non-2xx answer with the status; `what` (when not
- * empty) starts the error message.
- */
-export async function httpGet(url: URL, what: string): Promise<Response> {
-  const prefix = what ? `${what}: ` : "";
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ChartError(`${prefix}${url.protocol} URLs are not supported, only http(s)`);
-  }
-  const response = await fetch(url, { signal: AbortSignal.timeout(httpTimeoutMs) });
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new ChartError(`${prefix}${url.href} answered HTTP ${response.status}`);
-  }
-  return response;
-}
-
 /** The address of a repository's index: `URL/index.yaml` unless the URL names a .yaml file. */
 export function indexAddress(input: string): URL {
   let url: URL;
@@ -83,9 +64,9 @@ export function indexAddress(input: string): URL {
   return url;
 }
 
-/** Fetches and parses the index at `url`. */
-export async function fetchIndex(url: URL): Promise<RepoIndex> {
-  const response = await httpGet(url, "repository index");
+/** Fetches and parses the index at `url` with `client`. */
+export async function fetchIndex(url: URL, client: ClassicRepoClient): Promise<RepoIndex> {
+  const response = await client.get(url, "repository index");
   const text = new TextDecoder().decode(await readAll(response.body!, maxIndexSize));
   return parseIndex(text, url);
 }
@@ -147,7 +128,7 @@ function entryProblem(
 }
 
 /**
- * Downloads the chart archive at `url` to a new file `path`, hashing it on the way; with
+ * Downloads the chart archive at `url` to a new file `path` with `client`, hashing it on the way; with
  * `expectHex` (an index's sha256 digest) another digest is a `DigestError` (the file stays, for
  * the caller's temp directory to remove).
  */
@@ -156,9 +137,10 @@ export async function downloadArchive(
   path: string,
   expectHex: string | undefined,
   what: string,
+  client: ClassicRepoClient,
 ): Promise<void> {
   const { stream, measured } = hashingStream();
-  const response = await httpGet(url, what);
+  const response = await client.get(url, what);
   await writeStream(
     await Deno.open(path, { write: true, createNew: true }),
     response.body!.pipeThrough(capped(defaultMaxChartSize)).pipeThrough(stream),

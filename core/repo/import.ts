@@ -13,7 +13,15 @@ import semver from "semver";
 import { stringify } from "yaml";
 import { archiveSource, readChartArchive } from "../chart/archive.ts";
 import { versionRange } from "../chart/versions.ts";
-import { ChartError, RegistryError } from "../errors.ts";
+import {
+  type ClassicRepoAccess,
+  ClassicRepoClient,
+  findHelmRepository,
+  isRepositoryName,
+  readHelmRepositories,
+} from "../chart/classic_repo.ts";
+import { ChartError, RegistryError, SignatureError } from "../errors.ts";
+import { checkProvenance } from "../sign/provenance.ts";
 import { type Reference, repositoryName, versionToTag } from "../ref.ts";
 import { writeStream } from "../stream_file.ts";
 import type { Target } from "../target.ts";
@@ -38,11 +46,31 @@ export interface ImportOptions {
   concurrency?: number;
   /** Called as each version is done. */
   onResult?: (result: ImportResult) => void;
+  /**
+   * How to reach the repository (credentials, TLS). Without it, the settings Helm's
+   * repositories.yaml keeps for the repository's URL are used, when it has them.
+   */
+  access?: ClassicRepoAccess;
+  /** Helm's repositories file (default `$HELM_REPOSITORY_CONFIG`, else Helm's config dir). */
+  repositoryConfig?: string;
+  /**
+   * A PGP keyring (`gpg --export`): each version's `.prov` must be signed by one of its keys and
+   * vouch for the .tgz, or the version fails (and is not pushed).
+   */
+  keyring?: string;
 }
 
 /** What happened to one chart version. */
 export type ImportResult =
-  | { status: "pushed"; entry: IndexEntry; ref: string; digest: string; provenance: boolean }
+  | {
+    status: "pushed";
+    entry: IndexEntry;
+    ref: string;
+    digest: string;
+    provenance: boolean;
+    /** With a keyring: who signed the verified provenance. */
+    signedBy?: string;
+  }
   | { status: "exists"; entry: IndexEntry; ref: string }
   | { status: "failed"; name: string; version: string; error: unknown };
 
@@ -74,8 +102,31 @@ function select(entries: IndexEntry[], options: ImportOptions): IndexEntry[] {
 }
 
 /**
- * Imports the repository at `indexUrl` (its index.yaml, or the repository URL) into `namespace`
- * (`registry/path`, charts go to `namespace/<name>`).
+ * The repository's URL and how to reach it: `@NAME` / `alias:NAME` (a repository of Helm's
+ * repositories.yaml) or a URL, with `options.access`, else what repositories.yaml keeps for it.
+ */
+async function repositoryAccess(
+  input: string,
+  options: ImportOptions,
+): Promise<{ url: string; access: ClassicRepoAccess }> {
+  const known = await readHelmRepositories(options.repositoryConfig);
+  if (isRepositoryName(input)) {
+    const found = findHelmRepository(known, input);
+    if (!found) {
+      throw new ChartError(`no repository named "${input}" in Helm's repositories.yaml`);
+    }
+    return { url: found.url, access: options.access ?? found };
+  }
+  const base = indexAddress(input).href.replace(/\/[^/]*\.ya?ml(\?.*)?$/, "");
+  return {
+    url: input,
+    access: options.access ?? findHelmRepository(known, base) ?? {},
+  };
+}
+
+/**
+ * Imports the repository at `indexUrl` (its index.yaml, the repository URL, or `@NAME` of Helm's
+ * repositories.yaml) into `namespace` (`registry/path`, charts go to `namespace/<name>`).
  */
 export async function importRepository(
   indexUrl: string,
@@ -83,7 +134,14 @@ export async function importRepository(
   open: RepositoryOpener,
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
-  const index = await fetchIndex(indexAddress(indexUrl));
+  const { url, access } = await repositoryAccess(indexUrl, options);
+  const keyring = options.keyring === undefined ? undefined : await Deno.readFile(options.keyring)
+    .catch((error) => {
+      throw new SignatureError(`cannot read keyring ${options.keyring}: ${error.message}`);
+    });
+  using client = await ClassicRepoClient.open(indexAddress(url).href, access);
+  const verify = keyring && { keyring, name: options.keyring! };
+  const index = await fetchIndex(indexAddress(url), client);
   const entries = select(index.entries, options);
   if (options.chart && entries.length === 0 && !index.bad.some((b) => b.name === options.chart)) {
     throw new ChartError(
@@ -133,7 +191,7 @@ export async function importRepository(
             if (tags.has(tag)) {
               result = { status: "exists", entry, ref };
             } else {
-              const pushed = await importVersion(entry, target, tag, `${tmp}/${i}`);
+              const pushed = await importVersion(entry, target, tag, `${tmp}/${i}`, client, verify);
               result = { status: "pushed", entry, ref, ...pushed };
             }
           } catch (error) {
@@ -153,23 +211,43 @@ export async function importRepository(
   return { results, pushed: count("pushed"), existing: count("exists"), failed: count("failed") };
 }
 
-/** Downloads, checks and pushes one version; the temp files are `dir/chart.tgz[.prov]`. */
+/**
+ * Downloads, checks and pushes one version; the temp files are `dir/chart.tgz[.prov]`. With
+ * `verify`, its provenance must be signed by a key of the keyring and vouch for the .tgz.
+ */
 async function importVersion(
   entry: IndexEntry,
   target: Target,
   tag: string,
   dir: string,
-): Promise<{ digest: string; provenance: boolean }> {
+  client: ClassicRepoClient,
+  verify?: { keyring: Uint8Array; name: string },
+): Promise<{ digest: string; provenance: boolean; signedBy?: string }> {
   await Deno.mkdir(dir);
   const path = `${dir}/${entry.name}-${entry.version}.tgz`;
   const url = new URL(entry.urls[0]);
-  await downloadArchive(url, path, entry.digest, "");
-  const provenance = await download(new URL(`${url.href}.prov`), `${path}.prov`);
+  await downloadArchive(url, path, entry.digest, "", client);
+  const provenance = await download(new URL(`${url.href}.prov`), `${path}.prov`, client);
   const archive = await readChartArchive(path);
   if (archive.meta.name !== entry.name || archive.meta.version !== entry.version) {
     throw new ChartError(
       `${url.href} holds ${archive.meta.name} ${archive.meta.version}, not what index.yaml says`,
     );
+  }
+  let signedBy: string | undefined;
+  if (verify) {
+    if (!provenance) {
+      throw new SignatureError(`no provenance (${url.href}.prov) to verify with ${verify.name}`);
+    }
+    const prov = await Deno.readTextFile(`${path}.prov`);
+    const checked = await checkProvenance(
+      prov,
+      verify.keyring,
+      verify.name,
+      archive.content.digest,
+      archive.meta,
+    );
+    signedBy = checked.signedBy;
   }
   // The index's publication time as the created annotation: a re-import gives the same manifest.
   const created = entry.created ? new Date(entry.created) : undefined;
@@ -178,20 +256,13 @@ async function importVersion(
     created && !isNaN(created.getTime()) ? created : new Date(),
   );
   const result = await transfer(source, source.chartTag, target, tag, entry.name, {});
-  return { digest: result.desc.digest, provenance };
+  return { digest: result.desc.digest, provenance, signedBy };
 }
 
 /** Downloads `url` to `path` when the server has it (a 404 is "no such file": false). */
-async function download(url: URL, path: string): Promise<boolean> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
-  if (response.status === 404) {
-    await response.body?.cancel();
-    return false;
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new ChartError(`${url.href} answered HTTP ${response.status}`);
-  }
+async function download(url: URL, path: string, client: ClassicRepoClient): Promise<boolean> {
+  const response = await client.getIfThere(url, "");
+  if (!response) return false;
   await writeStream(
     await Deno.open(path, { write: true, createNew: true }),
     response.body!.pipeThrough(capped(1024 * 1024)),
