@@ -1,45 +1,11 @@
 import assert from "node:assert/strict";
 import { OciLayout } from "../core/cache/layout.ts";
-import {
-  digestOf,
-  encodeManifest,
-  type Manifest,
-  manifestDescriptor,
-} from "../core/oci/descriptor.ts";
-import { annotations, helmConfig, helmContent } from "../core/oci/media_types.ts";
+import { digestOf } from "../core/oci/descriptor.ts";
+import { annotations, helmContent } from "../core/oci/media_types.ts";
 import { CacheError, DigestError } from "../core/errors.ts";
+import { storeChart, tempLayout } from "./helpers/layouts.ts";
 
 const encoder = new TextEncoder();
-
-async function tempLayout(): Promise<{ layout: OciLayout; dir: string } & AsyncDisposable> {
-  const dir = await Deno.makeTempDir({ prefix: "h3-layout-" });
-  const layout = await OciLayout.open(`${dir}/registry`);
-  return {
-    layout,
-    dir: `${dir}/registry`,
-    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
-  };
-}
-
-/** Stores a small chart-shaped manifest (config + content) and returns its descriptor. */
-async function storeChart(layout: OciLayout, name: string, version: string, content: string) {
-  const config = await layout.ingest(
-    ReadableStream.from([encoder.encode(JSON.stringify({ name, version, apiVersion: "v2" }))]),
-    helmConfig,
-  );
-  const layer = await layout.ingest(ReadableStream.from([encoder.encode(content)]), helmContent);
-  const manifest: Manifest = {
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    config,
-    layers: [layer],
-    annotations: { [annotations.created]: "2026-01-02T03:04:05Z" },
-  };
-  const bytes = encodeManifest(manifest);
-  const desc = await manifestDescriptor(bytes);
-  await layout.push(desc, ReadableStream.from([bytes]));
-  return { desc, config, layer };
-}
 
 async function blobNames(dir: string): Promise<string[]> {
   const names: string[] = [];
