@@ -139,8 +139,8 @@ export function trustLine(result: TrustResult): string {
     case "bundle":
       return `signed with ${result.key} (Sigstore bundle ${result.referrer.digest})`;
     case "keyless":
-      return `signed by ${result.identity} (issuer ${result.issuer}, Sigstore bundle ` +
-        `${result.referrer.digest})`;
+      return `signed by ${result.identity} (issuer ${result.issuer}, ` +
+        `${result.tag ?? `Sigstore bundle ${result.referrer.digest}`})`;
     case "provenance":
       return `provenance signed by ${result.provenance.signedBy} (${result.key})`;
   }

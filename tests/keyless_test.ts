@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { runPeer, testWithPeers } from "./helpers/peers.ts";
-import { pushArtifact } from "./helpers/referrers.ts";
+import { pushArtifact, pushCosignTag } from "./helpers/referrers.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
 import { type BundleOptions, testSigstore } from "./helpers/sigstore.ts";
@@ -65,7 +65,7 @@ Deno.test("keyless: a Fulcio-style certificate and Rekor-style entry verify offl
   await refused("2.0.0", keyless(), /1 bundle: a keyless bundle signed for another manifest\)$/m);
   await refused("3.0.0", keyless(), /1 bundle: a keyless bundle that does not verify/);
   await refused("4.0.0", keyless(), /1 bundle: a keyless bundle that does not verify/);
-  await refused("5.0.0", keyless(), /no Sigstore bundle to verify/);
+  await refused("5.0.0", keyless(), /no Sigstore bundle or keyless signature to verify/);
   const index = await Deno.readTextFile(`${sb.helmHome}/registry/index.json`);
   assert.equal(JSON.parse(index).manifests.length, 1, "only the verified chart is cached");
 
@@ -234,7 +234,7 @@ Deno.test("keyless: v0.2 and v0.3 bundles with inclusion proofs verify, with a S
 });
 
 testWithPeers(
-  "keyless, cosign (peer): cosign verify --trusted-root accepts and refuses the same test bundles h3 does",
+  "keyless, cosign (peer): cosign verify --trusted-root accepts and refuses the same test bundles and classic .sig signatures h3 does",
   ["cosign"],
   async () => {
     await using registry = await startRegistry();
@@ -250,6 +250,17 @@ testWithPeers(
       ["5.0.0", { version: "0.3", timestamp: "tsa" }, true],
       ["6.0.0", { version: "0.3", timestamp: "tsa", tamper: "tsa" }, false],
     ];
+    // cosign's classic keyless form (.sig layer with certificate and Rekor bundle) too.
+    const classic: [string, BundleOptions, boolean][] = [
+      ["7.0.0", {}, true],
+      ["8.0.0", { tamper: "payload" }, false],
+      ["9.0.0", { identity: "mallory@example.com" }, false],
+    ];
+    for (const [version, options] of classic) {
+      const chart = await pushChartVersion(repo, { name: "app", version });
+      const sig = await sigstore.classic(name, chart.digest, options);
+      await pushCosignTag(repo, chart, sig.payload, sig.signature, ".sig", sig.annotations);
+    }
     for (const [version, options] of cases) {
       const chart = await pushChartVersion(repo, { name: "app", version });
       const bundle = await sigstore.bundle(chart.digest, options);
@@ -262,7 +273,7 @@ testWithPeers(
         },
       });
     }
-    for (const [version, options, good] of cases) {
+    for (const [version, options, good] of [...cases, ...classic]) {
       const ref = `${name}:${version}`;
       // cosign takes the time from a signed timestamp only when told to.
       const tsa = options.timestamp === "tsa" ? ["--use-signed-timestamps"] : [];
@@ -296,3 +307,58 @@ testWithPeers(
     }
   },
 );
+
+Deno.test("keyless, cosign's classic form: a .sig layer with a certificate and a Rekor bundle verifies; tampered, another signer, another repository or outside the certificate's validity is refused", async () => {
+  await using registry = await startRegistry();
+  await using sb = await sandbox();
+  const sigstore = await testSigstore(sb.dir);
+  const name = `${registry.host}/charts/app`;
+  using repo = connectRepository(name);
+  const later = Math.floor(Date.now() / 1000) + 3 * 86400;
+  const cases: [string, string, BundleOptions][] = [
+    ["1.0.0", name, {}],
+    ["2.0.0", name, { tamper: "payload" }],
+    ["3.0.0", name, { identity: "mallory@example.com" }],
+    ["4.0.0", `${registry.host}/upstream/app`, {}],
+    ["5.0.0", name, { integratedTime: later }],
+  ];
+  const digests = new Map<string, string>();
+  for (const [version, reference, options] of cases) {
+    const chart = await pushChartVersion(repo, { name: "app", version });
+    digests.set(version, chart.digest);
+    const sig = await sigstore.classic(reference, chart.digest, options);
+    await pushCosignTag(repo, chart, sig.payload, sig.signature, ".sig", sig.annotations);
+  }
+  const keyless = [
+    "--certificate-identity",
+    identity,
+    "--certificate-oidc-issuer",
+    issuer,
+    "--trusted-root",
+    sigstore.trustedRoot,
+  ];
+  const verify = (version: string, ...args: string[]) =>
+    sb.run(["chart", "verify", `${name}:${version}`, ...keyless, ...args]);
+  const ok = expectCode(await verify("1.0.0"), 0);
+  const tag = `${digests.get("1.0.0")!.replace(":", "-")}.sig`;
+  assert.equal(
+    ok.stdout,
+    `Verified ${name}:1.0.0 (${name}@${digests.get("1.0.0")}): signed by ${identity} ` +
+      `(issuer ${issuer}, ${tag})\n`,
+  );
+  const refused = async (version: string, reason: RegExp) => {
+    const out = expectCode(await verify(version), 1);
+    assert.match(out.stderr, reason);
+    assert.equal(out.stderr.split("\n").length, 2, "one line");
+  };
+  await refused("2.0.0", /\(1 keyless signature: a keyless signature that does not verify/);
+  await refused("3.0.0", /certificate identity is mallory@example\.com, not ci@example\.com/);
+  await refused("4.0.0", /signed as \S+\/upstream\/app, not \S+\/charts\/app/);
+  await refused("5.0.0", /\(1 keyless signature: a keyless signature that does not verify/);
+  // The copy's rule: the source's name is accepted when named.
+  expectCode(await verify("4.0.0", "--accept-reference", `${registry.host}/upstream/app`), 0);
+  expectCode(
+    await sb.run(["chart", "pull", `${name}:1.0.0`, "--verify", ...keyless]),
+    0,
+  );
+});

@@ -102,14 +102,17 @@ export function signatureTag(digest: string): string {
 }
 
 /** One signature layer of a `.sig` manifest, read and parsed. */
-interface SignatureLayer {
+export interface SignatureLayer {
+  /** The layer (its annotations carry the signature, and for keyless ones the certificate). */
   layer: Descriptor;
+  /** The simple-signing payload. */
   payload: Uint8Array;
+  /** The signature, base64. */
   signature: string;
 }
 
 /** The `.sig` manifest of `digest` in `target` and its signature layers (none: no manifest). */
-async function readSignatures(
+export async function readSignatures(
   target: Target,
   digest: string,
 ): Promise<{ manifest?: Manifest; layers: SignatureLayer[] }> {
@@ -223,6 +226,14 @@ function normalizeName(name: string): string {
   return name.replace(/^(index\.)?docker\.io\//, "docker.io/");
 }
 
+/** Why a payload naming `reference` is not accepted by `rule`, or undefined when it is. */
+export function referenceMismatch(rule: ReferenceRule, reference: string): string | undefined {
+  const accepted = [rule.repository, ...(rule.accept ?? [])].map(normalizeName);
+  if (accepted.includes(normalizeName(reference))) return undefined;
+  return `signed as ${reference || "(no name)"}, not ${rule.repository}` +
+    " (accept that name to verify a copy)";
+}
+
 /**
  * Checks that `target` holds a cosign signature of the manifest `digest` by `key`, whose payload
  * names exactly that digest and a repository `rule` accepts; throws a `SignatureError` saying what
@@ -239,7 +250,6 @@ export async function verifyManifestSignature(
   if (!manifest) {
     throw new SignatureError(`${subject}: no cosign signature (no ${signatureTag(digest)} tag)`);
   }
-  const accepted = [rule.repository, ...(rule.accept ?? [])].map(normalizeName);
   const reasons = new Set<string>();
   for (const { layer, payload, signature } of layers) {
     if (!(await verifyPayload(key, payload, signature))) {
@@ -257,11 +267,9 @@ export async function verifyManifestSignature(
       reasons.add(`signed for another manifest (${claim.digest})`);
       continue;
     }
-    if (!accepted.includes(normalizeName(claim.dockerReference))) {
-      reasons.add(
-        `signed as ${claim.dockerReference || "(no name)"}, not ${rule.repository}` +
-          " (accept that name to verify a copy)",
-      );
+    const mismatch = referenceMismatch(rule, claim.dockerReference);
+    if (mismatch) {
+      reasons.add(mismatch);
       continue;
     }
     return { claim, layer };

@@ -8,6 +8,8 @@
  */
 import { SignatureError } from "../errors.ts";
 import { cosignSignPredicate } from "./bundle.ts";
+import { parsePayload, type SignatureLayer, type SimpleSigningClaim } from "./cosign.ts";
+import { fromBase64, pemBlocks, toBase64 } from "./keys.ts";
 
 let patched: Promise<void> | undefined;
 
@@ -195,4 +197,96 @@ export async function checkKeylessBundle(
     return "a keyless bundle signed for another manifest";
   }
   return signer;
+}
+
+/** The annotations of cosign's classic keyless signatures. */
+const certificateAnnotation = "dev.sigstore.cosign/certificate";
+const rekorBundleAnnotation = "dev.sigstore.cosign/bundle";
+const timestampAnnotation = "dev.sigstore.cosign/rfc3161timestamp";
+
+/** Whether a `.sig` layer is a keyless signature (it carries a certificate). */
+export function isKeylessLayer(layer: SignatureLayer): boolean {
+  return layer.layer.annotations?.[certificateAnnotation] !== undefined;
+}
+
+/**
+ * The Sigstore bundle (v0.1, message signature) a classic keyless `.sig` layer amounts to: its
+ * certificate, its Rekor bundle annotation (the hashedrekord entry and its SET) and signed
+ * timestamp annotation, over the payload. Undefined when the annotations are not readable.
+ */
+async function layerBundle(sig: SignatureLayer): Promise<unknown> {
+  const annotations = sig.layer.annotations ?? {};
+  const cert = pemBlocks(annotations[certificateAnnotation] ?? "")
+    .find((b) => b.label === "CERTIFICATE");
+  if (!cert) return undefined;
+  const rekor = JSON.parse(annotations[rekorBundleAnnotation] ?? "null") as {
+    SignedEntryTimestamp?: string;
+    Payload?: { body?: string; integratedTime?: number; logIndex?: number; logID?: string };
+  } | null;
+  const entries = [];
+  if (rekor?.Payload?.body && rekor.SignedEntryTimestamp && rekor.Payload.logID) {
+    const body = JSON.parse(new TextDecoder().decode(fromBase64(rekor.Payload.body)));
+    const logId = Uint8Array.from(
+      rekor.Payload.logID.match(/[0-9a-f]{2}/g) ?? [],
+      (h) => parseInt(h, 16),
+    );
+    entries.push({
+      logIndex: String(rekor.Payload.logIndex),
+      logId: { keyId: toBase64(logId) },
+      kindVersion: { kind: String(body?.kind), version: String(body?.apiVersion) },
+      integratedTime: String(rekor.Payload.integratedTime),
+      inclusionPromise: { signedEntryTimestamp: rekor.SignedEntryTimestamp },
+      canonicalizedBody: rekor.Payload.body,
+    });
+  }
+  const stamp = annotations[timestampAnnotation];
+  const timestamps = stamp ? [{ signedTimestamp: JSON.parse(stamp).SignedRFC3161Timestamp }] : [];
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", sig.payload as Uint8Array<ArrayBuffer>),
+  );
+  return {
+    mediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1",
+    verificationMaterial: {
+      x509CertificateChain: { certificates: [{ rawBytes: toBase64(cert.der) }] },
+      tlogEntries: entries,
+      ...(timestamps.length
+        ? { timestampVerificationData: { rfc3161Timestamps: timestamps } }
+        : {}),
+    },
+    messageSignature: {
+      messageDigest: { algorithm: "SHA2_256", digest: toBase64(digest) },
+      signature: sig.signature,
+    },
+  };
+}
+
+/**
+ * Checks a classic keyless signature (a `.sig` layer carrying a Fulcio certificate, a Rekor bundle
+ * and maybe a signed timestamp, as cosign wrote before bundles) for the manifest `digest`, as
+ * `checkKeylessBundle` checks a bundle. Returns the signer and the payload's claim (whose
+ * repository the caller matches), or the reason it does not vouch.
+ */
+export async function checkKeylessLayer(
+  sig: SignatureLayer,
+  trustedRoot: unknown,
+  who: KeylessIdentity,
+  digest: string,
+): Promise<{ signer: KeylessSigner; claim: SimpleSigningClaim } | string> {
+  const lib = await sigstore();
+  let bundle;
+  try {
+    bundle = lib.bundleFromJSON(await layerBundle(sig));
+  } catch (error) {
+    return `a keyless signature whose annotations are not readable (${(error as Error).message})`;
+  }
+  const signer = verifyEntity(lib, bundle, trustedRoot, who, sig.payload);
+  if (typeof signer === "string") return signer;
+  let claim: SimpleSigningClaim;
+  try {
+    claim = parsePayload(sig.payload);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (claim.digest !== digest) return `a keyless signature for another manifest (${claim.digest})`;
+  return { signer, claim };
 }

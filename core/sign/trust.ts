@@ -12,9 +12,22 @@ import { SignatureError } from "../errors.ts";
 import type { Descriptor, Manifest } from "../oci/descriptor.ts";
 import type { Target } from "../target.ts";
 import { bundleType, findBundleSignature, readBundle } from "./bundle.ts";
-import { checkKeylessBundle, identityLabel, type KeylessIdentity } from "./keyless.ts";
+import {
+  checkKeylessBundle,
+  checkKeylessLayer,
+  identityLabel,
+  isKeylessLayer,
+  type KeylessIdentity,
+} from "./keyless.ts";
 import { listReferrers } from "../referrers.ts";
-import { type ReferenceRule, type VerifiedSignature, verifyManifestSignature } from "./cosign.ts";
+import {
+  readSignatures,
+  referenceMismatch,
+  type ReferenceRule,
+  signatureTag,
+  type VerifiedSignature,
+  verifyManifestSignature,
+} from "./cosign.ts";
 import { readPublicKey } from "./keys.ts";
 import { loadConfig } from "../config.ts";
 import { policyFor, type TrustPolicy } from "./policy.ts";
@@ -70,8 +83,10 @@ export type TrustResult =
     identity: string;
     /** Its OIDC issuer (as its certificate names it). */
     issuer: string;
-    /** The Sigstore bundle's referrer manifest. */
+    /** The Sigstore bundle's referrer manifest, or the `.sig` layer that held the signature. */
     referrer: Descriptor;
+    /** For a classic keyless signature: the `sha256-<hex>.sig` tag it is stored under. */
+    tag?: string;
   }
   | {
     kind: "provenance";
@@ -115,11 +130,15 @@ async function verifyCosign(
   );
 }
 
-/** A keyless Sigstore bundle referrer of `digest` signed by `who`. */
+/**
+ * A keyless signature of `digest` by `who`: a classic `.sig` layer carrying a certificate (its
+ * payload naming a repository `rule` accepts), else a Sigstore bundle referrer.
+ */
 async function verifyKeyless(
   target: Target,
   digest: string,
   who: KeylessIdentity,
+  rule: ReferenceRule,
   subject: string,
 ): Promise<TrustResult> {
   let root: unknown;
@@ -131,8 +150,21 @@ async function verifyKeyless(
     );
   }
   const reasons: string[] = [];
+  const layers = (await readSignatures(target, digest)).layers.filter(isKeylessLayer);
+  for (const layer of layers) {
+    const found = await checkKeylessLayer(layer, root, who, digest);
+    const mismatch = typeof found === "string"
+      ? found
+      : referenceMismatch(rule, found.claim.dockerReference);
+    if (typeof found !== "string" && !mismatch) {
+      return { kind: "keyless", ...found.signer, referrer: layer.layer, tag: signatureTag(digest) };
+    }
+    reasons.push(mismatch!);
+  }
   const referrers = await listReferrers(target, digest, { artifactType: bundleType, depth: 1 });
+  let bundles = 0;
   for (const referrer of referrers.slice(0, 32)) {
+    bundles++;
     const bytes = await readBundle(target, referrer.desc);
     const found = bytes
       ? await checkKeylessBundle(bytes, root, who, digest)
@@ -140,10 +172,15 @@ async function verifyKeyless(
     if (typeof found !== "string") return { kind: "keyless", ...found, referrer: referrer.desc };
     reasons.push(found);
   }
-  if (!reasons.length) throw new SignatureError(`${subject}: no Sigstore bundle to verify`);
-  const n = reasons.length;
+  if (!reasons.length) {
+    throw new SignatureError(`${subject}: no Sigstore bundle or keyless signature to verify`);
+  }
+  const counted = [
+    layers.length && `${layers.length} keyless signature${layers.length === 1 ? "" : "s"}`,
+    bundles && `${bundles} bundle${bundles === 1 ? "" : "s"}`,
+  ].filter(Boolean).join(", ");
   throw new SignatureError(
-    `${subject}: no valid signature by ${identityLabel(who)} (${n} bundle${n === 1 ? "" : "s"}: ` +
+    `${subject}: no valid signature by ${identityLabel(who)} (${counted}: ` +
       `${[...new Set(reasons)].join("; ")})`,
   );
 }
@@ -238,7 +275,7 @@ export async function checkTrust(
   for (const who of identities) {
     const result = await attempt(
       identityLabel(who),
-      () => verifyKeyless(target, desc.digest, who, subject),
+      () => verifyKeyless(target, desc.digest, who, rule, subject),
     );
     if (result) return result;
   }

@@ -120,6 +120,7 @@ export async function pushCosignTag(
   payload: Uint8Array,
   signature: string,
   suffix = ".sig",
+  annotations: Record<string, string> = {},
 ): Promise<Descriptor> {
   const config = await pushBlob(
     repo,
@@ -133,7 +134,10 @@ export async function pushCosignTag(
     schemaVersion: 2,
     mediaType: ociManifest,
     config,
-    layers: [{ ...layer, annotations: { "dev.cosignproject.cosign/signature": signature } }],
+    layers: [{
+      ...layer,
+      annotations: { "dev.cosignproject.cosign/signature": signature, ...annotations },
+    }],
   };
   return await putManifestBytes(
     repo,

@@ -68,6 +68,17 @@ export interface TestSigstore {
   trustedRoot: string;
   /** A keyless bundle for `digest` signed by `identity` from `issuer` (JSON text). */
   bundle(digest: string, options?: BundleOptions): Promise<string>;
+  /**
+   * A keyless signature in cosign's classic `.sig` form for `reference` at `digest`: the
+   * simple-signing payload, its signature (base64) and the layer annotations cosign writes (the
+   * certificate, the chain, and the Rekor bundle: a hashedrekord entry with its SET). `tamper`
+   * `payload` alters the payload after signing.
+   */
+  classic(
+    reference: string,
+    digest: string,
+    options?: BundleOptions,
+  ): Promise<{ payload: Uint8Array; signature: string; annotations: Record<string, string> }>;
 }
 
 /** How a test bundle is made, and what is broken in it. */
@@ -248,54 +259,99 @@ export async function testSigstore(dir: string): Promise<TestSigstore> {
     }),
   );
   let serial = 0;
+  /** A Fulcio-like certificate for `identity` from `issuer`, and its key. */
+  const issue = async (options: BundleOptions) => {
+    const identity = options.identity ?? "ci@example.com";
+    const issuer = options.issuer ?? "https://token.example.com";
+    const n = ++serial;
+    const leafKey = `${dir}/leaf${n}.key`;
+    await ec(leafKey);
+    await openssl([
+      "req",
+      "-new",
+      "-key",
+      leafKey,
+      "-subj",
+      "/O=sigstore.dev",
+      "-out",
+      `${dir}/leaf${n}.csr`,
+    ]);
+    await Deno.writeTextFile(
+      `${dir}/leaf${n}.ext`,
+      [
+        `subjectAltName=critical,email:${identity}`,
+        "keyUsage=critical,digitalSignature",
+        "extendedKeyUsage=codeSigning",
+        // Fulcio's issuer extensions: v1 (raw bytes, what cosign's classic path reads) and v2.
+        `1.3.6.1.4.1.57264.1.1=DER:${hex(encoder.encode(issuer))}`,
+        `1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:${issuer}`,
+        "",
+      ].join("\n"),
+    );
+    await openssl([
+      "x509",
+      "-req",
+      "-in",
+      `${dir}/leaf${n}.csr`,
+      "-CA",
+      `${dir}/ca.pem`,
+      "-CAkey",
+      `${dir}/ca.key`,
+      "-set_serial",
+      String(1000 + n),
+      "-days",
+      "1",
+      "-extfile",
+      `${dir}/leaf${n}.ext`,
+      "-out",
+      `${dir}/leaf${n}.pem`,
+    ]);
+    const leafPem = await Deno.readTextFile(`${dir}/leaf${n}.pem`);
+    const leafDer = Uint8Array.from(atob(pemBody(leafPem)), (c) => c.charCodeAt(0));
+    return { n, leafKey, leafPem, leafDer };
+  };
   return {
     trustedRoot,
-    async bundle(digest, options = {}) {
-      const identity = options.identity ?? "ci@example.com";
-      const issuer = options.issuer ?? "https://token.example.com";
-      const n = ++serial;
-      const leafKey = `${dir}/leaf${n}.key`;
-      await ec(leafKey);
-      await openssl([
-        "req",
-        "-new",
-        "-key",
-        leafKey,
-        "-subj",
-        "/O=sigstore.dev",
-        "-out",
-        `${dir}/leaf${n}.csr`,
-      ]);
-      await Deno.writeTextFile(
-        `${dir}/leaf${n}.ext`,
-        [
-          `subjectAltName=critical,email:${identity}`,
-          "keyUsage=critical,digitalSignature",
-          "extendedKeyUsage=codeSigning",
-          `1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:${issuer}`,
-          "",
-        ].join("\n"),
+    async classic(reference, digest, options = {}) {
+      const { n, leafKey, leafPem } = await issue(options);
+      const signed = encoder.encode(
+        `{"critical":{"identity":{"docker-reference":"${reference}"},"image":{"docker-manifest-` +
+          `digest":"${digest}"},"type":"cosign container image signature"},"optional":null}`,
       );
-      await openssl([
-        "x509",
-        "-req",
-        "-in",
-        `${dir}/leaf${n}.csr`,
-        "-CA",
-        `${dir}/ca.pem`,
-        "-CAkey",
-        `${dir}/ca.key`,
-        "-set_serial",
-        String(1000 + n),
-        "-days",
-        "1",
-        "-extfile",
-        `${dir}/leaf${n}.ext`,
-        "-out",
-        `${dir}/leaf${n}.pem`,
-      ]);
-      const leafPem = await Deno.readTextFile(`${dir}/leaf${n}.pem`);
-      const leafDer = Uint8Array.from(atob(pemBody(leafPem)), (c) => c.charCodeAt(0));
+      const sig = await openssl(["dgst", "-sha256", "-sign", leafKey], signed);
+      const body = encoder.encode(JSON.stringify({
+        apiVersion: "0.0.1",
+        kind: "hashedrekord",
+        spec: {
+          data: { hash: { algorithm: "sha256", value: hex(await sha256(signed)) } },
+          signature: { content: b64(sig), publicKey: { content: b64(encoder.encode(leafPem)) } },
+        },
+      }));
+      const integratedTime = options.integratedTime ?? Math.floor(Date.now() / 1000) + 1;
+      const logIndex = 5000 + n;
+      const promise = encoder.encode(
+        `{"body":"${b64(body)}","integratedTime":${integratedTime},"logID":"${hex(logId)}",` +
+          `"logIndex":${logIndex}}`,
+      );
+      const set = await openssl(["dgst", "-sha256", "-sign", `${dir}/rekor.key`], promise);
+      const payload = options.tamper === "payload"
+        ? encoder.encode(decoder.decode(signed).replace('"optional":null', '"optional":{"x":1}'))
+        : signed;
+      return {
+        payload,
+        signature: b64(sig),
+        annotations: {
+          "dev.sigstore.cosign/certificate": leafPem,
+          "dev.sigstore.cosign/chain": await Deno.readTextFile(`${dir}/ca.pem`),
+          "dev.sigstore.cosign/bundle": JSON.stringify({
+            SignedEntryTimestamp: b64(set),
+            Payload: { body: b64(body), integratedTime, logIndex, logID: hex(logId) },
+          }),
+        },
+      };
+    },
+    async bundle(digest, options = {}) {
+      const { n, leafKey, leafPem, leafDer } = await issue(options);
       const { statement, pae } = cosignStatement(digest);
       const sig = await openssl(["dgst", "-sha256", "-sign", leafKey], pae);
       const payload = options.tamper === "payload"
