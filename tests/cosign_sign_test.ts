@@ -5,6 +5,7 @@ import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { pushArtifact, pushCosignTag } from "./helpers/referrers.ts";
 import { startRegistry } from "./helpers/registry.ts";
+import { runPeer, testWithPeers } from "./helpers/peers.ts";
 import { cosignStatement, runProgram } from "./helpers/sigstore.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
 
@@ -624,25 +625,15 @@ Deno.test("keys besides P-256 (P-384, P-521, Ed25519, RSA): openssl's signatures
   assert.match(v.stdout, new RegExp(last.digest));
 });
 
-Deno.test({
-  name:
-    "cosign (peer): P-384, P-521, Ed25519 and RSA keys: cosign verifies h3's signatures and h3 verifies cosign's, both forms",
-  ignore: !cosign,
-  fn: async () => {
+testWithPeers(
+  "cosign (peer): P-384, P-521, Ed25519 and RSA keys: cosign verifies h3's signatures and h3 verifies cosign's, both forms",
+  ["cosign"],
+  async () => {
     await using registry = await startRegistry();
     await using sb = await sandbox();
     const env = { COSIGN_PASSWORD: "pw", HOME: sb.dir, DOCKER_CONFIG: `${sb.dir}/docker` };
-    const cosignRun = async (cwd: string, ...args: string[]) => {
-      const out = await new Deno.Command(cosign!, {
-        args,
-        cwd,
-        env,
-        stdout: "piped",
-        stderr: "piped",
-      })
-        .output();
-      assert.equal(out.code, 0, `cosign ${args.join(" ")}: ${decoder.decode(out.stderr)}`);
-    };
+    const cosignRun = async (cwd: string, ...args: string[]) =>
+      expectCode(await runPeer("cosign", args, { cwd, env }), 0);
     const name = `${registry.host}/charts/app`;
     using repo = connectRepository(name);
     const offline = ["--tlog-upload=false", "--use-signing-config=false", "--allow-http-registry"];
@@ -697,4 +688,4 @@ Deno.test({
       await cosignRun(dir, "verify", "--key", pub, ...verifyOffline, ...digestAlgorithm, tagged(3));
     }
   },
-});
+);
