@@ -91,7 +91,9 @@ function helpPlugin({ plugin }: Gunshi) {
       ctx.decorateCommand((run) => (c) => {
         const { command } = c.extensions["h3:help"] as { command: HelpSource };
         if (!c.values.help) {
-          if (c.validationError) throw c.validationError;
+          if (c.validationError) {
+            throw usageFromValidation(c.validationError, c.commandPath) ?? c.validationError;
+          }
           if (!c._.includes("--")) { // words after -- are the command's data
             checkStray(c.positionals.slice(c.commandPath.length), command, c.commandPath);
           }
@@ -154,18 +156,37 @@ function unknown(word: string, parent: string, candidates: string[]): string {
     (close ? `; did you mean "${close}"?` : `; run "${parent} --help" for the list`);
 }
 
-/** Turns gunshi's argument validation errors into one usage line. */
-function usageFromValidation(error: unknown): UsageError | undefined {
+/** One of gunshi's argument validation errors, with its code and values. */
+interface ArgProblem {
+  message: string;
+  code?: string;
+  values?: { name?: string; candidates?: string[]; actual?: unknown; expected?: string };
+}
+
+/** An argument validation error in h3's words: what is missing or wrong, naming the argument. */
+function validationLine(e: ArgProblem, path?: string[]): string {
+  const name = e.values?.name;
+  const usage = path ? `; run "h3 ${path.join(" ")} --help" for its usage` : "";
+  if (e.code === "err:arg:required-positional" && name) {
+    return `missing ${name.toUpperCase()}${usage}`;
+  }
+  if (e.code === "err:arg:invalid-type" && name) {
+    const actual = e.values?.actual;
+    return actual === undefined || actual === ""
+      ? `--${name} needs a value${usage}`
+      : `invalid --${name} "${actual}": not a ${e.values?.expected}`;
+  }
+  const close = name && e.values?.candidates
+    ? suggest(`--${name}`, e.values.candidates)
+    : undefined;
+  const message = e.message.charAt(0).toLowerCase() + e.message.slice(1);
+  return message + (close ? `; did you mean "${close}"?` : "");
+}
+
+/** Turns gunshi's argument validation errors into one usage line (`path`: the command's words). */
+function usageFromValidation(error: unknown, path?: string[]): UsageError | undefined {
   if (!(error instanceof AggregateError)) return undefined;
-  const parts = error.errors.map(
-    (e: { message: string; values?: { name?: string; candidates?: string[] } }) => {
-      const close = e.values?.name && e.values.candidates
-        ? suggest(`--${e.values.name}`, e.values.candidates)
-        : undefined;
-      const message = e.message.charAt(0).toLowerCase() + e.message.slice(1);
-      return message + (close ? `; did you mean "${close}"?` : "");
-    },
-  );
+  const parts = error.errors.map((e: ArgProblem) => validationLine(e, path));
   return new UsageError(parts.join("; ") || error.message);
 }
 

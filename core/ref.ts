@@ -45,6 +45,12 @@ export function isRepositoryName(name: string): boolean {
 /** Docker Hub's canonical name, used when a reference names no registry. */
 export const dockerHub = "docker.io";
 
+/**
+ * A registry host alone (`localhost`, `localhost:5000`, `ghcr.io`, `10.0.0.1:5000`): Docker would
+ * read it as a Docker Hub repository (`docker.io/library/localhost:5000`), which nobody means.
+ */
+const registryOnly = /^(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+)(?::[0-9]{1,5})?$/i;
+
 /** Parses a reference string, throwing a `RefError` that names what is wrong. */
 export function parseReference(input: string): Reference {
   const raw = input.startsWith("oci://") ? input.slice("oci://".length) : input;
@@ -68,6 +74,13 @@ export function parseReference(input: string): Reference {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     validateDigest(digest, input);
+  }
+
+  if (registryOnly.test(rest)) {
+    throw new RefError(
+      `invalid reference "${input}": that names a registry, not a chart; add the repository ` +
+        `(e.g. ${rest}/team/mychart[:TAG])`,
+    );
   }
 
   let registry = dockerHub;

@@ -64,6 +64,27 @@ Deno.test("a missing REF is worded alike for save and push", async () => {
   );
 });
 
+Deno.test("a missing argument, a flag without its value or of the wrong type, a bare registry: one line, exit 2", async () => {
+  await using box = await sandbox();
+  const cases: [string[], string][] = [
+    [
+      ["chart", "copy", "localhost:5000/team/webapp:1.0.0"],
+      'Error: missing DST; run "h3 chart copy --help" for its usage',
+    ],
+    [["env", "--registry"], 'Error: --registry needs a value; run "h3 env --help" for its usage'],
+    [
+      ["chart", "pull", "localhost:5000/team/webapp", "--timeout", "soon"],
+      'Error: invalid --timeout "soon": not a number',
+    ],
+    [
+      ["chart", "push", "localhost:5000"],
+      'Error: invalid reference "localhost:5000": that names a registry, not a chart; add the ' +
+      "repository (e.g. localhost:5000/team/mychart[:TAG])",
+    ],
+  ];
+  for (const [args, line] of cases) assert.equal(oneLine(await box.run(args), 2), line);
+});
+
 Deno.test("near misses get a hint: a directory to push, a URL for a reference", async () => {
   await using box = await sandbox();
   await Deno.mkdir(`${box.dir}/webapp`);

@@ -48,6 +48,12 @@ Deno.test("refuses malformed references with a message naming the problem", () =
     ["", /empty/],
     ["localhost:5000/", /missing repository/],
     ["local host:5000/a", /white space/],
+    [
+      "localhost:5000",
+      /names a registry, not a chart; add the repository \(e\.g\. localhost:5000\//,
+    ],
+    ["oci://ghcr.io", /names a registry, not a chart/],
+    ["127.0.0.1:5000", /names a registry, not a chart/],
   ];
   for (const [input, message] of cases) {
     assert.throws(

@@ -194,14 +194,34 @@ Deno.test("repo import: --chart and --version select; bad input is one line", as
   assert.match(devel.stdout, /^mychart 2\.7\.0: already in /m);
 
   const none = expectCode(await sb.run(["repo", "import", repo.url, ns, "--chart", "nope"]), 1);
-  assert.equal(none.stderr, 'Error: the index lists no chart "nope"\n');
+  assert.equal(
+    none.stderr,
+    'Error: the index lists no chart "nope" (it lists broken, gone, mychart, other)\n',
+  );
+  const range = ["repo", "import", repo.url, ns, "--chart", "mychart", "--version", "^9"];
+  const noVersion = expectCode(await sb.run(range), 1);
+  assert.equal(
+    noVersion.stderr,
+    'Error: the index lists no chart "mychart" with a version in "^9"\n',
+  );
   const notRepo = expectCode(await sb.run(["repo", "import", `${repo.url}/missing/`, ns]), 1);
   assert.match(
     notRepo.stderr,
     /^Error: repository index: http:\/\/.*\/missing\/index\.yaml answered HTTP 404\n$/,
   );
   const usage = expectCode(await sb.run(["repo", "import", repo.url]), 2);
-  assert.equal(usage.stderr, "Error: positional argument 'namespace' is required\n");
+  assert.equal(
+    usage.stderr,
+    'Error: missing NAMESPACE; run "h3 repo import --help" for its usage\n',
+  );
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closed = `127.0.0.1:${listener.addr.port}`; // nothing listens there once closed
+  listener.close();
+  const refused = expectCode(await sb.run(["repo", "import", `http://${closed}`, ns]), 1);
+  assert.equal(
+    refused.stderr,
+    `Error: repository index: cannot connect to ${closed}: connection refused\n`,
+  );
 });
 
 Deno.test("repo import resumes: a version that failed is pushed by the next run, alone", async () => {

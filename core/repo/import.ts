@@ -144,10 +144,13 @@ export async function importRepository(
   const index = await fetchIndex(indexAddress(url), client);
   const entries = select(index.entries, options);
   if (options.chart && entries.length === 0 && !index.bad.some((b) => b.name === options.chart)) {
-    throw new ChartError(
-      `the index lists no chart "${options.chart}"` +
-        (options.version ? ` with a version in "${options.version}"` : ""),
-    );
+    const names = [...new Set(index.entries.map((e) => e.name))].sort();
+    const listed = names.includes(options.chart)
+      ? ` with a version in "${options.version}"`
+      : ` (it lists ${names.length > 10 ? `${names.length} charts: ` : ""}${
+        names.slice(0, 10).join(", ") || "none"
+      }${names.length > 10 ? ", ..." : ""})`;
+    throw new ChartError(`the index lists no chart "${options.chart}"${listed}`);
   }
   const results: ImportResult[] = index.bad
     .filter((b) => !options.chart || b.name === options.chart)
