@@ -1,7 +1,7 @@
 /** `h3 chart save DIR REF`: package a chart directory into the local cache. @module */
 import { define } from "gunshi/definition";
 import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";
-import { SignatureError, UsageError } from "../core/errors.ts";
+import { fileProblem, SignatureError, UsageError } from "../core/errors.ts";
 import { signProvenance } from "../core/sign/provenance.ts";
 import { passwordFrom } from "./_password.ts";
 import { formatReference, refLabel } from "../core/ref.ts";
@@ -25,7 +25,7 @@ async function provenanceSigner(
   try {
     bytes = await Deno.readFile(keyring);
   } catch (error) {
-    throw new SignatureError(`cannot read keyring ${keyring}: ${(error as Error).message}`);
+    throw new SignatureError(`cannot read keyring ${keyring}: ${fileProblem(error)}`);
   }
   const passphrase = passwordFrom("HELM_KEY_PASSPHRASE", `"${key}"`);
   return (message) => signProvenance(message, bytes, keyring, key, passphrase);

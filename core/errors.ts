@@ -257,3 +257,15 @@ export function errorMessage(error: unknown): string {
   }
   return String(error);
 }
+
+/**
+ * What went wrong reading or writing a file, in a few words (`no such file`, `permission denied`,
+ * `is a directory`), without Deno's `(os error N): readfile '...'` tail.
+ */
+export function fileProblem(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.IsADirectory) return "is a directory";
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/ \(os error \d+\).*$/s, "");
+}

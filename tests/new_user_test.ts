@@ -85,6 +85,17 @@ Deno.test("a missing argument, a flag without its value or of the wrong type, a 
   for (const [args, line] of cases) assert.equal(oneLine(await box.run(args), 2), line);
 });
 
+Deno.test("a key file that cannot be read: one line saying why, without the OS's error tail", async () => {
+  await using box = await sandbox();
+  const verify = ["chart", "verify", "localhost:5000/team/webapp:1.0.0", "--key", "nothere.pub"];
+  assert.equal(
+    oneLine(await box.run(verify), 1),
+    "Error: cannot read key nothere.pub: no such file",
+  );
+  const sign = ["chart", "sign", "localhost:5000/team/webapp:1.0.0", "--key", "."];
+  assert.equal(oneLine(await box.run(sign), 1), "Error: cannot read key .: is a directory");
+});
+
 Deno.test("near misses get a hint: a directory to push, a URL for a reference", async () => {
   await using box = await sandbox();
   await Deno.mkdir(`${box.dir}/webapp`);

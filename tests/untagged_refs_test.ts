@@ -72,6 +72,13 @@ Deno.test("every command reads an untagged reference by the same rule", async ()
   );
   assert.equal(JSON.parse(await ok(["chart", "list", "-o", "json"])).length, 2);
 
+  const missing = expectCode(await box.run(["chart", "pull", `${registry.host}/team/none`]), 1);
+  assert.equal(
+    missing.stderr,
+    `Error: ${registry.host}/team/none: no such repository in the registry\n`,
+    "named once",
+  );
+
   const untagged = expectCode(await box.run(["chart", "delete", repo, "--remote"]), 2);
   assert.equal(untagged.stderr, `Error: ${repo}: name the tag or digest to delete\n`);
 });

@@ -106,7 +106,12 @@ export async function resolveVersionTag(
   name: string,
   request: VersionRequest = {},
 ): Promise<string> {
-  const tags = await Array.fromAsync(repository.tags());
+  const tags = await Array.fromAsync(repository.tags()).catch((error) => {
+    if (!(error instanceof RegistryError && error.code === "NAME_UNKNOWN")) throw error;
+    throw new RegistryError(`${name}: no such repository in the registry`, 404, error.code, {
+      cause: error,
+    });
+  });
   const tag = untaggedTag(tags, request);
   if (tag) return tag;
   throw new RegistryError(phrase`${name}: ${noMatch(tags, request)}`, 404, "MANIFEST_UNKNOWN");

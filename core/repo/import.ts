@@ -20,7 +20,7 @@ import {
   isRepositoryName,
   readHelmRepositories,
 } from "../chart/classic_repo.ts";
-import { ChartError, RegistryError, SignatureError } from "../errors.ts";
+import { ChartError, fileProblem, RegistryError, SignatureError } from "../errors.ts";
 import { checkProvenance } from "../sign/provenance.ts";
 import { type Reference, repositoryName, versionToTag } from "../ref.ts";
 import { writeStream } from "../stream_file.ts";
@@ -137,7 +137,7 @@ export async function importRepository(
   const { url, access } = await repositoryAccess(indexUrl, options);
   const keyring = options.keyring === undefined ? undefined : await Deno.readFile(options.keyring)
     .catch((error) => {
-      throw new SignatureError(`cannot read keyring ${options.keyring}: ${error.message}`);
+      throw new SignatureError(`cannot read keyring ${options.keyring}: ${fileProblem(error)}`);
     });
   using client = await ClassicRepoClient.open(indexAddress(url).href, access);
   const verify = keyring && { keyring, name: options.keyring! };

@@ -3,7 +3,7 @@
  * tag, or a Sigstore bundle referrer. The one operation the CLI, plugins and `mod.ts` share.
  * @module
  */
-import { SignatureError } from "../errors.ts";
+import { fileProblem, SignatureError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import type { Target } from "../target.ts";
 import { type BundleSignResult, signBundle } from "./bundle.ts";
@@ -19,7 +19,7 @@ export async function readSigningKey(path: string, password: PasswordSource): Pr
   try {
     pem = await Deno.readTextFile(path);
   } catch (error) {
-    throw new SignatureError(`cannot read key ${path}: ${(error as Error).message}`);
+    throw new SignatureError(`cannot read key ${path}: ${fileProblem(error)}`);
   }
   return await readPrivateKey(pem, path, password);
 }

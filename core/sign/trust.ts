@@ -8,7 +8,7 @@
 import { chartParts } from "../chart/manifest.ts";
 import { fetchManifest } from "../copy.ts";
 import { readAll } from "../digest.ts";
-import { SignatureError } from "../errors.ts";
+import { fileProblem, SignatureError } from "../errors.ts";
 import type { Descriptor, Manifest } from "../oci/descriptor.ts";
 import type { Target } from "../target.ts";
 import { bundleType, findBundleSignature, readBundle } from "./bundle.ts";
@@ -146,7 +146,7 @@ async function verifyKeyless(
     root = JSON.parse(await Deno.readTextFile(who.trustedRoot));
   } catch (error) {
     throw new SignatureError(
-      `cannot read trusted root ${who.trustedRoot}: ${(error as Error).message}`,
+      `cannot read trusted root ${who.trustedRoot}: ${fileProblem(error)}`,
     );
   }
   const reasons: string[] = [];
@@ -191,7 +191,7 @@ export async function readKeyrings(paths: string[]): Promise<NamedKeyring[]> {
     try {
       return { bytes: await Deno.readFile(path), name: path };
     } catch (error) {
-      throw new SignatureError(`cannot read keyring ${path}: ${(error as Error).message}`);
+      throw new SignatureError(`cannot read keyring ${path}: ${fileProblem(error)}`);
     }
   }));
 }
@@ -231,7 +231,7 @@ export async function readKeys(paths: string[]): Promise<NamedKey[]> {
     try {
       pem = await Deno.readTextFile(path);
     } catch (error) {
-      throw new SignatureError(`cannot read key ${path}: ${(error as Error).message}`);
+      throw new SignatureError(`cannot read key ${path}: ${fileProblem(error)}`);
     }
     return { key: await readPublicKey(pem, path), name: path };
   }));
