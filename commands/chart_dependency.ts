@@ -22,6 +22,11 @@ export default define({
     action: { type: "positional", description: "update, build or list" },
     dir: { type: "positional", description: "The chart directory (default: .)", required: false },
     output: outputArg(["table", "json"]),
+    "repository-config": {
+      type: "string",
+      description:
+        "Helm's repositories file, for @NAME repositories and credentials (default: $HELM_REPOSITORY_CONFIG, else Helm's)",
+    },
     ...transportArgs,
   },
   examples: [
@@ -36,7 +41,7 @@ export default define({
     "",
     "# repositories by name, as Helm's repositories.yaml has them (credentials and TLS too)",
     "#   dependencies: [{name: app, version: ^1.0.0, repository: '@stable'}]",
-    "$ HELM_REPOSITORY_CONFIG=repositories.yaml h3 chart dep update mychart",
+    "$ h3 chart dep update mychart --repository-config repositories.yaml",
   ].join("\n"),
   run: async (ctx) => {
     const action = ctx.values.action;
@@ -66,9 +71,10 @@ export default define({
       ]));
       return;
     }
+    const options = { repositoryConfig: ctx.values["repository-config"] };
     const result = action === "update"
-      ? await h3.updateDependencies(dir)
-      : await h3.buildDependencies(dir);
+      ? await h3.updateDependencies(dir, options)
+      : await h3.buildDependencies(dir, options);
     if (format === "json") return printJson(result);
     report(result);
   },

@@ -69,6 +69,11 @@ export default define({
       type: "boolean",
       description: "Accept any certificate from the classic repository (unsafe)",
     },
+    "repository-config": {
+      type: "string",
+      description:
+        "Helm's repositories file, for @NAME and stored credentials (default: $HELM_REPOSITORY_CONFIG, else Helm's)",
+    },
     "pass-credentials": {
       type: "boolean",
       description: "Send the repository's credentials to chart URLs on other hosts too (as Helm's)",
@@ -142,6 +147,7 @@ export default define({
         devel,
         concurrency: await refConcurrency(flags),
         access,
+        repositoryConfig: values["repository-config"],
         keyring: values.keyring,
         onResult: (result) =>
           result.status === "failed"

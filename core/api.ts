@@ -6,6 +6,7 @@
  */
 import { openH3 } from "./client.ts";
 import type { H3, H3Options } from "./h3.ts";
+import type { DependencyOptions } from "./chart/dependencies.ts";
 import { parseReference, type Reference } from "./ref.ts";
 import { RegistryHosts } from "./registry_hosts.ts";
 import type { Repository } from "./transport/repository.ts";
@@ -54,6 +55,7 @@ export type { CredentialStore, EnvReport, RegistryReport } from "./env.ts";
 export { ociIndexYaml } from "./repo/import.ts";
 export type {
   ChartLock,
+  DependencyOptions,
   DependencyResult,
   DependencyStatus,
   LockedDependency,
@@ -293,17 +295,17 @@ export function importRepo(
  */
 export function updateDependencies(
   dir: string,
-  options: H3Options = {},
+  options: H3Options & DependencyOptions = {},
 ): ReturnType<H3["updateDependencies"]> {
-  return once(options, (h3) => h3.updateDependencies(dir));
+  return once(options, (h3) => h3.updateDependencies(dir, options));
 }
 
 /** `chart dependency build DIR`: the lock file's versions into `DIR/charts/` (no lock: update). */
 export function buildDependencies(
   dir: string,
-  options: H3Options = {},
+  options: H3Options & DependencyOptions = {},
 ): ReturnType<H3["buildDependencies"]> {
-  return once(options, (h3) => h3.buildDependencies(dir));
+  return once(options, (h3) => h3.buildDependencies(dir, options));
 }
 
 /** `chart dependency list DIR`: each declared dependency and whether `charts/` holds it. */

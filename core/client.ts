@@ -9,7 +9,7 @@ import { type OciLayout, openCache } from "./cache/layout.ts";
 import { repairCache, verifyCache } from "./cache/verify.ts";
 import { archiveSource, readChartArchive } from "./chart/archive.ts";
 import { downloadChart } from "./chart/download.ts";
-import { pullFromLayout, pushChartToLayout } from "./chart/layout_transfer.ts";
+import { isLayoutLocation, pullFromLayout, pushChartToLayout } from "./chart/layout_transfer.ts";
 import { exportCachedChart } from "./chart/export.ts";
 import { saveChart } from "./chart/save.ts";
 import { invalidTagMessage, listChartTags } from "./chart/tags.ts";
@@ -119,6 +119,9 @@ class Client implements H3 {
 
   async push(ref: string, options: Parameters<H3["push"]>[1] = {}): Promise<ChartPushResult> {
     const { onEvent } = options;
+    if (options.remote !== undefined && isLayoutLocation(options.remote)) {
+      throw new RefError(`${options.remote} is an OCI layout: use pushToLayout`);
+    }
     if (options.remote !== undefined) {
       const archive = await readChartArchive(ref);
       const source = await archiveSource(archive);
@@ -136,6 +139,9 @@ class Client implements H3 {
 
   async pull(ref: string, options: Parameters<H3["pull"]>[1] = {}): Promise<ChartPullResult> {
     const { version, devel, destination, untar, force, onEvent } = options;
+    if (isLayoutLocation(ref)) {
+      throw new RefError(`${ref} is an OCI layout, not a registry reference: use pullFromLayout`);
+    }
     const typed = parseReference(ref);
     const repository = await this.#hosts.openForPull(typed, typed.digest ?? typed.tag);
     const resolved = await resolveReference(typed, repository, { version, devel });
@@ -301,13 +307,11 @@ class Client implements H3 {
     );
   }
 
-  updateDependencies(dir: string): ReturnType<H3["updateDependencies"]> {
-    return updateDependencies(dir, (ref) => this.openRepository(ref));
-  }
+  updateDependencies: H3["updateDependencies"] = (dir, options) =>
+    updateDependencies(dir, (ref) => this.openRepository(ref), options);
 
-  buildDependencies(dir: string): ReturnType<H3["buildDependencies"]> {
-    return buildDependencies(dir, (ref) => this.openRepository(ref));
-  }
+  buildDependencies: H3["buildDependencies"] = (dir, options) =>
+    buildDependencies(dir, (ref) => this.openRepository(ref), options);
 
   listDependencies(dir: string): ReturnType<H3["listDependencies"]> {
     return listDependencies(dir);

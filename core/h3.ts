@@ -11,7 +11,11 @@ import type { ExportResult } from "./chart/export.ts";
 import type { SaveOptions, SaveResult } from "./chart/save.ts";
 import type { TagInfo } from "./chart/tags.ts";
 import type { TagResult } from "./chart/retag.ts";
-import type { DependencyResult, DependencyStatus } from "./chart/dependencies.ts";
+import type {
+  DependencyOptions,
+  DependencyResult,
+  DependencyStatus,
+} from "./chart/dependencies.ts";
 import type { ImportOptions, ImportSummary } from "./repo/import.ts";
 import type { ShowPart, ShowResult, ShowSource } from "./chart/show.ts";
 import type { VersionRequest } from "./chart/versions.ts";
@@ -284,9 +288,9 @@ export interface H3 extends AsyncDisposable {
    * range allows (oci://, http(s):// index.yaml, file://), downloaded into `DIR/charts/`, and the
    * lock file (Chart.lock, or requirements.lock for apiVersion v1) written as Helm writes it.
    */
-  updateDependencies(dir: string): Promise<DependencyResult>;
+  updateDependencies(dir: string, options?: DependencyOptions): Promise<DependencyResult>;
   /** `chart dependency build DIR`: the lock file's versions into `DIR/charts/` (no lock: update). */
-  buildDependencies(dir: string): Promise<DependencyResult>;
+  buildDependencies(dir: string, options?: DependencyOptions): Promise<DependencyResult>;
   /** `chart dependency list DIR`: each declared dependency and whether `charts/` holds it. */
   listDependencies(dir: string): Promise<DependencyStatus[]>;
   /**

@@ -89,6 +89,18 @@ Deno.test("air gap push/pull: CHART.tgz into an archive, pulled back byte for by
   );
   assert.deepEqual(await Deno.readFile(`${sb.dir}/out/mychart-2.7.0.tgz`), bytes);
 
+  // A .prov beside the .tgz travels as the provenance layer; --prov writes it back.
+  const prov = "-----BEGIN PGP SIGNED MESSAGE-----\ncarried as it is\n";
+  await Deno.writeTextFile(`${sb.dir}/mychart-2.7.0.tgz.prov`, prov);
+  expectCode(await sb.run(["chart", "push", "mychart-2.7.0.tgz", "oci-archive:signed.tar"]), 0);
+  await Deno.remove(`${sb.dir}/mychart-2.7.0.tgz.prov`);
+  const withProv = expectCode(
+    await sb.run(["chart", "pull", "oci-archive:signed.tar", "--prov", "-d", "p"]),
+    0,
+  );
+  assert.match(withProv.stdout, /^Saved: p\/mychart-2\.7\.0\.tgz\.prov$/m);
+  assert.equal(await Deno.readTextFile(`${sb.dir}/p/mychart-2.7.0.tgz.prov`), prov);
+
   // From a directory layout made read-only: no REF picks the highest version; nothing changes.
   expectCode(await sb.run(["chart", "push", "mychart-2.7.0.tgz", "oci:ro"]), 0);
   await Deno.remove(`${sb.dir}/ro/.gc.lock`);
@@ -150,10 +162,13 @@ Deno.test("air gap push/pull: the library's pushToLayout and pullFromLayout", as
   const bytes = await chartTgz();
   await Deno.writeFile(`${sb.dir}/mychart-2.7.0.tgz`, bytes);
   const script = `
-    import { pullFromLayout, pushToLayout } from "${new URL("../mod.ts", import.meta.url).href}";
+    import { pull, pullFromLayout, pushToLayout } from "${
+    new URL("../mod.ts", import.meta.url).href
+  }";
     const pushed = await pushToLayout("mychart-2.7.0.tgz", "oci:lib");
+    const wrong = await pull("oci:lib:2.7.0").catch((e) => e.message);
     const pulled = await pullFromLayout("oci:lib:2.7.0", { destination: "out" });
-    console.log(JSON.stringify([pushed.reference, pushed.layout, pulled.path, pushed.desc.digest === pulled.desc.digest]));
+    console.log(JSON.stringify([pushed.reference, pushed.layout, pulled.path, pushed.desc.digest === pulled.desc.digest, wrong]));
   `;
   await Deno.writeTextFile(`${sb.dir}/script.ts`, script);
   const config = new URL("../deno.json", import.meta.url).pathname;
@@ -171,6 +186,7 @@ Deno.test("air gap push/pull: the library's pushToLayout and pullFromLayout", as
     "oci:lib",
     "out/mychart-2.7.0.tgz",
     true,
+    "oci:lib:2.7.0 is an OCI layout, not a registry reference: use pullFromLayout",
   ]);
   assert.deepEqual(await Deno.readFile(`${sb.dir}/out/mychart-2.7.0.tgz`), bytes);
 });

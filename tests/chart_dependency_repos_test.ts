@@ -3,7 +3,7 @@
  * names: one archive in charts/, the lock naming the chart), `condition`/`tags` (carried, listed,
  * not acted on at download time, as Helm), repositories named `@NAME` / `alias:NAME` in Helm's
  * repositories.yaml (the lock holds their URL, as Helm's), and that repository's credentials for
- * a classic repository that asks for basic auth. Helm 3 run on the same chart writes the same lock.
+ * a classic repository that asks for basic auth. Helm 3 and Helm 4 run on the same chart write the same lock.
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
@@ -120,7 +120,10 @@ Deno.test("dependency update: aliases, condition/tags, @NAME repositories with c
 
   // build: the lock holds (its digest is over the named repositories' URLs, as Helm's).
   await Deno.remove(`${dir}/charts`, { recursive: true });
-  const built = expectCode(await sb.run(["chart", "dep", "build", "parent"], { env }), 0);
+  const built = expectCode(
+    await sb.run(["chart", "dep", "build", "parent", "--repository-config", repositories]),
+    0,
+  );
   assert.match(built.stdout, /Chart\.lock is up to date\n$/);
   assert.ok(await Deno.stat(`${dir}/charts/mysql-1.6.9.tgz`));
 
@@ -134,38 +137,40 @@ Deno.test("dependency update: aliases, condition/tags, @NAME repositories with c
   assert.ok(await Deno.stat(`${dir}/charts/mysql-1.6.9.tgz`));
 });
 
-testWithPeers(
-  "dependency update with aliases and @NAME writes the Chart.lock and charts/ Helm 3 writes",
-  ["helm3"],
-  async () => {
-    await using registry = await startRegistry();
-    await using sb = await sandbox();
-    const { repo, repositories, dir } = await setup(sb, registry);
-    await using _repo = repo;
-    const helmEnv = {
-      HOME: sb.dir,
-      HELM_CONFIG_HOME: `${sb.dir}/hc`,
-      HELM_CACHE_HOME: `${sb.dir}/hcache`,
-      HELM_DATA_HOME: `${sb.dir}/hdata`,
-      HELM_REPOSITORY_CONFIG: repositories,
-    };
-    const helm = async (...args: string[]) =>
-      expectCode(await runPeer("helm3", args, { env: helmEnv }), 0);
-    await helm("dependency", "update", dir, "--plain-http");
-    const helmLock = parse(await Deno.readTextFile(`${dir}/Chart.lock`));
-    const helmCharts = Object.keys(await readTree(`${dir}/charts`));
-    await Deno.remove(`${dir}/Chart.lock`);
-    await Deno.remove(`${dir}/charts`, { recursive: true });
+for (const name of ["helm3", "helm4"] as const) {
+  testWithPeers(
+    `dependency update with aliases and @NAME writes the Chart.lock and charts/ ${name} writes`,
+    [name],
+    async () => {
+      await using registry = await startRegistry();
+      await using sb = await sandbox();
+      const { repo, repositories, dir } = await setup(sb, registry);
+      await using _repo = repo;
+      const helmEnv = {
+        HOME: sb.dir,
+        HELM_CONFIG_HOME: `${sb.dir}/hc`,
+        HELM_CACHE_HOME: `${sb.dir}/hcache`,
+        HELM_DATA_HOME: `${sb.dir}/hdata`,
+        HELM_REPOSITORY_CONFIG: repositories,
+      };
+      const helm = async (...args: string[]) =>
+        expectCode(await runPeer(name, args, { env: helmEnv }), 0);
+      await helm("dependency", "update", dir, "--plain-http");
+      const helmLock = parse(await Deno.readTextFile(`${dir}/Chart.lock`));
+      const helmCharts = Object.keys(await readTree(`${dir}/charts`));
+      await Deno.remove(`${dir}/Chart.lock`);
+      await Deno.remove(`${dir}/charts`, { recursive: true });
 
-    const env = { HELM_REPOSITORY_CONFIG: repositories };
-    expectCode(await sb.run(["chart", "dep", "update", "parent"], { env }), 0);
-    const ours = parse(await Deno.readTextFile(`${dir}/Chart.lock`));
-    assert.deepEqual(ours.dependencies, helmLock.dependencies);
-    assert.equal(ours.digest, helmLock.digest);
-    assert.deepEqual(Object.keys(await readTree(`${dir}/charts`)), helmCharts);
-    // Helm builds from our lock (it checks the digest against Chart.yaml).
-    await Deno.remove(`${dir}/charts`, { recursive: true });
-    await helm("dependency", "build", dir, "--plain-http");
-    assert.deepEqual(Object.keys(await readTree(`${dir}/charts`)), helmCharts);
-  },
-);
+      const env = { HELM_REPOSITORY_CONFIG: repositories };
+      expectCode(await sb.run(["chart", "dep", "update", "parent"], { env }), 0);
+      const ours = parse(await Deno.readTextFile(`${dir}/Chart.lock`));
+      assert.deepEqual(ours.dependencies, helmLock.dependencies);
+      assert.equal(ours.digest, helmLock.digest);
+      assert.deepEqual(Object.keys(await readTree(`${dir}/charts`)), helmCharts);
+      // Helm builds from our lock (it checks the digest against Chart.yaml).
+      await Deno.remove(`${dir}/charts`, { recursive: true });
+      await helm("dependency", "build", dir, "--plain-http");
+      assert.deepEqual(Object.keys(await readTree(`${dir}/charts`)), helmCharts);
+    },
+  );
+}

@@ -62,7 +62,16 @@ Deno.test("repo import: credentials from flags or repositories.yaml, never to an
   );
   assert.match(byUrl.stdout, /^Imported 2 chart versions, 0 already there, 0 failed$/m);
   const byName = expectCode(
-    await sb.run(["repo", "import", "@private", `${ns}2`, "-o", "json"], { env }),
+    await sb.run([
+      "repo",
+      "import",
+      "@private",
+      `${ns}2`,
+      "-o",
+      "json",
+      "--repository-config",
+      `${sb.dir}/repositories.yaml`,
+    ]),
     0,
   );
   assert.equal(JSON.parse(byName.stdout).existing, 2);

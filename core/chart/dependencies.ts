@@ -48,6 +48,12 @@ export interface ChartLock {
   generated: string;
 }
 
+/** How dependencies are resolved. */
+export interface DependencyOptions {
+  /** Helm's repositories file (default `$HELM_REPOSITORY_CONFIG`, else Helm's config dir). */
+  repositoryConfig?: string;
+}
+
 /** Opens the registry repository a dependency lives in. */
 export type DependencyOpener = (ref: Reference) => Promise<Target>;
 
@@ -215,8 +221,12 @@ class Resolution implements Disposable {
 }
 
 /** Opens a resolution for the chart in `dir`, with the repositories Helm knows. */
-async function resolution(dir: string, open: DependencyOpener): Promise<Resolution> {
-  return new Resolution(dir, open, await readHelmRepositories());
+async function resolution(
+  dir: string,
+  open: DependencyOpener,
+  options: DependencyOptions,
+): Promise<Resolution> {
+  return new Resolution(dir, open, await readHelmRepositories(options.repositoryConfig));
 }
 
 /**
@@ -375,9 +385,10 @@ function goTime(date: Date): string {
 export async function updateDependencies(
   dir: string,
   open: DependencyOpener,
+  options: DependencyOptions = {},
 ): Promise<DependencyResult> {
   const { meta } = await loadChartDir(dir);
-  using context = await resolution(dir, open);
+  using context = await resolution(dir, open, options);
   const declared = context.named(meta.dependencies ?? []);
   const resolved = [];
   for (const d of declared) resolved.push(await resolveOne(context, d));
@@ -399,11 +410,12 @@ export async function updateDependencies(
 export async function buildDependencies(
   dir: string,
   open: DependencyOpener,
+  options: DependencyOptions = {},
 ): Promise<DependencyResult> {
   const { meta } = await loadChartDir(dir);
   const lock = await readLock(dir, meta);
-  if (!lock) return await updateDependencies(dir, open);
-  using context = await resolution(dir, open);
+  if (!lock) return await updateDependencies(dir, open, options);
+  using context = await resolution(dir, open, options);
   const declared = context.named(meta.dependencies ?? []);
   const name = lockFileName(meta);
   if (await lockDigest(declared, lock.dependencies) !== lock.digest) {
