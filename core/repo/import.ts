@@ -20,8 +20,9 @@ import {
   isRepositoryName,
   readHelmRepositories,
 } from "../chart/classic_repo.ts";
-import { ChartError, fileProblem, RegistryError, SignatureError } from "../errors.ts";
+import { ChartError, RegistryError, SignatureError } from "../errors.ts";
 import { checkProvenance } from "../sign/provenance.ts";
+import { type NamedKeyring, readKeyrings } from "../sign/trust.ts";
 import { type Reference, repositoryName, versionToTag } from "../ref.ts";
 import { writeStream } from "../stream_file.ts";
 import type { Target } from "../target.ts";
@@ -135,12 +136,8 @@ export async function importRepository(
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
   const { url, access } = await repositoryAccess(indexUrl, options);
-  const keyring = options.keyring === undefined ? undefined : await Deno.readFile(options.keyring)
-    .catch((error) => {
-      throw new SignatureError(`cannot read keyring ${options.keyring}: ${fileProblem(error)}`);
-    });
+  const [verify] = await readKeyrings(options.keyring === undefined ? [] : [options.keyring]);
   using client = await ClassicRepoClient.open(indexAddress(url).href, access);
-  const verify = keyring && { keyring, name: options.keyring! };
   const index = await fetchIndex(indexAddress(url), client);
   const entries = select(index.entries, options);
   if (options.chart && entries.length === 0 && !index.bad.some((b) => b.name === options.chart)) {
@@ -224,7 +221,7 @@ async function importVersion(
   tag: string,
   dir: string,
   client: ClassicRepoClient,
-  verify?: { keyring: Uint8Array; name: string },
+  verify?: NamedKeyring,
 ): Promise<{ digest: string; provenance: boolean; signedBy?: string }> {
   await Deno.mkdir(dir);
   const path = `${dir}/${entry.name}-${entry.version}.tgz`;
@@ -245,7 +242,7 @@ async function importVersion(
     const prov = await Deno.readTextFile(`${path}.prov`);
     const checked = await checkProvenance(
       prov,
-      verify.keyring,
+      verify.bytes,
       verify.name,
       archive.content.digest,
       archive.meta,
