@@ -8,8 +8,12 @@
  * @module
  */
 
-/** Module paths that must stay off the start path (the cache's lock file is tiny and needed). */
-const heavy = /modern-tar|yaml|semver|core\/(transport|chart|auth)\/|core\/cache\/(?!lock\.ts)/;
+/**
+ * Module paths that must stay off the start path (the cache's lock file is tiny and needed): the
+ * npm packages commands use (gunshi only runs commands), and the registry, chart and cache code.
+ */
+const heavy =
+  /openpgp|@sigstore|@noble|smol-toml|gunshi|modern-tar|yaml|semver|core\/(transport|chart|auth|sign)\/|core\/cache\/(?!lock\.ts)/;
 
 /** What a start path holds. */
 export interface StartPath {
