@@ -143,6 +143,18 @@ Deno.test("untagged push: the only cached tag, else the highest version, else th
   );
 });
 
+Deno.test("--plain-http with --insecure-skip-tls-verify reaches a plain-HTTP registry", async () => {
+  await using registry = await startRegistry();
+  await using box = await sandbox();
+  const ref = `${registry.host}/team/webapp:1.0.0`;
+  expectCode(await box.run(["chart", "save", fixtureChart, ref]), 0);
+  const flags = ["--plain-http", "--insecure-skip-tls-verify"];
+  const pushed = expectCode(await box.run(["chart", "push", ref, ...flags]), 0);
+  assert.match(pushed.stdout, /^1\.0\.0: pushed to remote/m);
+  expectCode(await box.run(["chart", "remove", ref]), 0);
+  expectCode(await box.run(["chart", "pull", ref, ...flags, "--quiet"]), 0);
+});
+
 Deno.test("an unchanged push says the chart was there already, in text and JSON", async () => {
   await using registry = await startRegistry();
   await using box = await sandbox();

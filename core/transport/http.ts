@@ -45,8 +45,21 @@ export async function openConnection(options: TransportOptions): Promise<Connect
   }
   const proxies = options.proxy ?? proxyFromEnv();
   if (options.insecureSkipTlsVerify) {
+    // Certificates are HTTPS's: a plain-HTTP request (--plain-http, a loopback registry) goes
+    // the usual way.
     const { insecureFetch } = await import("./_insecure_fetch.ts");
-    return await insecureFetch(proxies);
+    const insecure = await insecureFetch(proxies);
+    const plain = await openConnection({ ...options, insecureSkipTlsVerify: false });
+    return {
+      fetch: (input, init) =>
+        new URL(String(input)).protocol === "http:"
+          ? plain.fetch(input, init)
+          : insecure.fetch(input, init),
+      close: () => {
+        insecure.close();
+        plain.close();
+      },
+    };
   }
   const tls: Deno.CreateHttpClientOptions & Partial<Deno.TlsCertifiedKeyPem> = {};
   const caFiles = [...(options.caFile ? [options.caFile] : []), ...(options.caFiles ?? [])];
