@@ -6,6 +6,7 @@
  * ones, answer the registry's challenges; `--debug` logs each request on stderr.
  * @module
  */
+import type { ArgValues } from "gunshi/definition";
 import { printError, safeLine } from "./ui/safe_text.ts";
 import {
   loadConfig,
@@ -51,19 +52,8 @@ export const transportArgs = {
   "password-stdin": { type: "boolean", description: "Read the password for --username from stdin" },
 } as const;
 
-/** The values gunshi parsed for `transportArgs`. */
-export interface TransportValues {
-  "plain-http"?: boolean;
-  "ca-file"?: string;
-  "cert-file"?: string;
-  "key-file"?: string;
-  "insecure-skip-tls-verify"?: boolean;
-  concurrency?: number;
-  timeout?: number;
-  username?: string;
-  password?: string;
-  "password-stdin"?: boolean;
-}
+/** The values gunshi parsed for `transportArgs` (declared once, by the flags themselves). */
+export type TransportValues = Partial<ArgValues<typeof transportArgs>>;
 
 /** Everything on stdin, without the trailing line break (`echo $PW | ... --password-stdin`). */
 export async function readStdin(): Promise<string> {

@@ -1,6 +1,6 @@
 /** `h3 repo import INDEX_URL REGISTRY/NAMESPACE`: a classic chart repository moved to OCI. @module */
 import { define } from "gunshi/definition";
-import { writeFileAtomic } from "../core/chart/download.ts";
+import { replaceFile } from "../core/write_file.ts";
 import { PartialFailure, UsageError } from "../core/errors.ts";
 import { describeError } from "./_errors.ts";
 import { parseReference } from "../core/ref.ts";
@@ -13,8 +13,6 @@ import {
   transportArgs,
   transportFlags,
 } from "./_transport_flags.ts";
-
-const encoder = new TextEncoder();
 
 function resultLine(result: ImportResult): string {
   switch (result.status) {
@@ -157,7 +155,7 @@ export default define({
     );
     const indexOut = ctx.values["index-out"];
     if (indexOut) {
-      await writeFileAtomic(indexOut, ReadableStream.from([encoder.encode(ociIndexYaml(summary))]));
+      await replaceFile(indexOut, ociIndexYaml(summary));
     }
     out.result({
       results: summary.results.map((r) =>

@@ -41,6 +41,7 @@ export type {
   LayoutPushResult,
 } from "./chart/layout_transfer.ts";
 export type { DownloadOptions, DownloadResult } from "./chart/download.ts";
+export type { ExtractOptions } from "./chart/extract.ts";
 export type { ExportResult } from "./chart/export.ts";
 export type { SaveOptions, SaveResult } from "./chart/save.ts";
 export type { TagInfo } from "./chart/tags.ts";

@@ -26,24 +26,21 @@ import { H3Error, option, phrase, SettingError } from "./errors.ts";
 import type { Credential } from "./auth/types.ts";
 import { findCertsDir } from "./certs_d.ts";
 import { helmHome } from "./paths.ts";
-import { proxyFromEnv, type ProxySettings } from "./transport/proxy.ts";
+import { proxyFromEnv } from "./transport/proxy.ts";
 import { defaultMaxRetryAfterMs } from "./transport/rate_limit.ts";
+import type { TransportOptions } from "./transport/options.ts";
 import { suggest } from "./suggest.ts";
 import { parseTrustPolicies, type TrustPolicy } from "./sign/policy.ts";
+import { readTextIfExists } from "./write_file.ts";
 
-/** How h3 talks to one registry host; every field optional (unset means h3's default). */
-export interface RegistrySettings {
-  /** Speak plain HTTP instead of HTTPS (loopback hosts use HTTP without it). */
-  plainHttp?: boolean;
-  /** A PEM file of CA certificates to trust for this host. */
-  caFile?: string;
-  /** A PEM client certificate for mutual TLS (with `keyFile`). */
-  certFile?: string;
-  /** The PEM private key of `certFile`. */
-  keyFile?: string;
-  /** Accept any server certificate (unsafe; for test registries only). */
-  insecureSkipTlsVerify?: boolean;
-}
+/**
+ * How h3 talks to one registry host, as the config file holds it (`registries.HOST`): the scheme
+ * and TLS settings of `TransportOptions`; every field optional (unset means h3's default).
+ */
+export type RegistrySettings = Pick<
+  TransportOptions,
+  "plainHttp" | "caFile" | "certFile" | "keyFile" | "insecureSkipTlsVerify"
+>;
 
 /** The parsed config file. */
 export interface Config {
@@ -63,37 +60,35 @@ export interface Config {
   trust?: TrustPolicy[];
 }
 
-/** Transport options given on the command line (undefined when the flag was not given). */
-export interface TransportFlags extends RegistrySettings {
-  /** How many refs (and blobs) run at once. */
-  concurrency?: number;
-  /** `--timeout`, in milliseconds. */
-  timeoutMs?: number;
-  /**
-   * The caller's own credentials (`--username` ..., or a library caller's), used instead of
-   * stored ones for the registries it names (not their mirrors); a function is asked on first
-   * use (a password may come from stdin).
-   */
-  credential?: Credential | (() => Promise<Credential | undefined>);
-}
+/**
+ * The transport settings a caller gives (the command's flags, a library caller's options; undefined
+ * where not given): `RegistrySettings` with `concurrency` and `timeoutMs`, and credentials.
+ */
+export type TransportFlags =
+  & RegistrySettings
+  & Pick<TransportOptions, "concurrency" | "timeoutMs">
+  & {
+    /**
+     * The caller's own credentials (`--username` ..., or a library caller's), used instead of
+     * stored ones for the registries it names (not their mirrors); a function is asked on first
+     * use (a password may come from stdin).
+     */
+    credential?: Credential | (() => Promise<Credential | undefined>);
+  };
 
-/** The settings in force for one host, as `openRepository(ref, options)` takes them. */
-export interface TransportSettings extends RegistrySettings {
-  /** undefined: the transport's default (plain HTTP on loopback hosts, HTTPS elsewhere). */
-  plainHttp?: boolean;
-  insecureSkipTlsVerify: boolean;
-  concurrency: number;
-  /** How long a registry may stay silent before a request is abandoned, in milliseconds. */
-  timeoutMs: number;
-  /** `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` as read from the environment. */
-  proxy: ProxySettings;
-  /** The longest `Retry-After` a 429 may ask for and be waited out, in milliseconds. */
-  maxRetryAfterMs: number;
-  /** CA files from the host's certs.d folder (used when no `caFile` is set). */
-  caFiles?: string[];
-  /** The host's certs.d folder, when one exists (see `core/certs_d.ts`). */
-  certsDir?: string;
-}
+/**
+ * The settings in force for one host once resolved (options, then `H3_*`, then the config, then
+ * certs.d and defaults), as the transport takes them: the settings of `TransportOptions`, with
+ * those that always have a value required.
+ */
+export type TransportSettings =
+  & Pick<TransportOptions, keyof RegistrySettings | "caFiles" | "certsDir">
+  & Required<
+    Pick<
+      TransportOptions,
+      "insecureSkipTlsVerify" | "concurrency" | "timeoutMs" | "proxy" | "maxRetryAfterMs"
+    >
+  >;
 
 /** A source of environment variables (`Deno.env.get` by default). */
 export type EnvLookup = (name: string) => string | undefined;
@@ -132,14 +127,11 @@ export function configPath(): string {
 
 /** Reads the config file; a missing file is an empty config, a malformed one a one-line error. */
 export async function loadConfig(path: string = configPath()): Promise<Config> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return { path, registries: {} };
-    throw new H3Error(`cannot read config ${path}: ${(error as Error).message}`);
-  }
-  return parseConfig(text, path);
+  const text = await readTextIfExists(
+    path,
+    (error) => new H3Error(`cannot read config ${path}: ${error.message}`),
+  );
+  return text === undefined ? { path, registries: {} } : parseConfig(text, path);
 }
 
 /** Parses and checks config text; relative file names are resolved against the file's folder. */

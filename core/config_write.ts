@@ -6,6 +6,7 @@
  */
 import { parseDocument } from "yaml";
 import { H3Error } from "./errors.ts";
+import { readTextIfExists, replaceFile } from "./write_file.ts";
 import { configPath, parseConfig, type RegistrySettings } from "./config.ts";
 
 /** The settings `rememberRegistrySettings` stores: the TLS files. */
@@ -27,14 +28,10 @@ export async function rememberRegistrySettings(
 ): Promise<string[]> {
   const given = Object.entries(settings).filter(([, v]) => v !== undefined) as [string, string][];
   if (!given.length) return [];
-  let text = "";
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) {
-      throw new H3Error(`cannot read config ${path}: ${(error as Error).message}`);
-    }
-  }
+  const text = await readTextIfExists(
+    path,
+    (error) => new H3Error(`cannot read config ${path}: ${error.message}`),
+  ) ?? "";
   parseConfig(text, path); // a broken file is reported, not overwritten
   const doc = parseDocument(text);
   const key = host.toLowerCase();
@@ -43,13 +40,8 @@ export async function rememberRegistrySettings(
   parseConfig(updated, path);
   const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
   await Deno.mkdir(dir, { recursive: true });
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  try {
-    await Deno.writeTextFile(tmp, updated, { mode: 0o600 });
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
+  await replaceFile(path, updated, { mode: 0o600 }).catch((error) => {
     throw new H3Error(`cannot write config ${path}: ${(error as Error).message}`);
-  }
+  });
   return given.map(([name]) => name);
 }

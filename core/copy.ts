@@ -15,6 +15,7 @@ import {
 import { chartCandidates, decodeIndex, noChartInIndex } from "./oci/index.ts";
 import { helmConfig } from "./oci/media_types.ts";
 import {
+  isCurrent,
   isHolder,
   isLocated,
   isMounter,
@@ -205,8 +206,7 @@ export async function copy(
 
   // A manifest is stored only after its blobs: when one was missing, the reference cannot point at
   // this manifest yet, and the destination need not be asked (one request less per new chart).
-  const upToDate = copied.length === 0 &&
-    (await dst.resolve(dstRef).catch(() => undefined))?.digest === desc.digest;
+  const upToDate = copied.length === 0 && await isCurrent(dst, dstRef, desc.digest);
   if (!upToDate) await putManifest(dst, desc, bytes, dstRef, [manifest.config, ...manifest.layers]);
   return { desc, manifest, upToDate, copied, skipped };
 }

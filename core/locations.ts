@@ -10,7 +10,7 @@
  */
 import { createTarDecoder, createTarPacker } from "modern-tar";
 import { OciLayout } from "./cache/layout.ts";
-import { writeFileAtomic } from "./chart/download.ts";
+import { replaceFile } from "./write_file.ts";
 import { writeStream } from "./stream_file.ts";
 import { CacheError, RefError } from "./errors.ts";
 import { parseReference, type Reference } from "./ref.ts";
@@ -172,5 +172,5 @@ async function packLayout(dir: string, path: string): Promise<void> {
       controller.error(error);
     }
   })();
-  await writeFileAtomic(path, readable);
+  await replaceFile(path, readable);
 }

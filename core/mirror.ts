@@ -10,14 +10,8 @@ import { type CopyEvent, fetchManifest, fetchManifestBytes, putManifest } from "
 import { DigestError } from "./errors.ts";
 import { notAChart } from "./chart/tags.ts";
 import { decodeManifest, type Descriptor, type Manifest } from "./oci/descriptor.ts";
-import {
-  copyReferrers,
-  isMissing,
-  listReferrers,
-  type ReferrersCopyResult,
-  resolveIfPresent,
-} from "./referrers.ts";
-import type { Target } from "./target.ts";
+import { copyReferrers, listReferrers, type ReferrersCopyResult } from "./referrers.ts";
+import { isCurrent, isMissing, resolveIfPresent, type Target } from "./target.ts";
 import { transfer } from "./chart/transfer.ts";
 
 /** One tag to copy: from `source` in the source to `destination` in the destination. */
@@ -111,7 +105,7 @@ export async function copyTag(
   const { onEvent } = options;
   const [from, to] = await Promise.all([
     options.source ?? src.resolve(copy.source),
-    destinationIfPresent(dst, copy.destination, options.destinationTags),
+    resolveIfPresent(dst, copy.destination, options.destinationTags),
   ]);
   const carry = async (desc: Descriptor) => {
     if (!options.referrers) return undefined;
@@ -158,25 +152,11 @@ async function tagAlias(
       `manifest digest is ${desc.digest}, not the pinned ${alias.expectDigest}`,
     );
   }
-  if (
-    (await destinationIfPresent(dst, alias.destination, destinationTags))?.digest === desc.digest
-  ) {
+  if (await isCurrent(dst, alias.destination, desc.digest, destinationTags)) {
     return { status: "skipped", copy: alias, desc };
   }
   await putManifest(dst, desc, manifest.bytes, alias.destination, manifest.blobs);
   return { status: "tagged", copy: alias, desc };
-}
-
-/** What `reference` resolves to in `dst`; not asked when `listed` tags lack it. */
-function destinationIfPresent(
-  dst: Target,
-  reference: string,
-  listed: ReadonlySet<string> | undefined,
-): Promise<Descriptor | undefined> {
-  if (listed && !reference.startsWith("sha256:") && !listed.has(reference)) {
-    return Promise.resolve(undefined);
-  }
-  return resolveIfPresent(dst, reference);
 }
 
 /**

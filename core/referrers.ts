@@ -8,7 +8,7 @@
  */
 import { copy, type CopyEvent, fetchManifestBytes, putManifest } from "./copy.ts";
 import { readAll } from "./digest.ts";
-import { CacheError, RegistryError } from "./errors.ts";
+import { RegistryError } from "./errors.ts";
 import {
   decodeManifest,
   type Descriptor,
@@ -18,7 +18,15 @@ import {
 } from "./oci/descriptor.ts";
 import { decodeIndex, encodeIndex, type ImageIndex } from "./oci/index.ts";
 import { dockerManifestList, isManifest, ociIndex } from "./oci/media_types.ts";
-import { isReferenceFetcher, isReferencePusher, isReferrersLister, type Target } from "./target.ts";
+import {
+  isCurrent,
+  isMissing,
+  isReferenceFetcher,
+  isReferencePusher,
+  isReferrersLister,
+  resolveIfPresent,
+  type Target,
+} from "./target.ts";
 
 /** How a referrer was found. */
 export type ReferrerSource = "api" | "tag-schema" | "cosign-tag";
@@ -59,24 +67,6 @@ export function referrersTag(digest: string): string {
 /** Whether a tag is one referrers are stored under (tag schema or cosign's), not a chart's. */
 export function isReferrerTag(tag: string): boolean {
   return /^sha256-[a-f0-9]{64}(\.(sig|att|sbom))?$/.test(tag);
-}
-
-/** Whether an error says a tag or manifest is not there (registry 404, or not in the cache). */
-export function isMissing(error: unknown): boolean {
-  return (error instanceof RegistryError && error.status === 404) || error instanceof CacheError;
-}
-
-/** The descriptor `reference` resolves to in `target`, or undefined when there is none. */
-export async function resolveIfPresent(
-  target: Target,
-  reference: string,
-): Promise<Descriptor | undefined> {
-  try {
-    return await target.resolve(reference);
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
 }
 
 /** The image index tagged `tag` in `target` (the tag schema), or undefined when there is none. */
@@ -231,9 +221,7 @@ async function carry(
       );
     }
     const reference = tag ?? desc.digest;
-    const there = tag
-      ? (await resolveIfPresent(dst, tag))?.digest === desc.digest
-      : await dst.exists(desc);
+    const there = tag ? await isCurrent(dst, tag, desc.digest) : await dst.exists(desc);
     if (there) {
       result.skipped.push(referrer);
     } else {

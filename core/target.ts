@@ -3,6 +3,7 @@
  * repository both implement it, so push, pull and registry-to-registry copy are one routine.
  * @module
  */
+import { CacheError, RegistryError } from "./errors.ts";
 import type { Descriptor } from "./oci/descriptor.ts";
 
 /** Resolves a reference (a tag, a digest, or for the cache a full ref) to a manifest descriptor. */
@@ -178,4 +179,44 @@ export interface ReferrersLister {
 /** Whether a target can list referrers itself. */
 export function isReferrersLister(target: object): target is ReferrersLister {
   return typeof (target as Partial<ReferrersLister>).referrers === "function";
+}
+
+/**
+ * Whether an error says a tag, manifest or blob is not there: a registry's 404, or a layout's
+ * `CacheError`. The one test h3 makes for "not found".
+ */
+export function isMissing(error: unknown): boolean {
+  return (error instanceof RegistryError && error.status === 404) || error instanceof CacheError;
+}
+
+/**
+ * The descriptor `reference` resolves to in `target`, or undefined when there is none (any other
+ * failure is thrown). With `listed` (the target's tags, listed already), a tag not among them is
+ * known to be missing without asking.
+ */
+export async function resolveIfPresent(
+  target: Resolver,
+  reference: string,
+  listed?: ReadonlySet<string>,
+): Promise<Descriptor | undefined> {
+  if (listed && !reference.startsWith("sha256:") && !listed.has(reference)) return undefined;
+  try {
+    return await target.resolve(reference);
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Whether `reference` in `target` names the manifest `digest` already: the one rule for "up to
+ * date" that push, pull, copy, mirror and referrers follow (nothing is written then).
+ */
+export async function isCurrent(
+  target: Resolver,
+  reference: string,
+  digest: string,
+  listed?: ReadonlySet<string>,
+): Promise<boolean> {
+  return (await resolveIfPresent(target, reference, listed))?.digest === digest;
 }

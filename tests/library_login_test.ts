@@ -7,16 +7,15 @@
 import assert from "node:assert/strict";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { startHtpasswdRegistry } from "./helpers/htpasswd_registry.ts";
-
-const root = new URL("../", import.meta.url).pathname;
+import { modPath, runScript } from "./helpers/library.ts";
 
 Deno.test("the library logs in, reports the login in env, uses it, and logs out", async () => {
   await using box = await sandbox();
   await using registry = await startHtpasswdRegistry(box.dir, "dana", "pw-of-dana");
   const host = registry.host;
-  await Deno.writeTextFile(
-    `${box.dir}/script.ts`,
-    `import * as h3 from "${root}mod.ts";
+  const stdout = await runScript(
+    box.dir,
+    `import * as h3 from "${modPath}";
 await h3.login("${host}", { username: "dana", password: "wrong" })
   .catch((e) => console.log("refused:", e.name));
 console.log("stored after refusal:", (await h3.env({ registry: "${host}" })).registry?.credentialsStore);
@@ -27,17 +26,10 @@ console.log("tags:", (await h3.tags("${host}/none/here").catch((e) => e.name)));
 console.log("logout:", await h3.logout("${host}"), await h3.logout("${host}"));
 await h3.login("bad host!", { username: "a", password: "b" }).catch((e) => console.log(e.name, e.message));
 `,
+    box.env,
   );
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", "--config", `${root}deno.json`, "script.ts"],
-    cwd: box.dir,
-    env: box.env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.equal(
-    new TextDecoder().decode(out.stdout),
+    stdout,
     "refused: AuthError\n" +
       "stored after refusal: none\n" +
       `logged in: ${host} true\n` +

@@ -7,6 +7,7 @@ import {
 } from "../core/registries_conf.ts";
 import { fixtureChart } from "./helpers/charts.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
+import { modPath, runScript } from "./helpers/library.ts";
 import { startHtpasswdRegistry } from "./helpers/htpasswd_registry.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { makeTls } from "./helpers/tls.ts";
@@ -299,10 +300,9 @@ Deno.test("the library (mod.ts) pulls through mirrors, refuses blocked registrie
   expectCode(await box.run(["chart", "save", fixtureChart, atMirror]), 0);
   expectCode(await box.run(["chart", "push", atMirror]), 0);
   await primary[Symbol.asyncDispose]();
-  const root = new URL("../", import.meta.url).pathname;
-  await Deno.writeTextFile(
-    `${box.dir}/script.ts`,
-    `import * as h3 from "${root}mod.ts";
+  const stdout = await runScript(
+    box.dir,
+    `import * as h3 from "${modPath}";
 const pulled = await h3.pull("${primary.host}/lib/mychart:1.0.0");
 console.log(pulled.meta.name, (await h3.list()).map((e) => e.ref).join(","));
 await h3.tags("${mirror.host}/blocked/x").catch((e) => console.log(e.name, e.message));
@@ -312,17 +312,10 @@ const guarded = await h3.tags("${guarded.host}/lib/mychart", { credential });
 console.log(guarded.map((t) => t.tag).join(","));
 await h3.tags("${guarded.host}/lib/mychart").catch((e) => console.log(e.name));
 `,
+    { ...box.env, ...env, HELM_HOME: `${box.dir}/library-home` },
   );
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", "--config", `${root}deno.json`, "script.ts"],
-    cwd: box.dir,
-    env: { ...box.env, ...env, HELM_HOME: `${box.dir}/library-home` },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.equal(
-    new TextDecoder().decode(out.stdout),
+    stdout,
     `mychart ${primary.host}/lib/mychart:1.0.0\n` +
       `BlockedRegistryError registry ${mirror.host}/blocked is blocked in ` +
       `${env.XDG_CONFIG_HOME}/containers/registries.conf: refusing ${mirror.host}/blocked/x\n` +

@@ -3,6 +3,7 @@ import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
+import { modPath, runScript } from "./helpers/library.ts";
 
 /** openssl's P-256 key pair in `dir`: `NAME.key` (PKCS#8) and `NAME.pub`. */
 async function keyPair(dir: string, name: string) {
@@ -126,30 +127,16 @@ Deno.test("trust policy: the longest scope applies; export checks the cached dig
   );
   assert.equal(await Deno.stat(out).then(() => true, () => false), false, "nothing written");
   // The library's export is held to the same policy.
-  await Deno.writeTextFile(
-    `${sb.dir}/export.ts`,
-    `import { exportChart } from "${new URL("../mod.ts", import.meta.url).pathname}";
+  const library = await runScript(
+    sb.dir,
+    `import { exportChart } from "${modPath}";
 await exportChart("${ref}", "${out}").catch((e) => console.log(e.name, e.message));
 `,
+    { ...sb.env, ...env },
   );
-  const library = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--quiet",
-      "--config",
-      new URL("../deno.json", import.meta.url).pathname,
-      "export.ts",
-    ],
-    cwd: sb.dir,
-    env: { ...sb.env, ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
   assert.match(
-    new TextDecoder().decode(library.stdout),
+    library,
     /^SignatureError .*: no cosign signature \(no sha256-[0-9a-f]{64}\.sig tag, no Sigstore bundle\)\n$/,
-    new TextDecoder().decode(library.stderr),
   );
   assert.equal(await Deno.stat(out).then(() => true, () => false), false, "nothing written");
 

@@ -7,7 +7,7 @@
 import { AuthError } from "../errors.ts";
 import { dockerConfigDir } from "../paths.ts";
 import type { Credential } from "./types.ts";
-import { replaceFile } from "../write_file.ts";
+import { readTextIfExists, replaceFile } from "../write_file.ts";
 
 /** A parsed config file: where it lives and its whole content (unknown keys kept as they were). */
 export interface DockerConfig {
@@ -52,14 +52,11 @@ export function serverAddress(registry: string): string {
 
 /** Reads a config file; a missing file is an empty config. Malformed JSON is an `AuthError`. */
 export async function readDockerConfig(path: string): Promise<DockerConfig> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return { path, data: {} };
-    throw new AuthError(`cannot read ${path}: ${(error as Error).message}`);
-  }
-  return parseDockerConfig(text, path);
+  const text = await readTextIfExists(
+    path,
+    (error) => new AuthError(`cannot read ${path}: ${error.message}`),
+  );
+  return text === undefined ? { path, data: {} } : parseDockerConfig(text, path);
 }
 
 /** A config file's text as a config (empty text: an empty config); malformed: an `AuthError`. */

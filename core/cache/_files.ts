@@ -34,23 +34,6 @@ export async function checkFolders(layoutDir: string): Promise<void> {
   }
 }
 
-/** Writes `data` to `path` atomically: nobody ever sees a half-written file under `path`. */
-export async function writeFileAtomic(
-  layoutDir: string,
-  path: string,
-  data: Uint8Array | string,
-): Promise<void> {
-  const tmp = tempPath(layoutDir);
-  try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data, { createNew: true });
-    else await Deno.writeFile(tmp, data, { createNew: true });
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
-}
-
 /** Whether a process with this pid is still running (Linux /proc; elsewhere assumed alive). */
 function processAlive(pid: number): boolean {
   try {

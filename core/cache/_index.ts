@@ -3,7 +3,8 @@ import { CacheError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { annotations, ociIndex } from "../oci/media_types.ts";
 import { withLock } from "./lock.ts";
-import { writeFileAtomic } from "./_files.ts";
+import { tempPath } from "./_files.ts";
+import { readTextIfExists, replaceFile } from "../write_file.ts";
 
 /** The parsed index.json of an OCI layout. */
 export interface LayoutIndex {
@@ -21,13 +22,8 @@ export function emptyIndex(): LayoutIndex {
 /** Reads index.json; a malformed one is a CacheError naming the file (never silently replaced). */
 export async function readIndex(dir: string): Promise<LayoutIndex> {
   const path = `${dir}/index.json`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return emptyIndex();
-    throw error;
-  }
+  const text = await readTextIfExists(path);
+  if (text === undefined) return emptyIndex();
   try {
     const index = JSON.parse(text) as LayoutIndex;
     if (!Array.isArray(index.manifests)) throw new Error("no manifests array");
@@ -104,7 +100,9 @@ export async function updateIndex<T>(dir: string, change: (index: LayoutIndex) =
   return await withLock(`${dir}/.index.lock`, async () => {
     const index = await readIndex(dir);
     const result = change(index);
-    await writeFileAtomic(dir, `${dir}/index.json`, JSON.stringify(index, null, 2) + "\n");
+    await replaceFile(`${dir}/index.json`, JSON.stringify(index, null, 2) + "\n", {
+      temp: tempPath(dir),
+    });
     seen.delete(dir);
     return result;
   });

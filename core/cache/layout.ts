@@ -5,6 +5,7 @@
  * is replaced whole under a lock; garbage collection waits for writers.
  * @module
  */
+import { replaceFile } from "../write_file.ts";
 import { writeStream } from "../stream_file.ts";
 import { chartParts } from "../chart/manifest.ts";
 import { checked, hashingStream, readAll, verifyingStream } from "../digest.ts";
@@ -18,14 +19,7 @@ import {
 import { annotations, ociLayoutVersion, ociManifest } from "../oci/media_types.ts";
 import { cacheDir } from "../paths.ts";
 import type { Holder, Ingester, PushOptions, StagedBlob, Stager, Target } from "../target.ts";
-import {
-  checkFolders,
-  cleanTemps,
-  removeOwnTemps,
-  tempDir,
-  tempPath,
-  writeFileAtomic,
-} from "./_files.ts";
+import { checkFolders, cleanTemps, removeOwnTemps, tempDir, tempPath } from "./_files.ts";
 import { onInterrupt } from "../interrupt.ts";
 import { indexManifests, namedManifest, readIndex, refName, updateIndex } from "./_index.ts";
 import { type Lock, lockFile, readLock } from "./lock.ts";
@@ -419,11 +413,9 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
       await Deno.mkdir(tempDir(this.dir), { recursive: true });
       const marker = `${this.dir}/oci-layout`;
       if (!(await Deno.stat(marker).catch(() => undefined))) {
-        await writeFileAtomic(
-          this.dir,
-          marker,
-          JSON.stringify({ imageLayoutVersion: ociLayoutVersion }),
-        );
+        await replaceFile(marker, JSON.stringify({ imageLayoutVersion: ociLayoutVersion }), {
+          temp: tempPath(this.dir),
+        });
       }
       if (!(await Deno.stat(`${this.dir}/index.json`).catch(() => undefined))) {
         await updateIndex(this.dir, () => {});

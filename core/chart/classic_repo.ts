@@ -13,6 +13,7 @@ import { networkError, openConnection, ReadTimeout } from "../transport/http.ts"
 import { RequestDeadline, timedFetch } from "../transport/timed_fetch.ts";
 import type { FetchLike } from "../transport/options.ts";
 import { parseYaml } from "./chart_yaml.ts";
+import { readTextIfExists } from "../write_file.ts";
 
 /** How to reach a classic repository: the fields of a repositories.yaml entry. */
 export interface ClassicRepoAccess {
@@ -53,10 +54,10 @@ export function helmRepositoryConfigPath(): string {
 export async function readHelmRepositories(
   path: string = helmRepositoryConfigPath(),
 ): Promise<HelmRepository[]> {
-  const text = await Deno.readTextFile(path).catch((error) => {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw new ChartError(`cannot read ${path}: ${(error as Error).message}`);
-  });
+  const text = await readTextIfExists(
+    path,
+    (error) => new ChartError(`cannot read ${path}: ${error.message}`),
+  );
   if (text === undefined) return [];
   const doc = parseYaml(text, path) as { repositories?: unknown } | null;
   if (!Array.isArray(doc?.repositories)) return [];

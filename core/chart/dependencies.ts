@@ -27,6 +27,7 @@ import { loadChartDir } from "./load.ts";
 import type { ChartMetadata, Dependency } from "./metadata.ts";
 import { packChart } from "./package.ts";
 import { selectTag, versionRange } from "./versions.ts";
+import { readTextIfExists, replaceFile } from "../write_file.ts";
 
 /** One entry of a lock file. */
 export interface LockedDependency {
@@ -109,10 +110,7 @@ export async function lockDigest(
 /** Reads the chart's lock file, or undefined when there is none. */
 export async function readLock(dir: string, meta: ChartMetadata): Promise<ChartLock | undefined> {
   const path = `${dir}/${lockFileName(meta)}`;
-  const text = await Deno.readTextFile(path).catch((error) => {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  });
+  const text = await readTextIfExists(path);
   if (text === undefined) return undefined;
   const value = parseYaml(text, path) as Partial<ChartLock> | null;
   const deps = value?.dependencies;
@@ -365,12 +363,7 @@ async function writeLock(path: string, lock: ChartLock): Promise<void> {
     { dependencies: lock.dependencies, digest: lock.digest, generated: lock.generated },
     { sortMapEntries: true, indentSeq: false },
   );
-  const tmp = `${path}.h3-${crypto.randomUUID()}`;
-  await Deno.writeTextFile(tmp, text);
-  await Deno.rename(tmp, path).catch(async (error) => {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  });
+  await replaceFile(path, text);
 }
 
 /** RFC 3339 with nanoseconds, as Go prints a time. */

@@ -1,28 +1,27 @@
 /**
- * Helm 3.8+'s `helm pull oci://...`: a chart from a registry written to a directory as
- * `NAME-VERSION.tgz`, byte for byte the content layer (verified while it streams, then renamed
- * into place), or extracted as `NAME/` with `untar`. The cache is not involved.
+ * A chart from any Target written out as files: Helm 3.8+'s `helm pull oci://...` (from a
+ * registry, as `NAME-VERSION.tgz`, byte for byte the content layer, verified while it streams,
+ * then renamed into place; or extracted as `NAME/` with `untar`), and `chart export` (from the
+ * cache, extracted). The one path by which a chart leaves the Targets for the file system.
  * @module
  */
-import { onInterrupt } from "../interrupt.ts";
-import { writeStream } from "../stream_file.ts";
+import { replaceFile } from "../write_file.ts";
 import { type CopyEvent, fetchManifest, progress } from "../copy.ts";
 import type { Descriptor, Manifest } from "../oci/descriptor.ts";
 import { SignatureError } from "../errors.ts";
 import type { Target } from "../target.ts";
 import { readMeta } from "./transfer.ts";
-import { chartDirPath, extractChart } from "./extract.ts";
+import { chartDirPath, extractChart, type ExtractOptions } from "./extract.ts";
 import { type ChartParts, chartParts } from "./manifest.ts";
 import type { ChartMetadata } from "./metadata.ts";
 
-/** Where and how to write the chart. */
-export interface DownloadOptions {
-  /** The directory to write into (created if missing). */
-  destination: string;
+/**
+ * Where and how to write the chart: `destination` (created if missing) and, with `untar`, how to
+ * extract it (`force` to replace `destination/NAME/`, the size limits).
+ */
+export interface DownloadOptions extends Omit<ExtractOptions, "name"> {
   /** Extract the chart as `destination/NAME/` instead of writing the archive. */
   untar?: boolean;
-  /** With `untar`: replace an existing `destination/NAME/`. */
-  force?: boolean;
   /** A digest pin: the manifest must have this digest. */
   expectDigest?: string;
   /** Events of the content download, for a progress bar. */
@@ -47,27 +46,7 @@ export interface DownloadResult {
   provPath?: string;
 }
 
-/** Writes a stream to `path` through a temp file beside it: `path` appears only when complete. */
-export async function writeFileAtomic(
-  path: string,
-  content: ReadableStream<Uint8Array>,
-): Promise<void> {
-  const dir = path.slice(0, path.lastIndexOf("/") + 1) || ".";
-  const tmp = await Deno.makeTempFile({ dir, prefix: ".h3-download-" });
-  const forget = onInterrupt(() => Deno.remove(tmp));
-  try {
-    const file = await Deno.open(tmp, { write: true, truncate: true });
-    await writeStream(file, content);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  } finally {
-    forget();
-  }
-}
-
-/** Downloads the chart `reference` (a tag or digest) of `repository` into a directory. */
+/** Writes the chart `reference` (a tag, a digest, or a cache's full ref) of `repository` out. */
 export async function downloadChart(
   repository: Target,
   reference: string,
@@ -77,7 +56,7 @@ export async function downloadChart(
   await options.verify?.(desc, manifest);
   const parts = chartParts(manifest);
   const meta = await readMeta(repository, parts.config, reference);
-  const { destination, onEvent } = options;
+  const { destination, onEvent, force, maxSize, maxFileSize } = options;
   if (options.prov && !parts.provenance) {
     throw new SignatureError(
       `${reference}: no provenance to write (the chart was pushed unsigned)`,
@@ -88,17 +67,23 @@ export async function downloadChart(
     .pipeThrough(progress("layer", parts.content, onEvent));
   let path: string;
   if (options.untar) {
-    path = await extractChart(content, { name: meta.name, destination, force: options.force });
+    path = await extractChart(content, {
+      name: meta.name,
+      destination,
+      force,
+      maxSize,
+      maxFileSize,
+    });
   } else {
     await Deno.mkdir(destination || ".", { recursive: true });
     path = chartDirPath(destination, `${meta.name}-${meta.version}.tgz`);
-    await writeFileAtomic(path, content);
+    await replaceFile(path, content);
   }
   onEvent?.({ kind: "done", role: "layer", desc: parts.content, mounted: false });
   let provPath: string | undefined;
   if (options.prov && parts.provenance) {
     provPath = chartDirPath(destination, `${meta.name}-${meta.version}.tgz.prov`);
-    await writeFileAtomic(provPath, await repository.fetch(parts.provenance));
+    await replaceFile(provPath, await repository.fetch(parts.provenance));
   }
   return { meta, parts, desc, path, provPath };
 }

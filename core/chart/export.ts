@@ -3,14 +3,12 @@
  * validate its config ("Meta"), and extract its package ("Content") safely into a directory.
  * @module
  */
-import { fetchManifest } from "../copy.ts";
-import { readAll } from "../digest.ts";
 import { formatReference, parseReference } from "../ref.ts";
 import { resolveCachedReference } from "./versions.ts";
 import type { Target } from "../target.ts";
-import { decodeConfig, maxConfigSize } from "./config.ts";
-import { extractChart, type ExtractOptions } from "./extract.ts";
-import { type ChartParts, chartParts } from "./manifest.ts";
+import { downloadChart } from "./download.ts";
+import type { ExtractOptions } from "./extract.ts";
+import type { ChartParts } from "./manifest.ts";
 import type { ChartMetadata } from "./metadata.ts";
 
 /** What exporting a chart did. */
@@ -35,13 +33,6 @@ export async function exportCachedChart(
   options: Omit<ExtractOptions, "name">,
 ): Promise<ExportResult> {
   const ref = formatReference(await resolveCachedReference(parseReference(refInput), cache));
-  const { manifest } = await fetchManifest(cache, ref);
-  const parts = chartParts(manifest);
-  const configBytes = await readAll(await cache.fetch(parts.config), maxConfigSize);
-  const meta = decodeConfig(configBytes, `${ref}: config ${parts.config.digest}`);
-  const path = await extractChart(await cache.fetch(parts.content), {
-    ...options,
-    name: meta.name,
-  });
+  const { meta, parts, path } = await downloadChart(cache, ref, { ...options, untar: true });
   return { meta, parts, path, ref };
 }

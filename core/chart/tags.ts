@@ -8,7 +8,7 @@ import pLimit from "p-limit";
 import { fetchManifest } from "../copy.ts";
 import { ChartError, H3Error, RegistryError } from "../errors.ts";
 import { annotations } from "../oci/media_types.ts";
-import type { Target } from "../target.ts";
+import { isMissing, type Target } from "../target.ts";
 import { readMeta } from "./transfer.ts";
 import { chartParts } from "./manifest.ts";
 import { versionTags } from "./versions.ts";
@@ -73,7 +73,7 @@ async function describeTag(repository: Target, tag: string): Promise<TagInfo | u
   try {
     fetched = await fetchManifest(repository, tag);
   } catch (error) {
-    if (error instanceof RegistryError && error.status === 404) return undefined;
+    if (isMissing(error)) return undefined;
     if (!notAChart(error)) throw error;
     const digest = (await repository.resolve(tag).catch(() => undefined))?.digest ?? "";
     return { tag, digest, chart: false, reason: error.message };

@@ -7,7 +7,7 @@
 import { withLock } from "../cache/lock.ts";
 import { PluginError } from "../errors.ts";
 import { pluginsDir } from "../paths.ts";
-import { replaceFile } from "../write_file.ts";
+import { readTextIfExistsSync, replaceFile } from "../write_file.ts";
 
 /** The two kinds of plugin h3 runs. */
 export type PluginKind = "typescript" | "executable";
@@ -54,13 +54,8 @@ export function manifestPath(dir: string = pluginsDir()): string {
  */
 export function readInstalled(dir: string = pluginsDir()): PluginInfo[] {
   const path = manifestPath(dir);
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
+  const text = readTextIfExistsSync(path);
+  if (text === undefined) return [];
   try {
     const data = JSON.parse(text) as ManifestFile;
     if (!Array.isArray(data.plugins)) throw new Error(`no "plugins" list`);

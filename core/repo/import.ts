@@ -20,12 +20,12 @@ import {
   isRepositoryName,
   readHelmRepositories,
 } from "../chart/classic_repo.ts";
-import { ChartError, RegistryError, SignatureError } from "../errors.ts";
+import { ChartError, SignatureError } from "../errors.ts";
 import { checkProvenance } from "../sign/provenance.ts";
 import { type NamedKeyring, readKeyrings } from "../sign/trust.ts";
 import { type Reference, repositoryName, versionToTag } from "../ref.ts";
 import { writeStream } from "../stream_file.ts";
-import type { Target } from "../target.ts";
+import { isMissing, type Target } from "../target.ts";
 import { transfer } from "../chart/transfer.ts";
 import {
   capped,
@@ -167,7 +167,7 @@ export async function importRepository(
       found = (async () => {
         const target = await open({ ...namespace, repository: `${namespace.repository}/${name}` });
         const tags = await Array.fromAsync(target.tags()).catch((error) => {
-          if (error instanceof RegistryError && error.status === 404) return [];
+          if (isMissing(error)) return [];
           throw error;
         });
         return { target, tags: new Set(tags) };

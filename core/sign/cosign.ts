@@ -16,8 +16,8 @@ import {
   manifestDescriptor,
 } from "../oci/descriptor.ts";
 import { ociImageConfig, ociManifest } from "../oci/media_types.ts";
-import { referrersTag, resolveIfPresent } from "../referrers.ts";
-import { isReferencePusher, type Target } from "../target.ts";
+import { referrersTag } from "../referrers.ts";
+import { isReferencePusher, resolveIfPresent, type Target } from "../target.ts";
 import { signWith, verifyWith } from "./algorithms.ts";
 import { fromBase64, type SigningKey, toBase64 } from "./keys.ts";
 

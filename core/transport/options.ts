@@ -25,7 +25,11 @@ export interface Authorizer {
   cached(registry: string, scopes: string[]): string | undefined;
 }
 
-/** Options for opening a registry repository. */
+/**
+ * How h3 reaches a registry: the one declaration of the transport's settings. What a config file
+ * holds per host (`RegistrySettings`), what a caller gives (`TransportFlags`) and what is in force
+ * for a host once resolved (`TransportSettings`) are views of it (see `core/config.ts`).
+ */
 export interface TransportOptions {
   /** true: plain HTTP; false: HTTPS even on loopback; undefined: HTTP on loopback, else HTTPS. */
   plainHttp?: boolean;
@@ -33,6 +37,8 @@ export interface TransportOptions {
   caFile?: string;
   /** More PEM files of CA certificates to trust (a certs.d folder's `*.crt`). */
   caFiles?: string[];
+  /** The host's certs.d folder those came from, when one exists (see `core/certs_d.ts`). */
+  certsDir?: string;
   /** A PEM client certificate for mutual TLS (with `keyFile`). */
   certFile?: string;
   /** The PEM private key of `certFile`. */

@@ -6,6 +6,7 @@
  * @module
  */
 import { cacheDir } from "../paths.ts";
+import { replaceFile } from "../write_file.ts";
 
 /** An upload session that had received `offset` bytes. */
 export interface UploadState {
@@ -47,7 +48,6 @@ export async function saveUploadState(
   try {
     if (!state) return await Deno.remove(file);
     await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(`${file}.${Deno.pid}`, JSON.stringify(state), { mode: 0o600 });
-    await Deno.rename(`${file}.${Deno.pid}`, file);
+    await replaceFile(file, JSON.stringify(state), { mode: 0o600 });
   } catch { /* a push works without it; only a resume would be lost */ }
 }

@@ -6,6 +6,7 @@
  */
 import { readAll } from "../digest.ts";
 import { AuthError, RegistryError } from "../errors.ts";
+import { isMissing } from "../target.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { blobExists } from "./blobs.ts";
 import { type RegistryClient, scope } from "./client.ts";
@@ -189,7 +190,7 @@ export async function pushBlob(
       });
     } catch (error) {
       // A retried PUT whose first try went through finds the session gone but the blob there.
-      if (!(error instanceof RegistryError && error.status === 404)) throw error;
+      if (!isMissing(error)) throw error;
       if (!(await blobExists(client, repository, desc))) throw error;
     }
   };
