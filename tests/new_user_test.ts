@@ -96,6 +96,18 @@ Deno.test("a key file that cannot be read: one line saying why, without the OS's
   assert.equal(oneLine(await box.run(sign), 1), "Error: cannot read key .: is a directory");
 });
 
+Deno.test("a plugin URL nobody answers at: one line naming the host and why", async () => {
+  await using box = await sandbox();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closed = `127.0.0.1:${listener.addr.port}`; // nothing listens there once closed
+  listener.close();
+  assert.equal(
+    oneLine(await box.run(["plugin", "add", `http://${closed}/greet.ts`]), 1),
+    `Error: cannot download plugin http://${closed}/greet.ts: cannot connect to ${closed}: ` +
+      "connection refused",
+  );
+});
+
 Deno.test("near misses get a hint: a directory to push, a URL for a reference", async () => {
   await using box = await sandbox();
   await Deno.mkdir(`${box.dir}/webapp`);

@@ -7,6 +7,7 @@
 import { readAll } from "../digest.ts";
 import { PluginError } from "../errors.ts";
 import { pluginsDir } from "../paths.ts";
+import { networkError } from "../transport/http.ts";
 import { isLoopbackHost } from "../transport/proxy.ts";
 import { bakedPlugins } from "./baked.ts";
 import { readExecutable } from "./executable.ts";
@@ -229,7 +230,8 @@ async function download(url: string, staging: string): Promise<string> {
   try {
     response = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(120_000) });
   } catch (error) {
-    throw new PluginError(`cannot download plugin ${url}: ${(error as Error).message}`);
+    const { error: reason } = networkError(new URL(url).host, error);
+    throw new PluginError(`cannot download plugin ${url}: ${reason.message}`, { cause: error });
   }
   if (response.url) checkDownloadUrl(new URL(response.url), url);
   if (!response.ok || !response.body) {
