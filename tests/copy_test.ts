@@ -10,30 +10,9 @@ import { transfer } from "../core/chart/transfer.ts";
 import { copy, type CopyEvent } from "../core/copy.ts";
 import { CacheError, ChartError, DigestError } from "../core/errors.ts";
 import type { Descriptor } from "../core/oci/descriptor.ts";
-import type { Target } from "../core/target.ts";
-import { storeChart, tempLayout } from "./helpers/layouts.ts";
+import { recorded, storeChart, tempLayout } from "./helpers/layouts.ts";
 
 const ref = "localhost:5000/charts/mychart:1.0.0";
-
-/** `target` with every call of the methods copy uses recorded as `name digest-or-reference`. */
-function recorded(target: OciLayout): { target: Target; calls: string[] } {
-  const calls: string[] = [];
-  const names = ["resolve", "fetch", "exists", "push", "stage", "tag"];
-  const target_ = new Proxy(target, {
-    get(t, key, receiver) {
-      const value = Reflect.get(t, key, receiver);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        if (names.includes(String(key))) {
-          const first = args[0] as Descriptor | string;
-          calls.push(`${String(key)} ${typeof first === "string" ? first : first.digest}`);
-        }
-        return value.apply(t, args);
-      };
-    },
-  });
-  return { target: target_, calls };
-}
 
 /** Whether `layout` resolves `reference` (to which digest), or undefined when it does not. */
 async function resolved(layout: OciLayout, reference: string): Promise<string | undefined> {

@@ -10,6 +10,7 @@ import {
   manifestDescriptor,
 } from "../../core/oci/descriptor.ts";
 import { annotations, helmConfig, helmContent } from "../../core/oci/media_types.ts";
+import type { Target } from "../../core/target.ts";
 
 const encoder = new TextEncoder();
 
@@ -58,4 +59,27 @@ export async function storeChart(
   const desc = await manifestDescriptor(bytes);
   await layout.push(desc, ReadableStream.from([bytes]));
   return { desc, config, layer };
+}
+
+/**
+ * `target` with every call of the methods copy uses (`resolve`, `fetch`, `exists`, `push`,
+ * `stage`, `tag`) recorded as `name digest-or-reference`.
+ */
+export function recorded(target: OciLayout): { target: Target; calls: string[] } {
+  const calls: string[] = [];
+  const names = ["resolve", "fetch", "exists", "push", "stage", "tag"];
+  const target_ = new Proxy(target, {
+    get(t, key, receiver) {
+      const value = Reflect.get(t, key, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        if (names.includes(String(key))) {
+          const first = args[0] as Descriptor | string;
+          calls.push(`${String(key)} ${typeof first === "string" ? first : first.digest}`);
+        }
+        return value.apply(t, args);
+      };
+    },
+  });
+  return { target: target_, calls };
 }
