@@ -5,7 +5,7 @@
  */
 import { PartialFailure, RefError, SettingError, UsageError } from "./core/errors.ts";
 import { describeError } from "./commands/_errors.ts";
-import { isGroup, type LazyEntry } from "./commands/_entries.ts";
+import { entryNamed, isGroup, type LazyEntry } from "./commands/_entries.ts";
 import { tree } from "./commands/tree.ts";
 import { type ExecutableEntry, pluginCommands } from "./commands/_plugin_entries.ts";
 import { suggest } from "./core/suggest.ts";
@@ -124,13 +124,13 @@ function checkCommandWords(args: string[], commands: typeof tree): string[] {
   const words = args.filter((a) => !a.startsWith("-"));
   const [first, second] = words;
   if (first === undefined) return args.length === 0 ? ["--help"] : args;
-  const entry = commands[first];
+  const entry = entryNamed(commands, first);
   if (!entry) {
     throw new UsageError(unknown(first, "h3", Object.keys(commands)));
   }
   if (isGroup(entry)) {
     if (second === undefined) return [...args, "--help"];
-    if (!entry.commands[second]) {
+    if (!entryNamed(entry.commands, second)) {
       throw new UsageError(unknown(second, `h3 ${first}`, Object.keys(entry.commands)));
     }
   }
@@ -143,9 +143,9 @@ function checkCommandWords(args: string[], commands: typeof tree): string[] {
  */
 function preloadCommand(args: string[], commands: typeof tree): void {
   const [first, second] = args.filter((a) => !a.startsWith("-"));
-  const entry = Object.hasOwn(commands, first ?? "") ? commands[first] : undefined;
+  const entry = first === undefined ? undefined : entryNamed(commands, first);
   const command = entry && isGroup(entry)
-    ? Object.hasOwn(entry.commands, second ?? "") ? entry.commands[second] : undefined
+    ? second === undefined ? undefined : entryNamed(entry.commands, second)
     : entry;
   command?.load().catch(() => {}); // a failure shows when gunshi imports it
 }
@@ -251,7 +251,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const plugins = pluginCommands(Object.keys(tree));
     if (plugins.problem) printError(`Warning: plugins ignored: ${plugins.problem}`);
-    const executable = plugins.executables[args[0]];
+    const executable = entryNamed(plugins.executables, args[0]);
     if (executable) return await executable.run(args.slice(1));
     const entries = { ...tree, ...plugins.commands };
     const help = treeHelp(args, { ...entries, ...plugins.executables });

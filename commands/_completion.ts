@@ -8,7 +8,7 @@
 import { type Command, RootCommand, ShellCompDirective } from "@bomb.sh/tab";
 import { openCache } from "../core/cache/layout.ts";
 import { pluginCommands } from "./_plugin_entries.ts";
-import { type GroupEntry, isGroup, type LazyEntry } from "./_entries.ts";
+import { entryNamed, type GroupEntry, isGroup, type LazyEntry } from "./_entries.ts";
 
 /** The shells `h3 completion` writes scripts for. */
 export const shells = ["bash", "zsh", "fish", "powershell"] as const;
@@ -84,10 +84,10 @@ function typedCommand(
   words: string[],
 ): { path: string; entry: LazyEntry } | undefined {
   const [first, second] = words.slice(0, -1).filter((w) => !w.startsWith("-"));
-  const entry = first === undefined ? undefined : entries[first];
+  const entry = first === undefined ? undefined : entryNamed(entries, first);
   if (!entry) return undefined;
   if (!isGroup(entry)) return { path: first, entry };
-  const sub = second === undefined ? undefined : entry.commands[second];
+  const sub = second === undefined ? undefined : entryNamed(entry.commands, second);
   return sub && { path: `${first} ${second}`, entry: sub };
 }
 

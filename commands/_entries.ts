@@ -16,6 +16,14 @@ export interface GroupEntry {
   commands: Record<string, LazyEntry>;
 }
 
+/**
+ * The entry `name` names in `entries`, if it is one of theirs: a word typed on the command line
+ * (`constructor`, `toString`) never reaches what every object inherits.
+ */
+export function entryNamed<T>(entries: Record<string, T>, name: string): T | undefined {
+  return Object.hasOwn(entries, name) ? entries[name] : undefined;
+}
+
 /** Whether an entry is a group of commands rather than a command. */
 export function isGroup(entry: GroupEntry | LazyEntry): entry is GroupEntry {
   return "commands" in entry;

@@ -1,5 +1,5 @@
 /** Help pages for h3 itself and for command groups, rendered from the tree without loading commands. @module */
-import { type GroupEntry, isGroup, type LazyEntry } from "./_entries.ts";
+import { entryNamed, type GroupEntry, isGroup, type LazyEntry } from "./_entries.ts";
 
 type Entries = Record<string, GroupEntry | LazyEntry | { description: string }>;
 
@@ -49,7 +49,7 @@ export function treeHelp(args: string[], entries: Entries): string | undefined {
   const asked = words.length < args.length || words.length <= 1;
   if (!asked || words.some((w) => w.startsWith("-"))) return undefined;
   if (words.length === 0) return rootHelp(entries);
-  const entry = entries[words[0]];
+  const entry = entryNamed(entries, words[0]);
   if (words.length === 1 && entry && "commands" in entry && isGroup(entry as GroupEntry)) {
     return groupHelp(words[0], entry as GroupEntry);
   }

@@ -34,6 +34,25 @@ Deno.test("an unknown command is one line with a suggestion, and exit 2", async 
   );
 });
 
+Deno.test("a command word that every object inherits (constructor, toString) is an unknown command", async () => {
+  const runs = await Promise.all([
+    runH3(["constructor"]),
+    runH3(["chart", "toString", "localhost:5000/a:1"]),
+    runH3(["hasOwnProperty", "--help"]),
+  ]);
+  const parents = ["h3", "h3 chart", "h3"];
+  const words = ["constructor", "toString", "hasOwnProperty"];
+  runs.forEach((run, i) => {
+    expectCode(run, 2);
+    assert.equal(
+      run.stderr,
+      `Error: unknown command "${words[i]}" for "${parents[i]}"; run "${
+        parents[i]
+      } --help" for the list\n`,
+    );
+  });
+});
+
 Deno.test("an unknown flag is a usage error with a suggestion", async () => {
   const result = expectCode(await runH3(["env", "--outptu", "json"]), 2);
   assert.equal(result.stderr, 'Error: unknown option: --outptu; did you mean "--output"?\n');
