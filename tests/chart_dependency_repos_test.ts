@@ -3,7 +3,8 @@
  * names: one archive in charts/, the lock naming the chart), `condition`/`tags` (carried, listed,
  * not acted on at download time, as Helm), repositories named `@NAME` / `alias:NAME` in Helm's
  * repositories.yaml (the lock holds their URL, as Helm's), and that repository's credentials for
- * a classic repository that asks for basic auth. Helm 3 and Helm 4 run on the same chart write the same lock.
+ * a classic repository that asks for basic auth; h3's registry login for an oci:// dependency. Helm 3 and
+ * Helm 4 run on the same chart write the same lock.
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
@@ -11,6 +12,7 @@ import { readTree, writeTree } from "./helpers/charts.ts";
 import { indexYaml, pack, serve } from "./helpers/classic_repo.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { runPeer, testWithPeers } from "./helpers/peers.ts";
+import { startHtpasswdRegistry } from "./helpers/htpasswd_registry.ts";
 import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
 import { connectRepository } from "../core/transport/repository.ts";
@@ -174,3 +176,23 @@ for (const name of ["helm3", "helm4"] as const) {
     },
   );
 }
+
+Deno.test("dependency update: an oci:// dependency in a registry that asks for a login uses h3's", async () => {
+  await using sb = await sandbox();
+  await using registry = await startHtpasswdRegistry(sb.dir, "alice", "pw-alice");
+  await writeTree(`${sb.dir}/redis`, {
+    "Chart.yaml": "apiVersion: v2\nname: redis\nversion: 1.2.0\n",
+  });
+  const login = ["registry", "login", registry.host, "-u", "alice", "--password-stdin"];
+  expectCode(await sb.run(["chart", "save", "redis", `${registry.host}/deps/redis`]), 0);
+  await writeTree(`${sb.dir}/parent`, {
+    "Chart.yaml": "apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n" +
+      `- name: redis\n  version: ^1.0.0\n  repository: oci://${registry.host}/deps\n`,
+  });
+  const denied = expectCode(await sb.run(["chart", "dep", "update", "parent"]), 1);
+  assert.match(denied.stderr, /^Error: .*(unauthorized|authentication required|credentials)/i);
+  expectCode(await sb.run(login, { stdin: "pw-alice\n" }), 0);
+  expectCode(await sb.run(["chart", "push", `${registry.host}/deps/redis:1.2.0`]), 0);
+  const out = expectCode(await sb.run(["chart", "dep", "update", "parent"]), 0);
+  assert.equal(out.stdout, "Saved charts/redis-1.2.0.tgz\nWrote Chart.lock\n");
+});
