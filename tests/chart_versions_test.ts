@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { selectTag, tagVersion, versionTags } from "../core/chart/versions.ts";
-import { UsageError } from "../core/errors.ts";
+import { SettingError } from "../core/errors.ts";
 import { connectRepository } from "../core/transport/repository.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
@@ -56,7 +56,7 @@ Deno.test("an exact version wins, '+' build metadata found under its '_' tag", (
   assert.equal(selectTag(tags, { version: "1.2.5+build.7" }), "1.2.5_build.7");
   assert.equal(selectTag(tags, { version: "1.2.5" }), "1.2.5");
   assert.equal(selectTag(tags, { version: "stable" }), "stable", "an exact tag, as Helm");
-  assert.throws(() => selectTag(tags, { version: "not a range" }), UsageError);
+  assert.throws(() => selectTag(tags, { version: "not a range" }), SettingError);
 });
 
 /** A registry with `tags` of chart `app`, each version's digest by tag. */
