@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { isGroup } from "../commands/_entries.ts";
 import { tree } from "../commands/tree.ts";
 import { fixtureChart } from "./helpers/charts.ts";
-import { runProgram } from "./helpers/sigstore.ts";
+import { ecKeyPair } from "./helpers/sigstore.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
 
@@ -128,7 +128,7 @@ Deno.test("docs/output.md lists every command's JSON shape, as the commands prin
   shapes["plugin add"] = await json(["plugin", "add", "greet.ts"]);
   shapes["plugin remove"] = await json(["plugin", "remove", "greet"]);
   // A cosign key pair in the plain forms cosign import-key-pair takes (made by openssl).
-  const keys = await ecKeys(box.dir);
+  const keys = await ecKeyPair(box.dir);
   shapes["chart sign"] = await json(["chart", "sign", ref, "--key", keys.private]);
   shapes["chart verify --key"] = await json(["chart", "verify", ref, "--key", keys.public]);
   const login = ["registry", "login", registry.host, "-u", "me", "--password-stdin"];
@@ -170,16 +170,6 @@ Deno.test("docs/output.md lists every command's JSON shape, as the commands prin
 const greetPlugin = `export default { name: "greet", version: "1.0.0", description: "Greets",
   commands: [{ name: "greet", description: "Say hello", run: () => console.log("hello") }] };\n`;
 
-/** An ECDSA P-256 key pair as PEM files: PKCS#8 private key and PKIX public key. */
-async function ecKeys(dir: string): Promise<{ private: string; public: string }> {
-  const ec = `${dir}/cosign-ec.key`;
-  const keys = { private: `${dir}/cosign.key`, public: `${dir}/cosign.pub` };
-  await runProgram("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ec]);
-  await runProgram("openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", ec, "-out", keys.private]);
-  await runProgram("openssl", ["pkey", "-in", ec, "-pubout", "-out", keys.public]);
-  return keys;
-}
-
 Deno.test("--quiet prints nothing on stdout for reporting commands", async () => {
   await using registry = await startRegistry();
   await using box = await sandbox();
@@ -200,7 +190,7 @@ Deno.test("--quiet prints nothing on stdout for reporting commands", async () =>
     ["registry", "logout", registry.host],
   ];
   await Deno.writeTextFile(`${box.dir}/greet.ts`, greetPlugin);
-  await ecKeys(box.dir);
+  await ecKeyPair(box.dir);
   const login = ["registry", "login", registry.host, "-u", "me", "--password-stdin", "-q"];
   const logged = expectCode(await box.run(login, { stdin: "pw\n" }), 0);
   assert.equal(logged.stdout, "", "registry login");

@@ -9,7 +9,7 @@ import { untaggedTag } from "../core/chart/versions.ts";
 import { fixtureChart } from "./helpers/charts.ts";
 import { expectCode, sandbox } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
-import { runProgram } from "./helpers/sigstore.ts";
+import { ecKeyPair } from "./helpers/sigstore.ts";
 
 Deno.test("untaggedTag: the only tag, else the highest stable version, else latest, else none", () => {
   assert.equal(untaggedTag(["dev"]), "dev", "the only tag, a version or not");
@@ -26,11 +26,7 @@ Deno.test("every command reads an untagged reference by the same rule", async ()
   await using box = await sandbox();
   const repo = `${registry.host}/team/webapp`;
   const ok = async (args: string[]) => expectCode(await box.run(args), 0).stdout;
-  const ec = `${box.dir}/ec.key`;
-  await runProgram("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ec]);
-  const key = `${box.dir}/cosign.key`;
-  await runProgram("openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", ec, "-out", key]);
-  await runProgram("openssl", ["pkey", "-in", ec, "-pubout", "-out", `${box.dir}/cosign.pub`]);
+  await ecKeyPair(box.dir); // cosign.key, cosign.pub
 
   await ok(["chart", "save", fixtureChart, repo]); // cached as 2.7.0, the only tag
   assert.match(await ok(["chart", "verify", repo]), /^Verified 1 ref and 3 blobs: no problems$/m);
