@@ -13,6 +13,7 @@
 import { basename, dirname } from "node:path";
 import { buildCommit, deno, distDir, parseBuildFlags, root, writeEntry } from "./_build.ts";
 import { finishChunk } from "./_chunks.ts";
+import { probedPackages, withoutNodeProbes } from "./_node_globals.ts";
 
 /** The folder of a bundle's chunks: `h3.chunks/` beside `h3.js`. */
 function chunksDir(output: string): string {
@@ -28,8 +29,10 @@ async function bundleProgram(entry: string, output: string, work: string): Promi
   await deno([
     "bundle",
     "--quiet",
+    // yaml's and openpgp's builds for the web: ESM on web APIs (their Node builds load Deno's Node
+    // layer). Nothing else in h3's packages differs by platform; h3's code runs on Deno either way.
     "--platform",
-    "deno",
+    "browser",
     "--code-splitting",
     "--minify",
     "--outdir",
@@ -39,9 +42,15 @@ async function bundleProgram(entry: string, output: string, work: string): Promi
   const chunks = chunksDir(output);
   const staged = `${chunks}.${Deno.pid}.tmp`;
   await Deno.mkdir(staged, { recursive: true });
+  const probed = new Set<string>();
   for await (const file of Deno.readDir(split)) {
-    const code = await Deno.readTextFile(`${split}/${file.name}`);
+    const { code, found } = withoutNodeProbes(await Deno.readTextFile(`${split}/${file.name}`));
+    found.forEach((name) => probed.add(name));
     await Deno.writeTextFile(`${staged}/${file.name}`, finishChunk(code));
+  }
+  const missed = probedPackages.filter((name) => !probed.has(name));
+  if (missed.length > 0) {
+    throw new Error(`the Node-global probes of ${missed.join(", ")} changed: see _node_globals.ts`);
   }
   await Deno.remove(chunks, { recursive: true }).catch(() => {});
   await Deno.rename(staged, chunks);

@@ -4,7 +4,7 @@
  * HELM_HOME; a start reads only the chunks it runs. Built once for the whole file.
  */
 import assert from "node:assert/strict";
-import { bundleStartPath } from "../bench/_start_path.ts";
+import { bundleStartPath, nodeLayerModules } from "../bench/_start_path.ts";
 import { buildCommit } from "../scripts/_build.ts";
 import { expectCode, type RunOptions, sandbox } from "./helpers/cli.ts";
 import { minimalChart, writeTree } from "./helpers/charts.ts";
@@ -154,6 +154,28 @@ Deno.test("a bundle with a baked plugin", async (t) => {
     assert.match(saved.stdout, /\nlatest: saved\n$/);
     const listed = expectCode(await box.run(["baked-hello"]), 0);
     assert.match(listed.stdout, /\ncharts: 1\n$/);
+  });
+
+  await t.step("commands that need no Node API do not load Deno's Node layer", async () => {
+    // The first use of `process` or `Buffer`, even `typeof process`, loads it (~25 ms of CPU).
+    const run = (...args: string[]) =>
+      nodeLayerModules({ entry: `${box.dir}/h3.js`, args, env: box.env, cwd: box.dir });
+    const ref = "localhost:5000/myrepo/mychart:latest";
+    for (
+      const args of [
+        ["--version"],
+        ["--help"],
+        ["chart", "list"],
+        ["env"],
+        ["plugin", "list"],
+        ["chart", "remove", ref],
+      ]
+    ) {
+      assert.deepEqual(await run(...args), [], args.join(" "));
+    }
+    // A save hashes with node:crypto (as show, export, push and pull do): the probe sees the layer when it loads.
+    const saved = await run("chart", "save", "mychart", ref);
+    assert.ok(saved.includes("node:crypto"), saved.join(", "));
   });
 
   await t.step("the baked plugin's credentials push to a registry with htpasswd auth", async () => {
