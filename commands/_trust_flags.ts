@@ -163,7 +163,9 @@ export function trustJson(result: TrustResult): Record<string, unknown> {
         kind: result.kind,
         identity: result.identity,
         issuer: result.issuer,
+        // A Sigstore bundle's referrer manifest, or, with `tag`, the .sig layer (classic form).
         referrer: result.referrer.digest,
+        ...(result.tag ? { tag: result.tag } : {}),
       };
     case "provenance":
       return { kind: result.kind, key: result.key, signedBy: result.provenance.signedBy };

@@ -209,6 +209,9 @@ Deno.test("keyless: v0.2 and v0.3 bundles with inclusion proofs verify, with a S
     );
   await policy("identityRegexp", "^https://github\\.com/org/");
   const env = { H3_CONFIG: config };
+  const shown = expectCode(await sb.run(["env", "--registry", registry.host], { env }), 0);
+  // Patterns show between slashes (env escapes the backslash in its quoted value).
+  assert.ok(shown.stdout.includes("keyless=/^https://github\\\\.com/org//@/token/"), shown.stdout);
   expectCode(await sb.run(["chart", "pull", `${name}:6.0.0`], { env }), 0);
   expectCode(await sb.run(["chart", "pull", `${name}:2.0.0`], { env }), 1);
   await policy("identityRegexp", "(");
@@ -355,6 +358,13 @@ Deno.test("keyless, cosign's classic form: a .sig layer with a certificate and a
   await refused("3.0.0", /certificate identity is mallory@example\.com, not ci@example\.com/);
   await refused("4.0.0", /signed as \S+\/upstream\/app, not \S+\/charts\/app/);
   await refused("5.0.0", /\(1 keyless signature: a keyless signature that does not verify/);
+  // As JSON: the signer, and the .sig layer and tag that held the signature.
+  const json = JSON.parse(expectCode(await verify("1.0.0", "-o", "json"), 0).stdout);
+  assert.deepEqual(
+    [json[0].kind, json[0].identity, json[0].issuer, json[0].tag],
+    ["keyless", identity, issuer, tag],
+  );
+  assert.match(json[0].referrer, /^sha256:[0-9a-f]{64}$/);
   // The copy's rule: the source's name is accepted when named.
   expectCode(await verify("4.0.0", "--accept-reference", `${registry.host}/upstream/app`), 0);
   expectCode(
