@@ -9,6 +9,7 @@ import { errorMessage, H3Error, type Naming, type Remedy, remedyOf } from "../co
 const flagNames: Record<string, string> = {
   maxSize: "--max-chart-size",
   timeoutMs: "--timeout",
+  trust: "--verify",
 };
 
 /** The commands that run a client operation, as messages name them. */

@@ -10,7 +10,6 @@ import type { CopyEvent } from "../core/copy.ts";
 import { errorMessage, H3Error, PartialFailure, UsageError } from "../core/errors.ts";
 import { describeError } from "./_errors.ts";
 import { shortDigest } from "../core/oci/descriptor.ts";
-import { invalidTagMessage } from "../core/chart/tags.ts";
 import { parseReference, type Reference } from "../core/ref.ts";
 import type { Repository } from "../core/transport/repository.ts";
 import { outputFormat, printJson } from "./ui/output.ts";
@@ -190,9 +189,4 @@ export function progressEvents(
       bars.finish(id);
     }
   };
-}
-
-/** The one warning line for a name a registry listed that is not a valid tag (it is skipped). */
-export function invalidTagWarning(repository: string, tag: string): string {
-  return `Warning: ${safeLine(invalidTagMessage(repository, tag))}`;
 }

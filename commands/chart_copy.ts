@@ -4,20 +4,18 @@
  * @module
  */
 import { define } from "gunshi/definition";
-import { openCopyEnd, planCopies } from "../core/copy_plan.ts";
 import { H3Error, PartialFailure, UsageError } from "../core/errors.ts";
 import { describeError } from "./_errors.ts";
-import { mirror, type MirrorSummary, type TagCopyResult } from "../core/mirror.ts";
-import { isReferrerTag, type ReferrersCopyResult } from "../core/referrers.ts";
+import type { MirrorSummary, TagCopyResult } from "../core/mirror.ts";
+import type { ReferrersCopyResult } from "../core/referrers.ts";
 import { progressBars } from "./ui/progress.ts";
 import { humanSize } from "../core/size.ts";
-import { invalidTagWarning, namesRef, progressEvents } from "./_transfers.ts";
+import { namesRef, progressEvents } from "./_transfers.ts";
 import { reportArgs, reporter } from "./_output.ts";
-import { requireTrust, trustArgs, trustFor, trustRequirement, verifier } from "./_trust_flags.ts";
+import { requireTrust, trustArgs, trustRequirement } from "./_trust_flags.ts";
 import {
   debugEnabled,
-  refConcurrency,
-  RegistryOpener,
+  openCommandClient,
   transportArgs,
   transportFlags,
 } from "./_transport_flags.ts";
@@ -135,40 +133,20 @@ export default define({
     const out = reporter(ctx.values);
     const allTags = ctx.values["all-tags"] === true;
     const referrers = ctx.values.referrers === true;
-    const flags = transportFlags(ctx.values);
-    const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
-    using opener = new RegistryOpener(flags, debug);
-    await using from = await openCopyEnd(srcInput, true, (ref) => opener.open(ref));
-    await using to = await openCopyEnd(dstInput, false, async (ref) => {
-      return (await opener.open(ref)).expectPush();
-    });
-    // With --referrers, the tags signatures and referrer lists live under travel with their charts.
-    const copies = await planCopies(
-      from,
-      to,
-      allTags,
-      (tag) => referrers && isReferrerTag(tag),
-      (tag) => printError(invalidTagWarning(from.name, tag)),
-    );
-    // A registry source is checked as --verify asks, else as the config's trust policy for it.
-    const srcRef = from.location.kind === "registry" ? from.location.ref : undefined;
-    const flagged = requireTrust(ctx.values.verify, await trustRequirement(ctx.values));
-    if (flagged && !srcRef) {
-      throw new UsageError("--verify checks a registry SRC's signatures only");
-    }
-    const required = srcRef && await trustFor(flagged, srcRef);
-    const bars = debug ? undefined : progressBars();
+    await using h3 = await openCommandClient(transportFlags(ctx.values));
+    const trust = requireTrust(ctx.values.verify, await trustRequirement(ctx.values));
+    const bars = debugEnabled() ? undefined : progressBars();
     const show = (line: string, error = false) => {
       const write = () => error ? printError(line) : out.print(line);
       return bars ? bars.around(write) : write();
     };
     let summary: MirrorSummary;
     try {
-      summary = await mirror(from.target, to.target, copies, {
-        concurrency: await refConcurrency(flags),
-        skipNonCharts: allTags,
+      // An archive DST is written when something in it is new or confirmed, never half-done.
+      summary = await h3.copyCharts(srcInput, dstInput, {
+        allTags,
         referrers,
-        verify: srcRef && required && verifier(required, from.target, srcRef, srcInput),
+        trust,
         onEvent: bars && ((copy, event) => progressEvents(bars, copy.source)?.(event)),
         onResult: (result) => {
           if (!allTags && result.status === "failed") return;
@@ -187,11 +165,11 @@ export default define({
       }
       throw error;
     }
-    // An archive is written when something in it is new or confirmed, never half-done.
-    if (summary.copied + summary.skipped > 0) await to.commit();
     out.print(summaryLine(summary, referrers));
     if (summary.failed) {
-      throw new PartialFailure(`${summary.failed} of ${copies.length} tags failed to copy`);
+      throw new PartialFailure(
+        `${summary.failed} of ${summary.results.length} tags failed to copy`,
+      );
     }
   },
 });

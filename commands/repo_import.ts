@@ -4,15 +4,9 @@ import { replaceFile } from "../core/write_file.ts";
 import { PartialFailure, UsageError } from "../core/errors.ts";
 import { describeError } from "./_errors.ts";
 import { parseReference } from "../core/ref.ts";
-import { importRepository, type ImportResult, ociIndexYaml } from "../core/repo/import.ts";
+import { type ImportResult, ociIndexYaml } from "../core/repo/import.ts";
 import { reportArgs, reporter } from "./_output.ts";
-import {
-  debugEnabled,
-  refConcurrency,
-  RegistryOpener,
-  transportArgs,
-  transportFlags,
-} from "./_transport_flags.ts";
+import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";
 
 function resultLine(result: ImportResult): string {
   switch (result.status) {
@@ -132,27 +126,19 @@ export default define({
     };
     const access = Object.values(given).some((v) => v !== undefined) ? given : undefined;
     const out = reporter(ctx.values);
-    const flags = transportFlags(ctx.values);
-    const debug = debugEnabled() ? (line: string) => console.error(line) : undefined;
-    using opener = new RegistryOpener(flags, debug);
-    const summary = await importRepository(
-      index,
-      namespace,
-      async (ref) => (await opener.open(ref)).expectPush(),
-      {
-        chart,
-        version,
-        devel,
-        concurrency: await refConcurrency(flags),
-        access,
-        repositoryConfig: values["repository-config"],
-        keyring: values.keyring,
-        onResult: (result) =>
-          result.status === "failed"
-            ? console.error(resultLine(result))
-            : out.print(resultLine(result)),
-      },
-    );
+    await using h3 = await openCommandClient(transportFlags(ctx.values));
+    const summary = await h3.importRepo(index, target, {
+      chart,
+      version,
+      devel,
+      access,
+      repositoryConfig: values["repository-config"],
+      keyring: values.keyring,
+      onResult: (result) =>
+        result.status === "failed"
+          ? console.error(resultLine(result))
+          : out.print(resultLine(result)),
+    });
     const indexOut = ctx.values["index-out"];
     if (indexOut) {
       await replaceFile(indexOut, ociIndexYaml(summary));

@@ -26,13 +26,13 @@ import { checkLogin, loginHost } from "./auth/login.ts";
 import { removeLogin, saveLogin } from "./auth/store.ts";
 import { rememberRegistrySettings } from "./config_write.ts";
 import { envReport } from "./env.ts";
-import { RefError, SignatureError } from "./errors.ts";
+import { option, phrase, RefError, SettingError, SignatureError } from "./errors.ts";
 import type { Descriptor } from "./oci/descriptor.ts";
 import { readSigningKey, signChart } from "./sign/sign.ts";
 import { checkTrust, readKeyrings, readKeys, requirementFor, trustCheck } from "./sign/trust.ts";
 import { tagChart } from "./chart/retag.ts";
 import { showReference } from "./chart/show.ts";
-import { listReferrers, type ReferrersOptions } from "./referrers.ts";
+import { isReferrerTag, listReferrers, type ReferrersOptions } from "./referrers.ts";
 import type {
   ChartPullResult,
   ChartPushResult,
@@ -282,28 +282,49 @@ class Client implements H3 {
       async (ref) => (await this.openRepository(ref)).expectPush(),
     );
     const allTags = options.allTags === true;
-    const copies = await planCopies(from, to, allTags);
+    const referrers = options.referrers === true;
+    // With referrers, the tags signatures and referrer lists live under travel with their charts.
+    const copies = await planCopies(
+      from,
+      to,
+      allTags,
+      (tag) => referrers && isReferrerTag(tag),
+      (tag) => this.#warn(invalidTagMessage(from.name, tag)),
+    );
+    // A registry source is checked as `trust` asks, else as the config's trust policy for it.
+    const srcRef = from.location.kind === "registry" ? from.location.ref : undefined;
+    if (options.trust && !srcRef) {
+      throw new SettingError(phrase`${option("trust")} checks a registry SRC's signatures only`, {
+        setting: "trust",
+      });
+    }
+    const required = srcRef &&
+      await requirementFor(options.trust, srcRef.registry, srcRef.repository);
     const summary = await mirror(from.target, to.target, copies, {
-      concurrency: options.tagConcurrency,
+      concurrency: options.tagConcurrency ?? await this.#refConcurrency(),
       skipNonCharts: allTags,
-      referrers: options.referrers,
+      referrers,
+      verify: srcRef && required &&
+        trustCheck(from.target, required, srcRef.registry, srcRef.repository, src),
+      onEvent: options.onEvent,
+      onResult: options.onResult,
     });
     if (summary.copied + summary.skipped > 0) await to.commit();
     return summary;
   }
 
-  importRepo(
+  async importRepo(
     indexUrl: string,
     namespace: string,
     options: Parameters<H3["importRepo"]>[2] = {},
   ): ReturnType<H3["importRepo"]> {
     const ns = parseReference(namespace);
     if (ns.tag || ns.digest) throw new RefError(`${namespace}: give a namespace without a tag`);
-    return importRepository(
+    return await importRepository(
       indexUrl,
       ns,
       async (ref) => (await this.openRepository(ref)).expectPush(),
-      options,
+      { ...options, concurrency: options.concurrency ?? await this.#refConcurrency() },
     );
   }
 

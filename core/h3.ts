@@ -20,7 +20,7 @@ import type { ImportOptions, ImportSummary } from "./repo/import.ts";
 import type { ShowPart, ShowResult, ShowSource } from "./chart/show.ts";
 import type { VersionRequest } from "./chart/versions.ts";
 import type { Referrer, ReferrersOptions } from "./referrers.ts";
-import type { MirrorSummary } from "./mirror.ts";
+import type { MirrorSummary, TagCopy, TagCopyResult } from "./mirror.ts";
 import type { ChartSignResult } from "./sign/sign.ts";
 import type { KeylessIdentity } from "./sign/keyless.ts";
 import type { PasswordSource } from "./sign/keys.ts";
@@ -175,8 +175,17 @@ export interface CopyChartsOptions {
   allTags?: boolean;
   /** Carry each chart's referrers (signatures, SBOMs, attestations) with it. */
   referrers?: boolean;
-  /** Tags copied at once (default 4). */
+  /** Tags copied at once (default: the client's `concurrency`, `H3_CONCURRENCY`, config, 8). */
   tagConcurrency?: number;
+  /**
+   * What each chart must be signed with, checked at `src` (a registry) before its blobs move;
+   * without it the config's trust policy for `src` applies, if one does.
+   */
+  trust?: TrustRequirement;
+  /** Each tag's blob events, for progress bars. */
+  onEvent?: (copy: TagCopy, event: CopyEvent) => void;
+  /** Each tag's result, as soon as it is done. */
+  onResult?: (result: TagCopyResult) => void;
 }
 
 /** An h3 client: the CLI's operations on charts, as methods. Dispose it to close connections. */

@@ -159,6 +159,19 @@ await exportChart("${ref}", "${out}").catch((e) => console.log(e.name, e.message
     (await Array.fromAsync(dst.tags())).filter((t) => !t.startsWith("sha256-")),
     ["1.0.0"],
   );
+  // The library's copy is held to the same policy.
+  const copiedByLibrary = await runScript(
+    sb.dir,
+    `import { copyCharts } from "${modPath}";
+const summary = await copyCharts("${host}/charts/app", "${mirror.host}/lib/app", {
+  allTags: true,
+  referrers: true,
+});
+console.log(summary.copied, summary.failed, summary.results.map((r) => r.status).sort().join());
+`,
+    { ...sb.env, ...env },
+  );
+  assert.equal(copiedByLibrary, "1 1 copied,failed\n");
 });
 
 Deno.test("trust policy after a copy: the mirror's scope accepts the source's name only when told to", async () => {
