@@ -1,13 +1,10 @@
 /** `h3 chart sign REF --key cosign.key`: sign a chart in its registry as cosign does. @module */
 import { define } from "gunshi/definition";
-import { resolveReference } from "../core/chart/versions.ts";
 import { UsageError } from "../core/errors.ts";
-import { formatReference, parseReference } from "../core/ref.ts";
-import { readSigningKey, signChart } from "../core/sign/sign.ts";
+import { formatReference } from "../core/ref.ts";
 import { passwordFrom } from "./_password.ts";
-import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
+import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";
 import { reportArgs, reporter } from "./_output.ts";
-import { printError } from "./ui/safe_text.ts";
 
 export default define({
   name: "sign",
@@ -42,18 +39,15 @@ export default define({
     if (!input) throw new UsageError("missing REF: give a chart reference");
     const keyFile = ctx.values.key;
     if (!keyFile) throw new UsageError("missing --key: give a cosign private key file");
-    const key = await readSigningKey(keyFile, passwordFrom("COSIGN_PASSWORD", keyFile));
-    const flags = transportFlags(ctx.values);
-    const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
-    using opener = new RegistryOpener(flags, debug);
-    const parsed = parseReference(input);
-    const repository = (await opener.open(parsed)).expectPush();
-    const ref = await resolveReference(parsed, repository);
-    const desc = await repository.resolve(ref.digest ?? ref.tag!);
-    const name = `${ref.registry}/${ref.repository}`;
-    const full = `${name}@${desc.digest}`;
-    const result = await signChart(repository, desc, name, key, { bundle: ctx.values.bundle });
-    const signed = { ref: formatReference(ref), digest: desc.digest };
+    await using h3 = await openCommandClient(transportFlags(ctx.values));
+    const result = await h3.sign(input, {
+      key: keyFile,
+      password: passwordFrom("COSIGN_PASSWORD", keyFile),
+      bundle: ctx.values.bundle,
+    });
+    const { ref, subject } = result;
+    const full = `${ref.registry}/${ref.repository}@${subject.digest}`;
+    const signed = { ref: formatReference(ref), digest: subject.digest };
     if (result.form === "bundle") {
       out.print(`Signed ${signed.ref} (${full}): Sigstore bundle ${result.referrer.digest}`);
       out.result({ ...signed, status: "signed", form: "bundle", referrer: result.referrer.digest });

@@ -24,6 +24,7 @@ export type {
   H3Options,
   LoginResult,
   RemoveResult,
+  SignedChart,
   SignOptions,
   TagsOptions,
   TransferOptions,

@@ -242,9 +242,11 @@ class Client implements H3 {
     const key = await readSigningKey(options.key, password);
     const parsed = parseReference(ref);
     const repository = (await this.openRepository(parsed)).expectPush();
-    const desc = await this.#resolveRemote(parsed, repository);
+    const resolved = await resolveReference(parsed, repository);
+    const subject = await repository.resolve(resolved.digest ?? resolved.tag!);
     const name = `${parsed.registry}/${parsed.repository}`;
-    return await signChart(repository, desc, name, key, { bundle: options.bundle });
+    const result = await signChart(repository, subject, name, key, { bundle: options.bundle });
+    return { ...result, ref: resolved, subject };
   }
 
   async verifySignature(

@@ -36,6 +36,7 @@ import type { SavedLogin } from "./auth/store.ts";
 import type { EnvReport } from "./env.ts";
 import type { CopyEvent, CopyOptions, CopyResult } from "./copy.ts";
 import type { Reference } from "./ref.ts";
+import type { Descriptor } from "./oci/descriptor.ts";
 import type { Target } from "./target.ts";
 import type { Repository } from "./transport/repository.ts";
 
@@ -139,6 +140,14 @@ export interface SignOptions {
    * the `sha256-<hex>.sig` manifest.
    */
   bundle?: boolean;
+}
+
+/** Which chart `sign` signed: the reference resolved (an untagged one: its version) and manifest. */
+export interface SignedChart {
+  /** The reference signed, with the tag a missing one resolved to. */
+  ref: Reference;
+  /** The manifest signed. */
+  subject: Descriptor;
 }
 
 /** What `verifySignature` checks with: any one key or keyring vouching is enough. */
@@ -271,7 +280,7 @@ export interface H3 extends AsyncDisposable {
    * Signs the chart `ref` in its registry as `cosign sign --key` does: a simple-signing payload
    * stored under `sha256-<hex>.sig`, or with `bundle` a Sigstore bundle referrer.
    */
-  sign(ref: string, options: SignOptions): Promise<ChartSignResult>;
+  sign(ref: string, options: SignOptions): Promise<ChartSignResult & SignedChart>;
   /**
    * Checks the chart `ref` in its registry: a cosign signature over its exact manifest digest, or
    * its Helm provenance; throws a `SignatureError` when it is missing, altered, by another key or
