@@ -8,10 +8,51 @@ import { DigestError } from "./errors.ts";
 import type { Descriptor } from "./oci/descriptor.ts";
 import type { PushOptions } from "./target.ts";
 
-/** A streaming sha256 hash; `node:crypto` is imported on first use, as it slows every start. */
-async function sha256(): Promise<Hash> {
-  const { createHash } = await import("node:crypto");
-  return createHash("sha256");
+/**
+ * Content up to this size is hashed in one call to Web Crypto at its end; past it, the bytes so
+ * far and the rest stream through `node:crypto`. Loading `node:crypto` loads Deno's Node layer
+ * (~25 ms of CPU, more than a whole empty `deno run`), more than hashing a MiB costs.
+ */
+const oneShotLimit = 1 << 20;
+
+/**
+ * A sha256 of bytes given in pieces: kept (copied) while they fit in `oneShotLimit`, then fed to a
+ * streaming `node:crypto` hash, imported on first need.
+ */
+class Sha256 {
+  #held: Uint8Array[] = [];
+  #heldSize = 0;
+  #hash?: Hash;
+
+  /** Adds `bytes`; a promise only when `node:crypto` must be imported first. */
+  update(bytes: Uint8Array): void | Promise<void> {
+    if (this.#hash) {
+      this.#hash.update(bytes);
+    } else if (this.#heldSize + bytes.byteLength <= oneShotLimit) {
+      this.#held.push(bytes.slice());
+      this.#heldSize += bytes.byteLength;
+    } else {
+      return import("node:crypto").then(({ createHash }) => {
+        this.#hash = createHash("sha256");
+        for (const held of this.#held) this.#hash.update(held);
+        this.#held = [];
+        this.#hash.update(bytes);
+      });
+    }
+  }
+
+  /** The digest as `sha256:<hex>`. */
+  async digest(): Promise<string> {
+    if (this.#hash) return "sha256:" + this.#hash.digest("hex");
+    const all = new Uint8Array(this.#heldSize);
+    let offset = 0;
+    for (const held of this.#held) {
+      all.set(held, offset);
+      offset += held.byteLength;
+    }
+    const sum = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+    return "sha256:" + Array.from(sum, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
 }
 
 /** What a hashing stream measured once it has been read to the end. */
@@ -25,21 +66,19 @@ export function hashingStream(): {
   stream: TransformStream<Uint8Array, Uint8Array>;
   measured: Promise<Measured>;
 } {
-  let hash: Hash;
+  const hash = new Sha256();
   let size = 0;
   const { promise, resolve, reject } = Promise.withResolvers<Measured>();
   promise.catch(() => {});
   const stream = new TransformStream<Uint8Array, Uint8Array>({
-    async start() {
-      hash = await sha256();
-    },
     transform(chunk, controller) {
-      hash.update(chunk);
       size += chunk.byteLength;
+      const pending = hash.update(chunk);
+      if (pending) return pending.then(() => controller.enqueue(chunk));
       controller.enqueue(chunk);
     },
-    flush() {
-      resolve({ digest: "sha256:" + hash.digest("hex"), size });
+    async flush() {
+      resolve({ digest: await hash.digest(), size });
     },
     cancel(reason) {
       reject(reason);
@@ -53,12 +92,9 @@ export function hashingStream(): {
  * when the size or the sha256 digest differ from `desc`. Readers never see unverified success.
  */
 export function verifyingStream(desc: Descriptor): TransformStream<Uint8Array, Uint8Array> {
-  let hash: Hash;
+  const hash = new Sha256();
   let size = 0;
   return new TransformStream<Uint8Array, Uint8Array>({
-    async start() {
-      hash = await sha256();
-    },
     transform(chunk, controller) {
       size += chunk.byteLength;
       if (size > desc.size) {
@@ -66,16 +102,17 @@ export function verifyingStream(desc: Descriptor): TransformStream<Uint8Array, U
           `size mismatch for ${desc.digest}: more than the ${desc.size} bytes announced`,
         );
       }
-      hash.update(chunk);
+      const pending = hash.update(chunk);
+      if (pending) return pending.then(() => controller.enqueue(chunk));
       controller.enqueue(chunk);
     },
-    flush() {
+    async flush() {
       if (size !== desc.size) {
         throw new DigestError(
           `size mismatch for ${desc.digest}: expected ${desc.size} bytes, got ${size}`,
         );
       }
-      const actual = "sha256:" + hash.digest("hex");
+      const actual = await hash.digest();
       if (actual !== desc.digest) {
         throw new DigestError(`digest mismatch: expected ${desc.digest}, got ${actual}`);
       }

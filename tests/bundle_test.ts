@@ -168,14 +168,17 @@ Deno.test("a bundle with a baked plugin", async (t) => {
         ["chart", "list"],
         ["env"],
         ["plugin", "list"],
+        ["chart", "show", "chart", ref],
+        ["chart", "export", ref, "--destination", "exported"],
         ["chart", "remove", ref],
+        ["chart", "save", "mychart", ref],
       ]
     ) {
       assert.deepEqual(await run(...args), [], args.join(" "));
     }
-    // A save hashes with node:crypto (as show, export, push and pull do): the probe sees the layer when it loads.
-    const saved = await run("chart", "save", "mychart", ref);
-    assert.ok(saved.includes("node:crypto"), saved.join(", "));
+    // Completion's library asserts with node:assert: the probe sees the layer when it loads.
+    const completion = await run("completion", "bash");
+    assert.ok(completion.length > 0, "no Node layer module ran for completion bash");
   });
 
   await t.step("the baked plugin's credentials push to a registry with htpasswd auth", async () => {
