@@ -5,19 +5,16 @@ import { type Problem, repairCache, verifyCache, type VerifyReport } from "../co
 import { CacheError, UsageError } from "../core/errors.ts";
 import { formatReference } from "../core/ref.ts";
 import { humanSize } from "../core/size.ts";
-import { cachedRefName, resolveReference } from "../core/chart/versions.ts";
-import { parseReference } from "../core/ref.ts";
-import { checkTrust, type TrustRequirement } from "../core/sign/trust.ts";
+import { cachedRefName } from "../core/chart/versions.ts";
+import type { TrustRequirement } from "../core/sign/trust.ts";
 import { trustArgs, trustJson, trustLine, trustRequirement } from "./_trust_flags.ts";
 import {
-  debugEnabled,
-  RegistryOpener,
+  openCommandClient,
   transportArgs,
   transportFlags,
   type TransportValues,
 } from "./_transport_flags.ts";
 import { reportArgs, type Reporter, reporter } from "./_output.ts";
-import { printError } from "./ui/safe_text.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -42,20 +39,16 @@ async function verifySignatures(
 ): Promise<void> {
   if (!inputs.length) throw new UsageError("missing REF: give the charts to verify");
   const results: Record<string, unknown>[] = [];
-  const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
-  using opener = new RegistryOpener(transportFlags(values), debug);
+  await using h3 = await openCommandClient(transportFlags(values));
   for (const input of inputs) {
-    const parsed = parseReference(input);
-    const repository = await opener.open(parsed);
-    const ref = await resolveReference(parsed, repository);
-    const desc = await repository.resolve(ref.digest ?? ref.tag!);
+    const result = await h3.verifySignature(input, { trust });
+    const { ref, subject } = result;
     const name = `${ref.registry}/${ref.repository}`;
-    const result = await checkTrust(repository, desc, name, trust, input);
-    out.print(`Verified ${formatReference(ref)} (${name}@${desc.digest}): ${trustLine(result)}`);
+    out.print(`Verified ${formatReference(ref)} (${name}@${subject.digest}): ${trustLine(result)}`);
     results.push({
       ref: formatReference(ref),
       status: "verified",
-      digest: desc.digest,
+      digest: subject.digest,
       ...trustJson(result),
     });
   }

@@ -253,17 +253,19 @@ class Client implements H3 {
     ref: string,
     options: VerifySignatureOptions,
   ): ReturnType<H3["verifySignature"]> {
-    const parsed = parseReference(ref);
-    const repository = await this.openRepository(parsed);
-    const desc = await this.#resolveRemote(parsed, repository);
-    const requirement = {
+    const requirement = options.trust ?? {
       keys: await readKeys(options.keys ?? []),
       keyrings: await readKeyrings(options.keyrings ?? []),
       identities: options.identities,
       acceptReferences: options.acceptReferences,
     };
+    const parsed = parseReference(ref);
+    const repository = await this.openRepository(parsed);
+    const resolved = await resolveReference(parsed, repository);
+    const subject = await repository.resolve(resolved.digest ?? resolved.tag!);
     const repo = `${parsed.registry}/${parsed.repository}`;
-    return await checkTrust(repository, desc, repo, requirement, ref);
+    const result = await checkTrust(repository, subject, repo, requirement, ref);
+    return { ...result, ref: resolved, subject };
   }
 
   /** The manifest `ref` names in `repository` (untagged: the highest stable version). */

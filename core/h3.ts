@@ -142,7 +142,10 @@ export interface SignOptions {
   bundle?: boolean;
 }
 
-/** Which chart `sign` signed: the reference resolved (an untagged one: its version) and manifest. */
+/**
+ * Which chart `sign` signed or `verifySignature` checked: the reference resolved (an untagged one:
+ * its version) and the manifest.
+ */
 export interface SignedChart {
   /** The reference signed, with the tag a missing one resolved to. */
   ref: Reference;
@@ -160,6 +163,8 @@ export interface VerifySignatureOptions {
   identities?: KeylessIdentity[];
   /** Repositories whose signatures count too (a copy's source), `registry/repository`. */
   acceptReferences?: string[];
+  /** A requirement built already (keys read, as `requireTrust` gives): used instead of the above. */
+  trust?: TrustRequirement;
 }
 
 /** What `login` did. */
@@ -286,7 +291,10 @@ export interface H3 extends AsyncDisposable {
    * its Helm provenance; throws a `SignatureError` when it is missing, altered, by another key or
    * for another chart.
    */
-  verifySignature(ref: string, options: VerifySignatureOptions): Promise<TrustResult>;
+  verifySignature(
+    ref: string,
+    options: VerifySignatureOptions,
+  ): Promise<TrustResult & SignedChart>;
   /**
    * `chart copy SRC DST`: charts from and to registry repositories, `oci:DIR[:REF]` layouts and
    * `oci-archive:FILE.tar[:REF]` archives (skopeo's syntax); one tag (or SRC's highest version),
