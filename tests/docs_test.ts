@@ -36,7 +36,8 @@ function script(steps: Step[], port: number): string {
   const lines = [
     "set -m", // background jobs get their own process group, so they can be stopped
     "shopt -s expand_aliases",
-    `stop() { for job in $(jobs -p); do kill -INT -- -$job 2>/dev/null; done; wait; }`,
+    // bash reports each stopped job ("[1]+ Interrupt ...") on stderr: quiet at the page's end
+    `stop() { exec 2>/dev/null; for job in $(jobs -p); do kill -INT -- -$job; done; wait; }`,
     "trap stop EXIT",
     "h3_docs_rc=0",
   ];
