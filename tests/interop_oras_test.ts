@@ -7,7 +7,7 @@ import { digestOf } from "../core/oci/descriptor.ts";
 import { helmConfig, helmContent, ociManifest } from "../core/oci/media_types.ts";
 import { connectRepository } from "../core/transport/repository.ts";
 import { fixtureChart, readTree } from "./helpers/charts.ts";
-import { runProgram } from "./helpers/sigstore.ts";
+import { ecKeyPair } from "./helpers/sigstore.ts";
 import { expectCode, type RunResult, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { peerMissing, runPeer, testWithPeers } from "./helpers/peers.ts";
 import { registryKinds, startRegistry } from "./helpers/registry.ts";
@@ -134,16 +134,8 @@ for (const impl of registryKinds) {
       const sbom = await attach(ref, "application/spdx+json", "sbom.json");
       await Deno.writeTextFile(`${sb.dir}/sbom.sig`, "signature");
       await attach(`${source.host}/charts/mychart@${sbom}`, "application/x-sbom-sig", "sbom.sig");
-      await runProgram("openssl", [
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-        `${sb.dir}/key.pem`,
-      ]);
-      expectCode(await sb.run(["chart", "sign", ref, "--key", "key.pem", "--bundle"]), 0);
+      const keys = await ecKeyPair(sb.dir);
+      expectCode(await sb.run(["chart", "sign", ref, "--key", keys.private, "--bundle"]), 0);
       const before = JSON.parse(
         expectCode(await oras(sb, ["discover", ref, "--format", "json"]), 0).stdout,
       );

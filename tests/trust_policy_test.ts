@@ -4,24 +4,12 @@ import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
 import { modPath, runScript } from "./helpers/library.ts";
+import { ecKeyPair } from "./helpers/sigstore.ts";
 
 /** openssl's P-256 key pair in `dir`: `NAME.key` (PKCS#8) and `NAME.pub`. */
 async function keyPair(dir: string, name: string) {
-  const run = async (...args: string[]) => {
-    const out = await new Deno.Command("openssl", { args, stderr: "piped" }).output();
-    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  };
-  await run(
-    "genpkey",
-    "-algorithm",
-    "EC",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-out",
-    `${dir}/${name}.key`,
-  );
-  await run("pkey", "-in", `${dir}/${name}.key`, "-pubout", "-out", `${dir}/${name}.pub`);
-  return { key: `${dir}/${name}.key`, pub: `${dir}/${name}.pub` };
+  const keys = await ecKeyPair(dir, name);
+  return { key: keys.private, pub: keys.public };
 }
 
 /** Writes h3's config with `yaml` and returns the env that points h3 at it. */

@@ -56,12 +56,16 @@ export async function runProgram(
 const openssl = (args: string[], stdin?: Uint8Array) => runProgram("openssl", args, stdin);
 
 /**
- * A cosign key pair made by openssl in `dir`: an ECDSA P-256 PKCS#8 private key (the plain form
- * `cosign import-key-pair` takes) and its PKIX public key, as PEM files.
+ * A cosign key pair made by openssl in `dir`, `NAME.key` and `NAME.pub` (`cosign` unless named): an
+ * ECDSA P-256 PKCS#8 private key (the plain form `cosign import-key-pair` takes) and its PKIX public
+ * key, as PEM files.
  */
-export async function ecKeyPair(dir: string): Promise<{ private: string; public: string }> {
-  const ec = `${dir}/cosign-ec.key`;
-  const keys = { private: `${dir}/cosign.key`, public: `${dir}/cosign.pub` };
+export async function ecKeyPair(
+  dir: string,
+  name = "cosign",
+): Promise<{ private: string; public: string }> {
+  const ec = `${dir}/${name}-ec.key`;
+  const keys = { private: `${dir}/${name}.key`, public: `${dir}/${name}.pub` };
   await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ec]);
   await openssl(["pkcs8", "-topk8", "-nocrypt", "-in", ec, "-out", keys.private]);
   await openssl(["pkey", "-in", ec, "-pubout", "-out", keys.public]);
