@@ -43,6 +43,26 @@ export async function pushArtifact(
   options: { tagSchema?: boolean; annotations?: Record<string, string> } = {},
 ): Promise<Descriptor> {
   const config = await pushBlob(repo, encoder.encode("{}"), ociEmpty);
+  const desc = await pushArtifactManifest(repo, artifactType, body, config, {
+    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+    annotations: options.annotations,
+  });
+  const listed = { ...desc, annotations: options.annotations };
+  if (options.tagSchema) await addToTagSchema(repo, subject, listed);
+  return listed;
+}
+
+/**
+ * Pushes an artifact manifest of `artifactType` with `body` as its one layer and `config` (with
+ * `extra` fields such as `subject`); returns its descriptor, artifactType included.
+ */
+async function pushArtifactManifest(
+  repo: Repository,
+  artifactType: string,
+  body: string,
+  config: Descriptor,
+  extra: Partial<Manifest> = {},
+): Promise<Descriptor> {
   const layer = await pushBlob(repo, encoder.encode(body), artifactType);
   const manifest: Manifest = {
     schemaVersion: 2,
@@ -50,13 +70,9 @@ export async function pushArtifact(
     artifactType,
     config,
     layers: [layer],
-    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-    annotations: options.annotations,
+    ...extra,
   };
-  const desc = await putManifestBytes(repo, encodeManifest(manifest));
-  const listed = { ...desc, artifactType, annotations: options.annotations };
-  if (options.tagSchema) await addToTagSchema(repo, subject, listed);
-  return listed;
+  return { ...await putManifestBytes(repo, encodeManifest(manifest)), artifactType };
 }
 
 /** Adds `listed` to the referrers tag schema index (`sha256-<hex>`) of `subject`. */
@@ -86,15 +102,7 @@ export async function pushIndexArtifact(
   const config = await pushBlob(repo, encoder.encode("{}"), ociEmpty);
   const children: Descriptor[] = [];
   for (const body of bodies) {
-    const layer = await pushBlob(repo, encoder.encode(body), artifactType);
-    const manifest: Manifest = {
-      schemaVersion: 2,
-      mediaType: ociManifest,
-      artifactType,
-      config,
-      layers: [layer],
-    };
-    children.push({ ...await putManifestBytes(repo, encodeManifest(manifest)), artifactType });
+    children.push(await pushArtifactManifest(repo, artifactType, body, config));
   }
   const index = {
     schemaVersion: 2 as const,
