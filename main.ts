@@ -3,14 +3,14 @@
  * line on stderr and an exit code (a stack trace only with `--debug`).
  * @module
  */
-import { PartialFailure, RefError, SettingError, UsageError } from "./core/errors.ts";
-import { describeError } from "./commands/_errors.ts";
+import { LocationError, PartialFailure, RefError, SettingError } from "./core/errors.ts";
+import { describeError, UsageError } from "./commands/_errors.ts";
 import { entryNamed, isGroup, type LazyEntry } from "./commands/_entries.ts";
 import { tree } from "./commands/tree.ts";
 import { type ExecutableEntry, pluginCommands } from "./commands/_plugin_entries.ts";
 import { suggest } from "./core/suggest.ts";
 import { commandHelp, type HelpSource, treeHelp } from "./commands/_help.ts";
-import { describeVersion } from "./core/version.ts";
+import { builtCommit, version } from "./core/version.ts";
 import { runInterrupts } from "./core/interrupt.ts";
 import { print, printError, safeLine } from "./commands/ui/safe_text.ts";
 
@@ -18,11 +18,14 @@ import { print, printError, safeLine } from "./commands/ui/safe_text.ts";
 type AnyCommand = any;
 
 /**
- * The exit code for an error that reached the top: 2 for bad input (usage, references, settings), 3 when
+ * The exit code for an error that reached the top: 2 for bad input (usage, references, settings, locations), 3 when
  * some of several refs failed (each reported already), 1 for anything else.
  */
 function errorExitCode(error: unknown): number {
-  if (error instanceof UsageError || error instanceof RefError || error instanceof SettingError) {
+  if (
+    error instanceof UsageError || error instanceof RefError || error instanceof SettingError ||
+    error instanceof LocationError
+  ) {
     return 2;
   }
   if (error instanceof PartialFailure) return 3;
@@ -246,7 +249,7 @@ export async function main(argv: string[]): Promise<number> {
   const debug = argv.slice(0, end).includes("--debug") || Deno.env.get("H3_DEBUG") === "1";
   try {
     if (args[0] === "--version" || args[0] === "-v") {
-      print(await describeVersion());
+      print(`h3 ${version} (commit ${await builtCommit()})`);
       return 0;
     }
     const plugins = pluginCommands(Object.keys(tree));

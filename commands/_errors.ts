@@ -3,7 +3,20 @@
  * error's remedy) in terms of h3's commands and flags.
  * @module
  */
-import { errorMessage, H3Error, type Naming, type Remedy, remedyOf } from "../core/errors.ts";
+import {
+  errorMessage,
+  H3Error,
+  LocationError,
+  type Naming,
+  type Remedy,
+  remedyOf,
+} from "../core/errors.ts";
+
+/** The user called a command wrongly: missing argument, bad flag value. Exit code 2. */
+export class UsageError extends H3Error {
+  /** The class name. */
+  override name = "UsageError";
+}
 
 /** Options whose flag is not their name in kebab case. */
 const flagNames: Record<string, string> = {
@@ -24,15 +37,29 @@ export const cliNaming: Naming = {
 };
 
 /**
- * Core's message with the options and operations it names worded as flags and commands: each
- * phrase in the error's chain of causes, wherever its text was taken into a message.
+ * Core's words for `error` itself and the CLI's for them, where the CLI words it differently
+ * (core's text may have been taken into a longer message).
+ */
+function cliWords(error: H3Error): [string, string] | undefined {
+  if (error.phrase) return [error.phrase.text(), error.phrase.text(cliNaming)];
+  if (error instanceof LocationError && error.problem === "noReference") {
+    return [
+      LocationError.text(error),
+      `${error.chart} has no tag: name the ref in the layout (${error.location}:REF)`,
+    ];
+  }
+  return undefined;
+}
+
+/**
+ * Core's message worded for the command line (options as flags, operations as commands): each
+ * error in the chain of causes the CLI words, wherever its text was taken into a message.
  */
 function cliMessage(error: unknown): string {
   let text = errorMessage(error);
   for (let e = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
-    if (e instanceof H3Error && e.phrase) {
-      text = text.replaceAll(e.phrase.text(), e.phrase.text(cliNaming));
-    }
+    const words = e instanceof H3Error ? cliWords(e) : undefined;
+    if (words) text = text.replaceAll(...words);
   }
   return text;
 }
@@ -49,6 +76,13 @@ function remedyText(remedy: Remedy): string {
         "(or --insecure-skip-tls-verify for a test registry)";
     case "plainHttp":
       return "; pass --plain-http if it serves plain HTTP";
+    case "addPluginAgain":
+      return `; if the change is yours, add it again with "h3 plugin add --force SOURCE"`;
+    case "removePlugin":
+      return `; remove it first with "h3 plugin remove ${remedy.plugin}"`;
+    case "compiledPlugins":
+      return " (a compiled h3 runs only TypeScript plugins built into it with " +
+        "`deno task compile --plugin PATH`, and executable plugins)";
   }
 }
 

@@ -7,8 +7,8 @@
 import pLimit from "p-limit";
 import { type OciLayout, openCache } from "../core/cache/layout.ts";
 import type { CopyEvent } from "../core/copy.ts";
-import { errorMessage, H3Error, PartialFailure, UsageError } from "../core/errors.ts";
-import { describeError } from "./_errors.ts";
+import { errorMessage, H3Error, PartialFailure } from "../core/errors.ts";
+import { describeError, UsageError } from "./_errors.ts";
 import { shortDigest } from "../core/oci/descriptor.ts";
 import { parseReference, type Reference } from "../core/ref.ts";
 import type { Repository } from "../core/transport/repository.ts";

@@ -15,7 +15,7 @@ import {
   type TransportFlags,
 } from "../core/config.ts";
 import type { Credential } from "../core/auth/types.ts";
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import { RegistryHosts } from "../core/registry_hosts.ts";
 import type { H3 } from "../core/h3.ts";
 

@@ -3,7 +3,7 @@
  * `--key`, `--accept-reference`), shared by pull and verify, and how they become a check.
  * @module
  */
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import type { Descriptor, Manifest } from "../core/oci/descriptor.ts";
 import type { KeylessIdentity } from "../core/sign/keyless.ts";
 import type { Reference } from "../core/ref.ts";

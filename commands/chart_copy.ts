@@ -4,8 +4,8 @@
  * @module
  */
 import { define } from "gunshi/definition";
-import { H3Error, PartialFailure, UsageError } from "../core/errors.ts";
-import { describeError } from "./_errors.ts";
+import { H3Error, PartialFailure } from "../core/errors.ts";
+import { describeError, UsageError } from "./_errors.ts";
 import type { MirrorSummary, TagCopyResult } from "../core/mirror.ts";
 import type { ReferrersCopyResult } from "../core/referrers.ts";
 import { progressBars } from "./ui/progress.ts";

@@ -1,6 +1,6 @@
 /** `h3 chart delete REF... --remote`: delete chart manifests in their registry. @module */
 import { define } from "gunshi/definition";
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import { formatReference, parseReference, refLabel } from "../core/ref.ts";
 import { deleteRemoteChart } from "../core/remote_delete.ts";
 import { reportArgs, transferEach } from "./_transfers.ts";

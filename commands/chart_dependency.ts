@@ -1,7 +1,7 @@
 /** `h3 chart dependency update|build|list DIR` (alias `dep`): as `helm dependency`. @module */
 import { define } from "gunshi/definition";
 import type { DependencyResult } from "../core/chart/dependencies.ts";
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import { outputFormat, printJson } from "./ui/output.ts";
 import { renderTable } from "./ui/table.ts";
 import { outputArg } from "./_output.ts";

@@ -2,7 +2,7 @@
 import { define } from "gunshi/definition";
 import { openCommandClient } from "./_transport_flags.ts";
 import { defaultMaxChartSize, defaultMaxFileSize } from "../core/chart/extract.ts";
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import { reportArgs, reporter } from "./_output.ts";
 import { chartSummary } from "./_print.ts";
 

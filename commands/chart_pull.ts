@@ -5,7 +5,7 @@ import { isLayoutLocation, pullFromLayout } from "../core/chart/layout_transfer.
 import { resolveReference } from "../core/chart/versions.ts";
 import type { Descriptor } from "../core/oci/descriptor.ts";
 import { formatReference, parseReference, refLabel, repositoryName } from "../core/ref.ts";
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import { pullChart } from "../core/chart/transfer.ts";
 import { chartSummary, savingLine, summaryFields } from "./_print.ts";
 import { reportArgs, reportEach, transferEach } from "./_transfers.ts";

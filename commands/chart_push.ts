@@ -2,7 +2,7 @@
 import { define } from "gunshi/definition";
 import { archiveSource, isChartArchivePath, readChartArchive } from "../core/chart/archive.ts";
 import { isLayoutLocation, pushChartToLayout } from "../core/chart/layout_transfer.ts";
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import {
   archiveReference,
   formatReference,

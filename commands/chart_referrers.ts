@@ -2,7 +2,7 @@
 import { define } from "gunshi/definition";
 import { sanitize } from "../core/chart/metadata.ts";
 import { resolveReference } from "../core/chart/versions.ts";
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import { formatReference, parseReference } from "../core/ref.ts";
 import { listReferrers, type Referrer } from "../core/referrers.ts";
 import { outputFormat, printJson } from "./ui/output.ts";

@@ -1,8 +1,8 @@
 /** `h3 chart remove REF...`: drop refs from the local cache and collect what they alone needed. @module */
 import { define } from "gunshi/definition";
 import { openCache } from "../core/cache/layout.ts";
-import { PartialFailure, UsageError } from "../core/errors.ts";
-import { describeError } from "./_errors.ts";
+import { PartialFailure } from "../core/errors.ts";
+import { describeError, UsageError } from "./_errors.ts";
 import { resolveCachedReference } from "../core/chart/versions.ts";
 import { formatReference, parseReference, refLabel } from "../core/ref.ts";
 import { reportArgs, reporter } from "./_output.ts";

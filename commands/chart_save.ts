@@ -1,7 +1,8 @@
 /** `h3 chart save DIR REF`: package a chart directory into the local cache. @module */
 import { define } from "gunshi/definition";
 import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";
-import { fileProblem, SignatureError, UsageError } from "../core/errors.ts";
+import { fileProblem, SignatureError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import { signProvenance } from "../core/sign/provenance.ts";
 import { passwordFrom } from "./_password.ts";
 import { formatReference, refLabel } from "../core/ref.ts";

@@ -2,7 +2,7 @@
 import { define } from "gunshi/definition";
 import { stringify } from "yaml";
 import { type ShowPart, showParts, type ShowResult } from "../core/chart/show.ts";
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import { outputFormat, printJson } from "./ui/output.ts";
 import { outputArg } from "./_output.ts";
 import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";

@@ -1,6 +1,6 @@
 /** `h3 chart sign REF --key cosign.key`: sign a chart in its registry as cosign does. @module */
 import { define } from "gunshi/definition";
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import { formatReference } from "../core/ref.ts";
 import { passwordFrom } from "./_password.ts";
 import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";

@@ -1,6 +1,6 @@
 /** `h3 chart tag REF NEWTAG...`: more tags for a chart in its registry, nothing uploaded. @module */
 import { define } from "gunshi/definition";
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import { parseReference, repositoryName } from "../core/ref.ts";
 import { reportArgs, reporter } from "./_output.ts";
 import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";

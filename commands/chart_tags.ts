@@ -1,7 +1,7 @@
 /** `h3 chart tags REPO`: the chart versions in a registry repository, newest first. @module */
 import { define } from "gunshi/definition";
 import type { TagInfo } from "../core/chart/tags.ts";
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import { humanAge } from "./ui/age.ts";
 import { outputFormat, printJson } from "./ui/output.ts";
 import { renderTable } from "./ui/table.ts";

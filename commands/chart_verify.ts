@@ -2,7 +2,8 @@
 import { define } from "gunshi/definition";
 import { openCache } from "../core/cache/layout.ts";
 import { type Problem, repairCache, verifyCache, type VerifyReport } from "../core/cache/verify.ts";
-import { CacheError, UsageError } from "../core/errors.ts";
+import { CacheError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import { formatReference } from "../core/ref.ts";
 import { humanSize } from "../core/size.ts";
 import { cachedRefName } from "../core/chart/versions.ts";

@@ -1,6 +1,6 @@
 /** `h3 completion SHELL`: print a shell completion script (bash, zsh, fish, powershell). @module */
 import { define } from "gunshi/definition";
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import { completeWord, printCompletions, type Shell, shells } from "./_completion.ts";
 import { completionScript } from "./_completion_script.ts";
 import type { GroupEntry, LazyEntry } from "./_entries.ts";

@@ -5,7 +5,7 @@
  */
 import { define } from "gunshi/definition";
 import { loginHost } from "../core/auth/login.ts";
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "./_errors.ts";
 import { askTerminal } from "./_prompt.ts";
 import { openCommandClient, readStdin, transportArgs, transportFlags } from "./_transport_flags.ts";
 import { reportArgs, reporter } from "./_output.ts";

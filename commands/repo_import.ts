@@ -1,8 +1,8 @@
 /** `h3 repo import INDEX_URL REGISTRY/NAMESPACE`: a classic chart repository moved to OCI. @module */
 import { define } from "gunshi/definition";
 import { replaceFile } from "../core/write_file.ts";
-import { PartialFailure, UsageError } from "../core/errors.ts";
-import { describeError } from "./_errors.ts";
+import { PartialFailure } from "../core/errors.ts";
+import { describeError, UsageError } from "./_errors.ts";
 import { parseReference } from "../core/ref.ts";
 import { type ImportResult, ociIndexYaml } from "../core/repo/import.ts";
 import { reportArgs, reporter } from "./_output.ts";

@@ -7,13 +7,18 @@
 /**
  * What the user can do about an error, as data (the CLI words it, naming its commands and flags):
  * log in to `registry`, check the credentials stored for it, trust the registry's private CA
- * (`caFile`), or speak plain HTTP to it (`plainHttp`).
+ * (`caFile`), speak plain HTTP to it (`plainHttp`), add a changed plugin again (`addPluginAgain`,
+ * forced), remove an installed plugin first (`removePlugin`), or, in a compiled h3 that cannot
+ * import the plugin at `source`, build it in (`compiledPlugins`).
  */
 export type Remedy =
   | { kind: "login"; registry: string }
   | { kind: "checkLogin"; registry: string }
   | { kind: "caFile"; registry: string }
-  | { kind: "plainHttp"; registry: string };
+  | { kind: "plainHttp"; registry: string }
+  | { kind: "addPluginAgain"; plugin: string }
+  | { kind: "removePlugin"; plugin: string }
+  | { kind: "compiledPlugins"; source: string };
 
 /** An option of a core operation named in a message (`option("caFile")`). */
 export interface OptionMention {
@@ -235,10 +240,74 @@ export class PluginError extends H3Error {
   override name = "PluginError";
 }
 
-/** The user called a command wrongly: missing argument, bad flag value. */
-export class UsageError extends H3Error {
+/**
+ * A location that cannot be used where an OCI layout is wanted: not a layout at all
+ * (`notLayout`: a registry reference where `oci:DIR[:REF]` or `oci-archive:FILE[:REF]` is needed),
+ * or a layout that names no ref for a chart that has no tag to default to (`noReference`). Bad
+ * input, as a usage error is.
+ */
+export class LocationError extends H3Error {
   /** The class name. */
-  override name = "UsageError";
+  override name = "LocationError";
+  /** The location as given (`oci:DIR`, `localhost:5000/charts/app`). */
+  location: string;
+  /** What is wrong with it. */
+  problem: "notLayout" | "noReference";
+  /** The chart being moved, as given, when the problem is its missing tag. */
+  chart?: string;
+  /** An error about `detail.location`; `detail.chart` names the chart for `noReference`. */
+  constructor(detail: LocationProblem, options?: H3ErrorOptions) {
+    super(LocationError.text(detail), options);
+    this.location = detail.location;
+    this.problem = detail.problem;
+    if (detail.chart !== undefined) this.chart = detail.chart;
+  }
+
+  /** The library's message for a location problem. */
+  static text({ location, problem, chart }: LocationProblem): string {
+    return problem === "notLayout"
+      ? `"${location}" is not an OCI layout: write oci:DIR[:REF] or oci-archive:FILE[:REF]`
+      : `${chart} has no tag and ${location} names no ref to store it under`;
+  }
+}
+
+/** What a `LocationError` is about: the location, its problem, the chart it concerns. */
+export interface LocationProblem {
+  /** The location as given. */
+  location: string;
+  /** What is wrong with it. */
+  problem: "notLayout" | "noReference";
+  /** The chart being moved, as given (for `noReference`). */
+  chart?: string;
+}
+
+/**
+ * An installed plugin whose module is not the one that was added: `file` has sha256 `actual`, the
+ * manifest recorded `expected`. Its remedy is adding it again (forced), when the change is wanted.
+ */
+export class PluginChangedError extends PluginError {
+  /** The class name. */
+  override name = "PluginChangedError";
+  /** The plugin's name. */
+  plugin: string;
+  /** The module file that changed. */
+  file: string;
+  /** The file's sha256 now (hex). */
+  actual: string;
+  /** The sha256 recorded when it was added (hex). */
+  expected: string;
+  /** The error for plugin `detail.plugin`, whose `detail.file` changed. */
+  constructor(detail: { plugin: string; file: string; actual: string; expected: string }) {
+    super(
+      `plugin "${detail.plugin}" changed since it was added: ${detail.file} has sha256 ` +
+        `${detail.actual}, not ${detail.expected}`,
+      { remedy: { kind: "addPluginAgain", plugin: detail.plugin } },
+    );
+    this.plugin = detail.plugin;
+    this.file = detail.file;
+    this.actual = detail.actual;
+    this.expected = detail.expected;
+  }
 }
 
 /** Several refs were processed and some failed; each failure was already reported. */

@@ -15,18 +15,14 @@ export function setBuildCommit(commit: string): void {
   builtFrom = commit;
 }
 
-function versionLine(commit: string): string {
-  return `h3 ${version} (commit ${commit})`;
-}
-
 /**
- * The version line `h3 --version` prints. From source it reads the checkout's HEAD from `.git`
- * (files only, no `git` process) and says `source`; without a checkout the commit is `dev`.
+ * The commit this h3 was built from, as `--version` shows it. From source it reads the checkout's
+ * HEAD from `.git` (files only, no `git` process) and adds `, source`; without a checkout: `dev`.
  */
-export async function describeVersion(): Promise<string> {
-  if (builtFrom) return versionLine(builtFrom);
+export async function builtCommit(): Promise<string> {
+  if (builtFrom) return builtFrom;
   const head = await gitHead(await gitDirOf(new URL("../", import.meta.url)));
-  return versionLine(head ? `${head.slice(0, 12)}, source` : "dev");
+  return head ? `${head.slice(0, 12)}, source` : "dev";
 }
 
 /** A checkout's git directory: `.git/`, or where a worktree's `.git` file (`gitdir: PATH`) points. */

@@ -75,3 +75,61 @@ Deno.test("a reference with http:// says to drop it, naming plain HTTP as the ca
   assert.match(caught.message, /; add plainHttp for a registry without TLS\)$/);
   assert.match(describeError(caught), /; add --plain-http for a registry without TLS\)$/);
 });
+
+Deno.test("a layout location without a ref is data in core; the CLI words it as before", async () => {
+  const { pushToLayout } = await import("../core/chart/layout_transfer.ts");
+  const { LocationError } = await import("../core/errors.ts");
+  const { OciLayout } = await import("../core/cache/layout.ts");
+  const home = await Deno.makeTempDir();
+  try {
+    const cache = await OciLayout.open(`${home}/registry`);
+    let caught: unknown;
+    try {
+      await pushToLayout(cache, "x", `oci:${home}/out`, undefined, "mychart.tgz");
+    } catch (error) {
+      caught = error;
+    }
+    assert.ok(caught instanceof LocationError);
+    assert.deepEqual(
+      [caught.location, caught.problem, caught.chart],
+      [`oci:${home}/out`, "noReference", "mychart.tgz"],
+    );
+    assert.doesNotMatch(caught.message, /REF\)/);
+    assert.equal(
+      describeError(caught),
+      `mychart.tgz has no tag: name the ref in the layout (oci:${home}/out:REF)`,
+    );
+    await assert.rejects(
+      pushToLayout(cache, "x", "localhost:5000/a/b", "1.0.0", "mychart.tgz"),
+      (e) => e instanceof LocationError && e.problem === "notLayout",
+    );
+    await Deno.stat(`${home}/out`).then(() => assert.fail("a layout was made"), () => {});
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("plugin errors carry the plugin and digests; the CLI adds its commands as the remedy", async () => {
+  const { PluginChangedError, PluginError } = await import("../core/errors.ts");
+  const changed = new PluginChangedError({
+    plugin: "greet",
+    file: "/p/greet.ts",
+    actual: "a".repeat(64),
+    expected: "b".repeat(64),
+  });
+  assert.ok(changed instanceof PluginError);
+  assert.equal(changed.plugin, "greet");
+  assert.doesNotMatch(changed.message, /h3 |--/);
+  assert.equal(
+    describeError(changed),
+    `plugin "greet" changed since it was added: /p/greet.ts has sha256 ${"a".repeat(64)}, not ` +
+      `${"b".repeat(64)}; if the change is yours, add it again with "h3 plugin add --force SOURCE"`,
+  );
+  const installed = new PluginError(`plugin "ok" is already installed`, {
+    remedy: { kind: "removePlugin", plugin: "ok" },
+  });
+  assert.equal(
+    describeError(installed),
+    `plugin "ok" is already installed; remove it first with "h3 plugin remove ok"`,
+  );
+});

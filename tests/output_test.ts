@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { UsageError } from "../core/errors.ts";
+import { UsageError } from "../commands/_errors.ts";
 import { outputFormat } from "../commands/ui/output.ts";
 
 const output = new URL("../commands/ui/output.ts", import.meta.url).href;

@@ -4,7 +4,7 @@
  * CI, `--output json` as indented JSON.
  * @module
  */
-import { UsageError } from "../../core/errors.ts";
+import { UsageError } from "../_errors.ts";
 import { safeJson } from "./safe_text.ts";
 
 /** A stream h3 may write to: stdout or stderr. */

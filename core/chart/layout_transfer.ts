@@ -6,7 +6,7 @@
  * @module
  */
 import { openLayoutLocation, parseLocation } from "../locations.ts";
-import { UsageError } from "../errors.ts";
+import { LocationError, option, phrase, SettingError } from "../errors.ts";
 import { formatReference, parseReference, versionToTag } from "../ref.ts";
 import type { Target } from "../target.ts";
 import { archiveSource, isChartArchivePath, readChartArchive } from "./archive.ts";
@@ -20,13 +20,11 @@ export function isLayoutLocation(input: string): boolean {
     input.startsWith("oci-archive:");
 }
 
-/** Parses `input` as a layout location; a registry reference is a `UsageError`. */
+/** Parses `input` as a layout location; a registry reference is a `LocationError`. */
 function layoutLocation(input: string) {
   const location = parseLocation(input);
   if (location.kind === "registry") {
-    throw new UsageError(
-      `"${input}" is not an OCI layout: write oci:DIR[:REF] or oci-archive:FILE[:REF]`,
-    );
+    throw new LocationError({ location: input, problem: "notLayout" });
   }
   return location;
 }
@@ -55,7 +53,7 @@ export async function pushToLayout(
   const location = layoutLocation(dst);
   const reference = location.reference ?? defaultRef;
   if (reference === undefined) {
-    throw new UsageError(`${source} has no tag: name the ref in the layout (${dst}:REF)`);
+    throw new LocationError({ location: dst, problem: "noReference", chart: source });
   }
   await using opened = await openLayoutLocation(location, false);
   const result = await transfer(src, srcRef, opened.layout, reference, source, options);
@@ -110,7 +108,13 @@ export async function pullFromLayout(
   const wanted = options.version?.trim();
   const given = location.reference;
   if (given && wanted && given !== wanted && given !== versionToTag(wanted)) {
-    throw new UsageError(`${src} names its ref already; --version "${wanted}" differs`);
+    throw new SettingError(
+      phrase`${src} names its ref already; ${option("version")} "${wanted}" differs`,
+      {
+        setting: "version",
+        value: wanted,
+      },
+    );
   }
   const reference = given ?? await resolveVersionTag(layout, layout.label, options);
   const digest = reference.startsWith("sha256:") ? reference : undefined;

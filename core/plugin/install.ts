@@ -193,11 +193,11 @@ function checkClashes(info: PluginInfo, installed: PluginInfo[], reserved: strin
   const builtIn = (p: PluginInfo) => bakedPlugins().some((b) => b.info === p);
   for (const other of others) {
     if (other.name === info.name) {
-      throw new PluginError(
-        builtIn(other)
-          ? `plugin "${info.name}" is built into this h3`
-          : `plugin "${info.name}" is already installed; remove it first with "h3 plugin remove ${info.name}"`,
-      );
+      throw builtIn(other)
+        ? new PluginError(`plugin "${info.name}" is built into this h3`)
+        : new PluginError(`plugin "${info.name}" is already installed`, {
+          remedy: { kind: "removePlugin", plugin: info.name },
+        });
     }
   }
   if (reserved.includes(info.name)) {

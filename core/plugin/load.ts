@@ -3,7 +3,7 @@
  * once per process, and checks it is still the plugin the manifest describes.
  * @module
  */
-import { PluginError } from "../errors.ts";
+import { PluginChangedError, PluginError } from "../errors.ts";
 import { pluginsDir } from "../paths.ts";
 import { bakedPlugins } from "./baked.ts";
 import type { KnownPlugin } from "./catalog.ts";
@@ -39,10 +39,7 @@ async function checkUnchanged(known: KnownPlugin, dir: string): Promise<void> {
   const file = `${dir}/${known.entry}`;
   const actual = await fileSha256(file).catch(() => undefined);
   if (actual !== undefined && actual !== known.sha256) {
-    throw new PluginError(
-      `plugin "${known.name}" changed since it was added: ${file} has sha256 ${actual}, not ` +
-        `${known.sha256}; if the change is yours, add it again with "h3 plugin add --force SOURCE"`,
-    );
+    throw new PluginChangedError({ plugin: known.name, file, actual, expected: known.sha256 });
   }
 }
 
@@ -52,11 +49,10 @@ export async function importPlugin(specifier: string, source: string): Promise<H
   try {
     module = await import(specifier);
   } catch (error) {
-    const hint = Deno.build.standalone
-      ? " (a compiled h3 runs only TypeScript plugins built into it with `deno task compile --plugin PATH`, and executable plugins)"
-      : "";
-    throw new PluginError(`plugin ${source} failed to load: ${firstLine(error)}${hint}`, {
+    throw new PluginError(`plugin ${source} failed to load: ${firstLine(error)}`, {
       cause: error,
+      // a compiled h3 imports only the TypeScript plugins built into it
+      remedy: Deno.build.standalone ? { kind: "compiledPlugins", source } : undefined,
     });
   }
   return validatePlugin(module, source);
