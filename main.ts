@@ -13,6 +13,7 @@ import { commandHelp, type HelpSource, treeHelp } from "./commands/_help.ts";
 import { builtCommit, version } from "./core/version.ts";
 import { runInterrupts } from "./core/interrupt.ts";
 import { print, printError, safeLine } from "./commands/ui/safe_text.ts";
+import { runDirect } from "./commands/_direct.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyCommand = any;
@@ -264,6 +265,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     using _signals = stopOnSignals();
     const words = checkCommandWords(args, entries);
+    if (await runDirect(words, tree)) return 0; // gunshi only for what needs parsing
     preloadCommand(words, tree);
     const gunshi = await loadGunshi();
     const subCommands = buildTree(gunshi, entries, plugins.executables);

@@ -77,6 +77,18 @@ export class BenchContext implements AsyncDisposable {
     };
   }
 
+  /**
+   * `deno run -A SCRIPT` of a script that imports mod.ts, with the checkout's deno.json (its npm
+   * imports and lock), as a library user's script runs.
+   */
+  library(home: string, script: string): Program {
+    const config = new URL("../deno.json", import.meta.url).pathname;
+    return {
+      argv: [Deno.execPath(), "run", "-A", "--config", config, script],
+      env: this.env(home),
+    };
+  }
+
   /** `deno run -A FILE` (the Deno floor is this with an empty file). */
   deno(home: string, file: string): Program {
     return { argv: [Deno.execPath(), "run", "-A", file], env: this.env(home) };

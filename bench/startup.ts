@@ -22,9 +22,16 @@ function samples(ctx: BenchContext): number {
   return Math.max(ctx.rounds * 2 + 1, 7);
 }
 
+/** Scripts importing mod.ts, as a library user writes them: its version, and its `list()`. */
+const libraryScripts = {
+  version: `import { version } from "MOD";\nconsole.log(version);\n`,
+  list: `import { list } from "MOD";\nconsole.log((await list()).length);\n`,
+};
+
 /**
- * `--version`, `--help` and `chart list` on an empty cache from the bundle, and `--version` and
- * `chart list` from source, each against the Deno floor.
+ * `--version`, `--help` and `chart list` on an empty cache from the bundle, `--version` and
+ * `chart list` from source, and a script importing mod.ts for its version and for `list()`, each
+ * against the Deno floor.
  */
 export async function startupCases(ctx: BenchContext): Promise<CaseResult[]> {
   const empty = `${ctx.work}/empty.js`;
@@ -33,6 +40,11 @@ export async function startupCases(ctx: BenchContext): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   const bundle = (args: string[]) => ctx.h3(home, args);
   const source = (args: string[]) => ctx.source(home, args);
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  const library = (args: string[]) => ctx.library(home, `${ctx.work}/library-${args[0]}.ts`);
+  for (const [name, code] of Object.entries(libraryScripts)) {
+    await Deno.writeTextFile(`${ctx.work}/library-${name}.ts`, code.replace("MOD", mod));
+  }
   for (
     const [name, args, maxRatio, program] of [
       ["start-up --version", ["--version"], 1.15, bundle],
@@ -40,13 +52,17 @@ export async function startupCases(ctx: BenchContext): Promise<CaseResult[]> {
       ["first command", ["chart", "list"], 1.4, bundle],
       ["source --version", ["--version"], 1.4, source],
       ["source chart list", ["chart", "list"], 1.8, source],
+      ["library version", ["version"], 1.4, library],
+      ["library list", ["list"], 1.8, library],
     ] as const
   ) {
     const measured = await compare(samples(ctx), () => ({
       h3: repeated(program([...args]), runsPerSample),
       peer: repeated(ctx.deno(home, empty), runsPerSample),
     }));
-    const command = `${program === source ? "deno task h3" : "h3"} ${args.join(" ")}`;
+    const command = program === library
+      ? `deno run of a script: mod.ts's ${args[0]}${args[0] === "list" ? "()" : ""}`
+      : `${program === source ? "deno task h3" : "h3"} ${args.join(" ")}`;
     const spec = { name, h3: command, peer: floor, maxRatio };
     const h3 = perRun(measured.h3, runsPerSample);
     const peer = perRun(measured.peer, runsPerSample);

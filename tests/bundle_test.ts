@@ -139,6 +139,38 @@ Deno.test("a bundle with a baked plugin", async (t) => {
     }
   });
 
+  await t.step("commands with nothing to parse run without gunshi", async () => {
+    // gunshi's chunks, found by its own strings: its cli's "Command not found" and its argument
+    // tokenizer's "option-terminator". Set aside, a command that loads gunshi fails.
+    const gunshi = [];
+    for (const chunk of Deno.readDirSync(chunks)) {
+      const code = await Deno.readTextFile(`${chunks}/${chunk.name}`);
+      if (/Command not found|option-terminator/.test(code)) gunshi.push(chunk.name);
+    }
+    assert.ok(gunshi.length >= 2, `gunshi's chunks: ${gunshi}`);
+    await Deno.mkdir(`${box.dir}/aside-gunshi`);
+    for (const name of gunshi) {
+      await Deno.rename(`${chunks}/${name}`, `${box.dir}/aside-gunshi/${name}`);
+    }
+    try {
+      assert.match(expectCode(await box.run(["chart", "list"]), 0).stdout, /^REF\s+NAME\s+VERSION/);
+      assert.match(expectCode(await box.run(["env"]), 0).stdout, /^HELM_HOME=/);
+      assert.match(expectCode(await box.run(["plugin", "list"]), 0).stdout, /baked-hello/);
+      const missing = expectCode(await box.run(["chart", "remove", "nothing:1.0.0"]), 1);
+      assert.match(
+        missing.stderr,
+        /^Error: chart "docker\.io\/library\/nothing:1\.0\.0" not found/,
+      );
+      // An option is gunshi's to parse: without its chunks, that start fails.
+      assert.notEqual((await box.run(["chart", "list", "--output", "json"])).code, 0);
+    } finally {
+      for (const name of gunshi) {
+        await Deno.rename(`${box.dir}/aside-gunshi/${name}`, `${chunks}/${name}`);
+      }
+    }
+    assert.equal(expectCode(await box.run(["chart", "list", "-o", "json"]), 0).stdout, "[]\n");
+  });
+
   await t.step("--version names the commit it was built from", async () => {
     const result = expectCode(await box.run(["--version"]), 0);
     assert.equal(result.stdout, `h3 ${await version()} (commit ${expectedCommit})\n`);
