@@ -1,9 +1,12 @@
 /**
- * Files h3 keeps, read and replaced the one way h3 does it. A replacement's content goes to a temp
- * file with a random name, created exclusively (a file or symbolic link planted under a name
- * someone guessed is never followed or overwritten), then renamed over the target, so a reader
- * sees the old file or the new one, never half of one; an interrupt removes the temp file. A
- * missing file reads as "none", any other failure is reported.
+ * Files and folders h3 keeps, read and replaced the one way h3 does it (the only module in core
+ * that names temp files and renames them into place). A replacement's content goes to a temp file
+ * with a random name (`tempName`), created exclusively (a file or symbolic link planted under a
+ * name someone guessed is never followed or overwritten), then renamed over the target, so a
+ * reader sees the old file or the new one, never half of one; an interrupt removes the temp file.
+ * A folder is built in a temp folder and renamed into place the same way (`replaceDir`), an old
+ * one set aside until the new one is in. A missing file reads as "none", any other failure is
+ * reported.
  * @module
  */
 import { onInterrupt } from "./interrupt.ts";
@@ -20,9 +23,51 @@ export interface ReplaceOptions {
   temp?: string;
 }
 
+/**
+ * A name no other write picks: `<pid>-<random uuid>` (the pid tells a cleanup whether its writer
+ * still runs).
+ */
+export function tempName(): string {
+  return `${Deno.pid}-${crypto.randomUUID()}`;
+}
+
 /** A temp file name beside `path`: `<path>.<pid>-<random uuid>.tmp`. */
 export function tempBeside(path: string): string {
-  return `${path}.${Deno.pid}-${crypto.randomUUID()}.tmp`;
+  return `${path}.${tempName()}.tmp`;
+}
+
+/**
+ * Renames the finished temp file or folder `tmp` to `path` (or to the path `path()` gives once
+ * the content is complete, e.g. named by its digest); when that fails, `tmp` is removed.
+ */
+export async function moveIntoPlace(
+  tmp: string,
+  path: string | (() => string | Promise<string>),
+): Promise<void> {
+  try {
+    await Deno.rename(tmp, typeof path === "string" ? path : await path());
+  } catch (error) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Puts the finished folder `work` at `path` by a rename. Anything already at `path` is first
+ * renamed to `aside` (a path in the caller's temp folder, which its cleanup removes) and put back
+ * when the rename fails, so `path` holds the old content or the new, never none.
+ */
+export async function replaceDir(work: string, path: string, aside: string): Promise<void> {
+  const replaced = await Deno.rename(path, aside).then(() => true, (error) => {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  });
+  try {
+    await Deno.rename(work, path);
+  } catch (error) {
+    if (replaced) await Deno.rename(aside, path).catch(() => {});
+    throw error;
+  }
 }
 
 /** Writes `data` (text, bytes or a stream) to `path` through an exclusive temp file and a rename. */
@@ -32,19 +77,33 @@ export async function replaceFile(
   options: ReplaceOptions = {},
 ): Promise<void> {
   const tmp = options.temp ?? tempBeside(path);
-  const write = { createNew: true, ...(options.mode === undefined ? {} : { mode: options.mode }) };
   const forget = onInterrupt(() => Deno.remove(tmp).catch(() => {}));
+  try {
+    await writeTemp(tmp, data, options.mode);
+    await moveIntoPlace(tmp, path);
+  } finally {
+    forget();
+  }
+}
+
+/**
+ * Writes `data` to the new file `tmp` (created exclusively; with permission bits `mode` when
+ * given), to be moved into place; when the write fails, `tmp` is removed.
+ */
+export async function writeTemp(
+  tmp: string,
+  data: string | Uint8Array | ReadableStream<Uint8Array>,
+  mode?: number,
+): Promise<void> {
+  const write = { createNew: true, ...(mode === undefined ? {} : { mode }) };
   try {
     if (typeof data === "string") await Deno.writeTextFile(tmp, data, write);
     else if (data instanceof Uint8Array) await Deno.writeFile(tmp, data, write);
     else await writeStream(await Deno.open(tmp, { write: true, ...write }), data);
-    if (options.mode !== undefined) await Deno.chmod(tmp, options.mode).catch(() => {});
-    await Deno.rename(tmp, path);
+    if (mode !== undefined) await Deno.chmod(tmp, mode).catch(() => {});
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});
     throw error;
-  } finally {
-    forget();
   }
 }
 

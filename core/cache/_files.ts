@@ -1,10 +1,11 @@
 /**
- * Atomic file writes for the cache: a temp file beside the target, then rename. What the cache
+ * Where the cache writes its temp files (written and renamed into place by `../write_file.ts`). What the cache
  * deletes it never reaches through a symbolic link: a `.tmp` or `blobs/sha256` that is a link is
  * refused, and only temp files named as h3 names them are cleared.
  * @module
  */
 import { CacheError } from "../errors.ts";
+import { tempName } from "../write_file.ts";
 
 /** Where a layout keeps files being written; same filesystem as the blobs, so rename is atomic. */
 export function tempDir(layoutDir: string): string {
@@ -13,11 +14,11 @@ export function tempDir(layoutDir: string): string {
 
 /** A new temp file path in the layout's temp dir, named after this process so cleanup can tell. */
 export function tempPath(layoutDir: string): string {
-  return `${tempDir(layoutDir)}/${Deno.pid}-${crypto.randomUUID()}`;
+  return `${tempDir(layoutDir)}/${tempName()}`;
 }
 
 /** Names of the form `tempPath` gives, `<pid>-<id>`: nothing else in the temp dir is h3's to delete. */
-const tempName = /^[1-9]\d*-[A-Za-z0-9-]{1,64}$/;
+const ownName = /^[1-9]\d*-[A-Za-z0-9-]{1,64}$/;
 
 /**
  * Refuses a layout whose temp or blob folder is a symbolic link (or not a folder): h3 writes and
@@ -55,7 +56,7 @@ export async function removeOwnTemps(layoutDir: string): Promise<void> {
   try {
     if ((await Deno.lstat(tempDir(layoutDir))).isSymlink) return; // never delete through a link
     for await (const entry of Deno.readDir(tempDir(layoutDir))) {
-      if (entry.name.startsWith(`${Deno.pid}-`) && tempName.test(entry.name)) {
+      if (entry.name.startsWith(`${Deno.pid}-`) && ownName.test(entry.name)) {
         await Deno.remove(`${tempDir(layoutDir)}/${entry.name}`, { recursive: true }).catch(
           () => {},
         );
@@ -86,7 +87,7 @@ export async function staleTemps(
   await checkFolders(layoutDir);
   try {
     for await (const entry of Deno.readDir(tempDir(layoutDir))) {
-      if (!tempName.test(entry.name)) continue; // not h3's: left alone
+      if (!ownName.test(entry.name)) continue; // not h3's: left alone
       const pid = Number(entry.name.split("-")[0]);
       const info = await Deno.lstat(`${tempDir(layoutDir)}/${entry.name}`).catch(() => undefined);
       if (!info || info.isSymlink) continue;

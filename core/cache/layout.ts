@@ -5,8 +5,7 @@
  * is replaced whole under a lock; garbage collection waits for writers.
  * @module
  */
-import { replaceFile } from "../write_file.ts";
-import { writeStream } from "../stream_file.ts";
+import { moveIntoPlace, replaceFile, writeTemp } from "../write_file.ts";
 import { chartParts } from "../chart/manifest.ts";
 import { checked, hashingStream, readAll, verifyingStream } from "../digest.ts";
 import { CacheError, RegistryError } from "../errors.ts";
@@ -193,9 +192,7 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
       const tmp = await this.#writeTemp(checked(desc, content, options));
       return {
         commit: () =>
-          this.#moveIntoPlace(tmp, this.blobPath(desc.digest)).finally(() =>
-            held[Symbol.asyncDispose]()
-          ),
+          moveIntoPlace(tmp, this.blobPath(desc.digest)).finally(() => held[Symbol.asyncDispose]()),
         discard: () => Deno.remove(tmp).catch(() => {}).finally(() => held[Symbol.asyncDispose]()),
       };
     } catch (error) {
@@ -431,30 +428,15 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
     finalPath: () => string | Promise<string>,
   ): Promise<void> {
     const tmp = await this.#writeTemp(content);
-    await this.#moveIntoPlace(tmp, finalPath);
+    await moveIntoPlace(tmp, finalPath);
   }
 
   /** Writes `content` to a new temp file and returns its path; nothing is left on failure. */
   async #writeTemp(content: ReadableStream<Uint8Array>): Promise<string> {
     await using _held = await this.hold();
     const tmp = tempPath(this.dir);
-    try {
-      const file = await Deno.open(tmp, { write: true, createNew: true });
-      await writeStream(file, content);
-      return tmp;
-    } catch (error) {
-      await Deno.remove(tmp).catch(() => {});
-      throw error;
-    }
-  }
-
-  async #moveIntoPlace(tmp: string, finalPath: string | (() => string | Promise<string>)) {
-    try {
-      await Deno.rename(tmp, typeof finalPath === "string" ? finalPath : await finalPath());
-    } catch (error) {
-      await Deno.remove(tmp).catch(() => {});
-      throw error;
-    }
+    await writeTemp(tmp, content);
+    return tmp;
   }
 }
 

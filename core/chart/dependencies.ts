@@ -27,7 +27,7 @@ import { loadChartDir } from "./load.ts";
 import type { ChartMetadata, Dependency } from "./metadata.ts";
 import { packChart } from "./package.ts";
 import { selectTag, versionRange } from "./versions.ts";
-import { readTextIfExists, replaceFile } from "../write_file.ts";
+import { moveIntoPlace, readTextIfExists, replaceFile } from "../write_file.ts";
 
 /** One entry of a lock file. */
 export interface LockedDependency {
@@ -333,7 +333,7 @@ async function fetchAll(
       const meta = await archiveMeta(`${charts}/${entry.name}`).catch(() => undefined);
       if (meta && names.has(meta.name)) await Deno.remove(`${charts}/${entry.name}`);
     }
-    for (const file of written) await Deno.rename(`${tmp}/${file}`, `${charts}/${file}`);
+    for (const file of written) await moveIntoPlace(`${tmp}/${file}`, `${charts}/${file}`);
     return written;
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});

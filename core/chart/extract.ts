@@ -10,6 +10,7 @@ import { createTarDecoder, type ParsedTarEntry, type TarHeader } from "modern-ta
 import { onInterrupt } from "../interrupt.ts";
 import { ChartError, H3Error, option, phrase } from "../errors.ts";
 import { humanSize } from "../size.ts";
+import { replaceDir } from "../write_file.ts";
 import { isValidChartName } from "./metadata.ts";
 
 /** Helm 4's limit on a chart's decompressed size. */
@@ -83,7 +84,7 @@ export async function extractChart(
     const work = `${tmp}/${name}`;
     await Deno.mkdir(work, { mode: 0o755 });
     await unpack(archive, work, options);
-    await moveIntoPlace(work, target, force, tmp);
+    await placeChart(work, target, force, tmp);
     return target;
   } catch (error) {
     if (error instanceof H3Error || error instanceof Deno.errors.PermissionDenied) throw error;
@@ -179,22 +180,12 @@ function claim(kinds: Map<string, "file" | "dir">, parts: string[], header: TarH
   kinds.set(rel, kind);
 }
 
-async function moveIntoPlace(work: string, target: string, force: boolean, tmp: string) {
-  if (!(await exists(target))) {
-    await Deno.rename(work, target);
-    return;
-  }
-  if (!force) {
+/** Puts the extracted `work` at `target`, replacing what is there only with `force`. */
+async function placeChart(work: string, target: string, force: boolean, tmp: string) {
+  if (!force && (await exists(target))) {
     throw new ChartError(phrase`${target} already exists (use ${option("force")} to replace it)`);
   }
-  const old = `${tmp}/.replaced`;
-  await Deno.rename(target, old);
-  try {
-    await Deno.rename(work, target);
-  } catch (error) {
-    await Deno.rename(old, target).catch(() => {});
-    throw error;
-  }
+  await replaceDir(work, target, `${tmp}/.replaced`);
 }
 
 function exists(path: string): Promise<boolean> {

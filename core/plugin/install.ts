@@ -7,6 +7,7 @@
 import { readAll } from "../digest.ts";
 import { PluginError } from "../errors.ts";
 import { pluginsDir } from "../paths.ts";
+import { replaceDir, tempName } from "../write_file.ts";
 import { networkError } from "../transport/http.ts";
 import { isLoopbackHost } from "../transport/proxy.ts";
 import { bakedPlugins } from "./baked.ts";
@@ -51,7 +52,7 @@ export async function addPlugin(
 ): Promise<PluginInfo> {
   const dir = pluginsDir();
   await Deno.mkdir(dir, { recursive: true });
-  const staging = `${dir}/.staging-${Deno.pid}-${crypto.randomUUID()}`;
+  const staging = `${dir}/.staging-${tempName()}`;
   try {
     const staged = await stage(source, staging, options);
     return await updateInstalled(async (all) => {
@@ -66,13 +67,13 @@ export async function addPlugin(
       }
       if (staged.dir) {
         const target = `${dir}/${staged.info.name}`;
-        await Deno.remove(target, { recursive: true }).catch(() => {});
-        await Deno.rename(staging, target);
+        await replaceDir(staging, target, `${staging}.replaced`);
       }
       return { plugins: [...installed, staged.info], result: staged.info };
     }, dir);
   } finally {
     await Deno.remove(staging, { recursive: true }).catch(() => {});
+    await Deno.remove(`${staging}.replaced`, { recursive: true }).catch(() => {});
   }
 }
 
