@@ -19,6 +19,7 @@ import {
   isHolder,
   isLocated,
   isMounter,
+  isProber,
   isReferenceFetcher,
   isReferencePusher,
   isStager,
@@ -163,7 +164,11 @@ export async function copy(
   const copied: Descriptor[] = [];
   const skipped: Descriptor[] = [];
   const limit = pLimit(options.concurrency ?? 4);
-  const there = await present(dst, manifest, limit);
+  const mountFrom = isMounter(dst) && isLocated(src) && src.registry === dst.registry &&
+      src.repository !== dst.repository
+    ? src.repository
+    : undefined;
+  const there = await present(dst, manifest, limit, mountFrom === undefined);
   const blobs: [BlobRole, Descriptor][] = [
     ["config", manifest.config],
     ...manifest.layers.map((l): [BlobRole, Descriptor] => ["layer", l]),
@@ -179,12 +184,7 @@ export async function copy(
       }
       options.onEvent?.({ kind: "start", role, desc: blob });
       let mounted = false;
-      if (
-        isMounter(dst) && isLocated(src) && src.registry === dst.registry &&
-        src.repository !== dst.repository
-      ) {
-        mounted = await dst.mount(blob, src.repository);
-      }
+      if (mountFrom !== undefined && isMounter(dst)) mounted = await dst.mount(blob, mountFrom);
       if (!mounted) {
         const read = options.fetched?.get(blob.digest);
         const source = read ? ReadableStream.from([read]) : await src.fetch(blob);
@@ -219,17 +219,20 @@ const unaskedConfigSize = 64 * 1024;
  * missing the chart is new there, and its config (a few hundred bytes, as unique as the chart's
  * version) is sent without asking, since asking costs a request as the upload does (a new chart
  * is one request cheaper; an unchanged one is asked about every blob, so it is still seen as
- * already there).
+ * already there). With `probe`, a destination that can ask in the same request that starts the
+ * upload of a missing blob is asked that way (see `Prober`).
  */
 async function present(
   dst: Target,
   manifest: Manifest,
   limit: ReturnType<typeof pLimit>,
+  probe: boolean,
 ): Promise<Set<string>> {
   const there = new Set<string>();
+  const prober = probe && isProber(dst) ? dst : undefined;
   const ask = (blob: Descriptor) =>
     limit(async () => {
-      if (await dst.exists(blob)) there.add(blob.digest);
+      if (await (prober ? prober.probe(blob) : dst.exists(blob))) there.add(blob.digest);
     });
   await Promise.all(manifest.layers.map(ask));
   const newChart = manifest.layers.some((layer) => !there.has(layer.digest));

@@ -147,6 +147,21 @@ export interface Mounter {
   mount(desc: Descriptor, fromRepository: string): Promise<boolean>;
 }
 
+/**
+ * Optional: ask whether a blob is stored in the way that costs least when it is pushed if missing
+ * (a registry repository can open the upload in the same request). `copy` asks its destination
+ * this way when it has it.
+ */
+export interface Prober {
+  /** Whether the blob `desc` is stored; when not, a `push` of it should follow. */
+  probe(desc: Descriptor): Promise<boolean>;
+}
+
+/** Whether a target can ask about a blob it may push next. */
+export function isProber(target: object): target is Prober {
+  return typeof (target as Partial<Prober>).probe === "function";
+}
+
 /** Optional: where a target lives, so `copy` can offer a cross-repository mount. */
 export interface Located {
   /** Registry host[:port]. */

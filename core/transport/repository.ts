@@ -11,6 +11,7 @@ import { parseReference, type Reference } from "../ref.ts";
 import type {
   Located,
   Mounter,
+  Prober,
   PushOptions,
   ReferenceFetcher,
   ReferencePusher,
@@ -30,6 +31,7 @@ import type { TransportOptions } from "./options.ts";
 import { fetchReferrers } from "./referrers.ts";
 import { blobPath, manifestPath } from "./paths.ts";
 import { listTags } from "./tags.ts";
+import { noteUploaded, probeBlob } from "./probe.ts";
 import { mountBlob, pushBlob } from "./uploads.ts";
 
 /** One repository of a registry (`registry/repository`), usable as a Target. */
@@ -40,6 +42,7 @@ export class Repository
     ReferencePusher,
     ReferrersLister,
     Mounter,
+    Prober,
     Located,
     Disposable {
   /** Registry host[:port]. */
@@ -102,6 +105,17 @@ export class Repository
       : blobExists(this.#client, this.repository, desc);
   }
 
+  /**
+   * Whether the blob is in the repository, asked as cheaply as the registry allows when a push of
+   * it follows: where the registry honours it, a mount from this repository, whose upload session
+   * (when the blob is missing) the push then uses (see `probe.ts`); else a HEAD.
+   */
+  async probe(desc: Descriptor): Promise<boolean> {
+    const answer = await probeBlob(this.#client, this.repository, desc);
+    if (answer instanceof URL) this.#sessions.set(desc.digest, answer);
+    return answer === true;
+  }
+
   /** Uploads a blob, or stores a manifest by its digest. */
   async push(
     desc: Descriptor,
@@ -114,6 +128,7 @@ export class Repository
     const session = this.#sessions.get(desc.digest);
     this.#sessions.delete(desc.digest);
     await pushBlob(this.#client, this.repository, desc, checked(desc, content, options), session);
+    noteUploaded(this.#client, this.repository, desc);
   }
 
   /** Stores a manifest under a tag in one PUT. */

@@ -96,7 +96,8 @@ async function postMonolithic(
 }
 
 /**
- * Asks the registry to mount `desc` from another repository of the same registry. Returns true
+ * Asks the registry to mount `desc` from another repository of the same registry (or from
+ * `repository` itself, see `probe.ts`). Returns true
  * when mounted; otherwise the URL of the upload session the registry opened instead (if any),
  * which `pushBlob` can use. A refusal is not an error: the blob is then uploaded.
  */
@@ -110,10 +111,12 @@ export async function mountBlob(
   url.searchParams.set("mount", desc.digest);
   url.searchParams.set("from", fromRepository);
   try {
+    const scopes = [scope(repository, "pull,push")];
+    if (fromRepository !== repository) scopes.push(scope(fromRepository, "pull"));
     const response = await client.call({
       method: "POST",
       url,
-      scopes: [scope(repository, "pull,push"), scope(fromRepository, "pull")],
+      scopes,
       what: `mounting blob ${desc.digest} from ${fromRepository} into ${repository}`,
     });
     if (response.status === 201) return true;
@@ -276,7 +279,7 @@ async function resumeUpload(
 }
 
 /** Abandons an upload session (best effort: the registry expires it anyway). */
-async function cancelUpload(client: RegistryClient, session: URL, scopes: string[]) {
+export async function cancelUpload(client: RegistryClient, session: URL, scopes: string[]) {
   try {
     await client.call({
       method: "DELETE",
