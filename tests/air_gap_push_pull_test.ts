@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { fileEntry, minimalChart, tgz, treeSnapshot } from "./helpers/charts.ts";
 import { denoDir, expectCode, sandbox, skopeo } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
+import { sha256Hex } from "./helpers/files.ts";
 
 const chartTgz = () =>
   tgz(Object.entries(minimalChart).map(([name, body]) => fileEntry(`mychart/${name}`, body)));
@@ -32,9 +33,7 @@ Deno.test("air gap push: a cached chart into oci:DIR is the manifest a registry 
   assert.match(out.stdout, new RegExp(`^Digest: ${pushed[0].digest}$`, "m"));
   // skopeo reads the layout: the manifest is the one the registry got.
   const raw = await skopeo("inspect", "--raw", `oci:${sb.dir}/layout:2.7.0`);
-  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(raw));
-  const hex = Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, "0")).join("");
-  assert.equal(`sha256:${hex}`, pushed[0].digest);
+  assert.equal(`sha256:${await sha256Hex(raw)}`, pushed[0].digest);
 
   // Again: nothing to send; JSON says so.
   const again = JSON.parse(

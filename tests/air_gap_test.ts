@@ -10,6 +10,7 @@ import { treeSnapshot } from "./helpers/charts.ts";
 import { expectCode, sandbox, skopeo } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { pushChartVersion, pushImage } from "./helpers/remote_charts.ts";
+import { sha256Hex } from "./helpers/files.ts";
 
 async function tarNames(path: string): Promise<string[]> {
   const names: string[] = [];
@@ -56,9 +57,7 @@ Deno.test("air gap: REG → oci-archive → OTHER with --all-tags, digests kept,
   // skopeo reads the archive: each ref's manifest is the registry's.
   for (const [version, digest] of Object.entries(digests)) {
     const raw = await skopeo("inspect", "--raw", `oci-archive:${bundle}:${version}`);
-    const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(raw));
-    const hex = Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, "0")).join("");
-    assert.equal(`sha256:${hex}`, digest);
+    assert.equal(`sha256:${await sha256Hex(raw)}`, digest);
   }
 
   // A second run finds everything there: the archive is rewritten with the same content.

@@ -6,47 +6,26 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { loadChartDir } from "../core/chart/load.ts";
-import { packChart } from "../core/chart/package.ts";
-import { digestOf } from "../core/oci/descriptor.ts";
 import { connectRepository } from "../core/transport/repository.ts";
-import { fixtureChart, readTree, writeTree } from "./helpers/charts.ts";
+import { readTree, writeTree } from "./helpers/charts.ts";
+import { indexYaml, pack, serve } from "./helpers/classic_repo.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { runPeer, testWithPeers } from "./helpers/peers.ts";
 import { startRegistry, type TestRegistry } from "./helpers/registry.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
 
-/** A classic repository of `mysql` versions (the fixture chart renamed), served on loopback. */
+/** A classic repository of `mysql` versions, served on loopback. */
 async function classicRepository(dir: string, versions: string[]) {
   const files = new Map<string, Uint8Array>();
-  const entries: unknown[] = [];
+  const charts: [string, string, Uint8Array, string][] = [];
   for (const version of versions) {
-    const src = `${dir}/mysql-src-${version}`;
-    await writeTree(src, {
-      "Chart.yaml": `apiVersion: v2\nname: mysql\nversion: ${version}\n`,
-      "values.yaml": await Deno.readTextFile(`${fixtureChart}/values.yaml`),
-    });
-    const tgz = await new Response(packChart(await loadChartDir(src))).bytes();
+    const tgz = await pack(dir, "mysql", version);
     files.set(`/mysql-${version}.tgz`, tgz);
-    entries.push({
-      apiVersion: "v2",
-      name: "mysql",
-      version,
-      digest: (await digestOf(tgz)).slice(7),
-      urls: [`mysql-${version}.tgz`],
-    });
+    charts.push(["mysql", version, tgz, `mysql-${version}.tgz`]);
   }
-  const index = { apiVersion: "v1", entries: { mysql: entries } };
-  files.set("/index.yaml", new TextEncoder().encode(JSON.stringify(index)));
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
-    const body = files.get(new URL(request.url).pathname);
-    return body ? new Response(body as BodyInit) : new Response("not found", { status: 404 });
-  });
-  return {
-    url: `http://127.0.0.1:${server.addr.port}/charts`.replace("/charts", ""),
-    files,
-    [Symbol.asyncDispose]: () => server.shutdown(),
-  };
+  files.set("/index.yaml", await indexYaml(charts));
+  const served = serve(files);
+  return { url: served.url, files, [Symbol.asyncDispose]: () => served[Symbol.asyncDispose]() };
 }
 
 async function parentChart(

@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import { scryptAsync } from "@noble/hashes/scrypt.js";
 import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 import { connectRepository } from "../core/transport/repository.ts";
-import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
+import { expectCode, sandbox } from "./helpers/cli.ts";
 import { pushArtifact, pushCosignTag } from "./helpers/referrers.ts";
 import { startRegistry } from "./helpers/registry.ts";
-import { runPeer, testWithPeers } from "./helpers/peers.ts";
+import { peer, runPeer, testWithPeers } from "./helpers/peers.ts";
 import { cosignStatement, runProgram } from "./helpers/sigstore.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
+import { cacheIsEmpty } from "./helpers/files.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -51,12 +52,6 @@ async function readSig(repoName: string, digest: string) {
     });
   }
   return { manifest, layers };
-}
-
-/** Nothing in the cache: no index, or an index without manifests. */
-async function cacheIsEmpty(sb: Sandbox): Promise<boolean> {
-  const index = await Deno.readTextFile(`${sb.helmHome}/registry/index.json`).catch(() => "");
-  return index === "" || JSON.parse(index).manifests.length === 0;
 }
 
 Deno.test("a signature made with openssl in cosign's form verifies; pull --verify stores the chart", async () => {
@@ -433,16 +428,7 @@ Deno.test("Sigstore bundles: openssl's DSSE bundle verifies; one for another cha
 });
 
 /** cosign, when scripts/peers.sh has built it. */
-const cosign = (() => {
-  const root = `${Deno.env.get("HOME")}/.cache/h3-peers`;
-  try {
-    for (const entry of Deno.readDirSync(root)) {
-      const path = `${root}/${entry.name}/cosign`;
-      if (entry.name.startsWith("cosign-") && Deno.statSync(path).isFile) return path;
-    }
-  } catch { /* no peers built */ }
-  return undefined;
-})();
+const cosign = peer("cosign")?.path;
 
 Deno.test({
   name:

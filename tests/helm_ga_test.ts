@@ -5,6 +5,7 @@ import { connectRepository } from "../core/transport/repository.ts";
 import { fileEntry, readTree, tgz, writeTree } from "./helpers/charts.ts";
 import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
 import { startRegistry } from "./helpers/registry.ts";
+import { sha256Hex } from "./helpers/files.ts";
 
 const sha = "sha256:[0-9a-f]{64}";
 
@@ -16,10 +17,9 @@ function chart(version: string): Record<string, string> {
   };
 }
 
+/** The `sha256:` digest of the file at `path`. */
 async function sha256(path: string): Promise<string> {
-  const hash = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
-  return "sha256:" +
-    Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `sha256:${await sha256Hex(await Deno.readFile(path))}`;
 }
 
 /** `mychart-0.1.0.tgz` packaged by h3 and `mychart-0.2.0.tgz` by `tar -czf`, in the sandbox. */

@@ -10,6 +10,7 @@ import { expectCode, type RunResult, type Sandbox, sandbox } from "./helpers/cli
 import { startHtpasswdRegistry } from "./helpers/htpasswd_registry.ts";
 import { runPeer, testWithPeers } from "./helpers/peers.ts";
 import { startRegistry } from "./helpers/registry.ts";
+import { sha256Hex } from "./helpers/files.ts";
 
 type Helm = "helm3" | "helm4";
 
@@ -323,11 +324,6 @@ for (const name of ["helm3", "helm4"] as const) {
       assert.ok((await Deno.stat(`${sb.dir}/helm-pulled/mychart-2.7.0.tgz`)).isFile);
     },
   );
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 for (const name of ["helm3", "helm4"] as const) {

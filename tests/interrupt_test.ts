@@ -9,17 +9,9 @@ import { writeTree } from "./helpers/charts.ts";
 import { expectCode, h3Command, sandbox } from "./helpers/cli.ts";
 import { startFaultProxy } from "./helpers/fault_proxy.ts";
 import { startRegistry } from "./helpers/registry.ts";
+import { dirNames } from "./helpers/files.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Names in `dir` (none when it does not exist). */
-async function names(dir: string): Promise<string[]> {
-  try {
-    return await Array.fromAsync(Deno.readDir(dir), (e) => e.name);
-  } catch {
-    return [];
-  }
-}
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.test(`${signal} during a pull: one line, exit 130, no temp file left`, async () => {
@@ -50,7 +42,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     const child = h3Command(["chart", "pull", proxied], { cwd: box.dir, env: box.env }).spawn();
     const output = child.output();
     const temps = `${box.helmHome}/registry/.tmp`;
-    const mine = async () => (await names(temps)).filter((n) => n.startsWith(`${child.pid}-`));
+    const mine = async () => (await dirNames(temps)).filter((n) => n.startsWith(`${child.pid}-`));
     let waited = 0;
     while ((await mine()).length === 0 && waited < 30_000) {
       await sleep(20);

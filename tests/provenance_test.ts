@@ -3,10 +3,12 @@ import { encodeConfig } from "../core/chart/config.ts";
 import { helmConfig, helmContent, helmProvenance } from "../core/oci/media_types.ts";
 import { connectRepository } from "../core/transport/repository.ts";
 import { fileEntry, fixtureChart, tgz } from "./helpers/charts.ts";
-import { expectCode, type Sandbox, sandbox } from "./helpers/cli.ts";
+import { expectCode, sandbox } from "./helpers/cli.ts";
 import { exec, gnupg } from "./helpers/gnupg.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { pushBlob, pushManifest } from "./helpers/remote_charts.ts";
+import { peer } from "./helpers/peers.ts";
+import { cacheIsEmpty } from "./helpers/files.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -15,12 +17,6 @@ const decoder = new TextDecoder();
 function signedText(prov: string): string {
   const body = prov.slice(prov.indexOf("\n\n") + 2, prov.indexOf("\n-----BEGIN PGP SIGNATURE"));
   return body.split("\n").map((line) => line.startsWith("- ") ? line.slice(2) : line).join("\n");
-}
-
-/** Nothing in the cache. */
-async function cacheIsEmpty(sb: Sandbox): Promise<boolean> {
-  const index = await Deno.readTextFile(`${sb.helmHome}/registry/index.json`).catch(() => "");
-  return index === "" || JSON.parse(index).manifests.length === 0;
 }
 
 /** The .prov layer of a chart in a registry. */
@@ -210,16 +206,7 @@ Deno.test("a .prov made with gpg --clearsign in Helm's layout verifies; tampered
 });
 
 /** Helm 3, when scripts/peers.sh has built it. */
-const helm3 = (() => {
-  const root = `${Deno.env.get("HOME")}/.cache/h3-peers`;
-  try {
-    for (const entry of Deno.readDirSync(root)) {
-      const path = `${root}/${entry.name}/helm3`;
-      if (entry.name.startsWith("helm3-") && Deno.statSync(path).isFile) return path;
-    }
-  } catch { /* no peers built */ }
-  return undefined;
-})();
+const helm3 = peer("helm3")?.path;
 
 Deno.test({
   name:

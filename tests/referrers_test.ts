@@ -9,6 +9,7 @@ import {
 } from "./helpers/referrers.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
+import { peer } from "./helpers/peers.ts";
 
 const spdx = "application/spdx+json";
 const simpleSigning = "application/vnd.dev.cosign.simplesigning.v1+json";
@@ -272,16 +273,7 @@ Deno.test("referrers that are image indexes: listed with their own referrers, co
 });
 
 /** distribution v3 (the referrers API), when scripts/peers.sh has built it. */
-const registry3 = (() => {
-  const root = `${Deno.env.get("HOME")}/.cache/h3-peers`;
-  try {
-    for (const entry of Deno.readDirSync(root)) {
-      const path = `${root}/${entry.name}/registry3`;
-      if (entry.name.startsWith("registry3-") && Deno.statSync(path).isFile) return path;
-    }
-  } catch { /* no peers built */ }
-  return undefined;
-})();
+const registry3 = peer("registry3")?.path;
 
 Deno.test({
   // distribution v3.1.2 serves no referrers API (404 "page not found"): h3 falls back to the tag

@@ -12,13 +12,7 @@ import { startRegistry } from "./helpers/registry.ts";
 import { writeChart } from "./helpers/reliability.ts";
 import { updateInstalled } from "../core/plugin/installed.ts";
 import { remember } from "../plugins/credential_process/_cache.ts";
-
-/** The names in `dir`, sorted. */
-async function names(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of Deno.readDir(dir)) found.push(entry.name);
-  return found.sort();
-}
+import { dirNames, sha256Hex } from "./helpers/files.ts";
 
 Deno.test("10: a symlinked .tmp is refused by save, pull and prune, and what it points at stays", async () => {
   await using registry = await startRegistry();
@@ -47,7 +41,7 @@ Deno.test("10: a symlinked .tmp is refused by save, pull and prune, and what it 
       args.join(" "),
     );
   }
-  assert.deepEqual(await names(victim), ["1-00000000-0000-4000-8000-000000000000", "notes.txt"]);
+  assert.deepEqual(await dirNames(victim), ["1-00000000-0000-4000-8000-000000000000", "notes.txt"]);
 });
 
 Deno.test("10: prune deletes only temp files h3 named, never other files in .tmp", async () => {
@@ -61,7 +55,7 @@ Deno.test("10: prune deletes only temp files h3 named, never other files in .tmp
   await Deno.writeTextFile(dead, "leftover");
   await Deno.utime(dead, new Date(0), new Date(0));
   expectCode(await box.run(["chart", "prune"]), 0);
-  assert.deepEqual(await names(temp), ["keep-me.txt"]);
+  assert.deepEqual(await dirNames(temp), ["keep-me.txt"]);
 });
 
 Deno.test("11: save names each link leading out of the chart and refuses devices and loops", async () => {
@@ -92,11 +86,6 @@ const plugin = (name: string, version: string, marker = "") =>
   `${marker}export default { name: "${name}", version: "${version}", description: "d", ` +
   `commands: [{ name: "${name}", description: "d", run: () => console.log("${name} ${version} ran") }] };\n`;
 
-async function sha256(text: string): Promise<string> {
-  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 Deno.test("12: plugins: no plain HTTP off loopback, shown before they run, refused once changed", async () => {
   await using box = await sandbox();
   const ran = `${box.dir}/top-level-ran`;
@@ -115,11 +104,11 @@ Deno.test("12: plugins: no plain HTTP off loopback, shown before they run, refus
   const added = expectCode(await box.run(["plugin", "add", `${server.url}/greet.ts`]), 0);
   assert.equal(
     added.stderr,
-    `Checking plugin greet 1.0.0 from ${server.url}/greet.ts (sha256 ${await sha256(code)})\n`,
+    `Checking plugin greet 1.0.0 from ${server.url}/greet.ts (sha256 ${await sha256Hex(code)})\n`,
   );
   assert.equal(added.stdout, "Installed plugin: greet 1.0.0\n");
   const manifest = JSON.parse(await Deno.readTextFile(`${box.helmHome}/plugins/plugins.json`));
-  assert.equal(manifest.plugins[0].sha256, await sha256(code));
+  assert.equal(manifest.plugins[0].sha256, await sha256Hex(code));
   assert.equal(expectCode(await box.run(["greet"]), 0).stdout, "greet 1.0.0 ran\n");
 
   const entry = `${box.helmHome}/plugins/${manifest.plugins[0].entry}`;

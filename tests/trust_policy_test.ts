@@ -5,6 +5,7 @@ import { startRegistry } from "./helpers/registry.ts";
 import { pushChartVersion } from "./helpers/remote_charts.ts";
 import { modPath, runScript } from "./helpers/library.ts";
 import { ecKeyPair } from "./helpers/sigstore.ts";
+import { cachedRefs } from "./helpers/files.ts";
 
 /** openssl's P-256 key pair in `dir`: `NAME.key` (PKCS#8) and `NAME.pub`. */
 async function keyPair(dir: string, name: string) {
@@ -16,15 +17,6 @@ async function keyPair(dir: string, name: string) {
 async function config(sb: Sandbox, yaml: string): Promise<Record<string, string>> {
   await Deno.writeTextFile(`${sb.dir}/config.yaml`, yaml);
   return { H3_CONFIG: `${sb.dir}/config.yaml` };
-}
-
-async function cachedRefs(sb: Sandbox): Promise<string[]> {
-  const index = await Deno.readTextFile(`${sb.helmHome}/registry/index.json`).catch(() => "");
-  return index === ""
-    ? []
-    : JSON.parse(index).manifests.map((m: { annotations: Record<string, string> }) =>
-      m.annotations["org.opencontainers.image.ref.name"]
-    );
 }
 
 Deno.test("trust policy: pull under a covered prefix needs a signature by its key; others do not", async () => {
