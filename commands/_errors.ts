@@ -20,6 +20,9 @@ export class UsageError extends H3Error {
 
 /** Options whose flag is not their name in kebab case. */
 const flagNames: Record<string, string> = {
+  identities: "--certificate-*",
+  keyrings: "--keyring",
+  keys: "--key",
   maxSize: "--max-chart-size",
   timeoutMs: "--timeout",
   trust: "--verify",

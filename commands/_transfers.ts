@@ -5,20 +5,18 @@
  * @module
  */
 import pLimit from "p-limit";
-import { type OciLayout, openCache } from "../core/cache/layout.ts";
 import type { CopyEvent } from "../core/copy.ts";
+import type { H3 } from "../core/h3.ts";
 import { errorMessage, H3Error, PartialFailure } from "../core/errors.ts";
 import { describeError, UsageError } from "./_errors.ts";
 import { shortDigest } from "../core/oci/descriptor.ts";
-import { parseReference, type Reference } from "../core/ref.ts";
-import type { Repository } from "../core/transport/repository.ts";
 import { outputFormat, printJson } from "./ui/output.ts";
 import { type ProgressBars, progressBars } from "./ui/progress.ts";
 export { reportArgs } from "./_output.ts";
 import {
   debugEnabled,
+  openCommandClient,
   refConcurrency,
-  RegistryOpener,
   transportFlags,
   type TransportValues,
 } from "./_transport_flags.ts";
@@ -40,112 +38,81 @@ export type RefReport = { ref: string } & RefOutcome;
 export interface RefJob {
   /** The ref as the user typed it. */
   input: string;
-  /** The ref as parsed (without a tag or digest when typed so: the command resolves it). */
-  ref: Reference;
-  /** Its registry repository, reached with the settings in force for its host. */
-  repository: Repository;
-  /** The local cache. */
-  cache: OciLayout;
+  /** The command's client (one for every ref). */
+  h3: H3;
   /** Prints a line of this ref's output. */
   print: (line: string) => void;
   /** Copy events drawn as progress bars (undefined without a terminal). */
   onEvent?: (event: CopyEvent) => void;
+  /** Names the ref otherwise in its errors and JSON report from now on (a `.tgz`: its target). */
+  rename: (ref: string) => void;
 }
 
-/** What the work for one ref gets when no registry is involved (a layout at the far end). */
-export type LocalJob = Omit<RefJob, "ref" | "repository">;
-
 /**
- * Runs a transfer command: the transport flags resolved, one registry client per host, progress
- * bars on a terminal (not with `--debug`, whose request lines go to stderr), and `work` run for
- * each ref as `forEachRef` does.
+ * Runs a transfer command on one client (the transport flags resolved): `work` for each ref,
+ * `--concurrency` at a time, with progress bars on a terminal (not with `--debug`, whose request
+ * lines go to stderr), the lines of each ref together, and `--output json` / `--quiet` as asked.
  */
 export async function transferEach(
   values: TransportValues & { refs?: string[]; output?: string; quiet?: boolean },
   work: (job: RefJob) => Promise<RefOutcome>,
-  /** `pull`: read from the first mirror that has the ref (registries.conf, h3's config). */
-  options: { pull?: boolean } = {},
 ): Promise<void> {
   const flags = transportFlags(values);
-  const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
-  using opener = new RegistryOpener(flags, debug);
-  await reportEach(values, async (job) => {
-    const ref = parseReference(job.input);
-    const repository = options.pull
-      ? await opener.openForPull(ref, ref.digest ?? ref.tag)
-      : await opener.open(ref);
-    return await work({ ...job, ref, repository });
-  });
-}
-
-/**
- * Runs `work` for each ref as `forEachRef` does, with progress bars on a terminal (not with
- * `--debug`), the lines of each ref together, and `--output json` / `--quiet` as asked.
- */
-export async function reportEach(
-  values: TransportValues & { refs?: string[]; output?: string; quiet?: boolean },
-  work: (job: LocalJob) => Promise<RefOutcome>,
-): Promise<void> {
-  if (!values.refs?.length) throw new UsageError("missing REF: give at least one chart reference");
+  const refs = values.refs;
+  if (!refs?.length) throw new UsageError("missing REF: give at least one chart reference");
   const format = outputFormat(values.output ?? "text", ["text", "json"]);
   const reports: RefReport[] = [];
-  const concurrency = await refConcurrency(transportFlags(values));
+  const concurrency = await refConcurrency(flags);
+  await using h3 = await openCommandClient(flags);
   const bars = debugEnabled() ? undefined : progressBars();
-  const cache = await openCache();
   const silent = format === "json" || values.quiet === true;
   try {
-    await forEachRef(values.refs, concurrency, async (input, print) => {
-      const onEvent = progressEvents(bars, input);
-      const quietPrint = silent ? () => {} : print;
+    await forEachRef(refs, concurrency, async (index, print) => {
+      let name = refs[index];
+      const onEvent = progressEvents(bars, name);
+      const job = { input: name, h3, print: silent ? () => {} : print, onEvent };
       try {
-        reports.push({ ref: input, ...await work({ input, cache, print: quietPrint, onEvent }) });
+        const outcome = await work({ ...job, rename: (ref) => name = ref });
+        reports[index] = { ref: name, ...outcome };
       } catch (error) {
-        reports.push({ ref: input, status: "failed", error: describeError(naming(error, input)) });
-        throw error;
+        const named = naming(error, name);
+        reports[index] = { ref: name, status: "failed", error: describeError(named) };
+        throw named;
       }
     }, bars);
   } finally {
     bars?.close();
-    if (format === "json") {
-      const order = new Map(values.refs.map((r, i) => [r, i]));
-      printJson(reports.sort((a, b) => order.get(a.ref)! - order.get(b.ref)!));
-    }
+    if (format === "json") printJson(reports.filter(Boolean));
   }
 }
 
 /**
- * Runs `work` for each ref, `concurrency` at a time. One ref prints as it goes and its error is
- * thrown; with several, each ref's lines are printed together when it is done, failures are
- * reported on stderr, and a `PartialFailure` is thrown at the end if any failed.
+ * Runs `work` for each ref (by its index), `concurrency` at a time; `work` names the ref in its
+ * errors. One ref prints as it goes and its error is thrown; with several, each ref's lines are
+ * printed together when it is done, failures are reported on stderr, and a `PartialFailure` is
+ * thrown at the end if any failed.
  */
 async function forEachRef(
   refs: string[],
   concurrency: number,
-  work: (input: string, print: (line: string) => void) => Promise<void>,
+  work: (index: number, print: (line: string) => void) => Promise<void>,
   bars?: ProgressBars,
 ): Promise<void> {
   const emit = (write: () => void) => bars ? bars.around(write) : write();
-  if (refs.length === 1) {
-    try {
-      await work(refs[0], (line) => emit(() => print(line)));
-    } catch (error) {
-      throw naming(error, refs[0]);
-    }
-    return;
-  }
+  if (refs.length === 1) return await work(0, (line) => emit(() => print(line)));
   const limit = pLimit(concurrency);
   const failed: string[] = [];
-  await Promise.all(refs.map((input) =>
+  await Promise.all(refs.map((input, index) =>
     limit(async () => {
       const lines: string[] = [];
       try {
-        await work(input, (line) => lines.push(line));
+        await work(index, (line) => lines.push(line));
         emit(() => lines.forEach((line) => print(line)));
       } catch (error) {
         failed.push(input);
         emit(() => {
           lines.forEach((line) => print(line));
-          printError(`Error: ${safeLine(describeError(naming(error, input)))}`);
+          printError(`Error: ${safeLine(describeError(error))}`);
         });
       }
     })

@@ -16,7 +16,6 @@ import {
 } from "../core/config.ts";
 import type { Credential } from "../core/auth/types.ts";
 import { UsageError } from "./_errors.ts";
-import { RegistryHosts } from "../core/registry_hosts.ts";
 import type { H3 } from "../core/h3.ts";
 
 /** gunshi argument definitions for the transport flags. */
@@ -142,15 +141,4 @@ export async function openCommandClient(flags: TransportFlags = {}): Promise<H3>
     debug: debugEnabled() ? (line) => printError(line) : undefined,
     onWarning: (message) => printError(`Warning: ${safeLine(message)}`),
   });
-}
-
-/**
- * Opens registry repositories for a command (see `core/registry_hosts.ts`), warnings printed on
- * stderr; dispose it when the command ends.
- */
-export class RegistryOpener extends RegistryHosts {
-  /** An opener for `flags`; `debug` receives request lines. */
-  constructor(flags: TransportFlags, debug?: (line: string) => void) {
-    super(flags, { debug, warn: (message) => printError(`Warning: ${message}`) });
-  }
 }

@@ -4,18 +4,9 @@
  * @module
  */
 import { UsageError } from "./_errors.ts";
-import type { Descriptor, Manifest } from "../core/oci/descriptor.ts";
 import type { KeylessIdentity } from "../core/sign/keyless.ts";
-import type { Reference } from "../core/ref.ts";
-import {
-  readKeyrings,
-  readKeys,
-  requirementFor,
-  trustCheck,
-  type TrustRequirement,
-  type TrustResult,
-} from "../core/sign/trust.ts";
-import type { Target } from "../core/target.ts";
+import type { TrustRequirement, TrustResult } from "../core/sign/trust.ts";
+import { requirementOf } from "../core/sign/trust_options.ts";
 
 /** gunshi argument definitions for verification. */
 export const trustArgs = {
@@ -97,38 +88,17 @@ function keylessSigner(values: TrustValues): KeylessIdentity | undefined {
   return { identity, identityRegexp, issuer, issuerRegexp, trustedRoot };
 }
 
-/** The requirement the flags state, or undefined when none was given. */
+/** The requirement the flags state (key files read), or undefined when none was given. */
 export async function trustRequirement(
   values: TrustValues,
 ): Promise<TrustRequirement | undefined> {
-  const keys = values.key ?? [];
-  const keyrings = values.keyring ?? [];
   const signer = keylessSigner(values);
-  if (!keys.length && !keyrings.length && !signer) return undefined;
-  return {
-    keys: await readKeys(keys),
-    keyrings: await readKeyrings(keyrings),
+  return await requirementOf({
+    keys: values.key,
+    keyrings: values.keyring,
     identities: signer ? [signer] : [],
     acceptReferences: values["accept-reference"],
-  };
-}
-
-/** A check of one chart's manifest in `repository` against `requirement`. */
-export function verifier(
-  requirement: TrustRequirement,
-  repository: Target,
-  ref: Reference,
-  subject: string,
-): (desc: Descriptor, manifest: Manifest) => Promise<unknown> {
-  return trustCheck(repository, requirement, ref.registry, ref.repository, subject);
-}
-
-/** The flags' requirement, else the config's trust policy for `ref`'s repository. */
-export function trustFor(
-  flags: TrustRequirement | undefined,
-  ref: Reference,
-): Promise<TrustRequirement | undefined> {
-  return requirementFor(flags, ref.registry, ref.repository);
+  });
 }
 
 /** What vouched, as `chart verify` prints it. */
@@ -170,23 +140,4 @@ export function trustJson(result: TrustResult): Record<string, unknown> {
     case "provenance":
       return { kind: result.kind, key: result.key, signedBy: result.provenance.signedBy };
   }
-}
-
-/** `--verify` needs something to verify with. */
-export function requireTrust(
-  verify: boolean | undefined,
-  requirement: TrustRequirement | undefined,
-): TrustRequirement | undefined {
-  if (verify && !requirement) {
-    throw new UsageError(
-      "--verify needs --key FILE (a cosign public key), --keyring FILE (a PGP keyring) or " +
-        "--certificate-identity with --certificate-oidc-issuer and --trusted-root",
-    );
-  }
-  if (!verify && requirement) {
-    throw new UsageError(
-      "--key, --keyring and --certificate-* are for checking signatures: add --verify",
-    );
-  }
-  return requirement;
 }

@@ -12,7 +12,8 @@ import { progressBars } from "./ui/progress.ts";
 import { humanSize } from "../core/size.ts";
 import { namesRef, progressEvents } from "./_transfers.ts";
 import { reportArgs, reporter } from "./_output.ts";
-import { requireTrust, trustArgs, trustRequirement } from "./_trust_flags.ts";
+import { trustArgs, trustRequirement } from "./_trust_flags.ts";
+import { requireVerify } from "../core/sign/trust_options.ts";
 import {
   debugEnabled,
   openCommandClient,
@@ -134,7 +135,7 @@ export default define({
     const allTags = ctx.values["all-tags"] === true;
     const referrers = ctx.values.referrers === true;
     await using h3 = await openCommandClient(transportFlags(ctx.values));
-    const trust = requireTrust(ctx.values.verify, await trustRequirement(ctx.values));
+    const trust = requireVerify(ctx.values.verify, await trustRequirement(ctx.values));
     const bars = debugEnabled() ? undefined : progressBars();
     const show = (line: string, error = false) => {
       const write = () => error ? printError(line) : out.print(line);

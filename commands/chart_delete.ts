@@ -1,8 +1,7 @@
 /** `h3 chart delete REF... --remote`: delete chart manifests in their registry. @module */
 import { define } from "gunshi/definition";
 import { UsageError } from "./_errors.ts";
-import { formatReference, parseReference, refLabel } from "../core/ref.ts";
-import { deleteRemoteChart } from "../core/remote_delete.ts";
+import { refLabel } from "../core/ref.ts";
 import { reportArgs, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";
 
@@ -36,13 +35,8 @@ export default define({
           'to remove charts from the local cache use "h3 chart remove REF"',
       );
     }
-    await transferEach(ctx.values, async ({ input, repository, print }) => {
-      const ref = parseReference(input);
-      if (!ref.tag && !ref.digest) {
-        throw new UsageError(`${input}: name the tag or digest to delete`);
-      }
-      const name = formatReference(ref);
-      const desc = await deleteRemoteChart(repository, ref.tag ?? ref.digest!, name, ref.digest);
+    await transferEach(ctx.values, async ({ input, h3, print }) => {
+      const { ref, desc } = await h3.deleteRemote(input);
       print(`${refLabel(ref)}: deleted from remote (${desc.digest})`);
       return { status: "deleted", digest: desc.digest };
     });

@@ -1,27 +1,13 @@
 /** `h3 chart pull REF...`: pull charts from their registries into the local cache. @module */
 import { define } from "gunshi/definition";
-import { downloadChart } from "../core/chart/download.ts";
-import { isLayoutLocation, pullFromLayout } from "../core/chart/layout_transfer.ts";
-import { resolveReference } from "../core/chart/versions.ts";
+import { isLayoutLocation } from "../core/chart/layout_transfer.ts";
+import { checkPull, writesFiles } from "../core/chart/pull_form.ts";
 import type { Descriptor } from "../core/oci/descriptor.ts";
-import { formatReference, parseReference, refLabel, repositoryName } from "../core/ref.ts";
-import { UsageError } from "./_errors.ts";
-import { pullChart } from "../core/chart/transfer.ts";
+import { formatReference, refLabel, repositoryName } from "../core/ref.ts";
 import { chartSummary, savingLine, summaryFields } from "./_print.ts";
-import { reportArgs, reportEach, transferEach } from "./_transfers.ts";
+import { type RefOutcome, reportArgs, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";
-import { requireTrust, trustArgs, trustFor, trustRequirement, verifier } from "./_trust_flags.ts";
-
-/**
- * Whether this pull writes files as `helm pull` does rather than filling the cache: with
- * `--destination` or `--untar`, or with `--version` and every ref written `oci://...`.
- */
-function helmForm(
-  values: { refs?: string[]; destination?: string; untar?: boolean; version?: string },
-): boolean {
-  if (values.destination !== undefined || values.untar) return true;
-  return values.version !== undefined && !!values.refs?.every((r) => r.startsWith("oci://"));
-}
+import { trustArgs, trustRequirement } from "./_trust_flags.ts";
 
 export default define({
   name: "pull",
@@ -88,48 +74,32 @@ export default define({
     "$ h3 chart pull localhost:5000/stable/wordpress:latest --quiet",
   ].join("\n"),
   run: async (ctx) => {
-    const { version, devel, destination, untar, force } = ctx.values;
-    const toFiles = helmForm(ctx.values);
-    const layouts = (ctx.values.refs ?? []).filter(isLayoutLocation);
-    if (ctx.values.prov && !toFiles && !layouts.length) {
-      throw new UsageError(
-        "--prov writes files: use Helm's form (oci://REF --version X, or --destination DIR)",
-      );
-    }
-    const trust = requireTrust(ctx.values.verify, await trustRequirement(ctx.values));
-    if (layouts.length) {
-      if (layouts.length !== ctx.values.refs!.length) {
-        throw new UsageError("pull layouts (oci:, oci-archive:) and registry refs separately");
-      }
-      if (trust) throw new UsageError("--verify checks a registry's signatures only");
-      return await pullLayouts(ctx.values);
-    }
-    await transferEach(ctx.values, async ({ input, repository, cache, print, onEvent }) => {
-      const ref = await resolveReference(parseReference(input), repository, { version, devel });
-      const required = await trustFor(trust, ref);
-      const verify = required && verifier(required, repository, ref, input);
-      if (toFiles) {
-        const result = await downloadChart(repository, ref.tag ?? ref.digest!, {
-          destination: destination ?? ".",
-          untar,
-          force,
-          expectDigest: ref.digest,
-          onEvent,
-          verify,
-          prov: ctx.values.prov,
-        });
+    const { version, devel, destination, untar, force, prov, verify } = ctx.values;
+    const refs = ctx.values.refs;
+    const trust = await checkPull(refs, ctx.values, () => trustRequirement(ctx.values));
+    if (refs?.some(isLayoutLocation)) return await pullLayouts(ctx.values);
+    // Helm's form is decided for all refs at once: with --version, only when each is oci://.
+    const toFiles = writesFiles(refs, ctx.values);
+    await transferEach(ctx.values, async ({ input, h3, print, onEvent }) => {
+      const result = await h3.pull(toFiles ? input : input.replace(/^oci:\/\//, ""), {
+        version,
+        devel,
+        destination: toFiles ? destination ?? "." : undefined,
+        untar,
+        force,
+        prov,
+        verify,
+        trust,
+        onEvent,
+        onStart: toFiles
+          ? undefined
+          : (ref) => print(`${refLabel(ref)}: Pulling from ${repositoryName(ref)}`),
+      });
+      const { ref, path } = result;
+      if (path !== undefined) {
         print(`Pulled: ${formatReference(ref)}`);
-        print(`Digest: ${result.desc.digest}`);
-        print(`${untar ? "Extracted" : "Saved"}: ${result.path}${untar ? "/" : ""}`);
-        if (result.provPath) print(`Saved: ${result.provPath}`);
-        return {
-          status: untar ? "extracted" : "saved",
-          ...summaryFields(result),
-          path: result.path,
-        };
+        return written(print, result, path, untar);
       }
-      print(`${refLabel(ref)}: Pulling from ${repositoryName(ref)}`);
-      const result = await pullChart(repository, cache, ref, { onEvent, verify });
       const { config, provenance } = result.parts;
       const role = (d: Descriptor) =>
         d.digest === config.digest
@@ -151,9 +121,22 @@ export default define({
         ...summaryFields(result),
         saved: result.copied.map((d) => d.digest),
       };
-    }, { pull: true });
+    });
   },
 });
+
+/** Prints what Helm's form of pull wrote (after its `Pulled:` line) and returns its outcome. */
+function written(
+  print: (line: string) => void,
+  result: Parameters<typeof summaryFields>[0] & { provPath?: string },
+  path: string,
+  untar: boolean | undefined,
+): RefOutcome {
+  print(`Digest: ${result.desc.digest}`);
+  print(`${untar ? "Extracted" : "Saved"}: ${path}${untar ? "/" : ""}`);
+  if (result.provPath) print(`Saved: ${result.provPath}`);
+  return { status: untar ? "extracted" : "saved", ...summaryFields(result), path };
+}
 
 /**
  * `pull oci:DIR[:REF]...` / `oci-archive:FILE[:REF]...`: Helm's form (a layout has no registry
@@ -170,20 +153,17 @@ async function pullLayouts(
   },
 ) {
   const { version, devel, destination, untar, force, prov } = values;
-  await reportEach(values, async ({ input, print, onEvent }) => {
-    const result = await pullFromLayout(input, {
+  await transferEach(values, async ({ input, h3, print, onEvent }) => {
+    const result = await h3.pullFromLayout(input, {
       version,
       devel,
-      destination: destination ?? ".",
+      destination,
       untar,
       force,
       prov,
       onEvent,
     });
     print(`Pulled: ${result.layout}:${result.reference}`);
-    print(`Digest: ${result.desc.digest}`);
-    print(`${untar ? "Extracted" : "Saved"}: ${result.path}${untar ? "/" : ""}`);
-    if (result.provPath) print(`Saved: ${result.provPath}`);
-    return { status: untar ? "extracted" : "saved", ...summaryFields(result), path: result.path };
+    return written(print, result, result.path, untar);
   });
 }

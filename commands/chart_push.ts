@@ -1,20 +1,13 @@
 /** `h3 chart push REF...`: push cached charts to their registries. @module */
 import { define } from "gunshi/definition";
-import { archiveSource, isChartArchivePath, readChartArchive } from "../core/chart/archive.ts";
-import { isLayoutLocation, pushChartToLayout } from "../core/chart/layout_transfer.ts";
+import { isChartArchivePath } from "../core/chart/archive.ts";
+import { isLayoutLocation } from "../core/chart/layout_transfer.ts";
 import { UsageError } from "./_errors.ts";
-import {
-  archiveReference,
-  formatReference,
-  parseReference,
-  refLabel,
-  repositoryName,
-} from "../core/ref.ts";
-import { resolveCachedReference } from "../core/chart/versions.ts";
-import { type ChartTransfer, pushChart, transfer } from "../core/chart/transfer.ts";
+import { formatReference, parseReference, refLabel, repositoryName } from "../core/ref.ts";
+import type { ChartTransfer } from "../core/chart/transfer.ts";
 import { humanSize } from "../core/size.ts";
 import { chartSummary, summaryFields } from "./_print.ts";
-import { type RefOutcome, reportArgs, reportEach, transferEach } from "./_transfers.ts";
+import { type RefOutcome, reportArgs, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";
 
 /**
@@ -105,11 +98,12 @@ export default define({
       return await pushLayout(ctx.values, refs[0], refs[1]);
     }
     if (refs && await isChartArchivePath(refs[0])) return await pushArchive(ctx.values, refs);
-    await transferEach(ctx.values, async ({ input, repository, cache, print, onEvent }) => {
-      const ref = await resolveCachedReference(parseReference(input), cache);
-      print(`The push refers to repository [${repositoryName(ref)}]`);
-      const result = await pushChart(cache, repository.expectPush(), ref, { onEvent });
-      return report(print, refLabel(ref), result);
+    await transferEach(ctx.values, async ({ input, h3, print, onEvent }) => {
+      const result = await h3.push(input, {
+        onEvent,
+        onStart: (ref) => print(`The push refers to repository [${repositoryName(ref)}]`),
+      });
+      return report(print, refLabel(result.ref), result);
     });
   },
 });
@@ -120,14 +114,16 @@ async function pushArchive(values: Parameters<typeof transferEach>[0], args: str
   if (args.length !== 2) {
     throw new UsageError("push CHART.tgz takes one remote: oci://REGISTRY[/NAMESPACE]");
   }
-  const archive = await readChartArchive(path);
-  const source = await archiveSource(archive);
-  const target = formatReference(archiveReference(remote, archive.meta.name, source.chartTag));
-  await transferEach({ ...values, refs: [target] }, async ({ ref, repository, print, onEvent }) => {
-    print(`The push refers to repository [${repositoryName(ref)}]`);
-    const dst = repository.expectPush();
-    const result = await transfer(source, source.chartTag, dst, ref.tag!, path, { onEvent });
-    const outcome = report(print, refLabel(ref), result);
+  await transferEach({ ...values, refs: [path] }, async ({ h3, print, onEvent, rename }) => {
+    const result = await h3.push(path, {
+      remote,
+      onEvent,
+      onStart: (ref) => {
+        rename(formatReference(ref));
+        print(`The push refers to repository [${repositoryName(ref)}]`);
+      },
+    });
+    const outcome = report(print, refLabel(result.ref), result);
     print(`Digest: ${result.desc.digest}`);
     return outcome;
   });
@@ -135,8 +131,8 @@ async function pushArchive(values: Parameters<typeof transferEach>[0], args: str
 
 /** `push REF|CHART.tgz oci:DIR[:REF]|oci-archive:FILE[:REF]`: into an OCI layout or archive. */
 async function pushLayout(values: Parameters<typeof transferEach>[0], chart: string, dst: string) {
-  await reportEach({ ...values, refs: [chart] }, async ({ cache, print, onEvent }) => {
-    const result = await pushChartToLayout(cache, chart, dst, { onEvent });
+  await transferEach({ ...values, refs: [chart] }, async ({ h3, print, onEvent }) => {
+    const result = await h3.pushToLayout(chart, dst, { onEvent });
     print(`The push refers to ${result.layout}`);
     const outcome = report(print, result.reference, result, result.layout);
     print(`Digest: ${result.desc.digest}`);

@@ -1,15 +1,14 @@
 /** `h3 chart referrers REF`: the signatures, SBOMs and attestations of a chart, nested. @module */
 import { define } from "gunshi/definition";
 import { sanitize } from "../core/chart/metadata.ts";
-import { resolveReference } from "../core/chart/versions.ts";
 import { UsageError } from "./_errors.ts";
-import { formatReference, parseReference } from "../core/ref.ts";
-import { listReferrers, type Referrer } from "../core/referrers.ts";
+import { formatReference } from "../core/ref.ts";
+import type { Referrer } from "../core/referrers.ts";
 import { outputFormat, printJson } from "./ui/output.ts";
 import { humanSize } from "../core/size.ts";
 import { outputArg } from "./_output.ts";
-import { debugEnabled, RegistryOpener, transportArgs, transportFlags } from "./_transport_flags.ts";
-import { print, printError } from "./ui/safe_text.ts";
+import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";
+import { print } from "./ui/safe_text.ts";
 
 /** A referrer as `--output json` prints it. */
 function json(r: Referrer): unknown {
@@ -60,25 +59,19 @@ export default define({
     const input = ctx.values.ref;
     if (!input) throw new UsageError("missing REF: give a chart reference");
     const format = outputFormat(ctx.values.output, ["text", "json"]);
-    const flags = transportFlags(ctx.values);
-    const debug = debugEnabled() ? (line: string) => printError(line) : undefined;
-    using opener = new RegistryOpener(flags, debug);
-    const parsed = parseReference(input);
-    const repository = await opener.open(parsed);
-    const ref = await resolveReference(parsed, repository);
-    const desc = await repository.resolve(ref.digest ?? ref.tag!);
-    const found = await listReferrers(repository, desc.digest, {
+    await using h3 = await openCommandClient(transportFlags(ctx.values));
+    const { ref, subject, referrers } = await h3.referrers(input, {
       artifactType: ctx.values["artifact-type"],
     });
     if (format === "json") {
       return printJson({
         subject: formatReference(ref),
-        digest: desc.digest,
-        referrers: found.map(json),
+        digest: subject.digest,
+        referrers: referrers.map(json),
       });
     }
-    print(ref.digest ? formatReference(ref) : `${formatReference(ref)}@${desc.digest}`);
-    const out = lines(found, "  ");
+    print(ref.digest ? formatReference(ref) : `${formatReference(ref)}@${subject.digest}`);
+    const out = lines(referrers, "  ");
     print(out.length ? out.join("\n") : "  (no referrers)");
   },
 });

@@ -23,6 +23,8 @@ export type {
   H3,
   H3Options,
   LoginResult,
+  ReferrersResult,
+  RemoteDeleteResult,
   RemoveResult,
   SignedChart,
   SignOptions,
@@ -92,6 +94,7 @@ export { type BundleSignResult, findBundleSignature, signBundle } from "./sign/b
 export { type ChartSignResult, readSigningKey, signChart } from "./sign/sign.ts";
 export { checkKeylessBundle, type KeylessIdentity, type KeylessSigner } from "./sign/keyless.ts";
 export { checkTrust, readKeyrings, readKeys, requirementFor } from "./sign/trust.ts";
+export type { TrustOptions } from "./sign/trust_options.ts";
 
 /** Runs `operation` on a client opened with `options`, closed when it ends. */
 async function once<T>(options: H3Options, operation: (h3: H3) => Promise<T>): Promise<T> {
@@ -253,6 +256,14 @@ export function referrers(
   options: Parameters<H3["referrers"]>[1] & H3Options = {},
 ): ReturnType<H3["referrers"]> {
   return once(options, (h3) => h3.referrers(ref, options));
+}
+
+/**
+ * `chart delete --remote`: deletes the manifest `ref` (with a tag or digest) names in its
+ * registry, and with it every tag pointing at it.
+ */
+export function deleteRemote(ref: string, options: H3Options = {}): ReturnType<H3["deleteRemote"]> {
+  return once(options, (h3) => h3.deleteRemote(ref));
 }
 
 /**

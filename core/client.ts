@@ -7,7 +7,7 @@
  */
 import { type OciLayout, openCache } from "./cache/layout.ts";
 import { repairCache, verifyCache } from "./cache/verify.ts";
-import { archiveSource, readChartArchive } from "./chart/archive.ts";
+import { archiveSource, isChartArchivePath, readChartArchive } from "./chart/archive.ts";
 import { downloadChart } from "./chart/download.ts";
 import { isLayoutLocation, pullFromLayout, pushChartToLayout } from "./chart/layout_transfer.ts";
 import { exportCachedChart } from "./chart/export.ts";
@@ -27,9 +27,11 @@ import { removeLogin, saveLogin } from "./auth/store.ts";
 import { rememberRegistrySettings } from "./config_write.ts";
 import { envReport } from "./env.ts";
 import { option, phrase, RefError, SettingError, SignatureError } from "./errors.ts";
-import type { Descriptor } from "./oci/descriptor.ts";
 import { readSigningKey, signChart } from "./sign/sign.ts";
-import { checkTrust, readKeyrings, readKeys, requirementFor, trustCheck } from "./sign/trust.ts";
+import { checkTrust, requirementFor, trustCheck } from "./sign/trust.ts";
+import { requirementOf } from "./sign/trust_options.ts";
+import { checkPull, writesFiles } from "./chart/pull_form.ts";
+import { deleteRemoteChart } from "./remote_delete.ts";
 import { tagChart } from "./chart/retag.ts";
 import { showReference } from "./chart/show.ts";
 import { isReferrerTag, listReferrers, type ReferrersOptions } from "./referrers.ts";
@@ -38,6 +40,7 @@ import type {
   ChartPushResult,
   H3,
   H3Options,
+  SignedChart,
   SignOptions,
   VerifySignatureOptions,
 } from "./h3.ts";
@@ -118,47 +121,66 @@ class Client implements H3 {
   }
 
   async push(ref: string, options: Parameters<H3["push"]>[1] = {}): Promise<ChartPushResult> {
-    const { onEvent } = options;
-    if (options.remote !== undefined && isLayoutLocation(options.remote)) {
-      throw new RefError(`${options.remote} is an OCI layout: use pushToLayout`);
+    const { onEvent, onStart, remote } = options;
+    if (remote !== undefined && isLayoutLocation(remote)) {
+      throw new RefError(`${remote} is an OCI layout: use pushToLayout`);
     }
-    if (options.remote !== undefined) {
+    if (remote !== undefined) {
       const archive = await readChartArchive(ref);
       const source = await archiveSource(archive);
-      const target = archiveReference(options.remote, archive.meta.name, source.chartTag);
+      const target = archiveReference(remote, archive.meta.name, source.chartTag);
       const repository = (await this.openRepository(target)).expectPush();
+      onStart?.(target);
       const result = await transfer(source, source.chartTag, repository, target.tag!, ref, {
         onEvent,
       });
       return { ref: target, ...result };
     }
-    const parsed = await resolveCachedReference(parseReference(ref), this.cache);
-    const repository = (await this.openRepository(parsed)).expectPush();
-    return { ref: parsed, ...await pushChart(this.cache, repository, parsed, { onEvent }) };
+    if (await isChartArchivePath(ref)) {
+      throw new RefError(`${ref} is a packaged chart: push it to oci://REGISTRY[/NAMESPACE]`);
+    }
+    const typed = parseReference(ref);
+    const repository = await this.openRepository(typed);
+    const parsed = await resolveCachedReference(typed, this.cache);
+    const pusher = repository.expectPush();
+    onStart?.(parsed);
+    return { ref: parsed, ...await pushChart(this.cache, pusher, parsed, { onEvent }) };
   }
 
   async pull(ref: string, options: Parameters<H3["pull"]>[1] = {}): Promise<ChartPullResult> {
-    const { version, devel, destination, untar, force, onEvent } = options;
+    const { version, devel, untar, force, prov, onEvent, onStart } = options;
     if (isLayoutLocation(ref)) {
       throw new RefError(`${ref} is an OCI layout, not a registry reference: use pullFromLayout`);
     }
+    const required = await checkPull([ref], options, () => requirementOf(options));
     const typed = parseReference(ref);
     const repository = await this.#hosts.openForPull(typed, typed.digest ?? typed.tag);
     const resolved = await resolveReference(typed, repository, { version, devel });
-    const trust = await requirementFor(options.trust, resolved.registry, resolved.repository);
+    const trust = await requirementFor(required, resolved.registry, resolved.repository);
     const verify = trust &&
       trustCheck(repository, trust, resolved.registry, resolved.repository, ref);
-    if (destination !== undefined || untar) {
+    onStart?.(resolved);
+    if (writesFiles([ref], options)) {
       const written = await downloadChart(repository, resolved.tag ?? resolved.digest!, {
-        destination: destination ?? ".",
+        destination: options.destination ?? ".",
         untar,
         force,
         expectDigest: resolved.digest,
         onEvent,
         verify,
+        prov,
       });
-      const { meta, parts, desc, path } = written;
-      return { ref: resolved, meta, parts, desc, copied: [parts.content], upToDate: false, path };
+      const { meta, parts, desc, path, provPath } = written;
+      return {
+        ref: resolved,
+        meta,
+        parts,
+        desc,
+        copied: [parts.content],
+        upToDate: false,
+        path,
+        provPath,
+      };
     }
     return {
       ref: resolved,
@@ -227,8 +249,22 @@ class Client implements H3 {
   async referrers(ref: string, options: ReferrersOptions = {}): ReturnType<H3["referrers"]> {
     const parsed = parseReference(ref);
     const repository = await this.openRepository(parsed);
-    const desc = await this.#resolveRemote(parsed, repository);
-    return await listReferrers(repository, desc.digest, options);
+    const chart = await this.#resolveRemote(parsed, repository);
+    return { ...chart, referrers: await listReferrers(repository, chart.subject.digest, options) };
+  }
+
+  async deleteRemote(ref: string): ReturnType<H3["deleteRemote"]> {
+    const parsed = parseReference(ref);
+    const repository = await this.openRepository(parsed);
+    if (!parsed.tag && !parsed.digest) {
+      throw new RefError(`${ref}: name the tag or digest to delete`);
+    }
+    const name = formatReference(parsed);
+    const reference = parsed.tag ?? parsed.digest!;
+    return {
+      ref: parsed,
+      desc: await deleteRemoteChart(repository, reference, name, parsed.digest),
+    };
   }
 
   async sign(ref: string, options: SignOptions): ReturnType<H3["sign"]> {
@@ -242,36 +278,32 @@ class Client implements H3 {
     const key = await readSigningKey(options.key, password);
     const parsed = parseReference(ref);
     const repository = (await this.openRepository(parsed)).expectPush();
-    const resolved = await resolveReference(parsed, repository);
-    const subject = await repository.resolve(resolved.digest ?? resolved.tag!);
+    const chart = await this.#resolveRemote(parsed, repository);
     const name = `${parsed.registry}/${parsed.repository}`;
-    const result = await signChart(repository, subject, name, key, { bundle: options.bundle });
-    return { ...result, ref: resolved, subject };
+    const result = await signChart(repository, chart.subject, name, key, {
+      bundle: options.bundle,
+    });
+    return { ...result, ...chart };
   }
 
   async verifySignature(
     ref: string,
     options: VerifySignatureOptions,
   ): ReturnType<H3["verifySignature"]> {
-    const requirement = options.trust ?? {
-      keys: await readKeys(options.keys ?? []),
-      keyrings: await readKeyrings(options.keyrings ?? []),
-      identities: options.identities,
-      acceptReferences: options.acceptReferences,
-    };
+    const requirement = await requirementOf(options) ??
+      { keys: [], acceptReferences: options.acceptReferences };
     const parsed = parseReference(ref);
     const repository = await this.openRepository(parsed);
-    const resolved = await resolveReference(parsed, repository);
-    const subject = await repository.resolve(resolved.digest ?? resolved.tag!);
+    const chart = await this.#resolveRemote(parsed, repository);
     const repo = `${parsed.registry}/${parsed.repository}`;
-    const result = await checkTrust(repository, subject, repo, requirement, ref);
-    return { ...result, ref: resolved, subject };
+    const result = await checkTrust(repository, chart.subject, repo, requirement, ref);
+    return { ...result, ...chart };
   }
 
-  /** The manifest `ref` names in `repository` (untagged: the highest stable version). */
-  async #resolveRemote(ref: Reference, repository: Repository): Promise<Descriptor> {
+  /** The chart `ref` names in `repository` (untagged: the highest stable version). */
+  async #resolveRemote(ref: Reference, repository: Repository): Promise<SignedChart> {
     const resolved = await resolveReference(ref, repository);
-    return await repository.resolve(resolved.digest ?? resolved.tag!);
+    return { ref: resolved, subject: await repository.resolve(resolved.digest ?? resolved.tag!) };
   }
 
   async copyCharts(

@@ -22,9 +22,9 @@ import type { VersionRequest } from "./chart/versions.ts";
 import type { Referrer, ReferrersOptions } from "./referrers.ts";
 import type { MirrorSummary, TagCopy, TagCopyResult } from "./mirror.ts";
 import type { ChartSignResult } from "./sign/sign.ts";
-import type { KeylessIdentity } from "./sign/keyless.ts";
 import type { PasswordSource } from "./sign/keys.ts";
 import type { TrustRequirement, TrustResult } from "./sign/trust.ts";
+import type { TrustOptions } from "./sign/trust_options.ts";
 import type { ChartTransfer } from "./chart/transfer.ts";
 import type {
   LayoutPullOptions,
@@ -58,6 +58,12 @@ export interface H3Options extends TransportFlags {
 export interface TransferOptions {
   /** Each blob's events, for progress bars. */
   onEvent?: (event: CopyEvent) => void;
+  /**
+   * Hears the reference once the chart and its registry are found (a push: the cached ref an
+   * untagged one resolved to, or where a `.tgz` goes; a pull: the tag a version request selected),
+   * before anything moves.
+   */
+  onStart?: (ref: Reference) => void;
 }
 
 /** How `push` runs. */
@@ -75,23 +81,29 @@ export interface ChartPushResult extends ChartTransfer {
   ref: Reference;
 }
 
-/** How `pull` picks the chart and where it goes. */
-export interface ChartPullOptions extends TransferOptions {
+/**
+ * How `pull` picks the chart and where it goes, and what it must be signed with (`verify` with
+ * `keys`, `keyrings` or `identities`; without `verify`, the config's trust policy for the
+ * repository applies, if one does), checked before any blob moves.
+ */
+export interface ChartPullOptions extends TransferOptions, TrustOptions {
   /** For a reference without a tag: a SemVer version or range (e.g. `^1.2.0`). */
   version?: string;
   /** Let a range (or no tag) select pre-releases too. */
   devel?: boolean;
-  /** Write `NAME-VERSION.tgz` into this directory instead of the cache (Helm's form). */
+  /**
+   * Write `NAME-VERSION.tgz` into this directory instead of the cache (Helm's form, also taken,
+   * into `.`, when `version` is given with an `oci://` reference).
+   */
   destination?: string;
   /** Write the chart as a directory `destination/NAME/` instead (Helm's form). */
   untar?: boolean;
   /** With `untar`: replace an existing `destination/NAME/`. */
   force?: boolean;
-  /**
-   * What the chart must be signed with, checked before any blob moves; without it the config's
-   * trust policy for the repository applies, if one does.
-   */
-  trust?: TrustRequirement;
+  /** Helm's form: also write `NAME-VERSION.tgz.prov`, the chart's provenance. */
+  prov?: boolean;
+  /** Refuse the chart unless signed as `keys`, `keyrings`, `identities` or `trust` ask. */
+  verify?: boolean;
 }
 
 /** What a pull did, into the cache or (Helm's form) to a file or directory. */
@@ -103,6 +115,8 @@ export interface ChartPullResult extends ChartTransfer {
    * undefined when the chart went into the cache.
    */
   path?: string;
+  /** With `prov`: the provenance file written. */
+  provPath?: string;
 }
 
 /** How `exportChart` writes the chart. */
@@ -143,28 +157,31 @@ export interface SignOptions {
 }
 
 /**
- * Which chart `sign` signed or `verifySignature` checked: the reference resolved (an untagged one:
- * its version) and the manifest.
+ * Which chart an operation resolved (`sign`, `verifySignature`, `referrers`): the reference (an
+ * untagged one: its version) and the manifest.
  */
 export interface SignedChart {
-  /** The reference signed, with the tag a missing one resolved to. */
+  /** The reference resolved, with the tag a missing one resolved to. */
   ref: Reference;
-  /** The manifest signed. */
+  /** The chart's manifest. */
   subject: Descriptor;
 }
 
-/** What `verifySignature` checks with: any one key or keyring vouching is enough. */
-export interface VerifySignatureOptions {
-  /** cosign public key files. */
-  keys?: string[];
-  /** PGP keyring files, for the chart's Helm provenance. */
-  keyrings?: string[];
-  /** Keyless signers: a Sigstore bundle by one of these identities vouches. */
-  identities?: KeylessIdentity[];
-  /** Repositories whose signatures count too (a copy's source), `registry/repository`. */
-  acceptReferences?: string[];
-  /** A requirement built already (keys read, as `requireTrust` gives): used instead of the above. */
-  trust?: TrustRequirement;
+/** What `verifySignature` checks with: any one key, keyring or keyless signer vouching is enough. */
+export type VerifySignatureOptions = TrustOptions;
+
+/** What `referrers` found: the chart resolved, and what refers to its manifest. */
+export interface ReferrersResult extends SignedChart {
+  /** Signatures, SBOMs and attestations, nested (what refers to each referrer under it). */
+  referrers: Referrer[];
+}
+
+/** What `deleteRemote` deleted. */
+export interface RemoteDeleteResult {
+  /** The reference deleted. */
+  ref: Reference;
+  /** The manifest deleted (every tag pointing at it went with it). */
+  desc: Descriptor;
 }
 
 /** What `login` did. */
@@ -280,7 +297,12 @@ export interface H3 extends AsyncDisposable {
    * What refers to the chart `ref` in its registry (signatures, SBOMs, attestations), nested: the
    * referrers API, else the referrers tag schema, and cosign's tags.
    */
-  referrers(ref: string, options?: ReferrersOptions): Promise<Referrer[]>;
+  referrers(ref: string, options?: ReferrersOptions): Promise<ReferrersResult>;
+  /**
+   * `chart delete --remote`: deletes the manifest `ref` (with a tag or digest) names in its
+   * registry, and with it every tag pointing at it; a digest with a tag must match the tag's.
+   */
+  deleteRemote(ref: string): Promise<RemoteDeleteResult>;
   /**
    * Signs the chart `ref` in its registry as `cosign sign --key` does: a simple-signing payload
    * stored under `sha256-<hex>.sig`, or with `bundle` a Sigstore bundle referrer.
