@@ -6,7 +6,9 @@
 import assert from "node:assert/strict";
 import { minimalChart, writeTree } from "./helpers/charts.ts";
 import { denoDir, sandbox } from "./helpers/cli.ts";
+import { gnupg } from "./helpers/gnupg.ts";
 import { startRegistry } from "./helpers/registry.ts";
+import { ecKeyPair } from "./helpers/sigstore.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 
@@ -44,6 +46,8 @@ Deno.test("docs/library.md: each client example runs and prints what its comment
   await using registry = await startRegistry();
   await using box = await sandbox();
   await writeTree(`${box.dir}/mychart`, minimalChart);
+  await ecKeyPair(box.dir); // cosign.key, cosign.pub
+  await gnupg(box.dir); // secring.gpg ("Test Signer"), pubring.gpg
   const examples = await clientExamples();
   assert.ok(examples.length >= 8, `${examples.length} examples`);
   for (const [n, example] of examples.entries()) {
