@@ -3,7 +3,7 @@
  * manifests and indexes, `WWW-Authenticate` challenges, `Link` headers, token responses, tar entry
  * names, Chart.yaml, Docker config, registries' error bodies, and the text h3 prints from them.
  * Each property: any input ends in a value or a typed error (an `H3Error`; never an untyped
- * exception), and what parses re-serialises to the same meaning. `tests/fuzz_test.ts` runs them
+ * exception), and what parses re-serialises to the same meaning. `tests/reliability/fuzz_test.ts` runs them
  * briefly in `deno task test`; `deno task fuzz` runs them long.
  * @module
  */

@@ -1,0 +1,208 @@
+import assert from "node:assert/strict";
+import { OciLayout } from "../../core/cache/layout.ts";
+import { digestOf } from "../../core/oci/descriptor.ts";
+import { annotations, helmContent } from "../../core/oci/media_types.ts";
+import { CacheError, DigestError } from "../../core/errors.ts";
+import { storeChart, tempLayout } from "../helpers/layouts.ts";
+
+const encoder = new TextEncoder();
+
+async function blobNames(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(`${dir}/blobs/sha256`)) names.push(e.name);
+  return names.sort();
+}
+
+Deno.test("a new cache is a standard OCI image layout", async () => {
+  await using t = await tempLayout();
+  const { desc } = await storeChart(t.layout, "mychart", "1.0.0", "content");
+  await t.layout.tag(desc, "localhost:5000/myrepo/mychart:1.0.0");
+  const marker = JSON.parse(await Deno.readTextFile(`${t.dir}/oci-layout`));
+  assert.deepEqual(marker, { imageLayoutVersion: "1.0.0" });
+  const index = JSON.parse(await Deno.readTextFile(`${t.dir}/index.json`));
+  assert.equal(index.schemaVersion, 2);
+  assert.equal(index.manifests.length, 1);
+  assert.equal(
+    index.manifests[0].annotations["org.opencontainers.image.ref.name"],
+    "localhost:5000/myrepo/mychart:1.0.0",
+  );
+  // every blob is stored under its own digest
+  for (const name of await blobNames(t.dir)) {
+    const bytes = await Deno.readFile(`${t.dir}/blobs/sha256/${name}`);
+    assert.equal(await digestOf(bytes), `sha256:${name}`);
+  }
+});
+
+Deno.test("tag records name, version, content digest and size for listing", async () => {
+  await using t = await tempLayout();
+  const { desc, layer } = await storeChart(t.layout, "mychart", "2.7.0", "some chart bytes");
+  await t.layout.tag(desc, "localhost:5000/myrepo/mychart:latest");
+  const [entry] = await t.layout.entries();
+  assert.equal(entry.ref, "localhost:5000/myrepo/mychart:latest");
+  assert.equal(entry.desc.digest, desc.digest);
+  const a = entry.desc.annotations!;
+  assert.equal(a[annotations.title], "mychart");
+  assert.equal(a[annotations.version], "2.7.0");
+  assert.equal(a[annotations.contentDigest], layer.digest);
+  assert.equal(a[annotations.contentSize], String(layer.size));
+  assert.equal(a[annotations.created], "2026-01-02T03:04:05Z");
+});
+
+Deno.test("tagging an existing ref replaces it; resolve finds refs and digests", async () => {
+  await using t = await tempLayout();
+  const ref = "localhost:5000/myrepo/mychart:latest";
+  const first = await storeChart(t.layout, "mychart", "1.0.0", "one");
+  const second = await storeChart(t.layout, "mychart", "1.0.1", "two");
+  await t.layout.tag(first.desc, ref);
+  await t.layout.tag(second.desc, ref);
+  assert.equal((await t.layout.entries()).length, 1);
+  assert.equal((await t.layout.resolve(ref)).digest, second.desc.digest);
+  assert.equal((await t.layout.resolve(second.desc.digest)).digest, second.desc.digest);
+  assert.equal(
+    (await t.layout.resolve(`localhost:5000/myrepo/mychart@${second.desc.digest}`)).digest,
+    second.desc.digest,
+  );
+  await assert.rejects(() => t.layout.resolve("localhost:5000/other:1"), CacheError);
+});
+
+Deno.test("content that does not match its descriptor is never stored", async () => {
+  await using t = await tempLayout();
+  const good = encoder.encode("good bytes");
+  const desc = { mediaType: helmContent, digest: await digestOf(good), size: good.byteLength };
+  await assert.rejects(
+    () => t.layout.push(desc, ReadableStream.from([encoder.encode("evil bytes")])),
+    DigestError,
+  );
+  await assert.rejects(
+    () => t.layout.push(desc, ReadableStream.from([encoder.encode("good bytes and more")])),
+    DigestError,
+  );
+  assert.equal(await t.layout.exists(desc), false);
+  assert.deepEqual(await blobNames(t.dir), []);
+  const temps = [...Deno.readDirSync(`${t.dir}/.tmp`)];
+  assert.deepEqual(temps, [], "no temp file is left behind");
+});
+
+Deno.test("fetch refuses a blob corrupted on disk", async () => {
+  await using t = await tempLayout();
+  const { layer } = await storeChart(t.layout, "c", "1.0.0", "original content");
+  await Deno.writeTextFile(t.layout.blobPath(layer.digest), "tampered content");
+  const stream = await t.layout.fetch(layer);
+  await assert.rejects(() => new Response(stream).arrayBuffer(), DigestError);
+});
+
+Deno.test("untag then collect removes only blobs no other ref needs", async () => {
+  await using t = await tempLayout();
+  const a = await storeChart(t.layout, "a", "1.0.0", "shared content");
+  await t.layout.tag(a.desc, "localhost:5000/r/a:1.0.0");
+  await t.layout.tag(a.desc, "localhost:5000/r/a:latest");
+  const b = await storeChart(t.layout, "b", "1.0.0", "b content");
+  await t.layout.tag(b.desc, "localhost:5000/r/b:1.0.0");
+  const before = await blobNames(t.dir);
+
+  await t.layout.untag("localhost:5000/r/a:latest");
+  assert.deepEqual(await t.layout.collect(), { blobs: 0, temps: 0, bytes: 0 });
+  assert.deepEqual(await blobNames(t.dir), before);
+
+  await t.layout.untag("localhost:5000/r/b:1.0.0");
+  const collected = await t.layout.collect();
+  assert.equal(collected.blobs, 3);
+  assert.equal(await t.layout.exists(b.layer), false);
+  assert.equal(await t.layout.exists(a.layer), true);
+  await assert.rejects(() => t.layout.untag("localhost:5000/r/b:1.0.0"), /not found in the cache/);
+});
+
+Deno.test("temp files of dead writers are removed by collect", async () => {
+  await using t = await tempLayout();
+  const a = await storeChart(t.layout, "a", "1.0.0", "x");
+  await t.layout.tag(a.desc, "localhost:5000/r/a:1.0.0");
+  // a writer that was killed: a pid that cannot exist
+  await Deno.writeTextFile(`${t.dir}/.tmp/999999999-dead`, "partial");
+  const result = await t.layout.collect();
+  assert.equal(result.bytes, "partial".length);
+  assert.deepEqual([...Deno.readDirSync(`${t.dir}/.tmp`)], []);
+});
+
+Deno.test("skopeo reads the cache as an OCI layout by its full ref", async () => {
+  await using t = await tempLayout();
+  const { desc } = await storeChart(t.layout, "mychart", "1.0.0", "content for skopeo");
+  const ref = "localhost:5000/myrepo/mychart:1.0.0";
+  await t.layout.tag(desc, ref);
+  const out = await new Deno.Command("skopeo", {
+    args: ["inspect", "--raw", `oci:${t.dir}:${ref}`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const raw = out.stdout;
+  assert.equal(await digestOf(raw), desc.digest);
+});
+
+Deno.test("index updates from many processes at once lose nothing", async () => {
+  await using t = await tempLayout();
+  const { desc } = await storeChart(t.layout, "c", "1.0.0", "shared");
+  const root = new URL("../../", import.meta.url).pathname;
+  const script = `
+    import { OciLayout } from "${root}core/cache/layout.ts";
+    const layout = await OciLayout.open(Deno.args[0]);
+    const desc = JSON.parse(Deno.args[1]);
+    for (let i = 0; i < 10; i++) await layout.tag(desc, "localhost:5000/r/c:" + Deno.args[2] + "-" + i);
+  `;
+  await Promise.all([0, 1, 2, 3].map((n) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["eval", script, t.dir, JSON.stringify(desc), `p${n}`],
+      stdout: "null",
+    }).output().then((o) => assert.equal(o.code, 0))
+  ));
+  const refs = (await t.layout.entries()).map((e) => e.ref);
+  assert.equal(refs.length, 40);
+  assert.equal(new Set(refs).size, 40);
+});
+
+Deno.test("tags given at once all land, one entry per ref, each done once it is written", async () => {
+  await using t = await tempLayout();
+  const { desc: a } = await storeChart(t.layout, "a", "1.0.0", "a");
+  const { desc: b } = await storeChart(t.layout, "b", "1.0.0", "b");
+  const refs = Array.from({ length: 300 }, (_, i) => `r.example/many/c${i}:1.0.0`);
+  await Promise.all([
+    ...refs.map(async (ref) => {
+      await t.layout.tag(a, ref);
+      // resolved only once the entry is in index.json, as another process reads it
+      const index = JSON.parse(await Deno.readTextFile(`${t.dir}/index.json`));
+      assert.ok(
+        index.manifests.some((d: { annotations: Record<string, string> }) =>
+          d.annotations[annotations.refName] === ref
+        ),
+      );
+    }),
+    t.layout.tag(a, "r.example/one/c:1"),
+    t.layout.tag(b, "r.example/one/c:1"),
+  ]);
+  const entries = await t.layout.entries();
+  assert.equal(entries.length, 301);
+  assert.deepEqual(
+    entries.map((e) => e.ref),
+    [...refs, "r.example/one/c:1"].sort((x, y) => x.localeCompare(y)),
+  );
+  assert.ok([a.digest, b.digest].includes((await t.layout.resolve("r.example/one/c:1")).digest));
+  await t.layout.tag(b, "r.example/one/c:1");
+  assert.equal((await t.layout.resolve("r.example/one/c:1")).digest, b.digest);
+});
+
+Deno.test("resolve sees index.json as another process rewrote it", async () => {
+  await using t = await tempLayout();
+  const { desc: a } = await storeChart(t.layout, "a", "1.0.0", "a");
+  const { desc: b } = await storeChart(t.layout, "b", "1.0.0", "b");
+  await t.layout.tag(a, "r.example/x/c:1");
+  assert.equal((await t.layout.resolve("r.example/x/c:1")).digest, a.digest);
+  // another process points the ref elsewhere (index.json replaced by a rename, as h3 writes it)
+  const other = await OciLayout.open(t.dir);
+  const index = JSON.parse(await Deno.readTextFile(`${t.dir}/index.json`));
+  index.manifests[0].digest = b.digest;
+  await Deno.writeTextFile(`${t.dir}/index.json.tmp`, JSON.stringify(index));
+  await Deno.rename(`${t.dir}/index.json.tmp`, `${t.dir}/index.json`);
+  assert.equal((await t.layout.resolve("r.example/x/c:1")).digest, b.digest);
+  assert.equal((await other.resolve("r.example/x/c:1")).digest, b.digest);
+  await Deno.remove(`${t.dir}/index.json`);
+  await assert.rejects(t.layout.resolve("r.example/x/c:1"), CacheError);
+});

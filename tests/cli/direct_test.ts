@@ -1,0 +1,68 @@
+/**
+ * Commands run without gunshi when their words are that simple (commands/_direct.ts): for every
+ * built-in command and plain words from none to three, what the direct start resolves is exactly
+ * what gunshi's own resolver gives for the same definition and argv; and the argv it must leave to
+ * gunshi (options, `--`, a word too many or too few) it leaves.
+ */
+import assert from "node:assert/strict";
+import { parseArgs, resolveArgs } from "gunshi";
+import { type DirectArg, directValues } from "../../commands/_direct.ts";
+import { isGroup, type LazyEntry } from "../../commands/_entries.ts";
+import { tree } from "../../commands/tree.ts";
+
+/** Every built-in command with its words (`["chart", "list"]`). */
+function commands(): [string[], LazyEntry][] {
+  return Object.entries(tree).flatMap(([name, entry]) =>
+    isGroup(entry)
+      ? Object.entries(entry.commands).map(([sub, e]) => [[name, sub], e] as [string[], LazyEntry])
+      : [[[name], entry] as [string[], LazyEntry]]
+  );
+}
+
+async function argsOf(entry: LazyEntry): Promise<Record<string, DirectArg>> {
+  return ((await entry.load()).default as { args?: Record<string, DirectArg> }).args ?? {};
+}
+
+/** What gunshi resolves for `path` + `words`, as its `cli` calls its resolver. */
+function gunshiValues(args: Record<string, DirectArg>, path: string[], words: string[]) {
+  // deno-lint-ignore no-explicit-any
+  return resolveArgs(args as any, parseArgs([...path, ...words]), {
+    shortGrouping: true,
+    skipPositional: path.length - 1,
+  });
+}
+
+Deno.test("a direct start resolves plain words as gunshi does, for every built-in command", async () => {
+  const wordLists = [[], ["a"], ["a", "b"], ["a", "b", "c"]];
+  let direct = 0;
+  for (const [path, entry] of commands()) {
+    const args = await argsOf(entry);
+    for (const words of wordLists) {
+      const resolved = directValues(args, words);
+      if (!resolved) continue;
+      direct++;
+      const gunshi = gunshiValues(args, path, words);
+      const label = [...path, ...words].join(" ");
+      assert.equal(gunshi.error, undefined, label);
+      assert.deepEqual(resolved.values, { ...gunshi.values }, label);
+      assert.deepEqual(resolved.explicit, { ...gunshi.explicit }, label);
+    }
+  }
+  assert.ok(direct >= 10, `${direct} direct starts`);
+});
+
+Deno.test("the simple commands start directly; options, -- and wrong word counts go to gunshi", async () => {
+  const find = (words: string[]) =>
+    commands().find(([path]) => path.join(" ") === words.join(" "))![1];
+  const list = await argsOf(find(["chart", "list"]));
+  assert.deepEqual(directValues(list, [])?.values, { output: "table" });
+  assert.equal(directValues(list, ["extra"]), undefined);
+  assert.equal(directValues(list, ["--output", "json"]), undefined);
+  assert.equal(directValues(list, ["-o=json"]), undefined);
+  const remove = await argsOf(find(["chart", "remove"]));
+  assert.deepEqual(directValues(remove, ["a", "b"])?.values.refs, ["a", "b"]);
+  assert.equal(directValues(remove, ["--", "a"]), undefined);
+  assert.deepEqual(directValues(await argsOf(find(["env"])), [])?.values, {
+    ...gunshiValues(await argsOf(find(["env"])), ["env"], []).values,
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * `copy` and the chart transfer over it, in process, with OCI layouts on disk as both ends (no
+ * registry): blobs move before the manifest, bytes that do not match their digest or size are
+ * refused with nothing of the chart left behind, a digest pin or a refused manifest stops before
+ * any blob moves, and "up to date" means the destination reference already names this manifest.
+ */
+import assert from "node:assert/strict";
+import type { OciLayout } from "../../core/cache/layout.ts";
+import { transfer } from "../../core/chart/transfer.ts";
+import { copy, type CopyEvent } from "../../core/copy.ts";
+import { CacheError, ChartError, DigestError } from "../../core/errors.ts";
+import type { Descriptor } from "../../core/oci/descriptor.ts";
+import { recorded, storeChart, tempLayout } from "../helpers/layouts.ts";
+
+const ref = "localhost:5000/charts/mychart:1.0.0";
+
+/** Whether `layout` resolves `reference` (to which digest), or undefined when it does not. */
+async function resolved(layout: OciLayout, reference: string): Promise<string | undefined> {
+  return (await layout.resolve(reference).catch(() => undefined))?.digest;
+}
+
+/** Overwrites the stored blob `desc` with `bytes`. */
+async function tamper(layout: OciLayout, desc: Descriptor, bytes: Uint8Array): Promise<void> {
+  await Deno.writeFile(layout.blobPath(desc.digest), bytes);
+}
+
+Deno.test("copy moves the blobs, then the manifest; the destination resolves the same digest", async () => {
+  await using from = await tempLayout();
+  await using to = await tempLayout();
+  const chart = await storeChart(from.layout, "mychart", "1.0.0", "the chart's bytes");
+  await from.layout.tag(chart.desc, ref);
+  const events: CopyEvent[] = [];
+  const { target: dst, calls } = recorded(to.layout);
+  const result = await copy(from.layout, ref, dst, ref, { onEvent: (e) => events.push(e) });
+  assert.equal(result.desc.digest, chart.desc.digest);
+  assert.equal(result.upToDate, false);
+  assert.deepEqual(
+    result.copied.map((d) => d.digest).sort(),
+    [chart.config.digest, chart.layer.digest].sort(),
+  );
+  assert.deepEqual(result.skipped, []);
+  assert.equal(await resolved(to.layout, ref), chart.desc.digest);
+  // The manifest is stored and tagged only after both blobs.
+  const tagAt = calls.indexOf(`tag ${chart.desc.digest}`);
+  assert.ok(tagAt > calls.indexOf(`stage ${chart.layer.digest}`), calls.join("\n"));
+  assert.ok(tagAt > calls.indexOf(`stage ${chart.config.digest}`), calls.join("\n"));
+  // Each blob: start, progress up to its size, done.
+  for (const blob of [chart.config, chart.layer]) {
+    const mine = events.filter((e) => e.desc.digest === blob.digest);
+    assert.equal(mine[0].kind, "start");
+    assert.equal(mine.at(-1)!.kind, "done");
+    const last = mine.filter((e) => e.kind === "progress").at(-1);
+    assert.equal(last?.kind === "progress" && last.transferred, blob.size);
+  }
+});
+
+Deno.test("a second copy is up to date: no blob is read or written, the reference is not touched", async () => {
+  await using from = await tempLayout();
+  await using to = await tempLayout();
+  const chart = await storeChart(from.layout, "mychart", "1.0.0", "the chart's bytes");
+  await from.layout.tag(chart.desc, ref);
+  await copy(from.layout, ref, to.layout, ref);
+  const index = await Deno.readTextFile(`${to.dir}/index.json`);
+  const src = recorded(from.layout);
+  const dst = recorded(to.layout);
+  const again = await copy(src.target, ref, dst.target, ref);
+  assert.equal(again.upToDate, true);
+  assert.deepEqual(again.copied, []);
+  assert.equal(again.skipped.length, 2);
+  // Only the manifest is read from the source; the destination is only asked.
+  assert.deepEqual(src.calls.filter((c) => c.startsWith("fetch")), [`fetch ${chart.desc.digest}`]);
+  assert.deepEqual(
+    dst.calls.filter((c) => /^(push|stage|tag) /.test(c)),
+    [],
+    dst.calls.join("\n"),
+  );
+  assert.equal(await Deno.readTextFile(`${to.dir}/index.json`), index);
+});
+
+Deno.test("blobs all there but the reference names another manifest: not up to date, the reference moves", async () => {
+  await using from = await tempLayout();
+  await using to = await tempLayout();
+  const older = await storeChart(to.layout, "mychart", "1.0.0", "what was there");
+  await to.layout.tag(older.desc, ref);
+  const chart = await storeChart(from.layout, "mychart", "1.0.0", "the chart's bytes");
+  await from.layout.tag(chart.desc, ref);
+  // The destination already holds the new chart's blobs (another reference brought them).
+  await copy(from.layout, ref, to.layout, "localhost:5000/other/mychart:1.0.0");
+  const result = await copy(from.layout, ref, to.layout, ref);
+  assert.equal(result.upToDate, false);
+  assert.deepEqual(result.copied, []);
+  assert.equal(await resolved(to.layout, ref), chart.desc.digest);
+});
+
+Deno.test("a blob whose bytes do not match its digest is refused, and nothing of the chart lands", async () => {
+  await using from = await tempLayout();
+  await using to = await tempLayout();
+  const chart = await storeChart(from.layout, "mychart", "1.0.0", "the chart's bytes");
+  await from.layout.tag(chart.desc, ref);
+  await tamper(from.layout, chart.layer, new TextEncoder().encode("the chart's bytez"));
+  await assert.rejects(copy(from.layout, ref, to.layout, ref), DigestError);
+  assert.equal(await resolved(to.layout, ref), undefined);
+  // The config, which did match, was staged and discarded with the rest.
+  assert.equal(await to.layout.exists(chart.config), false);
+  assert.equal(await to.layout.exists(chart.layer), false);
+});
+
+Deno.test("a blob of the wrong size is refused, and nothing of the chart lands", async () => {
+  await using from = await tempLayout();
+  await using to = await tempLayout();
+  const chart = await storeChart(from.layout, "mychart", "1.0.0", "the chart's bytes");
+  await from.layout.tag(chart.desc, ref);
+  await tamper(from.layout, chart.layer, new TextEncoder().encode("the chart's bytes and more"));
+  await assert.rejects(copy(from.layout, ref, to.layout, ref), DigestError);
+  assert.equal(await resolved(to.layout, ref), undefined);
+  assert.equal(await to.layout.exists(chart.layer), false);
+});
+
+Deno.test("a digest pin that does not match, or a refused manifest, stops before any blob moves", async () => {
+  await using from = await tempLayout();
+  await using to = await tempLayout();
+  const chart = await storeChart(from.layout, "mychart", "1.0.0", "the chart's bytes");
+  const other = await storeChart(from.layout, "mychart", "2.0.0", "other bytes");
+  await from.layout.tag(chart.desc, ref);
+  const src = recorded(from.layout);
+  await assert.rejects(
+    copy(src.target, ref, to.layout, ref, { expectDigest: other.desc.digest }),
+    (e) => e instanceof DigestError && e.message.includes(`not the pinned ${other.desc.digest}`),
+  );
+  await assert.rejects(
+    copy(src.target, ref, to.layout, ref, {
+      validate: () => {
+        throw new ChartError("not wanted");
+      },
+    }),
+    ChartError,
+  );
+  const blobReads = src.calls.filter((c) =>
+    c.startsWith("fetch") && !c.endsWith(chart.desc.digest)
+  );
+  assert.deepEqual(blobReads, []);
+  assert.equal(await to.layout.exists(chart.config), false);
+  assert.equal(await resolved(to.layout, ref), undefined);
+});
+
+Deno.test("transfer refuses what is not a Helm chart before a blob moves, and reads a config once", async () => {
+  await using from = await tempLayout();
+  await using to = await tempLayout();
+  const image = await storeChart(
+    from.layout,
+    "app",
+    "1.0.0",
+    "layer",
+    "application/vnd.oci.image.config.v1+json",
+  );
+  await from.layout.tag(image.desc, ref);
+  await assert.rejects(transfer(from.layout, ref, to.layout, ref, ref, {}), ChartError);
+  assert.equal(await to.layout.exists(image.layer), false);
+
+  const chart = await storeChart(from.layout, "mychart", "1.0.0", "the chart's bytes");
+  await from.layout.tag(chart.desc, ref);
+  const src = recorded(from.layout);
+  const moved = await transfer(src.target, ref, to.layout, ref, ref, {});
+  assert.equal(moved.meta.name, "mychart");
+  assert.deepEqual(moved.copied.map((d) => d.digest), [chart.config.digest, chart.layer.digest]);
+  // The config read to check the chart is the one sent: fetched from the source once.
+  assert.equal(src.calls.filter((c) => c === `fetch ${chart.config.digest}`).length, 1);
+  const again = await transfer(from.layout, ref, to.layout, ref, ref, { localDst: true });
+  assert.equal(again.upToDate, true);
+  assert.deepEqual(again.copied, []);
+});
+
+Deno.test("a missing source blob is a CacheError naming it; the destination keeps nothing", async () => {
+  await using from = await tempLayout();
+  await using to = await tempLayout();
+  const chart = await storeChart(from.layout, "mychart", "1.0.0", "the chart's bytes");
+  await from.layout.tag(chart.desc, ref);
+  await Deno.remove(from.layout.blobPath(chart.layer.digest));
+  await assert.rejects(
+    copy(from.layout, ref, to.layout, ref),
+    (e) => e instanceof CacheError && e.message.includes(chart.layer.digest),
+  );
+  assert.equal(await to.layout.exists(chart.config), false);
+  assert.equal(await resolved(to.layout, ref), undefined);
+});

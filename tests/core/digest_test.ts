@@ -1,0 +1,56 @@
+/**
+ * Hashing streams: small content is hashed with Web Crypto at its end, larger content streams
+ * through node:crypto from the point it passes 1 MiB; the digest is the same either way, and a
+ * verifying stream refuses content that differs from its descriptor on either side of that size.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { hashingStream, verifyingStream } from "../../core/digest.ts";
+import { DigestError } from "../../core/errors.ts";
+
+const MiB = 1 << 20;
+
+/** `size` bytes of a repeating pattern, in pieces of `piece` bytes. */
+function content(size: number, piece: number): Uint8Array[] {
+  const bytes = Uint8Array.from({ length: size }, (_, i) => (i * 31 + (i >> 10)) & 0xff);
+  const pieces = [];
+  for (let at = 0; at < size; at += piece) pieces.push(bytes.slice(at, at + piece));
+  return pieces;
+}
+
+function sha256(pieces: Uint8Array[]): string {
+  const hash = createHash("sha256");
+  for (const piece of pieces) hash.update(piece);
+  return "sha256:" + hash.digest("hex");
+}
+
+const sizes = [0, 1, 4096, MiB - 1, MiB, MiB + 1, 3 * MiB + 77];
+
+Deno.test("hashingStream: the sha256 and size of what passes, below and above 1 MiB", async () => {
+  for (const size of sizes) {
+    for (const piece of [1000, 64 * 1024, MiB]) {
+      const pieces = content(size, piece);
+      const { stream, measured } = hashingStream();
+      const passed = await new Response(ReadableStream.from(pieces).pipeThrough(stream))
+        .arrayBuffer();
+      assert.equal(passed.byteLength, size);
+      assert.deepEqual(await measured, { digest: sha256(pieces), size }, `${size}/${piece}`);
+    }
+  }
+});
+
+Deno.test("verifyingStream: passes matching content, refuses a changed byte at any size", async () => {
+  for (const size of sizes.filter((s) => s > 0)) {
+    const pieces = content(size, 64 * 1024);
+    const desc = { mediaType: "application/octet-stream", digest: sha256(pieces), size };
+    const read = (parts: Uint8Array[]) =>
+      new Response(ReadableStream.from(parts).pipeThrough(verifyingStream(desc))).arrayBuffer();
+    assert.equal((await read(pieces)).byteLength, size);
+    const changed = pieces.map((p) => p.slice());
+    changed[changed.length - 1][0] ^= 1;
+    await assert.rejects(
+      read(changed),
+      (e) => e instanceof DigestError && /digest mismatch/.test(e.message),
+    );
+  }
+});

@@ -1,0 +1,60 @@
+/**
+ * The one rename rule (core/write_file.ts): files and folders reach their place by a rename from a
+ * temp name, a failed move leaves no temp behind, and a folder being replaced is never lost.
+ */
+import assert from "node:assert/strict";
+import { moveIntoPlace, replaceDir, replaceFile, tempBeside } from "../../core/write_file.ts";
+import { dirNames } from "../helpers/files.ts";
+
+Deno.test("replaceFile replaces a file through a temp file and leaves no temp", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/a.json`, "old");
+    await replaceFile(`${dir}/a.json`, "new", { mode: 0o600 });
+    assert.equal(await Deno.readTextFile(`${dir}/a.json`), "new");
+    assert.equal((await Deno.stat(`${dir}/a.json`)).mode! & 0o777, 0o600);
+    await assert.rejects(replaceFile(`${dir}/missing/a.json`, "x"), Deno.errors.NotFound);
+    assert.deepEqual(await dirNames(dir), ["a.json"]);
+    assert.match(tempBeside(`${dir}/a.json`), /\/a\.json\.\d+-[0-9a-f-]{36}\.tmp$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("moveIntoPlace removes the temp file or folder when the rename fails", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/work`);
+    await Deno.writeTextFile(`${dir}/work/f`, "x");
+    await assert.rejects(moveIntoPlace(`${dir}/work`, `${dir}/no/such/place`));
+    assert.deepEqual(await dirNames(dir), []);
+    await Deno.writeTextFile(`${dir}/t`, "blob");
+    await moveIntoPlace(`${dir}/t`, () => Promise.resolve(`${dir}/named`));
+    assert.deepEqual(await dirNames(dir), ["named"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("replaceDir sets the old folder aside and puts it back when the new one cannot go in", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/tmp`);
+    await Deno.mkdir(`${dir}/tmp/work`);
+    await Deno.writeTextFile(`${dir}/tmp/work/new`, "");
+    await replaceDir(`${dir}/tmp/work`, `${dir}/chart`, `${dir}/tmp/aside`); // nothing there yet
+    assert.deepEqual(await dirNames(`${dir}/chart`), ["new"]);
+
+    await Deno.mkdir(`${dir}/tmp/work2`);
+    await Deno.writeTextFile(`${dir}/tmp/work2/newer`, "");
+    await replaceDir(`${dir}/tmp/work2`, `${dir}/chart`, `${dir}/tmp/aside`);
+    assert.deepEqual(await dirNames(`${dir}/chart`), ["newer"]);
+    assert.deepEqual(await dirNames(`${dir}/tmp/aside`), ["new"]); // the caller's cleanup removes it
+
+    // work is gone: the rename fails, and the chart folder is put back as it was
+    await assert.rejects(replaceDir(`${dir}/tmp/gone`, `${dir}/chart`, `${dir}/tmp/aside2`));
+    assert.deepEqual(await dirNames(`${dir}/chart`), ["newer"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
