@@ -89,6 +89,14 @@ function remedyText(remedy: Remedy): string {
   }
 }
 
+/**
+ * A warning as the CLI prints it (without `Warning: `): core's message, or the error it stands for
+ * worded as `describeError` words errors (flags, commands, the remedy), on one line.
+ */
+export function describeWarning(message: string, problem?: unknown): string {
+  return problem instanceof H3Error ? describeError(problem).split("\n")[0] : message;
+}
+
 /** One line that tells the user what went wrong and, when h3 knows, what to do about it. */
 export function describeError(error: unknown): string {
   const remedy = remedyOf(error);

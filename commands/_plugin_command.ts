@@ -10,6 +10,7 @@ import { findPluginCommand, runPluginCommand } from "../core/plugin/run.ts";
 import type { PluginOption, PluginOptionValues } from "../core/plugin/types.ts";
 import { debugEnabled } from "./_transport_flags.ts";
 import { printError } from "./ui/safe_text.ts";
+import { describeWarning } from "./_errors.ts";
 
 /** Loads the plugin and defines its command `name`. */
 export async function pluginCommand(known: KnownPlugin, name: string) {
@@ -29,7 +30,8 @@ export async function pluginCommand(known: KnownPlugin, name: string) {
       const parsed: PluginOptionValues = {};
       for (const option of options) parsed[option.name] = values[option.name] as never;
       await runPluginCommand(known, command, [...positionals, ...ctx.rest], parsed, {
-        onWarning: (message) => printError(`Warning: ${message}`),
+        onWarning: (message, problem) =>
+          printError(`Warning: ${describeWarning(message, problem)}`),
         debug: debugEnabled() ? (line) => printError(line) : undefined,
       });
     },

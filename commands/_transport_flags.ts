@@ -15,7 +15,7 @@ import {
   type TransportFlags,
 } from "../core/config.ts";
 import type { Credential } from "../core/auth/types.ts";
-import { UsageError } from "./_errors.ts";
+import { describeWarning, UsageError } from "./_errors.ts";
 import type { H3 } from "../core/h3.ts";
 
 /** gunshi argument definitions for the transport flags. */
@@ -139,6 +139,7 @@ export async function openCommandClient(flags: TransportFlags = {}): Promise<H3>
   return await openH3({
     ...flags,
     debug: debugEnabled() ? (line) => printError(line) : undefined,
-    onWarning: (message) => printError(`Warning: ${safeLine(message)}`),
+    onWarning: (message, problem) =>
+      printError(`Warning: ${safeLine(describeWarning(message, problem))}`),
   });
 }

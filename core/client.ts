@@ -76,7 +76,7 @@ class Client implements H3 {
     this.cache = cache;
     this.#hosts = new RegistryHosts(options, {
       debug: options.debug,
-      warn: (message) => this.#warn(message),
+      warn: (message, problem) => this.#warn(message, problem),
     });
   }
 
@@ -91,8 +91,8 @@ class Client implements H3 {
   }
 
   /** Tells `onWarning` and every listener. */
-  #warn(message: string): void {
-    this.#options.onWarning?.(message);
+  #warn(message: string, problem?: unknown): void {
+    this.#options.onWarning?.(message, problem);
     for (const listener of this.#listeners) listener(message);
   }
 

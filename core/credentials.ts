@@ -13,7 +13,9 @@ import type { Authorizer, FetchLike } from "./transport/options.ts";
  * h3's credential lookup: plugins first, then Docker's config, Helm's and podman's files; `warn`
  * hears of plugins that could not be loaded.
  */
-export function defaultCredentials(warn?: (message: string) => void): CredentialLookup {
+export function defaultCredentials(
+  warn?: (message: string, problem?: unknown) => void,
+): CredentialLookup {
   return credentialChain([pluginCredentials(warn), ...fileCredentialProviders()]);
 }
 
@@ -23,8 +25,8 @@ export interface AuthorizerSettings {
   debug?: (line: string) => void;
   /** Credentials asked first (a command's `--username`, for the hosts it names). */
   given?: CredentialLookup;
-  /** Hears of credential plugins that could not be loaded. */
-  warn?: (message: string) => void;
+  /** Hears of credential plugins that could not be loaded (and the error, as `problem`). */
+  warn?: (message: string, problem?: unknown) => void;
 }
 
 /**

@@ -49,9 +49,10 @@ export interface H3Options extends TransportFlags {
   debug?: (line: string) => void;
   /**
    * Hears what h3 went past without failing (a credential plugin that could not be loaded, a
-   * name a registry listed that is not a valid tag); see also `H3.addWarningListener`.
+   * name a registry listed that is not a valid tag); see also `H3.addWarningListener`. `problem`
+   * is the error a warning stands for, when there is one (its data and remedy: the CLI words them).
    */
-  onWarning?: (message: string) => void;
+  onWarning?: (message: string, problem?: unknown) => void;
 }
 
 /** How a push or pull reports its progress. */

@@ -33,7 +33,10 @@ export class RegistryHosts implements Disposable {
    */
   constructor(
     flags: TransportFlags,
-    { debug, warn }: { debug?: (line: string) => void; warn?: (message: string) => void } = {},
+    { debug, warn }: {
+      debug?: (line: string) => void;
+      warn?: (message: string, problem?: unknown) => void;
+    } = {},
   ) {
     this.#flags = flags;
     this.#debug = debug;

@@ -15,9 +15,11 @@ const warned = new Set<string>();
 /**
  * A lookup asking each plugin with credentials (installed first, then built-in) for a registry. A
  * plugin that cannot be loaded is skipped (the others and the files still answer), and `warn` is
- * told once per plugin why (the CLI prints it).
+ * told once per plugin why (the message, and the error as `problem`: the CLI prints it).
  */
-export const pluginCredentials = (warn?: (message: string) => void): CredentialLookup =>
+export const pluginCredentials = (
+  warn?: (message: string, problem?: unknown) => void,
+): CredentialLookup =>
 async (
   registry,
 ) => {
@@ -31,7 +33,7 @@ async (
       plugin = await loadPlugin(known);
     } catch (error) {
       // A broken plugin must not stop the others (or the Docker config) from answering.
-      if (!warned.has(known.name)) warn?.(firstLine(error));
+      if (!warned.has(known.name)) warn?.(firstLine(error), error);
       warned.add(known.name);
       continue;
     }

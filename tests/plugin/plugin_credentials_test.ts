@@ -100,6 +100,21 @@ Deno.test("plugin credentials push and pull to a registry with htpasswd auth", a
     expectCode(seen(await box.run(["chart", "pull", ref])), 0);
   });
 
+  await t.step(
+    "a credentials plugin that changed is skipped; the warning says how to add it again",
+    async () => {
+      const module = `${box.helmHome}/plugins/keys/keys.ts`;
+      const before = await Deno.readTextFile(module);
+      await Deno.writeTextFile(module, before + "// edited\n");
+      const result = expectCode(seen(await box.run(["chart", "pull", ref])), 0);
+      assert.match(
+        result.stderr,
+        /^Warning: plugin "keys" changed since it was added: .*keys\.ts has sha256 [0-9a-f]{64}, not [0-9a-f]{64}; if the change is yours, add it again with "h3 plugin add --force SOURCE"\n$/,
+      );
+      await Deno.writeTextFile(module, before);
+    },
+  );
+
   await t.step("a credentials plugin that broke is skipped with a warning", async () => {
     await Deno.remove(`${box.helmHome}/plugins/keys/keys.ts`);
     const result = expectCode(seen(await box.run(["chart", "pull", ref])), 0);
