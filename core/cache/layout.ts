@@ -8,17 +8,25 @@
 import { moveIntoPlace, replaceFile, writeTemp } from "../write_file.ts";
 import { chartParts } from "../chart/manifest.ts";
 import { checked, hashingStream, readAll, verifyingStream } from "../digest.ts";
-import { CacheError, RegistryError } from "../errors.ts";
+import { CacheError, DigestError, RegistryError } from "../errors.ts";
 import {
   decodeManifest,
   type Descriptor,
   type Manifest,
   maxManifestSize,
+  verifyBytes,
 } from "../oci/descriptor.ts";
 import { annotations, ociLayoutVersion, ociManifest } from "../oci/media_types.ts";
 import { cacheDir } from "../paths.ts";
 import type { Holder, Ingester, PushOptions, StagedBlob, Stager, Target } from "../target.ts";
-import { checkFolders, cleanTemps, removeOwnTemps, tempDir, tempPath } from "./_files.ts";
+import {
+  checkFolders,
+  cleanTemps,
+  readCapped,
+  removeOwnTemps,
+  tempDir,
+  tempPath,
+} from "./_files.ts";
 import { onInterrupt } from "../interrupt.ts";
 import { indexManifests, namedManifest, readIndex, refName, updateIndex } from "./_index.ts";
 import { type Lock, lockFile, readLock } from "./lock.ts";
@@ -49,6 +57,25 @@ interface PendingTag {
   entry: Descriptor;
   resolve: () => void;
   reject: (error: unknown) => void;
+}
+
+/** Blobs up to this size are read whole: a stream per chart-sized blob costs more than the read. */
+const wholeReadSize = 1024 * 1024;
+
+/** A stream of `bytes` that errors instead when they do not match `desc`. */
+function verifiedWhole(desc: Descriptor, bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    async pull(controller) {
+      if (bytes.byteLength > desc.size) {
+        throw new DigestError(
+          `size mismatch for ${desc.digest}: more than the ${desc.size} bytes announced`,
+        );
+      }
+      await verifyBytes(desc, bytes);
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
 }
 
 /** An OCI image layout directory, usable as a Target. */
@@ -107,9 +134,15 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
     throw new CacheError(`chart "${reference}" not found in ${this.label}`);
   }
 
-  /** Streams a blob, verified against `desc` while it is read. */
+  /**
+   * Streams a blob, verified against `desc` while it is read (a small one is read whole and
+   * verified before its bytes are handed on).
+   */
   async fetch(desc: Descriptor): Promise<ReadableStream<Uint8Array>> {
     try {
+      if (desc.size <= wholeReadSize) {
+        return verifiedWhole(desc, readCapped(this.blobPath(desc.digest), desc.size));
+      }
       const file = await Deno.open(this.blobPath(desc.digest));
       return file.readable.pipeThrough(verifyingStream(desc));
     } catch (error) {
@@ -123,10 +156,17 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
   /**
    * Whether the blob is present with the right size. Within a `hold()`, a blob found stays until
    * the hold ends (other processes' `collect` waits), so a write relying on the answer stays whole.
+   * A synchronous stat: a push or pull asks several times per chart, and an async call's hop to a
+   * worker thread costs more than the stat.
    */
-  async exists(desc: Descriptor): Promise<boolean> {
-    const info = await Deno.stat(this.blobPath(desc.digest)).catch(() => undefined);
-    return info?.isFile === true && info.size === desc.size;
+  exists(desc: Descriptor): Promise<boolean> {
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = Deno.statSync(this.blobPath(desc.digest));
+    } catch {
+      info = undefined;
+    }
+    return Promise.resolve(info?.isFile === true && info.size === desc.size);
   }
 
   /**
@@ -189,7 +229,10 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
         await held[Symbol.asyncDispose]();
         return { commit: () => Promise.resolve(), discard: () => Promise.resolve() };
       }
-      const tmp = await this.#writeTemp(checked(desc, content, options));
+      const verified = checked(desc, content, options);
+      const tmp = desc.size <= wholeReadSize
+        ? this.#writeSmallTemp(await readAll(verified, desc.size))
+        : await this.#writeTemp(verified);
       return {
         commit: () =>
           moveIntoPlace(tmp, this.blobPath(desc.digest)).finally(() => held[Symbol.asyncDispose]()),
@@ -429,6 +472,23 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
   ): Promise<void> {
     const tmp = await this.#writeTemp(content);
     await moveIntoPlace(tmp, finalPath);
+  }
+
+  /**
+   * Writes a small blob read whole to a new temp file with one synchronous call (async calls cost
+   * more than the write on chart-sized blobs); returns its path; nothing is left on failure.
+   */
+  #writeSmallTemp(bytes: Uint8Array): string {
+    const tmp = tempPath(this.dir);
+    try {
+      Deno.writeFileSync(tmp, bytes, { createNew: true });
+    } catch (error) {
+      try {
+        Deno.removeSync(tmp);
+      } catch { /* not written */ }
+      throw error;
+    }
+    return tmp;
   }
 
   /** Writes `content` to a new temp file and returns its path; nothing is left on failure. */

@@ -380,21 +380,25 @@ export class RegistryClient {
     headers: Headers,
     authorized: boolean,
   ): Promise<Response> {
+    const debug = this.#options.debug;
     const start = performance.now();
-    this.#log(`> ${request.method} ${redactUrl(url)}${authorized ? " (Authorization: ***)" : ""}`);
+    // The request lines are only formatted for --debug: a push makes thousands of requests.
+    debug?.(`> ${request.method} ${redactUrl(url)}${authorized ? " (Authorization: ***)" : ""}`);
     const response = await timedFetch(connection.fetch, url, {
       method: request.method,
       headers,
       body: request.body as BodyInit | undefined,
       redirect: "manual",
     }, this.#clocks(request.what));
-    const ms = Math.round(performance.now() - start);
-    const length = response.headers.get("content-length");
-    this.#log(
-      `< ${response.status} ${request.method} ${url.pathname} (${ms} ms${
-        length ? `, ${length} bytes` : ""
-      })`,
-    );
+    if (debug) {
+      const ms = Math.round(performance.now() - start);
+      const length = response.headers.get("content-length");
+      debug(
+        `< ${response.status} ${request.method} ${url.pathname} (${ms} ms${
+          length ? `, ${length} bytes` : ""
+        })`,
+      );
+    }
     return response;
   }
 
