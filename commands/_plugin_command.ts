@@ -4,7 +4,7 @@
  * @module
  */
 import type { ArgSchema } from "gunshi";
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import type { KnownPlugin } from "../core/plugin/catalog.ts";
 import { findPluginCommand, runPluginCommand } from "../core/plugin/run.ts";
 import type { PluginOption, PluginOptionValues } from "../core/plugin/types.ts";

@@ -3,7 +3,7 @@
  * layout archives (`oci-archive:FILE.tar`), past the cache.
  * @module
  */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { H3Error, PartialFailure } from "../core/errors.ts";
 import { describeError, UsageError } from "./_errors.ts";
 import type { MirrorSummary, TagCopyResult } from "../core/mirror.ts";

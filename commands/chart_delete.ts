@@ -1,5 +1,5 @@
 /** `h3 chart delete REF... --remote`: delete chart manifests in their registry. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { UsageError } from "./_errors.ts";
 import { refLabel } from "../core/ref.ts";
 import { reportArgs, transferEach } from "./_transfers.ts";

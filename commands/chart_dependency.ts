@@ -1,5 +1,5 @@
 /** `h3 chart dependency update|build|list DIR` (alias `dep`): as `helm dependency`. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import type { DependencyResult } from "../core/chart/dependencies.ts";
 import { UsageError } from "./_errors.ts";
 import { outputFormat, printJson } from "./ui/output.ts";

@@ -1,5 +1,5 @@
 /** `h3 chart export REF`: write a cached chart back into a directory. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { openCommandClient } from "./_transport_flags.ts";
 import { defaultMaxChartSize, defaultMaxFileSize } from "../core/chart/extract.ts";
 import { UsageError } from "./_errors.ts";

@@ -1,5 +1,5 @@
 /** `h3 chart list`: every chart in the local cache, as an aligned table or JSON. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { openCache } from "../core/cache/layout.ts";
 import { annotations } from "../core/oci/media_types.ts";
 import { shortDigest } from "../core/oci/descriptor.ts";

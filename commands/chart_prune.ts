@@ -1,5 +1,5 @@
 /** `h3 chart prune`: delete cache blobs no ref needs and temp files of interrupted writes. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { openCache } from "../core/cache/layout.ts";
 import { humanSize } from "../core/size.ts";
 import { reportArgs, reporter } from "./_output.ts";

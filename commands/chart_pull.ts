@@ -1,5 +1,5 @@
 /** `h3 chart pull REF...`: pull charts from their registries into the local cache. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { isLayoutLocation } from "../core/chart/layout_transfer.ts";
 import { checkPull, writesFiles } from "../core/chart/pull_form.ts";
 import type { Descriptor } from "../core/oci/descriptor.ts";

@@ -1,5 +1,5 @@
 /** `h3 chart push REF...`: push cached charts to their registries. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { isChartArchivePath } from "../core/chart/archive.ts";
 import { isLayoutLocation } from "../core/chart/layout_transfer.ts";
 import { UsageError } from "./_errors.ts";

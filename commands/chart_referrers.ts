@@ -1,5 +1,5 @@
 /** `h3 chart referrers REF`: the signatures, SBOMs and attestations of a chart, nested. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { sanitize } from "../core/chart/metadata.ts";
 import { UsageError } from "./_errors.ts";
 import { formatReference } from "../core/ref.ts";

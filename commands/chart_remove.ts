@@ -1,5 +1,5 @@
 /** `h3 chart remove REF...`: drop refs from the local cache and collect what they alone needed. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { openCache } from "../core/cache/layout.ts";
 import { PartialFailure } from "../core/errors.ts";
 import { describeError, UsageError } from "./_errors.ts";

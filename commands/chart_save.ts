@@ -1,5 +1,5 @@
 /** `h3 chart save DIR REF`: package a chart directory into the local cache. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";
 import { fileProblem, SignatureError } from "../core/errors.ts";
 import { UsageError } from "./_errors.ts";

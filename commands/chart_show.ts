@@ -1,5 +1,5 @@
 /** `h3 chart show chart|values|readme|crds|all REF`: what `helm show` prints. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { stringify } from "yaml";
 import { type ShowPart, showParts, type ShowResult } from "../core/chart/show.ts";
 import { UsageError } from "./_errors.ts";

@@ -1,5 +1,5 @@
 /** `h3 chart sign REF --key cosign.key`: sign a chart in its registry as cosign does. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { UsageError } from "./_errors.ts";
 import { formatReference } from "../core/ref.ts";
 import { passwordFrom } from "./_password.ts";

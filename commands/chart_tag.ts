@@ -1,5 +1,5 @@
 /** `h3 chart tag REF NEWTAG...`: more tags for a chart in its registry, nothing uploaded. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { UsageError } from "./_errors.ts";
 import { parseReference, repositoryName } from "../core/ref.ts";
 import { reportArgs, reporter } from "./_output.ts";

@@ -1,5 +1,5 @@
 /** `h3 chart tags REPO`: the chart versions in a registry repository, newest first. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import type { TagInfo } from "../core/chart/tags.ts";
 import { UsageError } from "./_errors.ts";
 import { humanAge } from "./ui/age.ts";

@@ -1,5 +1,5 @@
 /** `h3 chart verify [REF...] [--repair]`: check the cache's blobs and refs, and repair it. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { openCache } from "../core/cache/layout.ts";
 import { type Problem, repairCache, verifyCache, type VerifyReport } from "../core/cache/verify.ts";
 import { CacheError } from "../core/errors.ts";

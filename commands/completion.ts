@@ -1,5 +1,5 @@
 /** `h3 completion SHELL`: print a shell completion script (bash, zsh, fish, powershell). @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { UsageError } from "./_errors.ts";
 import { completeWord, printCompletions, type Shell, shells } from "./_completion.ts";
 import { completionScript } from "./_completion_script.ts";

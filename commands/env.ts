@@ -1,5 +1,5 @@
 /** `h3 env`: the paths and settings h3 uses, as `KEY="value"` lines or JSON. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { envVariables } from "../core/env.ts";
 import { openCommandClient } from "./_transport_flags.ts";
 import { outputFormat, printJson } from "./ui/output.ts";

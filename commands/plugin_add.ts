@@ -1,5 +1,5 @@
 /** `h3 plugin add SOURCE`: install a TypeScript or executable plugin after checking it. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { addPlugin } from "../core/plugin/install.ts";
 import { reportArgs, reporter } from "./_output.ts";
 import { printError } from "./ui/safe_text.ts";

@@ -1,5 +1,5 @@
 /** `h3 plugin list`: installed and built-in plugins, as an aligned table or JSON. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { PluginError } from "../core/errors.ts";
 import { readCatalog } from "../core/plugin/catalog.ts";
 import { outputFormat, printJson } from "./ui/output.ts";

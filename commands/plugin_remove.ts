@@ -1,5 +1,5 @@
 /** `h3 plugin remove NAME`: uninstall a plugin and delete its files. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { removePlugin } from "../core/plugin/install.ts";
 import { reportArgs, reporter } from "./_output.ts";
 

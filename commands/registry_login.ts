@@ -3,7 +3,7 @@
  * the full auth flow), then stores them as Docker does (its credential helper when one is set).
  * @module
  */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { loginHost } from "../core/auth/login.ts";
 import { UsageError } from "./_errors.ts";
 import { askTerminal } from "./_prompt.ts";

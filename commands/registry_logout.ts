@@ -1,5 +1,5 @@
 /** `h3 registry logout HOST`: removes a registry's stored login (from its helper too). @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { registryHost } from "../core/auth/docker_config.ts";
 import { AuthError } from "../core/errors.ts";
 import { reportArgs, reporter } from "./_output.ts";

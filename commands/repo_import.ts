@@ -1,5 +1,5 @@
 /** `h3 repo import INDEX_URL REGISTRY/NAMESPACE`: a classic chart repository moved to OCI. @module */
-import { define } from "gunshi/definition";
+import { define } from "./_define.ts";
 import { replaceFile } from "../core/write_file.ts";
 import { PartialFailure } from "../core/errors.ts";
 import { describeError, UsageError } from "./_errors.ts";
