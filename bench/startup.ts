@@ -90,10 +90,19 @@ function describe(path: StartPath): string {
 
 /**
  * The start path check: nothing heavy and no Node built-in is loaded before `--version`/`--help`
- * print, neither from source (main.ts's static imports) nor in the bundle (files read at start).
+ * print, neither from source (the static imports of main.ts and of the command line) nor in the bundle (files read at start).
  */
 export async function startPathCase(ctx: BenchContext, root: string): Promise<CaseResult> {
-  const source = await sourceStartPath(root, "main.ts");
+  // main.ts answers --version; --help imports the command line (commands/_cli.ts) too
+  const [main, cli] = await Promise.all(
+    ["main.ts", "commands/_cli.ts"].map((entry) => sourceStartPath(root, entry)),
+  );
+  const union = (a: string[], b: string[]) => [...new Set([...a, ...b])].sort();
+  const source: StartPath = {
+    modules: union(main.modules, cli.modules),
+    builtins: union(main.builtins, cli.builtins),
+    heavy: union(main.heavy, cli.heavy),
+  };
   const bundle = await bundleStartPath(ctx.bundle);
   const clean = (p: StartPath) => p.heavy.length === 0 && p.builtins.length === 0;
   return {

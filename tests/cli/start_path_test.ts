@@ -1,16 +1,27 @@
 /**
  * What `h3 --version` and `--help` load from source: main.ts's static imports (what Deno reads and
- * runs before main does) hold no npm package and none of the registry, chart, signing or cache
- * code. The bundle's start path is checked in bundle_test.ts.
+ * runs before main does) are the version and the printer alone, and the command line it imports
+ * for anything else (commands/_cli.ts) holds no npm package and none of the registry, chart,
+ * signing or cache code. The bundle's start path is checked in bundle_test.ts.
  */
 import assert from "node:assert/strict";
 import { sourceStartPath } from "../../bench/_start_path.ts";
 
 const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
-Deno.test("main.ts's static imports are light: no npm package, no node: built-in", async () => {
+Deno.test("main.ts's static imports are what --version prints with, and no more", async () => {
   const path = await sourceStartPath(root, "main.ts");
-  assert.ok(path.modules.includes("main.ts"), path.modules.join(", "));
+  assert.deepEqual(path.modules, [
+    "commands/ui/safe_text.ts",
+    "core/version.ts",
+    "deno.json",
+    "main.ts",
+  ]);
+});
+
+Deno.test("the command line's static imports are light: no npm package, no node: built-in", async () => {
+  const path = await sourceStartPath(root, "commands/_cli.ts");
+  assert.ok(path.modules.includes("commands/tree.ts"), path.modules.join(", "));
   assert.deepEqual(path.modules.filter((m) => m.startsWith("npm:")), []);
   assert.deepEqual(path.heavy, []);
   assert.deepEqual(path.builtins, []);
