@@ -199,6 +199,12 @@ function usageFromValidation(error: unknown, path?: string[]): UsageError | unde
 const interruptedExit = 130;
 
 /**
+ * Whether SIGINT or SIGTERM arrived: an error the command then ends with (a prompt's read cut
+ * short, a transfer stopped) is the interrupt's doing, and its one line is all that is printed.
+ */
+let interrupted = false;
+
+/**
  * While a command runs, SIGINT and SIGTERM stop it: transfers end with the process, the cleanups
  * core registered run (this process's temp files removed, progress bars erased), one line is
  * printed, and h3 exits with 130.
@@ -209,7 +215,7 @@ function stopOnSignals(): Disposable {
     let stopping = false;
     const listener = () => {
       if (stopping) return;
-      stopping = true;
+      stopping = interrupted = true;
       runInterrupts().finally(() => {
         console.error(`Error: interrupted (${signal}); this run's temp files were removed`);
         Deno.exit(interruptedExit);
@@ -269,6 +275,7 @@ export async function runCommandLine(args: string[], debug: boolean): Promise<nu
     });
     return 0;
   } catch (error) {
+    if (interrupted) return interruptedExit; // the interrupt prints its line and exits
     return reportError(error, debug);
   }
 }
