@@ -32,7 +32,7 @@ export interface RefOutcome {
 }
 
 /** One ref's outcome as `--output json` prints it (an array of these, in the order given). */
-export type RefReport = { ref: string } & RefOutcome;
+type RefReport = { ref: string } & RefOutcome;
 
 /** What the work for one ref gets. */
 export interface RefJob {

@@ -1,6 +1,7 @@
 /**
- * The flags that ask for a chart to be verified before it is stored or written (`--verify`,
- * `--key`, `--accept-reference`), shared by pull and verify, and how they become a check.
+ * The flags that ask for a chart to be verified before it is stored or written (`--key`,
+ * `--keyring`, keyless `--certificate-*`, `--accept-reference`), shared by pull, copy and verify,
+ * how they become a requirement, and how a check's result is printed.
  * @module
  */
 import { UsageError } from "./_errors.ts";

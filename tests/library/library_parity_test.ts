@@ -248,7 +248,7 @@ Deno.test("each CLI command and the same library call give the same outcome", as
 /** What a library call threw, as a script returns it. */
 const caught = "(e) => ({ name: e.name, message: e.message, setting: e.setting })";
 
-Deno.test("push, pull and referrers: the CLI and the library give the same files, cache and errors", async (t) => {
+Deno.test("push, pull, referrers and delete: the CLI and the library give the same files, cache and errors", async (t) => {
   await using registry = await startRegistry();
   await using sides = await paritySides(registry.host);
   const { cli, lib, repo, run, library, same } = sides;
@@ -482,5 +482,23 @@ Deno.test("push, pull and referrers: the CLI and the library give the same files
       `return await h3.referrers("${src}:9.9.9").then(() => null, ${caught});`,
     );
     assert.equal(missing.stderr, `Error: ${error.message}\n`);
+  });
+
+  await t.step("delete --remote: the same manifest deleted; no tag, the same refusal", async () => {
+    const out = await run(["chart", "delete", `${repo("cli")}:1.0.0`, "--remote", "-o", "json"]);
+    const [deleted] = JSON.parse(expectCode(out, 0).stdout);
+    const noTag = expectCode(await run(["chart", "delete", repo("cli"), "--remote"]), 2);
+    const [result, error] = await library(`return [
+      await h3.deleteRemote("${repo("lib")}:1.0.0"),
+      await h3.deleteRemote("${repo("lib")}").then(() => null, ${caught}),
+    ];`);
+    assert.equal(deleted.status, "deleted");
+    assert.equal(result.desc.digest, deleted.digest);
+    assert.equal(error.name, "RefError");
+    assert.equal(same(noTag.stderr, "cli"), same(`Error: ${error.message}\n`, "lib"));
+    for (const side of ["cli", "lib"]) {
+      const tags = await run(["chart", "tags", repo(side), "-o", "json"]);
+      assert.deepEqual(JSON.parse(expectCode(tags, 0).stdout), [], side);
+    }
   });
 });
