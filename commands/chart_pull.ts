@@ -1,7 +1,7 @@
 /** `h3 chart pull REF...`: pull charts from their registries into the local cache. @module */
 import { define } from "./_define.ts";
 import { isLayoutLocation } from "../core/chart/layout_transfer.ts";
-import { checkPull, writesFiles } from "../core/chart/pull_form.ts";
+import { checkPull, writesFiles } from "../core/pull_form.ts";
 import type { Descriptor } from "../core/oci/descriptor.ts";
 import { formatReference, refLabel, repositoryName } from "../core/ref.ts";
 import { chartSummary, savingLine, summaryFields } from "./_print.ts";

@@ -30,7 +30,7 @@ import { option, phrase, RefError, SettingError, SignatureError } from "./errors
 import { readSigningKey, signChart } from "./sign/sign.ts";
 import { checkTrust, requirementFor, trustCheck } from "./sign/trust.ts";
 import { requirementOf } from "./sign/trust_options.ts";
-import { checkPull, writesFiles } from "./chart/pull_form.ts";
+import { checkPull, writesFiles } from "./pull_form.ts";
 import { deleteRemoteChart } from "./remote_delete.ts";
 import { tagChart } from "./chart/retag.ts";
 import { showReference } from "./chart/show.ts";

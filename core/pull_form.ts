@@ -4,10 +4,10 @@
  * with, layouts (`oci:DIR`, `oci-archive:FILE`) apart from registry refs and never verified.
  * @module
  */
-import { option, phrase, RefError, SettingError } from "../errors.ts";
-import type { TrustRequirement } from "../sign/trust.ts";
-import { requireVerify } from "../sign/trust_options.ts";
-import { isLayoutLocation } from "./layout_transfer.ts";
+import { option, phrase, RefError, SettingError } from "./errors.ts";
+import type { TrustRequirement } from "./sign/trust.ts";
+import { requireVerify } from "./sign/trust_options.ts";
+import { isLayoutLocation } from "./chart/layout_transfer.ts";
 
 /** The options of a pull that decide its form. */
 export interface PullForm {
