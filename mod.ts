@@ -35,6 +35,7 @@ export type {
   Ingester,
   Located,
   Mounter,
+  Prober,
   Pusher,
   PushOptions,
   ReferenceFetcher,
