@@ -61,7 +61,10 @@ export async function runOnce(program: Program): Promise<Sample> {
     const ms = performance.now() - start;
     if (!out.success) {
       const stderr = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-5).join("\n");
-      throw new Error(`${program.argv.join(" ")} exited with ${out.code}:\n${stderr}`);
+      const argv = program.argv.length > 8
+        ? [...program.argv.slice(0, 8), `… (${program.argv.length - 8} more)`]
+        : program.argv;
+      throw new Error(`${argv.join(" ")} exited with ${out.code}:\n${stderr}`);
     }
     const [, user, sys, rss] = (await Deno.readTextFile(report)).trim().split(/\s+/).map(Number);
     return { ms, cpuMs: (user + sys) * 1000, rssKiB: rss };

@@ -2,8 +2,9 @@
  * `deno task bench [--rounds N] [--only CASE,...]`: builds `dist/h3.js` with `deno task bundle`,
  * starts its own registry:2, runs every case side by side with its peer (median of N rounds,
  * interleaved), prints the table of ratios with peak memory, and writes it to
- * `bench/results.json`. Cases: startup, path, list, save, many, push, pull, big, scaling, and
- * against the Go peers of scripts/peers.sh: copy, one, helm.
+ * `bench/results.json`. Cases: startup, path, list, save, many, push, pull, big, scaling, the
+ * 10,000-ref push10k, pull10k and copy10k, and against the Go peers of scripts/peers.sh: copy,
+ * one, helm.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -11,6 +12,7 @@ import { BenchContext } from "./_context.ts";
 import { hasGnuTime, runOnce, stats } from "./_measure.ts";
 import { type CaseResult, failed, markdown, table } from "./_report.ts";
 import { listCase } from "./list.ts";
+import { copyRefsCase, pullRefsCase, pushRefsCase } from "./refs.ts";
 import { copyAllTagsCases, helmBulkCases, oneChartCases } from "./peers.ts";
 import { manyFilesCases, saveCase } from "./save.ts";
 import { startPathCase, startupCases } from "./startup.ts";
@@ -37,6 +39,18 @@ const cases: Record<string, { run: Case; spec: { name: string; h3: string; peer:
   pull: { run: bulkPullCase, spec: { name: "bulk pull", h3: "h3 chart pull", peer: "skopeo" } },
   big: { run: bigPullCase, spec: { name: "big blob pull", h3: "h3 chart pull", peer: "curl" } },
   scaling: { run: scalingCases, spec: { name: "scaling", h3: "h3 chart push", peer: "itself" } },
+  push10k: {
+    run: pushRefsCase,
+    spec: { name: "push 10,000 refs", h3: "h3 chart push", peer: "10 × 1,000 refs" },
+  },
+  pull10k: {
+    run: pullRefsCase,
+    spec: { name: "pull 10,000 refs", h3: "h3 chart pull", peer: "10 × 1,000 refs" },
+  },
+  copy10k: {
+    run: copyRefsCase,
+    spec: { name: "copy 10,000 refs", h3: "h3 chart copy --all-tags", peer: "10 × 1,000 refs" },
+  },
   copy: {
     run: copyAllTagsCases,
     spec: { name: "copy --all-tags", h3: "h3 chart copy --all-tags", peer: "skopeo, crane, oras" },
@@ -83,15 +97,23 @@ const resultsFile = `${root}/bench/results.json`;
 
 /**
  * Writes `bench/results.json`: this run's rows, and from the last file the rows of cases this run
- * left out (`--only`), each row with the time it was measured.
+ * left out (`--only`) that still exist, each row with the time it was measured. A case that ran
+ * replaces all its old rows (a failure row of a case that now runs goes).
  */
+/** The last file's rows to keep beside `fresh`: of cases that exist and did not run now. */
+export function keptRows(last: CaseResult[], fresh: CaseResult[]): CaseResult[] {
+  const ran = new Set(fresh.map((r) => r.case));
+  return last.filter((old) =>
+    old.case !== undefined && old.case in cases && !ran.has(old.case) &&
+    !fresh.some((r) => r.name === old.name)
+  );
+}
+
 async function saveResults(results: CaseResult[], rounds: number, floorMs: number): Promise<void> {
   const date = new Date().toISOString();
   const fresh = results.map((r) => ({ ...r, date }));
   const last = JSON.parse(await Deno.readTextFile(resultsFile).catch(() => "{}"));
-  const kept = ((last.results ?? []) as CaseResult[]).filter((old) =>
-    !fresh.some((r) => r.name === old.name)
-  );
+  const kept = keptRows(last.results ?? [], fresh);
   const order = (r: CaseResult) => Object.keys(cases).indexOf(r.case ?? "");
   const report = {
     date,

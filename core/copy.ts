@@ -244,8 +244,9 @@ async function present(
 
 /**
  * Stores manifest `bytes` (of `desc`) in `dst` under `dstRef`, its `blobs` being there already.
- * registry:2 may answer DIGEST_INVALID to concurrent PUTs of the same manifest bytes: such a PUT
- * is tried once more when every blob checks out as present.
+ * registry:2 may answer DIGEST_INVALID to concurrent PUTs of the same manifest bytes (as when the
+ * tags of one chart are pushed at once): such a PUT is tried again, up to 4 times in all, a
+ * moment later, while every blob checks out as present.
  */
 export async function putManifest(
   dst: Target,
@@ -259,14 +260,21 @@ export async function putManifest(
     await dst.tag(desc, dstRef);
     return;
   }
-  try {
-    await dst.pushReference(desc, ReadableStream.from([bytes]), dstRef);
-  } catch (error) {
-    if (!(error instanceof RegistryError && error.code === "DIGEST_INVALID")) throw error;
-    for (const blob of blobs) if (!(await dst.exists(blob))) throw error;
-    await dst.pushReference(desc, ReadableStream.from([bytes]), dstRef);
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await dst.pushReference(desc, ReadableStream.from([bytes]), dstRef);
+    } catch (error) {
+      if (!(error instanceof RegistryError && error.code === "DIGEST_INVALID")) throw error;
+      if (attempt === manifestAttempts) throw error;
+      for (const blob of blobs) if (!(await dst.exists(blob))) throw error;
+      // Apart, with some randomness: the other PUTs of these bytes are often ten tags of a chart.
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt * Math.random()));
+    }
   }
 }
+
+/** PUTs of a manifest answered DIGEST_INVALID while its blobs are there: tried this many times. */
+const manifestAttempts = 4;
 
 /** A pass-through stream that reports the bytes of `desc` moved so far as `progress` events. */
 export function progress(

@@ -95,15 +95,57 @@ export function refName(desc: Descriptor): string | undefined {
   return desc.annotations?.[annotations.refName];
 }
 
-/** Applies `change` to index.json while holding the index lock, and replaces the file whole. */
+/**
+ * Applies `change` to index.json while holding the index lock, and replaces the file whole. The
+ * index is parsed again only when the file is not the one this process last read or wrote (a tag
+ * of a pull of thousands of refs changes a few entries of a big index), and `change` gets a copy
+ * of the list of entries, never one a reader holds; it must not change the entries themselves.
+ */
 export async function updateIndex<T>(dir: string, change: (index: LayoutIndex) => T): Promise<T> {
   return await withLock(`${dir}/.index.lock`, async () => {
-    const index = await readIndex(dir);
+    const path = `${dir}/index.json`;
+    const last = seen.get(dir);
+    const index = last !== undefined && last.key === fileKey(path)
+      ? { ...last.index, manifests: [...last.index.manifests] }
+      : await readIndex(dir);
     const result = change(index);
-    await replaceFile(`${dir}/index.json`, JSON.stringify(index, null, 2) + "\n", {
-      temp: tempPath(dir),
-    });
-    seen.delete(dir);
+    await replaceFile(path, indexText(index), { temp: tempPath(dir) });
+    const key = fileKey(path);
+    if (key === undefined) seen.delete(dir);
+    else seen.set(dir, { key, index });
     return result;
   });
+}
+
+/** Each entry's text in index.json, by the entry (entries are not changed once in an index). */
+const entryTexts = new WeakMap<object, string>();
+
+/**
+ * `JSON.stringify(index, null, 2) + "\n"`, byte for byte, with each entry of `manifests`
+ * stringified once per process rather than on every write of the index.
+ */
+export function indexText(index: LayoutIndex): string {
+  const fields: string[] = [];
+  for (const [key, value] of Object.entries(index)) {
+    if (value === undefined || typeof value === "function" || typeof value === "symbol") continue;
+    const text = key === "manifests" && Array.isArray(value)
+      ? manifestsText(value)
+      : JSON.stringify(value, null, 2).replaceAll("\n", "\n  ");
+    fields.push(`${JSON.stringify(key)}: ${text}`);
+  }
+  return fields.length ? `{\n  ${fields.join(",\n  ")}\n}\n` : "{}\n";
+}
+
+function manifestsText(manifests: unknown[]): string {
+  if (!manifests.length) return "[]";
+  const entries = manifests.map((entry) => {
+    const cacheable = typeof entry === "object" && entry !== null;
+    let text = cacheable ? entryTexts.get(entry) : undefined;
+    if (text === undefined) {
+      text = (JSON.stringify(entry, null, 2) ?? "null").replaceAll("\n", "\n    ");
+      if (cacheable) entryTexts.set(entry, text);
+    }
+    return text;
+  });
+  return `[\n    ${entries.join(",\n    ")}\n  ]`;
 }

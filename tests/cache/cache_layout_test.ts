@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { OciLayout } from "../../core/cache/layout.ts";
+import { indexText } from "../../core/cache/_index.ts";
 import { digestOf } from "../../core/oci/descriptor.ts";
 import { annotations, helmContent } from "../../core/oci/media_types.ts";
 import { CacheError, DigestError } from "../../core/errors.ts";
@@ -205,4 +206,45 @@ Deno.test("resolve sees index.json as another process rewrote it", async () => {
   assert.equal((await other.resolve("r.example/x/c:1")).digest, b.digest);
   await Deno.remove(`${t.dir}/index.json`);
   await assert.rejects(t.layout.resolve("r.example/x/c:1"), CacheError);
+});
+
+Deno.test("index.json is written as JSON.stringify writes it, entries and other fields alike", () => {
+  const entry = {
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    digest: `sha256:${"a".repeat(64)}`,
+    size: 3,
+    annotations: { [annotations.refName]: "r.example/a/c:1", note: 'line\nbreak "quoted" ü' },
+  };
+  const indexes = [
+    { schemaVersion: 2 as const, manifests: [] },
+    { schemaVersion: 2 as const, mediaType: "x", manifests: [entry, { ...entry, size: 4 }] },
+    {
+      schemaVersion: 2 as const,
+      manifests: [entry, "odd", null, [1, { a: [] }], {}] as unknown as (typeof entry)[],
+      annotations: { "k\n": "v" },
+      extra: { nested: [1, 2, { deep: true }], empty: {} },
+      skipped: undefined,
+    },
+  ];
+  for (const index of indexes) {
+    assert.equal(indexText(index), JSON.stringify(index, null, 2) + "\n");
+    assert.equal(indexText(index), JSON.stringify(index, null, 2) + "\n"); // from its cache
+  }
+});
+
+Deno.test("a tag after another process rewrote index.json keeps that process's entries", async () => {
+  await using t = await tempLayout();
+  const { desc: a } = await storeChart(t.layout, "a", "1.0.0", "a");
+  await t.layout.tag(a, "r.example/x/c:1");
+  const other = await OciLayout.open(t.dir);
+  await other.tag(a, "r.example/x/c:2"); // the same process, as another would: the file changes
+  const index = JSON.parse(await Deno.readTextFile(`${t.dir}/index.json`));
+  index.manifests.push({ ...index.manifests[0], annotations: { [annotations.refName]: "z/z:3" } });
+  await Deno.writeTextFile(`${t.dir}/index.json.tmp`, JSON.stringify(index));
+  await Deno.rename(`${t.dir}/index.json.tmp`, `${t.dir}/index.json`);
+  await t.layout.tag(a, "r.example/x/c:4");
+  assert.deepEqual(
+    (await t.layout.entries()).map((e) => e.ref),
+    ["r.example/x/c:1", "r.example/x/c:2", "r.example/x/c:4", "z/z:3"],
+  );
 });

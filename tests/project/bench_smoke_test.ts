@@ -14,6 +14,7 @@ import {
 import { parseYaml } from "../../core/chart/chart_yaml.ts";
 import { median, type Stats } from "../../bench/_measure.ts";
 import { judge, markdown, table } from "../../bench/_report.ts";
+import { keptRows } from "../../bench/main.ts";
 import { bundleStartPath } from "../../bench/_start_path.ts";
 import { tempDir } from "../helpers/charts.ts";
 
@@ -107,4 +108,25 @@ Deno.test("the markdown table keeps a pipe inside a cell", () => {
   assert.equal(row.split(/(?<!\\)\|/).length, 12, row); // 10 cells between 11 pipes
   assert.match(row, /\| 12 ms \|/); // the run's Deno floor beside the ratio
   assert.match(row, /DIR \\\| sha256sum/);
+});
+
+Deno.test("results.json keeps rows of cases that did not run and still exist, nothing stale", () => {
+  const row = (c: string | undefined, name: string, note?: string) => ({
+    case: c,
+    name,
+    h3: "h3",
+    peer: "p",
+    goal: "-",
+    pass: note === undefined,
+    note,
+  });
+  const last = [
+    row("list", "list (10,000 refs)"),
+    row("many", "save (2,000 files)"),
+    row("many", "many files", "error: it failed then"),
+    row("gone", "a case removed since"),
+    row(undefined, "a row without a case"),
+  ];
+  const fresh = [row("many", "save (2,000 files)")];
+  assert.deepEqual(keptRows(last, fresh).map((r) => r.name), ["list (10,000 refs)"]);
 });
