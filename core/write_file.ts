@@ -88,7 +88,8 @@ export async function replaceFile(
 
 /**
  * Writes `data` to the new file `tmp` (created exclusively; with permission bits `mode` when
- * given), to be moved into place; when the write fails, `tmp` is removed.
+ * given), to be moved into place; when the write fails, `tmp` is removed (unless it was there
+ * already: then it is not h3's).
  */
 export async function writeTemp(
   tmp: string,
@@ -102,7 +103,23 @@ export async function writeTemp(
     else await writeStream(await Deno.open(tmp, { write: true, ...write }), data);
     if (mode !== undefined) await Deno.chmod(tmp, mode).catch(() => {});
   } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
+    // what was there already is not ours to remove
+    if (!(error instanceof Deno.errors.AlreadyExists)) await Deno.remove(tmp).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * `writeTemp` for bytes in hand, with one synchronous call (cheaper than async calls for small
+ * files written many at a time); when the write fails, `tmp` is removed (as `writeTemp` does).
+ */
+export function writeTempSync(tmp: string, bytes: Uint8Array): void {
+  try {
+    Deno.writeFileSync(tmp, bytes, { createNew: true });
+  } catch (error) {
+    try {
+      if (!(error instanceof Deno.errors.AlreadyExists)) Deno.removeSync(tmp);
+    } catch { /* not written */ }
     throw error;
   }
 }

@@ -5,7 +5,7 @@
  * is replaced whole under a lock; garbage collection waits for writers.
  * @module
  */
-import { moveIntoPlace, replaceFile, writeTemp } from "../write_file.ts";
+import { moveIntoPlace, replaceFile, writeTemp, writeTempSync } from "../write_file.ts";
 import { chartParts } from "../chart/manifest.ts";
 import { checked, hashingStream, readAll, verifyingStream } from "../digest.ts";
 import { CacheError, DigestError, RegistryError } from "../errors.ts";
@@ -480,14 +480,7 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
    */
   #writeSmallTemp(bytes: Uint8Array): string {
     const tmp = tempPath(this.dir);
-    try {
-      Deno.writeFileSync(tmp, bytes, { createNew: true });
-    } catch (error) {
-      try {
-        Deno.removeSync(tmp);
-      } catch { /* not written */ }
-      throw error;
-    }
+    writeTempSync(tmp, bytes);
     return tmp;
   }
 

@@ -58,3 +58,18 @@ Deno.test("replaceDir sets the old folder aside and puts it back when the new on
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("writeTempSync writes a new file only, and leaves nothing when it cannot", async () => {
+  const { writeTempSync } = await import("../../core/write_file.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    writeTempSync(`${dir}/t`, new Uint8Array([1, 2, 3]));
+    assert.deepEqual(await Deno.readFile(`${dir}/t`), new Uint8Array([1, 2, 3]));
+    assert.throws(() => writeTempSync(`${dir}/t`, new Uint8Array([9])), Deno.errors.AlreadyExists);
+    assert.deepEqual(await Deno.readFile(`${dir}/t`), new Uint8Array([1, 2, 3]), "not overwritten");
+    assert.throws(() => writeTempSync(`${dir}/none/t`, new Uint8Array([9])), Deno.errors.NotFound);
+    assert.deepEqual(await dirNames(dir), ["t"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
