@@ -7,6 +7,17 @@
 
 const cleanups = new Set<() => void | Promise<void>>();
 
+/** Whether the cleanups are running (a write must then not start a temp file they would miss). */
+let running = false;
+
+/**
+ * Whether an interrupt's cleanups are running: a temp file created now could be listed after its
+ * cleanup has passed, so writers refuse to start one (and remove one they just made).
+ */
+export function interrupting(): boolean {
+  return running;
+}
+
 /** Registers `cleanup` (safe to run twice) to run on interrupt; returns the function that unregisters it. */
 export function onInterrupt(cleanup: () => void | Promise<void>): () => void {
   cleanups.add(cleanup);
@@ -26,12 +37,17 @@ const settleMs = 50;
 export async function runInterrupts(): Promise<void> {
   const pending = [...cleanups].reverse();
   cleanups.clear();
-  for (let pass = 0; pass < 2; pass++) {
-    if (pass > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
-    for (const cleanup of pending) {
-      try {
-        await cleanup();
-      } catch { /* best effort: the process is ending */ }
+  running = true;
+  try {
+    for (let pass = 0; pass < 2; pass++) {
+      if (pass > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
+      for (const cleanup of pending) {
+        try {
+          await cleanup();
+        } catch { /* best effort: the process is ending */ }
+      }
     }
+  } finally {
+    running = false;
   }
 }

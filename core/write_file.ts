@@ -9,7 +9,7 @@
  * reported.
  * @module
  */
-import { onInterrupt } from "./interrupt.ts";
+import { interrupting, onInterrupt } from "./interrupt.ts";
 import { writeStream } from "./stream_file.ts";
 
 /** How a file is replaced. */
@@ -97,11 +97,13 @@ export async function writeTemp(
   mode?: number,
 ): Promise<void> {
   const write = { createNew: true, ...(mode === undefined ? {} : { mode }) };
+  refuseWhileInterrupting();
   try {
     if (typeof data === "string") await Deno.writeTextFile(tmp, data, write);
     else if (data instanceof Uint8Array) await Deno.writeFile(tmp, data, write);
     else await writeStream(await Deno.open(tmp, { write: true, ...write }), data);
     if (mode !== undefined) await Deno.chmod(tmp, mode).catch(() => {});
+    refuseWhileInterrupting(); // made while the cleanups ran: they may have missed it
   } catch (error) {
     // what was there already is not ours to remove
     if (!(error instanceof Deno.errors.AlreadyExists)) await Deno.remove(tmp).catch(() => {});
@@ -109,11 +111,17 @@ export async function writeTemp(
   }
 }
 
+/** Throws `Deno.errors.Interrupted` while an interrupt's cleanups run (see `interrupting`). */
+function refuseWhileInterrupting(): void {
+  if (interrupting()) throw new Deno.errors.Interrupted("interrupted: no new temp file");
+}
+
 /**
  * `writeTemp` for bytes in hand, with one synchronous call (cheaper than async calls for small
  * files written many at a time); when the write fails, `tmp` is removed (as `writeTemp` does).
  */
 export function writeTempSync(tmp: string, bytes: Uint8Array): void {
+  refuseWhileInterrupting();
   try {
     Deno.writeFileSync(tmp, bytes, { createNew: true });
   } catch (error) {

@@ -3,7 +3,15 @@
  * temp name, a failed move leaves no temp behind, and a folder being replaced is never lost.
  */
 import assert from "node:assert/strict";
-import { moveIntoPlace, replaceDir, replaceFile, tempBeside } from "../../core/write_file.ts";
+import {
+  moveIntoPlace,
+  replaceDir,
+  replaceFile,
+  tempBeside,
+  writeTemp,
+  writeTempSync,
+} from "../../core/write_file.ts";
+import { onInterrupt, runInterrupts } from "../../core/interrupt.ts";
 import { dirNames } from "../helpers/files.ts";
 
 Deno.test("replaceFile replaces a file through a temp file and leaves no temp", async () => {
@@ -69,6 +77,32 @@ Deno.test("writeTempSync writes a new file only, and leaves nothing when it cann
     assert.deepEqual(await Deno.readFile(`${dir}/t`), new Uint8Array([1, 2, 3]), "not overwritten");
     assert.throws(() => writeTempSync(`${dir}/none/t`, new Uint8Array([9])), Deno.errors.NotFound);
     assert.deepEqual(await dirNames(dir), ["t"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("while an interrupt's cleanups run, no temp file is started; afterwards writes work", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => release = resolve);
+    let cleanupStarted = () => {};
+    const started = new Promise<void>((resolve) => cleanupStarted = resolve);
+    onInterrupt(() => {
+      cleanupStarted();
+      return held;
+    });
+    const cleanups = runInterrupts();
+    await started;
+    await assert.rejects(writeTemp(`${dir}/a`, "x"), Deno.errors.Interrupted);
+    assert.throws(() => writeTempSync(`${dir}/b`, new Uint8Array(1)), Deno.errors.Interrupted);
+    await assert.rejects(replaceFile(`${dir}/c`, "x"), Deno.errors.Interrupted);
+    assert.deepEqual(await dirNames(dir), [], "no temp file was made");
+    release();
+    await cleanups;
+    await replaceFile(`${dir}/c`, "x");
+    assert.deepEqual(await dirNames(dir), ["c"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
