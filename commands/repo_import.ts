@@ -4,7 +4,8 @@ import { replaceFile } from "../core/write_file.ts";
 import { PartialFailure } from "../core/errors.ts";
 import { describeError, UsageError } from "./_errors.ts";
 import { parseReference } from "../core/ref.ts";
-import { type ImportResult, ociIndexYaml } from "../core/repo/import.ts";
+import type { ImportResult } from "../core/repo/import.ts";
+import { ociIndexYaml } from "../core/repo/index_yaml.ts";
 import { reportArgs, reporter } from "./_output.ts";
 import { openCommandClient, transportArgs, transportFlags } from "./_transport_flags.ts";
 

@@ -8,8 +8,15 @@ import { openH3 } from "./client.ts";
 import type { H3, H3Options } from "./h3.ts";
 import type { DependencyOptions } from "./chart/dependencies.ts";
 import { parseReference, type Reference } from "./ref.ts";
-import { RegistryHosts } from "./registry_hosts.ts";
 import type { Repository } from "./transport/repository.ts";
+import type { CopyOptions, CopyResult } from "./copy.ts";
+import type { Target } from "./target.ts";
+import type {
+  Referrer,
+  ReferrersCopyOptions,
+  ReferrersCopyResult,
+  ReferrersOptions,
+} from "./referrers.ts";
 
 export { openH3 } from "./client.ts";
 export type {
@@ -32,7 +39,7 @@ export type {
   TransferOptions,
   VerifySignatureOptions,
 } from "./h3.ts";
-export { copy, type CopyOptions, type CopyResult } from "./copy.ts";
+export type { CopyOptions, CopyResult } from "./copy.ts";
 export { type IndexEntry, OciLayout, openCache } from "./cache/layout.ts";
 export type { Repository } from "./transport/repository.ts";
 export type { TransportOptions } from "./transport/options.ts";
@@ -56,7 +63,6 @@ export type { TagResult } from "./chart/retag.ts";
 export type { MirrorSummary, TagCopy, TagCopyResult } from "./mirror.ts";
 export type { SavedLogin } from "./auth/store.ts";
 export type { CredentialStore, EnvReport, RegistryReport } from "./env.ts";
-export { ociIndexYaml } from "./repo/import.ts";
 export type {
   ChartLock,
   DependencyOptions,
@@ -64,37 +70,71 @@ export type {
   DependencyStatus,
   LockedDependency,
 } from "./chart/dependencies.ts";
+export { ociIndexYaml } from "./repo/index_yaml.ts";
 export type { ImportOptions, ImportResult, ImportSummary } from "./repo/import.ts";
 export type { ClassicRepoAccess, HelmRepository } from "./chart/classic_repo.ts";
 export type { IndexEntry as RepoIndexEntry } from "./chart/repo_index.ts";
 export type { ChartText, ShowPart, ShowResult, ShowSource } from "./chart/show.ts";
 export type { VersionRequest } from "./chart/versions.ts";
-export {
-  copyReferrers,
-  listReferrers,
-  type Referrer,
-  type ReferrersCopyOptions,
-  type ReferrersCopyResult,
-  type ReferrersOptions,
-  type ReferrerSource,
+export type {
+  Referrer,
+  ReferrersCopyOptions,
+  ReferrersCopyResult,
+  ReferrersOptions,
+  ReferrerSource,
 } from "./referrers.ts";
 export type { SignResult, SimpleSigningClaim, VerifiedSignature } from "./sign/cosign.ts";
 export type { PasswordSource, SigningKey } from "./sign/keys.ts";
 export type { NamedKey, NamedKeyring, TrustRequirement, TrustResult } from "./sign/trust.ts";
-export {
-  checkProvenance,
-  type ProvenanceResult,
-  signProvenance,
-  verifyProvenance,
-} from "./sign/provenance.ts";
+export type { ProvenanceResult } from "./sign/provenance.ts";
 export { archiveName, provenanceMessage } from "./chart/provenance_text.ts";
-export { readPrivateKey, readPublicKey } from "./sign/keys.ts";
 export { policyFor, type TrustPolicy } from "./sign/policy.ts";
-export { type BundleSignResult, findBundleSignature, signBundle } from "./sign/bundle.ts";
-export { type ChartSignResult, readSigningKey, signChart } from "./sign/sign.ts";
-export { checkKeylessBundle, type KeylessIdentity, type KeylessSigner } from "./sign/keyless.ts";
-export { checkTrust, readKeyrings, readKeys, requirementFor } from "./sign/trust.ts";
+export type { BundleSignResult } from "./sign/bundle.ts";
+export type { ChartSignResult } from "./sign/sign.ts";
+export type { KeylessIdentity, KeylessSigner } from "./sign/keyless.ts";
+export * from "./api_signing.ts";
 export type { TrustOptions } from "./sign/trust_options.ts";
+
+/** Copies `srcRef` in `src` to `dstRef` in `dst`: blobs first, the manifest last. */
+export async function copy(
+  src: Target,
+  srcRef: string,
+  dst: Target,
+  dstRef: string,
+  options?: CopyOptions,
+): Promise<CopyResult> {
+  const { copy } = await import("./copy.ts");
+  return await copy(src, srcRef, dst, dstRef, options);
+}
+
+/**
+ * Everything that refers to the manifest `subject` (a digest) in `target`, nested: signatures,
+ * SBOMs, attestations and their own referrers, at most `maxReferrers` in all.
+ */
+export async function listReferrers(
+  target: Target,
+  subject: string,
+  options?: ReferrersOptions,
+): Promise<Referrer[]> {
+  const { listReferrers } = await import("./referrers.ts");
+  return await listReferrers(target, subject, options);
+}
+
+/**
+ * Copies `referrers` of the manifest `subject` (as `listReferrers` found them in `src`) to `dst`,
+ * nested ones too: cosign's tags as the same tags; others by digest, and, where `dst` has no
+ * referrers API, added to its tag schema index. What `dst` has already is not copied again.
+ */
+export async function copyReferrers(
+  src: Target,
+  dst: Target,
+  subject: string,
+  referrers: Referrer[],
+  options?: ReferrersCopyOptions,
+): Promise<ReferrersCopyResult> {
+  const { copyReferrers } = await import("./referrers.ts");
+  return await copyReferrers(src, dst, subject, referrers, options);
+}
 
 /** Runs `operation` on a client opened with `options`, closed when it ends. */
 async function once<T>(options: H3Options, operation: (h3: H3) => Promise<T>): Promise<T> {
@@ -114,6 +154,7 @@ export async function openRepository(
   options: H3Options = {},
 ): Promise<Repository> {
   const parsed = typeof ref === "string" ? parseReference(ref) : ref;
+  const { RegistryHosts } = await import("./registry_hosts.ts");
   const hosts = new RegistryHosts(options, { debug: options.debug, warn: options.onWarning });
   try {
     return await hosts.open(parsed, hosts);

@@ -3,38 +3,14 @@
  * `H3_*` variables, then `config.yaml`, then defaults), keeps one HTTP client (connections and
  * credentials' tokens) per host and one cache handle, and runs the CLI's chart operations.
  * Disposing it closes every connection; cache locks last one operation each.
+ *
+ * Each operation imports the code it runs when it runs (`import()`), so a script that lists the
+ * cache or reads the version loads neither the registry client nor the chart, signing and YAML
+ * code (nor, from source, Deno's Node layer for the CommonJS packages among them).
  * @module
  */
 import { type OciLayout, openCache } from "./cache/layout.ts";
-import { repairCache, verifyCache } from "./cache/verify.ts";
-import { archiveSource, isChartArchivePath, readChartArchive } from "./chart/archive.ts";
-import { downloadChart } from "./chart/download.ts";
-import { isLayoutLocation, pullFromLayout, pushChartToLayout } from "./chart/layout_transfer.ts";
-import { exportCachedChart } from "./chart/export.ts";
-import { saveChart } from "./chart/save.ts";
-import { invalidTagMessage, listChartTags } from "./chart/tags.ts";
-import { pullChart, pushChart, transfer } from "./chart/transfer.ts";
-import { cachedRefName, resolveCachedReference, resolveReference } from "./chart/versions.ts";
-import { loadConfig, resolveConcurrency, transportSettings } from "./config.ts";
-import { copy } from "./copy.ts";
-import { openCopyEnd, planCopies } from "./copy_plan.ts";
-import { mirror } from "./mirror.ts";
-import { importRepository } from "./repo/import.ts";
-import { buildDependencies, listDependencies, updateDependencies } from "./chart/dependencies.ts";
-import { RegistryHosts } from "./registry_hosts.ts";
-import { checkLogin, loginHost } from "./auth/login.ts";
-import { removeLogin, saveLogin } from "./auth/store.ts";
-import { rememberRegistrySettings } from "./config_write.ts";
-import { envReport } from "./env.ts";
 import { option, phrase, RefError, SettingError, SignatureError } from "./errors.ts";
-import { readSigningKey, signChart } from "./sign/sign.ts";
-import { checkTrust, requirementFor, trustCheck } from "./sign/trust.ts";
-import { requirementOf } from "./sign/trust_options.ts";
-import { checkPull, writesFiles } from "./pull_form.ts";
-import { deleteRemoteChart } from "./remote_delete.ts";
-import { tagChart } from "./chart/retag.ts";
-import { showReference } from "./chart/show.ts";
-import { isReferrerTag, listReferrers, type ReferrersOptions } from "./referrers.ts";
 import type {
   ChartPullResult,
   ChartPushResult,
@@ -45,8 +21,9 @@ import type {
   VerifySignatureOptions,
 } from "./h3.ts";
 import { archiveReference, formatReference, parseReference, type Reference } from "./ref.ts";
+import type { ReferrersOptions } from "./referrers.ts";
+import type { RegistryHosts } from "./registry_hosts.ts";
 import type { Repository } from "./transport/repository.ts";
-import { registryHost } from "./auth/docker_config.ts";
 
 /**
  * Opens an h3 client; use it with `await using h3 = await openH3()` so its connections close.
@@ -67,17 +44,24 @@ export async function openH3(options: H3Options = {}): Promise<H3> {
 class Client implements H3 {
   readonly cache: OciLayout;
   #options: H3Options;
-  #hosts: RegistryHosts;
+  #hosts?: Promise<RegistryHosts>;
   #concurrency?: Promise<number>;
   #listeners = new Set<(message: string) => void>();
 
   constructor(options: H3Options, cache: OciLayout) {
     this.#options = options;
     this.cache = cache;
-    this.#hosts = new RegistryHosts(options, {
-      debug: options.debug,
-      warn: (message, problem) => this.#warn(message, problem),
-    });
+  }
+
+  /** The registry hosts' settings and clients, loaded when a registry is first asked for. */
+  #registryHosts(): Promise<RegistryHosts> {
+    this.#hosts ??= import("./registry_hosts.ts").then(({ RegistryHosts }) =>
+      new RegistryHosts(this.#options, {
+        debug: this.#options.debug,
+        warn: (message, problem) => this.#warn(message, problem),
+      })
+    );
+    return this.#hosts;
   }
 
   openCache(): Promise<OciLayout> {
@@ -96,11 +80,15 @@ class Client implements H3 {
     for (const listener of this.#listeners) listener(message);
   }
 
-  openRepository(ref: string | Reference): Promise<Repository> {
-    return this.#hosts.open(typeof ref === "string" ? parseReference(ref) : ref);
+  async openRepository(ref: string | Reference): Promise<Repository> {
+    const hosts = await this.#registryHosts();
+    return await hosts.open(typeof ref === "string" ? parseReference(ref) : ref);
   }
 
-  save: H3["save"] = (dir, ref, options) => saveChart(this.cache, dir, ref, options);
+  save: H3["save"] = async (dir, ref, options) => {
+    const { saveChart } = await import("./chart/save.ts");
+    return await saveChart(this.cache, dir, ref, options);
+  };
 
   list: H3["list"] = () => this.cache.entries();
 
@@ -109,6 +97,9 @@ class Client implements H3 {
     destination: string,
     options: Parameters<H3["exportChart"]>[2] = {},
   ): ReturnType<H3["exportChart"]> {
+    const { resolveCachedReference } = await import("./chart/versions.ts");
+    const { checkTrust, requirementFor } = await import("./sign/trust.ts");
+    const { exportCachedChart } = await import("./chart/export.ts");
     const parsed = await resolveCachedReference(parseReference(ref), this.cache);
     const required = await requirementFor(undefined, parsed.registry, parsed.repository);
     if (required) {
@@ -122,6 +113,11 @@ class Client implements H3 {
 
   async push(ref: string, options: Parameters<H3["push"]>[1] = {}): Promise<ChartPushResult> {
     const { onEvent, onStart, remote } = options;
+    const { isLayoutLocation } = await import("./chart/layout_transfer.ts");
+    const { archiveSource, isChartArchivePath, readChartArchive } = await import(
+      "./chart/archive.ts"
+    );
+    const { pushChart, transfer } = await import("./chart/transfer.ts");
     if (remote !== undefined && isLayoutLocation(remote)) {
       throw new RefError(`${remote} is an OCI layout: use pushToLayout`);
     }
@@ -139,6 +135,7 @@ class Client implements H3 {
     if (await isChartArchivePath(ref)) {
       throw new RefError(`${ref} is a packaged chart: push it to oci://REGISTRY[/NAMESPACE]`);
     }
+    const { resolveCachedReference } = await import("./chart/versions.ts");
     const typed = parseReference(ref);
     const repository = await this.openRepository(typed);
     const parsed = await resolveCachedReference(typed, this.cache);
@@ -149,18 +146,27 @@ class Client implements H3 {
 
   async pull(ref: string, options: Parameters<H3["pull"]>[1] = {}): Promise<ChartPullResult> {
     const { version, devel, untar, force, prov, onEvent, onStart } = options;
+    const { isLayoutLocation } = await import("./chart/layout_transfer.ts");
+    const { checkPull, writesFiles } = await import("./pull_form.ts");
+    const { requirementOf } = await import("./sign/trust_options.ts");
+    const { requirementFor, trustCheck } = await import("./sign/trust.ts");
+    const { resolveReference } = await import("./chart/versions.ts");
     if (isLayoutLocation(ref)) {
       throw new RefError(`${ref} is an OCI layout, not a registry reference: use pullFromLayout`);
     }
     const required = await checkPull([ref], options, () => requirementOf(options));
     const typed = parseReference(ref);
-    const repository = await this.#hosts.openForPull(typed, typed.digest ?? typed.tag);
+    const repository = await (await this.#registryHosts()).openForPull(
+      typed,
+      typed.digest ?? typed.tag,
+    );
     const resolved = await resolveReference(typed, repository, { version, devel });
     const trust = await requirementFor(required, resolved.registry, resolved.repository);
     const verify = trust &&
       trustCheck(repository, trust, resolved.registry, resolved.repository, ref);
     onStart?.(resolved);
     if (writesFiles([ref], options)) {
+      const { downloadChart } = await import("./chart/download.ts");
       const written = await downloadChart(repository, resolved.tag ?? resolved.digest!, {
         destination: options.destination ?? ".",
         untar,
@@ -182,19 +188,25 @@ class Client implements H3 {
         provPath,
       };
     }
+    const { pullChart } = await import("./chart/transfer.ts");
     return {
       ref: resolved,
       ...await pullChart(repository, this.cache, resolved, { onEvent, verify }),
     };
   }
 
-  pushToLayout: H3["pushToLayout"] = (chart, layout, options = {}) =>
-    pushChartToLayout(this.cache, chart, layout, { onEvent: options.onEvent });
+  pushToLayout: H3["pushToLayout"] = async (chart, layout, options = {}) => {
+    const { pushChartToLayout } = await import("./chart/layout_transfer.ts");
+    return await pushChartToLayout(this.cache, chart, layout, { onEvent: options.onEvent });
+  };
 
-  pullFromLayout: H3["pullFromLayout"] = (layout, options = {}) =>
-    pullFromLayout(layout, { ...options, destination: options.destination ?? "." });
+  pullFromLayout: H3["pullFromLayout"] = async (layout, options = {}) => {
+    const { pullFromLayout } = await import("./chart/layout_transfer.ts");
+    return await pullFromLayout(layout, { ...options, destination: options.destination ?? "." });
+  };
 
   async remove(refs: string | string[]): ReturnType<H3["remove"]> {
+    const { cachedRefName } = await import("./chart/versions.ts");
     const removed: string[] = [];
     try {
       for (const input of [refs].flat()) {
@@ -211,15 +223,20 @@ class Client implements H3 {
 
   prune: H3["prune"] = () => this.cache.collect();
 
-  verify: H3["verify"] = async (refs) =>
-    verifyCache(this.cache, refs && await this.#cachedRefs(refs));
+  verify: H3["verify"] = async (refs) => {
+    const { verifyCache } = await import("./cache/verify.ts");
+    return await verifyCache(this.cache, refs && await this.#cachedRefs(refs));
+  };
 
-  repair: H3["repair"] = async (refs) =>
-    repairCache(this.cache, refs && await this.#cachedRefs(refs));
+  repair: H3["repair"] = async (refs) => {
+    const { repairCache } = await import("./cache/verify.ts");
+    return await repairCache(this.cache, refs && await this.#cachedRefs(refs));
+  };
 
   /** Full cache refs for `inputs`, an untagged one resolved as `resolveCachedReference` does. */
-  #cachedRefs(inputs: string[]): Promise<string[]> {
-    return Promise.all(inputs.map((input) => cachedRefName(input, this.cache)));
+  async #cachedRefs(inputs: string[]): Promise<string[]> {
+    const { cachedRefName } = await import("./chart/versions.ts");
+    return await Promise.all(inputs.map((input) => cachedRefName(input, this.cache)));
   }
 
   async tags(repo: string, options: Parameters<H3["tags"]>[1] = {}): ReturnType<H3["tags"]> {
@@ -228,6 +245,7 @@ class Client implements H3 {
       throw new RefError(`${repo}: give the repository without a tag or digest`);
     }
     const repository = await this.openRepository(ref);
+    const { invalidTagMessage, listChartTags } = await import("./chart/tags.ts");
     return await listChartTags(repository, {
       all: options.all,
       concurrency: await this.#refConcurrency(),
@@ -239,17 +257,28 @@ class Client implements H3 {
   async tag(ref: string, newTags: string[]): ReturnType<H3["tag"]> {
     const typed = parseReference(ref);
     const repository = (await this.openRepository(typed)).expectPush();
+    const { resolveReference } = await import("./chart/versions.ts");
+    const { tagChart } = await import("./chart/retag.ts");
     const parsed = await resolveReference(typed, repository);
     return await tagChart(repository, parsed.digest ?? parsed.tag!, newTags, parsed.digest);
   }
 
-  show: H3["show"] = (ref, part = "all", options = {}) =>
-    showReference(ref, part, this.cache, (parsed) => this.openRepository(parsed), options);
+  show: H3["show"] = async (ref, part = "all", options = {}) => {
+    const { showReference } = await import("./chart/show.ts");
+    return await showReference(
+      ref,
+      part,
+      this.cache,
+      (parsed) => this.openRepository(parsed),
+      options,
+    );
+  };
 
   async referrers(ref: string, options: ReferrersOptions = {}): ReturnType<H3["referrers"]> {
     const parsed = parseReference(ref);
     const repository = await this.openRepository(parsed);
     const chart = await this.#resolveRemote(parsed, repository);
+    const { listReferrers } = await import("./referrers.ts");
     return { ...chart, referrers: await listReferrers(repository, chart.subject.digest, options) };
   }
 
@@ -259,6 +288,7 @@ class Client implements H3 {
     if (!parsed.tag && !parsed.digest) {
       throw new RefError(`${ref}: name the tag or digest to delete`);
     }
+    const { deleteRemoteChart } = await import("./remote_delete.ts");
     const name = formatReference(parsed);
     const reference = parsed.tag ?? parsed.digest!;
     return {
@@ -275,6 +305,7 @@ class Client implements H3 {
       }
       return Promise.resolve(env);
     });
+    const { readSigningKey, signChart } = await import("./sign/sign.ts");
     const key = await readSigningKey(options.key, password);
     const parsed = parseReference(ref);
     const repository = (await this.openRepository(parsed)).expectPush();
@@ -290,6 +321,8 @@ class Client implements H3 {
     ref: string,
     options: VerifySignatureOptions,
   ): ReturnType<H3["verifySignature"]> {
+    const { requirementOf } = await import("./sign/trust_options.ts");
+    const { checkTrust } = await import("./sign/trust.ts");
     const requirement = await requirementOf(options) ??
       { keys: [], acceptReferences: options.acceptReferences };
     const parsed = parseReference(ref);
@@ -302,6 +335,7 @@ class Client implements H3 {
 
   /** The chart `ref` names in `repository` (untagged: the highest stable version). */
   async #resolveRemote(ref: Reference, repository: Repository): Promise<SignedChart> {
+    const { resolveReference } = await import("./chart/versions.ts");
     const resolved = await resolveReference(ref, repository);
     return { ref: resolved, subject: await repository.resolve(resolved.digest ?? resolved.tag!) };
   }
@@ -311,6 +345,11 @@ class Client implements H3 {
     dst: string,
     options: Parameters<H3["copyCharts"]>[2] = {},
   ): ReturnType<H3["copyCharts"]> {
+    const { openCopyEnd, planCopies } = await import("./copy_plan.ts");
+    const { isReferrerTag } = await import("./referrers.ts");
+    const { invalidTagMessage } = await import("./chart/tags.ts");
+    const { requirementFor, trustCheck } = await import("./sign/trust.ts");
+    const { mirror } = await import("./mirror.ts");
     await using from = await openCopyEnd(src, true, (ref) => this.openRepository(ref));
     await using to = await openCopyEnd(
       dst,
@@ -356,6 +395,7 @@ class Client implements H3 {
   ): ReturnType<H3["importRepo"]> {
     const ns = parseReference(namespace);
     if (ns.tag || ns.digest) throw new RefError(`${namespace}: give a namespace without a tag`);
+    const { importRepository } = await import("./repo/import.ts");
     return await importRepository(
       indexUrl,
       ns,
@@ -364,17 +404,26 @@ class Client implements H3 {
     );
   }
 
-  updateDependencies: H3["updateDependencies"] = (dir, options) =>
-    updateDependencies(dir, (ref) => this.openRepository(ref), options);
+  updateDependencies: H3["updateDependencies"] = async (dir, options) => {
+    const { updateDependencies } = await import("./chart/dependencies.ts");
+    return await updateDependencies(dir, (ref) => this.openRepository(ref), options);
+  };
 
-  buildDependencies: H3["buildDependencies"] = (dir, options) =>
-    buildDependencies(dir, (ref) => this.openRepository(ref), options);
+  buildDependencies: H3["buildDependencies"] = async (dir, options) => {
+    const { buildDependencies } = await import("./chart/dependencies.ts");
+    return await buildDependencies(dir, (ref) => this.openRepository(ref), options);
+  };
 
-  listDependencies(dir: string): ReturnType<H3["listDependencies"]> {
-    return listDependencies(dir);
+  async listDependencies(dir: string): ReturnType<H3["listDependencies"]> {
+    const { listDependencies } = await import("./chart/dependencies.ts");
+    return await listDependencies(dir);
   }
 
   login: H3["login"] = async (registry, credential) => {
+    const { checkLogin, loginHost } = await import("./auth/login.ts");
+    const { transportSettings } = await import("./config.ts");
+    const { saveLogin } = await import("./auth/store.ts");
+    const { rememberRegistrySettings } = await import("./config_write.ts");
     const host = loginHost(registry);
     const settings = await transportSettings(host, this.#options);
     await checkLogin(host, credential, { ...settings, debug: this.#options.debug });
@@ -385,22 +434,31 @@ class Client implements H3 {
     return { registry: host, stored, remembered };
   };
 
-  logout: H3["logout"] = (registry) => removeLogin(registryHost(registry));
+  logout: H3["logout"] = async (registry) => {
+    const { removeLogin } = await import("./auth/store.ts");
+    const { registryHost } = await import("./auth/docker_config.ts");
+    return await removeLogin(registryHost(registry));
+  };
 
-  env: H3["env"] = (options = {}) => envReport(options.registry, this.#options);
+  env: H3["env"] = async (options = {}) => {
+    const { envReport } = await import("./env.ts");
+    return await envReport(options.registry, this.#options);
+  };
 
-  copy: H3["copy"] = (src, srcRef, dst, dstRef, options) => copy(src, srcRef, dst, dstRef, options);
+  copy: H3["copy"] = async (src, srcRef, dst, dstRef, options) => {
+    const { copy } = await import("./copy.ts");
+    return await copy(src, srcRef, dst, dstRef, options);
+  };
 
   /** How many refs (or tags) run at once: the option, `H3_CONCURRENCY`, config, default. */
   #refConcurrency(): Promise<number> {
-    this.#concurrency ??= loadConfig().then((config) =>
-      resolveConcurrency(this.#options.concurrency, config)
+    this.#concurrency ??= import("./config.ts").then(async ({ loadConfig, resolveConcurrency }) =>
+      resolveConcurrency(this.#options.concurrency, await loadConfig())
     );
     return this.#concurrency;
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    this.#hosts[Symbol.dispose]();
-    return Promise.resolve();
+  async [Symbol.asyncDispose](): Promise<void> {
+    (await this.#hosts)?.[Symbol.dispose]();
   }
 }

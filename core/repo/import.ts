@@ -10,7 +10,6 @@
  */
 import pLimit from "p-limit";
 import semver from "semver";
-import { stringify } from "yaml";
 import { archiveSource, readChartArchive } from "../chart/archive.ts";
 import { versionRange } from "../chart/versions.ts";
 import {
@@ -268,18 +267,4 @@ async function download(url: URL, path: string, client: ClassicRepoClient): Prom
     response.body!.pipeThrough(capped(1024 * 1024)),
   );
   return true;
-}
-
-/**
- * index.yaml text for clients that still read one: every imported (or present) version, its
- * index fields kept, its urls `oci://NAMESPACE/<name>:<tag>`.
- */
-export function ociIndexYaml(summary: ImportSummary, generated: Date = new Date()): string {
-  const entries: Record<string, Record<string, unknown>[]> = {};
-  for (const result of summary.results) {
-    if (result.status === "failed") continue;
-    const { entry } = result;
-    (entries[entry.name] ??= []).push({ ...entry.raw, urls: [`oci://${result.ref}`] });
-  }
-  return stringify({ apiVersion: "v1", entries, generated: generated.toISOString() });
 }
