@@ -46,6 +46,7 @@ export type {
   Stager,
   Tagger,
   TagLister,
+  TagOptions,
   Target,
 } from "./core/target.ts";
 export type { Descriptor, Manifest } from "./core/oci/descriptor.ts";

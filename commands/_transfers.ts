@@ -4,7 +4,6 @@
  * progress bars, and `--output json` / `--quiet` for scripts.
  * @module
  */
-import pLimit from "p-limit";
 import type { CopyEvent } from "../core/copy.ts";
 import type { H3 } from "../core/h3.ts";
 import { errorMessage, H3Error, PartialFailure } from "../core/errors.ts";
@@ -46,6 +45,11 @@ export interface RefJob {
   onEvent?: (event: CopyEvent) => void;
   /** Names the ref otherwise in its errors and JSON report from now on (a `.tgz`: its target). */
   rename: (ref: string) => void;
+  /**
+   * Lets the next ref start while this one only waits for its tag to be written with others
+   * (`onQueued` of a pull into the cache); the ref is still reported only once its work ends.
+   */
+  queued: () => void;
 }
 
 /**
@@ -67,10 +71,10 @@ export async function transferEach(
   const bars = debugEnabled() ? undefined : progressBars();
   const silent = format === "json" || values.quiet === true;
   try {
-    await forEachRef(refs, concurrency, async (index, print) => {
+    await forEachRef(refs, concurrency, async (index, print, queued) => {
       let name = refs[index];
       const onEvent = progressEvents(bars, name);
-      const job = { input: name, h3, print: silent ? () => {} : print, onEvent };
+      const job = { input: name, h3, print: silent ? () => {} : print, onEvent, queued };
       try {
         const outcome = await work({ ...job, rename: (ref) => name = ref });
         reports[index] = { ref: name, ...outcome };
@@ -88,25 +92,25 @@ export async function transferEach(
 
 /**
  * Runs `work` for each ref (by its index), `concurrency` at a time; `work` names the ref in its
- * errors. One ref prints as it goes and its error is thrown; with several, each ref's lines are
- * printed together when it is done, failures are reported on stderr, and a `PartialFailure` is
- * thrown at the end if any failed.
+ * errors, and gives its slot to the next ref early by calling `queued`. One ref prints as it goes
+ * and its error is thrown; with several, each ref's lines are printed together when it is done,
+ * failures are reported on stderr, and a `PartialFailure` is thrown at the end if any failed.
  */
 async function forEachRef(
   refs: string[],
   concurrency: number,
-  work: (index: number, print: (line: string) => void) => Promise<void>,
+  work: (index: number, print: (line: string) => void, queued: () => void) => Promise<void>,
   bars?: ProgressBars,
 ): Promise<void> {
   const emit = (write: () => void) => bars ? bars.around(write) : write();
-  if (refs.length === 1) return await work(0, (line) => emit(() => print(line)));
-  const limit = pLimit(concurrency);
+  if (refs.length === 1) return await work(0, (line) => emit(() => print(line)), () => {});
+  const slot = slots(concurrency);
   const failed: string[] = [];
   await Promise.all(refs.map((input, index) =>
-    limit(async () => {
+    slot(async (release) => {
       const lines: string[] = [];
       try {
-        await work(index, (line) => lines.push(line));
+        await work(index, (line) => lines.push(line), release);
         emit(() => lines.forEach((line) => print(line)));
       } catch (error) {
         failed.push(input);
@@ -122,6 +126,34 @@ async function forEachRef(
       `${failed.length} of ${refs.length} refs failed: ${failed.join(", ")}`,
     );
   }
+}
+
+/**
+ * Runs functions at most `concurrency` at a time, in the order given; each may give its slot to
+ * the next one before it ends by calling `release` (the slot is given back when it ends if not).
+ */
+function slots(
+  concurrency: number,
+): (fn: (release: () => void) => Promise<void>) => Promise<void> {
+  let free = concurrency;
+  const waiting: (() => void)[] = [];
+  let next = 0;
+  return async (fn) => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      if (next < waiting.length) waiting[next++]();
+      else free++;
+    };
+    try {
+      await fn(release);
+    } finally {
+      release();
+    }
+  };
 }
 
 /** Whether `message` names the reference `input` already (with or without `oci://`). */

@@ -80,7 +80,7 @@ export default define({
     if (refs?.some(isLayoutLocation)) return await pullLayouts(ctx.values);
     // Helm's form is decided for all refs at once: with --version, only when each is oci://.
     const toFiles = writesFiles(refs, ctx.values);
-    await transferEach(ctx.values, async ({ input, h3, print, onEvent }) => {
+    await transferEach(ctx.values, async ({ input, h3, print, onEvent, queued }) => {
       const result = await h3.pull(toFiles ? input : input.replace(/^oci:\/\//, ""), {
         version,
         devel,
@@ -91,6 +91,7 @@ export default define({
         verify,
         trust,
         onEvent,
+        onQueued: queued,
         onStart: toFiles
           ? undefined
           : (ref) => print(`${refLabel(ref)}: Pulling from ${repositoryName(ref)}`),

@@ -145,7 +145,7 @@ class Client implements H3 {
   }
 
   async pull(ref: string, options: Parameters<H3["pull"]>[1] = {}): Promise<ChartPullResult> {
-    const { version, devel, untar, force, prov, onEvent, onStart } = options;
+    const { version, devel, untar, force, prov, onEvent, onStart, onQueued } = options;
     const { isLayoutLocation } = await import("./chart/layout_transfer.ts");
     const { checkPull, writesFiles } = await import("./pull_form.ts");
     const { requirementOf } = await import("./sign/trust_options.ts");
@@ -191,7 +191,7 @@ class Client implements H3 {
     const { pullChart } = await import("./chart/transfer.ts");
     return {
       ref: resolved,
-      ...await pullChart(repository, this.cache, resolved, { onEvent, verify }),
+      ...await pullChart(repository, this.cache, resolved, { onEvent, verify, onQueued }),
     };
   }
 

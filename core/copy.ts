@@ -24,6 +24,7 @@ import {
   isReferencePusher,
   isStager,
   type StagedBlob,
+  type TagOptions,
   type Target,
 } from "./target.ts";
 
@@ -52,6 +53,13 @@ export interface CopyOptions {
    * are copied from memory, not fetched again. Looked up when blobs move, after `validate`.
    */
   fetched?: ReadonlyMap<string, Uint8Array>;
+  /**
+   * Called when all that is left of the copy is waiting for its reference to be written together
+   * with others (a destination that writes tags in batches, as the cache does): a caller running
+   * many copies a few at a time can start the next one. The copy still ends only once the
+   * reference is written.
+   */
+  onQueued?: () => void;
 }
 
 /** What a copy did. */
@@ -207,7 +215,10 @@ export async function copy(
   // A manifest is stored only after its blobs: when one was missing, the reference cannot point at
   // this manifest yet, and the destination need not be asked (one request less per new chart).
   const upToDate = copied.length === 0 && await isCurrent(dst, dstRef, desc.digest);
-  if (!upToDate) await putManifest(dst, desc, bytes, dstRef, [manifest.config, ...manifest.layers]);
+  if (!upToDate) {
+    const needs = [manifest.config, ...manifest.layers];
+    await putManifest(dst, desc, bytes, dstRef, needs, { queued: options.onQueued });
+  }
   return { desc, manifest, upToDate, copied, skipped };
 }
 
@@ -246,7 +257,8 @@ async function present(
  * Stores manifest `bytes` (of `desc`) in `dst` under `dstRef`, its `blobs` being there already.
  * registry:2 may answer DIGEST_INVALID to concurrent PUTs of the same manifest bytes (as when the
  * tags of one chart are pushed at once): such a PUT is tried again, up to 4 times in all, a
- * moment later, while every blob checks out as present.
+ * moment later, while every blob checks out as present. `tagOptions` go to a destination that
+ * tags apart from storing (the cache).
  */
 export async function putManifest(
   dst: Target,
@@ -254,10 +266,11 @@ export async function putManifest(
   bytes: Uint8Array,
   dstRef: string,
   blobs: Descriptor[],
+  tagOptions: TagOptions = {},
 ): Promise<void> {
   if (!isReferencePusher(dst)) {
     if (!(await dst.exists(desc))) await dst.push(desc, ReadableStream.from([bytes]));
-    await dst.tag(desc, dstRef);
+    await dst.tag(desc, dstRef, tagOptions);
     return;
   }
   for (let attempt = 1;; attempt++) {

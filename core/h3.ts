@@ -105,6 +105,12 @@ export interface ChartPullOptions extends TransferOptions, TrustOptions {
   prov?: boolean;
   /** Refuse the chart unless signed as `keys`, `keyrings`, `identities` or `trust` ask. */
   verify?: boolean;
+  /**
+   * Into the cache: called when all that is left is waiting for the chart's tag to be written
+   * into the cache's index.json together with other pulls' tags; a caller running many pulls a
+   * few at a time can start the next one. The pull still resolves only once the tag is written.
+   */
+  onQueued?: () => void;
 }
 
 /** What a pull did, into the cache or (Helm's form) to a file or directory. */

@@ -39,10 +39,21 @@ export interface Pusher {
   push(desc: Descriptor, content: ReadableStream<Uint8Array>, options?: PushOptions): Promise<void>;
 }
 
+/** How a tag is written. */
+export interface TagOptions {
+  /**
+   * Called (at most once) when all that is left is waiting for the tag to be written together
+   * with others (the cache's index.json takes the tags that queued up in one write): a caller
+   * limiting how many transfers run at once can start the next one. The tag's promise still
+   * resolves only once the tag is written.
+   */
+  queued?: () => void;
+}
+
 /** Points a reference at a manifest already stored. */
 export interface Tagger {
   /** Points `reference` at the manifest `desc`, replacing what it pointed at. */
-  tag(desc: Descriptor, reference: string): Promise<void>;
+  tag(desc: Descriptor, reference: string, options?: TagOptions): Promise<void>;
 }
 
 /** Lists the references a target holds (tags of a repository, or refs of the cache). */

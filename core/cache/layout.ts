@@ -18,7 +18,15 @@ import {
 } from "../oci/descriptor.ts";
 import { annotations, ociLayoutVersion, ociManifest } from "../oci/media_types.ts";
 import { cacheDir } from "../paths.ts";
-import type { Holder, Ingester, PushOptions, StagedBlob, Stager, Target } from "../target.ts";
+import type {
+  Holder,
+  Ingester,
+  PushOptions,
+  StagedBlob,
+  Stager,
+  TagOptions,
+  Target,
+} from "../target.ts";
 import {
   checkFolders,
   cleanTemps,
@@ -49,12 +57,21 @@ export interface CollectResult {
   bytes: number;
 }
 
+/**
+ * After a write of tags into index.json, a next write of only patient tags (see `#writeTags`)
+ * waits this many times as long as the write took: rewriting the index takes at most
+ * 1/(1 + tagRest) of a bulk pull's time, however big the index grows.
+ */
+const tagRest = 10;
+
 const digestPattern = /^sha256:[a-f0-9]{64}$/;
 
 /** A tag waiting to be written into index.json. */
 interface PendingTag {
   reference: string;
   entry: Descriptor;
+  /** The caller let its transfer slot go (`TagOptions.queued`): more tags are coming. */
+  patient: boolean;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -258,33 +275,60 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
     return desc!;
   }
 
-  /** Points `reference` at a stored manifest, replacing what it pointed at before. */
-  async tag(desc: Descriptor, reference: string): Promise<void> {
+  /**
+   * Points `reference` at a stored manifest, replacing what it pointed at before; resolves once
+   * index.json holds it. `options.queued` hears when the tag waits for its write (see `#writeTags`).
+   */
+  async tag(desc: Descriptor, reference: string, options: TagOptions = {}): Promise<void> {
     this.#writable();
     await using _held = await this.hold();
     const entry = await this.#indexEntry(desc, reference);
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    this.#tags.push({ reference, entry, resolve, reject });
+    const patient = options.queued !== undefined;
+    this.#tags.push({ reference, entry, patient, resolve, reject });
+    if (!patient) this.#wake?.();
     this.#writeTags();
+    options.queued?.();
     await promise;
   }
 
   /** Tags waiting for the index to be written. */
   #tags: PendingTag[] = [];
   #tagging = false;
+  /** When the next write of patient tags may start (`performance.now()` time). */
+  #nextWrite = 0;
+  /** Ends the rest before a write at once (a tag that is not patient arrived). */
+  #wake?: () => void;
 
   /**
-   * Writes waiting tags into index.json, all those that arrived while the last write ran in one
-   * write (a group commit): a pull of thousands of refs rewrites the index a few hundred times,
-   * not once per ref. Each `tag` resolves once its entry is in the file.
+   * Writes waiting tags into index.json, all those that arrived since the last write in one write
+   * (a group commit: one lock and one rewrite for the batch). A bulk pull lets a ref's transfer
+   * slot go once its tag is queued (`TagOptions.queued`: a patient tag), so transfers go on while
+   * tags wait, and after a write that took `t` a batch of patient tags waits until `tagRest` × `t`
+   * has passed: rewriting the index takes a bounded share of the time however big it grows, and
+   * a pull of thousands of refs rewrites it dozens of times, not once per few refs. A tag that is
+   * not patient (a single pull, a save) is written at once, with whatever waits. Each `tag`
+   * resolves once its entry is in the file; the index lock is held only for each write.
    */
   async #writeTags(): Promise<void> {
     if (this.#tagging) return;
     this.#tagging = true;
     try {
       while (this.#tags.length) {
+        const rest = this.#nextWrite - performance.now();
+        if (rest > 0 && this.#tags.every((t) => t.patient)) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, rest);
+            this.#wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.#wake = undefined;
+        }
         const waiting = this.#tags.splice(0);
         const batch = new Map(waiting.map((t) => [t.reference, t.entry])); // the last one wins
+        const start = performance.now();
         try {
           await updateIndex(this.dir, (index) => {
             index.manifests = index.manifests.filter((d) => !batch.has(refName(d) ?? ""));
@@ -295,6 +339,8 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
         } catch (error) {
           waiting.forEach((t) => t.reject(error));
         }
+        const end = performance.now();
+        this.#nextWrite = end + tagRest * (end - start);
       }
     } finally {
       this.#tagging = false;

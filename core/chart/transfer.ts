@@ -6,7 +6,7 @@
 import { decodeConfig, maxConfigSize } from "./config.ts";
 import { type ChartParts, chartParts } from "./manifest.ts";
 import type { ChartMetadata } from "./metadata.ts";
-import { copy, type CopyEvent } from "../copy.ts";
+import { copy, type CopyEvent, type CopyOptions } from "../copy.ts";
 import { readAll } from "../digest.ts";
 import type { Descriptor, Manifest } from "../oci/descriptor.ts";
 import { formatReference, type Reference } from "../ref.ts";
@@ -23,6 +23,8 @@ export interface ChartTransferOptions {
    * refuse the chart, and nothing is stored.
    */
   verify?: (desc: Descriptor, manifest: Manifest) => Promise<unknown>;
+  /** Hears when all that is left is waiting for the tag's batched write (see `CopyOptions`). */
+  onQueued?: CopyOptions["onQueued"];
 }
 
 /** What a chart push or pull did. */

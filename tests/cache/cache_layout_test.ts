@@ -190,6 +190,55 @@ Deno.test("tags given at once all land, one entry per ref, each done once it is 
   assert.equal((await t.layout.resolve("r.example/one/c:1")).digest, b.digest);
 });
 
+Deno.test("refs tagged 8 at a time, each letting its slot go once queued, share rewrites", async () => {
+  await using t = await tempLayout();
+  const { desc } = await storeChart(t.layout, "a", "1.0.0", "a");
+  const refs = Array.from({ length: 400 }, (_, i) => `r.example/bulk/c${i}:1.0.0`);
+  // As `chart pull` runs refs: 8 slots; a ref gives its slot to the next once its tag is queued.
+  let free = 8;
+  const waiting: (() => void)[] = [];
+  const release = () => waiting.length ? waiting.shift()!() : free++;
+  // index.json is only ever replaced by a rename: count them.
+  const rename = Deno.rename;
+  let rewrites = 0;
+  Deno.rename = (from, to) => {
+    if (String(to).endsWith("/index.json")) rewrites++;
+    return rename(from, to);
+  };
+  try {
+    await Promise.all(refs.map(async (ref) => {
+      if (free > 0) free--;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      let queued = false;
+      await t.layout.tag(desc, ref, {
+        queued: () => {
+          queued = true;
+          release();
+        },
+      });
+      assert.ok(queued);
+      // resolved only once the entry is in index.json, as another process reads it
+      const index = JSON.parse(await Deno.readTextFile(`${t.dir}/index.json`));
+      assert.ok(
+        index.manifests.some((d: { annotations: Record<string, string> }) =>
+          d.annotations[annotations.refName] === ref
+        ),
+      );
+    }));
+  } finally {
+    Deno.rename = rename;
+  }
+  const index = JSON.parse(await Deno.readTextFile(`${t.dir}/index.json`));
+  assert.deepEqual(
+    index.manifests.map((d: { annotations: Record<string, string> }) =>
+      d.annotations[annotations.refName]
+    ),
+    refs.toSorted((x, y) => x.localeCompare(y)),
+  );
+  // Holding a slot until its tag is written, a rewrite would carry at most 8 tags (50 or more).
+  assert.ok(rewrites >= 1 && rewrites < refs.length / 8, `${rewrites} rewrites of index.json`);
+});
+
 Deno.test("resolve sees index.json as another process rewrote it", async () => {
   await using t = await tempLayout();
   const { desc: a } = await storeChart(t.layout, "a", "1.0.0", "a");
