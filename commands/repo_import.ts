@@ -142,7 +142,7 @@ export default define({
     });
     const indexOut = ctx.values["index-out"];
     if (indexOut) {
-      await replaceFile(indexOut, ociIndexYaml(summary));
+      await replaceFile(indexOut, await ociIndexYaml(summary));
     }
     out.result({
       results: summary.results.map((r) =>
