@@ -239,6 +239,30 @@ Deno.test("refs tagged 8 at a time, each letting its slot go once queued, share 
   assert.ok(rewrites >= 1 && rewrites < refs.length / 8, `${rewrites} rewrites of index.json`);
 });
 
+Deno.test("index.json lists refs by repository, then tag, the same on every machine", async () => {
+  await using t = await tempLayout();
+  const { desc } = await storeChart(t.layout, "mychart", "1.0.0", "content");
+  const refs = [
+    "localhost:5000/team/chart2:1.0.0",
+    "localhost:5000/team/chart:2.0.0",
+    "localhost:5000/team/chart:10.0.0",
+    "localhost:5000/team-b/chart:1.0.0",
+    "localhost:5000/team/chart:1.0.0-rc.1",
+  ];
+  for (const ref of refs) await t.layout.tag(desc, ref);
+  const index = JSON.parse(await Deno.readTextFile(`${t.dir}/index.json`));
+  const names = index.manifests.map((d: { annotations: Record<string, string> }) =>
+    d.annotations[annotations.refName]
+  );
+  assert.deepEqual(names, [
+    "localhost:5000/team-b/chart:1.0.0",
+    "localhost:5000/team/chart:1.0.0-rc.1",
+    "localhost:5000/team/chart:10.0.0",
+    "localhost:5000/team/chart:2.0.0",
+    "localhost:5000/team/chart2:1.0.0",
+  ]);
+});
+
 Deno.test("resolve sees index.json as another process rewrote it", async () => {
   await using t = await tempLayout();
   const { desc: a } = await storeChart(t.layout, "a", "1.0.0", "a");
