@@ -4,6 +4,7 @@
  * progress bars, and `--output json` / `--quiet` for scripts.
  * @module
  */
+import pLimit from "p-limit";
 import type { CopyEvent } from "../core/copy.ts";
 import type { H3 } from "../core/h3.ts";
 import { errorMessage, H3Error, PartialFailure } from "../core/errors.ts";
@@ -104,56 +105,35 @@ async function forEachRef(
 ): Promise<void> {
   const emit = (write: () => void) => bars ? bars.around(write) : write();
   if (refs.length === 1) return await work(0, (line) => emit(() => print(line)), () => {});
-  const slot = slots(concurrency);
+  const limit = pLimit(concurrency);
   const failed: string[] = [];
-  await Promise.all(refs.map((input, index) =>
-    slot(async (release) => {
-      const lines: string[] = [];
-      try {
-        await work(index, (line) => lines.push(line), release);
-        emit(() => lines.forEach((line) => print(line)));
-      } catch (error) {
-        failed.push(input);
-        emit(() => {
-          lines.forEach((line) => print(line));
-          printError(`Error: ${safeLine(describeError(error))}`);
-        });
-      }
-    })
-  ));
+  const run = async (input: string, index: number, release: () => void) => {
+    const lines: string[] = [];
+    try {
+      await work(index, (line) => lines.push(line), release);
+      emit(() => lines.forEach((line) => print(line)));
+    } catch (error) {
+      failed.push(input);
+      emit(() => {
+        lines.forEach((line) => print(line));
+        printError(`Error: ${safeLine(describeError(error))}`);
+      });
+    }
+  };
+  await Promise.all(refs.map((input, index) => {
+    // A ref holds its slot until its work ends or it lets the slot go early (`queued`).
+    let finished: Promise<void> = Promise.resolve();
+    return limit(() =>
+      new Promise<void>((release) => {
+        finished = run(input, index, release).finally(release);
+      })
+    ).then(() => finished);
+  }));
   if (failed.length) {
     throw new PartialFailure(
       `${failed.length} of ${refs.length} refs failed: ${failed.join(", ")}`,
     );
   }
-}
-
-/**
- * Runs functions at most `concurrency` at a time, in the order given; each may give its slot to
- * the next one before it ends by calling `release` (the slot is given back when it ends if not).
- */
-function slots(
-  concurrency: number,
-): (fn: (release: () => void) => Promise<void>) => Promise<void> {
-  let free = concurrency;
-  const waiting: (() => void)[] = [];
-  let next = 0;
-  return async (fn) => {
-    if (free > 0) free--;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    let held = true;
-    const release = () => {
-      if (!held) return;
-      held = false;
-      if (next < waiting.length) waiting[next++]();
-      else free++;
-    };
-    try {
-      await fn(release);
-    } finally {
-      release();
-    }
-  };
 }
 
 /** Whether `message` names the reference `input` already (with or without `oci://`). */
