@@ -3,6 +3,7 @@ import { fixtureChart } from "../helpers/charts.ts";
 import { expectCode, type Sandbox, sandbox } from "../helpers/cli.ts";
 import { startHtpasswdRegistry } from "../helpers/htpasswd_registry.ts";
 import { startRegistry } from "../helpers/registry.ts";
+import { assertDocShows } from "../helpers/transcripts.ts";
 import { startTokenIssuer } from "../helpers/token_issuer.ts";
 
 const password = "S3cret-per-command";
@@ -121,6 +122,12 @@ Deno.test("anonymous fallback: a pull whose stored login the token service rejec
       `^${registry.host} rejected the stored credentials \\(401\\) for a read: trying once anonymously$`,
       "m",
     ),
+  );
+  await assertDocShows(
+    "docs/registry-settings.md",
+    pulled.stderr,
+    /trying once anonymously/,
+    { [registry.host]: "registry.example" },
   );
   const grants = issuer.requests.slice(before).map((r) => `${r.grant} ${r.status}`);
   assert.deepEqual(grants.slice(0, 2), ["basic 401", "anonymous 200"]);

@@ -11,6 +11,7 @@ import { modPath, runScript } from "../helpers/library.ts";
 import { startHtpasswdRegistry } from "../helpers/htpasswd_registry.ts";
 import { startRegistry } from "../helpers/registry.ts";
 import { makeTls } from "../helpers/tls.ts";
+import { assertDocShows } from "../helpers/transcripts.ts";
 import { startTokenIssuer } from "../helpers/token_issuer.ts";
 
 /** The sandbox's own config folders: the machine's /etc and ~/.config are never read. */
@@ -135,6 +136,9 @@ Deno.test("mirrors: pulls try each mirror in order, then the primary; pushes go 
     fallThrough.stderr,
     new RegExp(`^trying mirror ${mirror.host}/cache/team/mychart$`, "m"),
   );
+  await assertDocShows("docs/registry-settings.md", fallThrough.stderr, /^trying mirror /, {
+    [mirror.host]: "localhost:1",
+  });
   assert.match(
     fallThrough.stderr,
     new RegExp(`^ {2}mirror failed: ${mirror.host}/cache/team/mychart: `, "m"),

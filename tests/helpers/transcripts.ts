@@ -128,3 +128,25 @@ export function matches(expected: string[], actual: string[]): boolean {
   };
   return match(0, 0);
 }
+
+/**
+ * Asserts that a docs page shows a line h3 printed in a test: the line is taken from `printed`
+ * (the first line matching `pattern`), the test's hosts are replaced by the ones the page uses
+ * (`hosts`: real → shown), and the page must contain the result. For outputs a transcript cannot
+ * show (a token service, a mirror, a registry's headers), so the page cannot drift from h3.
+ */
+export async function assertDocShows(
+  page: string,
+  printed: string,
+  pattern: RegExp,
+  hosts: Record<string, string>,
+): Promise<void> {
+  const line = printed.split("\n").find((l) => pattern.test(l));
+  if (line === undefined) throw new Error(`no printed line matches ${pattern}`);
+  let shown = line.trim();
+  for (const [real, docs] of Object.entries(hosts)) shown = shown.replaceAll(real, docs);
+  const text = await Deno.readTextFile(new URL(`../../${page}`, import.meta.url));
+  if (!text.includes(shown)) {
+    throw new Error(`${page} does not show what h3 prints now: ${JSON.stringify(shown)}`);
+  }
+}

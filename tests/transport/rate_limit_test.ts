@@ -4,6 +4,7 @@ import { fixtureChart } from "../helpers/charts.ts";
 import { expectCode, sandbox } from "../helpers/cli.ts";
 import { type Fault, startFaultProxy } from "../helpers/fault_proxy.ts";
 import { startRegistry } from "../helpers/registry.ts";
+import { assertDocShows } from "../helpers/transcripts.ts";
 
 /** A real registry holding `limited/mychart:1.0.0`, behind a front that applies `fault`. */
 async function setup(fault: Fault) {
@@ -68,6 +69,7 @@ Deno.test("--debug shows the request budget the registry announces", async () =>
   expectCode(await world.box.run(["chart", "remove", world.ref]), 1); // nothing cached under it
   const pulled = expectCode(await world.box.run(["--debug", "chart", "pull", world.ref]), 0);
   assert.match(pulled.stderr, /^ {2}rate limit: 42 of 100 requests left \(per 21600 s\)$/m);
+  await assertDocShows("docs/registry-settings.md", pulled.stderr, /rate limit: 42/, {});
 });
 
 Deno.test("a 429 asking for a wait longer than the cap fails at once with a clear message", async () => {
