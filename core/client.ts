@@ -46,7 +46,7 @@ class Client implements H3 {
   #options: H3Options;
   #hosts?: Promise<RegistryHosts>;
   #concurrency?: Promise<number>;
-  #listeners = new Set<(message: string) => void>();
+  #listeners = new Set<(message: string, problem?: unknown) => void>();
 
   constructor(options: H3Options, cache: OciLayout) {
     this.#options = options;
@@ -68,8 +68,9 @@ class Client implements H3 {
     return Promise.resolve(this.cache);
   }
 
-  addWarningListener(listener: (message: string) => void): Disposable {
-    const own = (message: string) => listener(message); // the same function twice counts twice
+  addWarningListener(listener: (message: string, problem?: unknown) => void): Disposable {
+    // The same function twice counts twice.
+    const own = (message: string, problem?: unknown) => listener(message, problem);
     this.#listeners.add(own);
     return { [Symbol.dispose]: () => this.#listeners.delete(own) };
   }
@@ -77,7 +78,7 @@ class Client implements H3 {
   /** Tells `onWarning` and every listener. */
   #warn(message: string, problem?: unknown): void {
     this.#options.onWarning?.(message, problem);
-    for (const listener of this.#listeners) listener(message);
+    for (const listener of this.#listeners) listener(message, problem);
   }
 
   async openRepository(ref: string | Reference): Promise<Repository> {

@@ -234,9 +234,10 @@ export interface H3 extends AsyncDisposable {
   openCache(): Promise<OciLayout>;
   /**
    * Hears this client's warnings (what `H3Options.onWarning` hears) until the result is
-   * disposed: how a plugin, given `ctx.h3`, learns what its operations went past.
+   * disposed: how a plugin, given `ctx.h3`, learns what its operations went past. Like
+   * `onWarning`, a listener is given the message and, where there is one, the error behind it.
    */
-  addWarningListener(listener: (message: string) => void): Disposable;
+  addWarningListener(listener: (message: string, problem?: unknown) => void): Disposable;
   /** The registry repository `ref` names, reached with this client's settings and credentials. */
   openRepository(ref: string | Reference): Promise<Repository>;
   /** Saves the chart directory `dir` into the cache as `ref` (tag: the chart's version). */

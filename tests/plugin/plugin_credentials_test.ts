@@ -135,7 +135,9 @@ Deno.test("plugin credentials push and pull to a registry with htpasswd auth", a
     name: "fetch-chart",
     description: "Pulls a chart through ctx.h3",
     async run(ctx) {
-      using _ = ctx.h3.addWarningListener((message) => console.log("heard: " + message));
+      using _ = ctx.h3.addWarningListener((message, problem) =>
+        console.log("heard: " + message + " [" + problem?.name + "]")
+      );
       const pulled = await ctx.h3.pull(ctx.args[0]);
       console.log("pulled " + pulled.ref.tag);
     },
@@ -145,7 +147,10 @@ Deno.test("plugin credentials push and pull to a registry with htpasswd auth", a
     );
     expectCode(seen(await box.run(["plugin", "add", "fetcher.ts"])), 0);
     const result = expectCode(seen(await box.run(["fetch-chart", ref])), 0);
-    assert.match(result.stdout, /^heard: plugin "keys" \(.*keys\.ts\) failed to load: /);
+    assert.match(
+      result.stdout,
+      /^heard: plugin "keys" \(.*keys\.ts\) failed to load: .*\[PluginError\]\n/,
+    );
     assert.match(result.stdout, /\npulled 2\.7\.0\n$/);
     assert.match(
       result.stderr,
