@@ -96,6 +96,8 @@ export interface TestRegistry {
   url: string;
   /** The storage directory. */
   storage: string;
+  /** The registry process's id (the bench reads its CPU time from `/proc/PID/stat`). */
+  pid: number;
   /**
    * With `accessLog`: the requests served so far, as `METHOD /path?query STATUS` (the access log
    * reaches us a moment after the response: call it once the client is done and a beat later).
@@ -142,6 +144,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
         host,
         url,
         storage,
+        pid: child.pid,
         requests: () => [...log],
         [Symbol.asyncDispose]: stop,
       };

@@ -15,6 +15,7 @@ import { parseYaml } from "../../core/chart/chart_yaml.ts";
 import { median, type Stats } from "../../bench/_measure.ts";
 import { judge, markdown, table } from "../../bench/_report.ts";
 import { keptRows } from "../../bench/main.ts";
+import { processCpuMs } from "../../bench/transfer.ts";
 import { bundleStartPath } from "../../bench/_start_path.ts";
 import { tempDir } from "../helpers/charts.ts";
 
@@ -129,4 +130,15 @@ Deno.test("results.json keeps rows of cases that did not run and still exist, no
   ];
   const fresh = [row("many", "save (2,000 files)")];
   assert.deepEqual(keptRows(last, fresh).map((r) => r.name), ["list (10,000 refs)"]);
+});
+
+Deno.test("a process's CPU time is read from /proc: this one's grows as it works", () => {
+  const start = processCpuMs(Deno.pid);
+  assert.ok(start >= 0);
+  let spun = 0;
+  for (let i = 0; i < 5_000 && processCpuMs(Deno.pid) === start; i++) { // bounded: ~5 s at most
+    const until = performance.now() + 1;
+    while (performance.now() < until) spun++;
+  }
+  assert.ok(processCpuMs(Deno.pid) > start, `no CPU time seen after ${spun} spins`);
 });
