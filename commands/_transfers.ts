@@ -10,6 +10,7 @@ import type { H3 } from "../core/h3.ts";
 import { errorMessage, H3Error, PartialFailure } from "../core/errors.ts";
 import { describeError, UsageError } from "./_errors.ts";
 import { shortDigest } from "../core/oci/descriptor.ts";
+import { inSlot } from "../core/slots.ts";
 import { outputFormat, printJson } from "./ui/output.ts";
 import { type ProgressBars, progressBars } from "./ui/progress.ts";
 export { reportArgs } from "./_output.ts";
@@ -120,15 +121,10 @@ async function forEachRef(
       });
     }
   };
-  await Promise.all(refs.map((input, index) => {
-    // A ref holds its slot until its work ends or it lets the slot go early (`queued`).
-    let finished: Promise<void> = Promise.resolve();
-    return limit(() =>
-      new Promise<void>((release) => {
-        finished = run(input, index, release).finally(release);
-      })
-    ).then(() => finished);
-  }));
+  // A ref holds its slot until its work ends or it lets the slot go early (`queued`).
+  await Promise.all(
+    refs.map((input, index) => inSlot(limit, (release) => run(input, index, release))),
+  );
   if (failed.length) {
     throw new PartialFailure(
       `${failed.length} of ${refs.length} refs failed: ${failed.join(", ")}`,

@@ -13,6 +13,7 @@ import { decodeManifest, type Descriptor, type Manifest } from "./oci/descriptor
 import { copyReferrers, listReferrers, type ReferrersCopyResult } from "./referrers.ts";
 import { isCurrent, isMissing, resolveIfPresent, type Target } from "./target.ts";
 import { transfer } from "./chart/transfer.ts";
+import { inSlot } from "./slots.ts";
 
 /** One tag to copy: from `source` in the source to `destination` in the destination. */
 export interface TagCopy {
@@ -93,6 +94,12 @@ export interface TagCopyOptions {
   source?: Descriptor;
   /** The destination's tags, when listed already: a tag not among them is not asked about. */
   destinationTags?: ReadonlySet<string>;
+  /**
+   * Hears when all that is left is waiting for the tag to be written with others (a destination
+   * that batches its tags: an OCI layout; see `CopyOptions.onQueued`). Not with `referrers`,
+   * which still has work to do after the tag.
+   */
+  onQueued?: () => void;
 }
 
 /** Copies one tag's chart from `src` to `dst`; throws on failure (a non-chart is a ChartError). */
@@ -124,6 +131,7 @@ export async function copyTag(
     onEvent,
     expectDigest: copy.expectDigest,
     verify: options.verify,
+    onQueued: options.referrers ? undefined : options.onQueued,
   });
   return {
     status: "copied",
@@ -138,13 +146,14 @@ export async function copyTag(
 
 /**
  * Points `alias` in `dst` at `desc`, a manifest already there (its `bytes` and `blobs`): skipped
- * when it does already.
+ * when it does already. `queued` hears when the tag waits to be written with others.
  */
 async function tagAlias(
   dst: Target,
   alias: TagCopy,
   manifest: { desc: Descriptor; bytes: Uint8Array; blobs: Descriptor[] },
-  destinationTags?: ReadonlySet<string>,
+  destinationTags: ReadonlySet<string> | undefined,
+  queued: () => void,
 ): Promise<TagCopyResult> {
   const { desc } = manifest;
   if (alias.expectDigest && alias.expectDigest !== desc.digest) {
@@ -155,7 +164,7 @@ async function tagAlias(
   if (await isCurrent(dst, alias.destination, desc.digest, destinationTags)) {
     return { status: "skipped", copy: alias, desc };
   }
-  await putManifest(dst, desc, manifest.bytes, alias.destination, manifest.blobs);
+  await putManifest(dst, desc, manifest.bytes, alias.destination, manifest.blobs, { queued });
   return { status: "tagged", copy: alias, desc };
 }
 
@@ -175,7 +184,9 @@ async function listedTags(dst: Target): Promise<Set<string> | undefined> {
 /**
  * Copies each of `copies` from `src` to `dst`, failures recorded rather than thrown. Tags naming
  * the same source manifest (aliases) are copied once: the first, then the others are tagged once
- * it exists, so no two PUTs of one manifest race (registry:2 refuses some such).
+ * it exists, so no two PUTs of one manifest race (registry:2 refuses some such). Into an OCI
+ * layout, a tag whose tag write is all that is left lets the next tag start (the layout writes
+ * the tags that wait in one rewrite of its index.json).
  */
 export async function mirror(
   src: Target,
@@ -212,15 +223,15 @@ export async function mirror(
   );
   await Promise.all(ordered.map(async ([first, ...aliases]) => {
     const onEvent = options.onEvent && ((event: CopyEvent) => options.onEvent!(first, event));
-    const result = await limit(() =>
+    const result = await inSlot(limit, (release) =>
       copyTag(src, dst, first, {
         onEvent,
         referrers: options.referrers,
         verify: options.verify,
         source: resolved.get(first),
         destinationTags,
-      }).catch((error) => failure(first, error))
-    );
+        onQueued: release,
+      }).catch((error) => failure(first, error)));
     record(result);
     if (!aliases.length) return;
     if (result.status !== "copied" && result.status !== "skipped") {
@@ -237,9 +248,9 @@ export async function mirror(
       return;
     }
     await Promise.all(aliases.map((alias) =>
-      limit(async () => {
+      inSlot(limit, async (release) => {
         record(
-          await tagAlias(dst, alias, stored, destinationTags).catch((error) =>
+          await tagAlias(dst, alias, stored, destinationTags, release).catch((error) =>
             failure(alias, error)
           ),
         );

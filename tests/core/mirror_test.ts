@@ -107,3 +107,36 @@ Deno.test("download writes the content layer byte for byte, or nothing when it d
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("mirror into an OCI layout: 400 tags, 8 at a time, share rewrites of index.json", async () => {
+  await using from = await tempLayout();
+  await using to = await tempLayout();
+  // 40 charts × 10 tags: each chart's first tag is copied, its other 9 are tagged from it.
+  const copies: TagCopy[] = [];
+  for (let k = 0; k < 40; k++) {
+    const chart = await storeChart(from.layout, `c${k}`, "1.0.0", `content ${k}`);
+    const tags = Array.from({ length: 10 }, (_, j) => `c${k}-1.${j}.0`);
+    await Promise.all(tags.map((tag) => from.layout.tag(chart.desc, `${repo}:${tag}`)));
+    copies.push(...tags.map(same));
+  }
+  // index.json is only ever replaced by a rename: count them.
+  const rename = Deno.rename;
+  let rewrites = 0;
+  Deno.rename = (source, target) => {
+    if (String(target) === `${to.dir}/index.json`) rewrites++;
+    return rename(source, target);
+  };
+  let summary;
+  try {
+    summary = await mirror(from.layout, to.layout, copies, { concurrency: 8 });
+  } finally {
+    Deno.rename = rename;
+  }
+  assert.deepEqual([summary.copied, summary.tagged, summary.failed], [40, 360, 0]);
+  assert.deepEqual(
+    (await to.layout.entries()).map((e) => e.ref),
+    copies.map((c) => c.destination).toSorted(),
+  );
+  // A tag holding its slot until written, each rewrite would carry at most 8 tags (50 or more).
+  assert.ok(rewrites >= 1 && rewrites < copies.length / 8, `${rewrites} rewrites of index.json`);
+});
