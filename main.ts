@@ -1,7 +1,8 @@
 /**
  * h3's command line: `--version` is answered here, with nothing else loaded; everything else
  * (the command tree, running commands, errors turned into messages and exit codes) is
- * `commands/_cli.ts`, imported when needed.
+ * `commands/_cli.ts`, imported when needed. A bundle starts with `startMain`, which runs only the
+ * starts its start file holds the code for.
  * @module
  */
 import { builtCommit, version } from "./core/version.ts";
@@ -23,6 +24,21 @@ export function runMain(): Promise<number> {
 
 /** Runs h3 with `argv` and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  return (await run(argv))!;
+}
+
+/**
+ * Runs h3 as a bundle's start file does (scripts/bundle.ts), whose code is this module, the command
+ * line and the built-in commands `own` names (`[["chart", "list"]]`): runs `Deno.args` when that is
+ * enough (`--version`, help pages, usage errors, a direct start of one of `own`) and returns the exit
+ * code; else returns `undefined` having printed nothing, for the whole program to run them.
+ */
+export function startMain(own: string[][]): Promise<number | undefined> {
+  return Promise.resolve().then(() => run(Deno.args, own));
+}
+
+/** Runs h3 with `argv`; with `own`, only when {@link startMain} may (else `undefined`). */
+async function run(argv: string[], own?: string[][]): Promise<number | undefined> {
   const end = argv.includes("--") ? argv.indexOf("--") : argv.length; // words after -- are data
   const args = helpAlias([
     ...argv.slice(0, end).filter((a) => a !== "--debug"),
@@ -37,8 +53,9 @@ export async function main(argv: string[]): Promise<number> {
       return (await import("./commands/_cli.ts")).reportError(error, debug);
     }
   }
-  const { runCommandLine } = await import("./commands/_cli.ts");
-  return await runCommandLine(args, debug);
+  const cli = await import("./commands/_cli.ts");
+  if (own && !(await cli.answersAlone(args, own))) return undefined;
+  return await cli.runCommandLine(args, debug);
 }
 
 if (import.meta.main) {

@@ -7,6 +7,7 @@
  * Heavy code (tar, YAML, semver, the registry client, chart and cache code) must be in none of them.
  * @module
  */
+import { moduleGraph } from "../scripts/_build.ts";
 
 /**
  * Module paths that must stay off the start path (the cache's lock file is tiny and needed): the
@@ -29,24 +30,9 @@ export interface StartPath {
   files?: number;
 }
 
-interface InfoModule {
-  specifier: string;
-  dependencies?: { code?: { specifier?: string }; isDynamic?: boolean }[];
-}
-
 /** The static import closure of `entry` (a source file), from `deno info --json`. */
 export async function sourceStartPath(root: string, entry: string): Promise<StartPath> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", entry],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`deno info failed: ${new TextDecoder().decode(out.stderr)}`);
-  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-    roots: string[];
-    modules: InfoModule[];
-  };
+  const info = await moduleGraph(entry, root);
   const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
   const seen = new Set<string>();
   const visit = (specifier: string) => {

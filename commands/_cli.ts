@@ -7,14 +7,14 @@
  */
 import { LocationError, PartialFailure, RefError, SettingError } from "../core/errors.ts";
 import { describeError, UsageError } from "./_errors.ts";
-import { entryNamed, isGroup, type LazyEntry } from "./_entries.ts";
+import { entryNamed, type GroupEntry, isGroup, type LazyEntry } from "./_entries.ts";
 import { tree } from "./tree.ts";
 import { type ExecutableEntry, pluginCommands } from "./_plugin_entries.ts";
 import { suggest } from "../core/suggest.ts";
 import { commandHelp, type HelpSource, treeHelp } from "./_help.ts";
 import { runInterrupts } from "../core/interrupt.ts";
 import { print, printError, safeLine } from "./ui/safe_text.ts";
-import { runDirect } from "./_direct.ts";
+import { directStart, runDirect } from "./_direct.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyCommand = any;
@@ -242,6 +242,45 @@ export function reportError(error: unknown, debug: boolean): number {
   printError(`Error: ${safeLine(describeError(reported))}`);
   if (debug && error instanceof Error && error.stack) printError(error.stack);
   return errorExitCode(reported);
+}
+
+/** The part of `entries` that holds the commands `paths` name (`[["chart", "list"]]`), no other. */
+function onlyCommands(entries: typeof tree, paths: string[][]): typeof tree {
+  const kept: typeof tree = {};
+  for (const [name, sub] of paths) {
+    const entry = entryNamed(entries, name);
+    if (!entry) continue;
+    if (!isGroup(entry)) kept[name] = entry;
+    else if (sub !== undefined && entryNamed(entry.commands, sub)) {
+      const group = kept[name] as GroupEntry | undefined;
+      kept[name] = {
+        description: entry.description,
+        commands: { ...group?.commands, [sub]: entry.commands[sub] },
+      };
+    }
+  }
+  return kept;
+}
+
+/**
+ * Whether {@link runCommandLine} answers `args` with a help page of the tree, a usage error, or a
+ * direct start of one of the built-in commands `own` names (`[["chart", "list"]]`): with no
+ * plugin's code, no gunshi and no other command's module. It reads the plugin catalog and loads a
+ * command of `own` that `args` names, and prints and runs nothing. A bundle's start file holds only
+ * that much of h3 and hands any other start to the whole program (scripts/bundle.ts).
+ */
+export async function answersAlone(args: string[], own: string[][]): Promise<boolean> {
+  const plugins = pluginCommands(Object.keys(tree));
+  if (entryNamed(plugins.executables, args[0])) return false;
+  const entries = { ...tree, ...plugins.commands };
+  if (treeHelp(args, { ...entries, ...plugins.executables }) !== undefined) return true;
+  let words: string[];
+  try {
+    words = checkCommandWords(args, entries);
+  } catch {
+    return true; // a usage error, reported from here
+  }
+  return await directStart(words, onlyCommands(tree, own)) !== undefined;
 }
 
 /** Runs h3 with `args` (`--debug` taken out, `help` turned into `--help`); returns the exit code. */

@@ -76,9 +76,46 @@ export function directValues(
 }
 
 /** The parts of a command's definition (gunshi's `Command`) a direct start uses. */
-interface DirectCommand {
+export interface DirectCommand {
   args?: Record<string, DirectArg>;
   run: (ctx: DirectContext) => unknown;
+}
+
+/** A built-in command ready to run without gunshi: its definition and what its `run` gets. */
+export interface DirectStart {
+  definition: DirectCommand;
+  context: DirectContext;
+}
+
+/**
+ * The direct start of the built-in command `words` name (command words first, no options) when its
+ * arguments are that simple, else `undefined` (gunshi must parse them). Loads the command's module
+ * when `commands` has it; runs nothing.
+ */
+export async function directStart(
+  words: string[],
+  commands: Record<string, GroupEntry | LazyEntry>,
+): Promise<DirectStart | undefined> {
+  if (words.some((w) => w.startsWith("-"))) return undefined;
+  const entry = entryNamed(commands, words[0] ?? "");
+  const depth = entry && isGroup(entry) ? 2 : 1;
+  const command = entry && isGroup(entry) ? entryNamed(entry.commands, words[1] ?? "") : entry;
+  if (!command) return undefined;
+  const definition = (await command.load()).default as DirectCommand;
+  const resolved = directValues(definition.args ?? {}, words.slice(depth));
+  if (!resolved) return undefined;
+  const commandPath = words.slice(0, depth);
+  return {
+    definition,
+    context: {
+      name: commandPath[depth - 1],
+      commandPath,
+      ...resolved,
+      positionals: words,
+      rest: [],
+      _: words,
+    },
+  };
 }
 
 /**
@@ -89,22 +126,8 @@ export async function runDirect(
   words: string[],
   commands: Record<string, GroupEntry | LazyEntry>,
 ): Promise<boolean> {
-  if (words.some((w) => w.startsWith("-"))) return false;
-  const entry = entryNamed(commands, words[0] ?? "");
-  const depth = entry && isGroup(entry) ? 2 : 1;
-  const command = entry && isGroup(entry) ? entryNamed(entry.commands, words[1] ?? "") : entry;
-  if (!command) return false;
-  const definition = (await command.load()).default as DirectCommand;
-  const resolved = directValues(definition.args ?? {}, words.slice(depth));
-  if (!resolved) return false;
-  const commandPath = words.slice(0, depth);
-  await definition.run({
-    name: commandPath[depth - 1],
-    commandPath,
-    ...resolved,
-    positionals: words,
-    rest: [],
-    _: words,
-  });
+  const start = await directStart(words, commands);
+  if (!start) return false;
+  await start.definition.run(start.context);
   return true;
 }

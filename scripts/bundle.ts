@@ -11,8 +11,19 @@
  * @module
  */
 import { basename, dirname } from "node:path";
-import { buildCommit, deno, distDir, parseBuildFlags, root, writeEntry } from "./_build.ts";
+import {
+  buildCommit,
+  deno,
+  distDir,
+  parseBuildFlags,
+  root,
+  writeEntry,
+  writeStartEntry,
+} from "./_build.ts";
 import { finishChunk } from "./_chunks.ts";
+import { startExternals, startFile } from "./_start_file.ts";
+import { eagerFunctions, hotFunctions } from "./_eager.ts";
+import { annotations } from "../core/oci/media_types.ts";
 import { probedPackages, withoutNodeProbes } from "./_node_globals.ts";
 
 /** The folder of a bundle's chunks: `h3.chunks/` beside `h3.js`. */
@@ -21,10 +32,106 @@ function chunksDir(output: string): string {
 }
 
 /**
- * Builds the program into `output` and its chunks folder, replacing an earlier build's chunks (their
- * names carry content hashes, so old ones would pile up).
+ * The built-in commands a bundle's start file runs itself (besides `--version`, the help pages and
+ * usage errors), each with its module: the common first commands, light ones with nothing to parse.
  */
-async function bundleProgram(entry: string, output: string, work: string): Promise<void> {
+const startCommands: Record<string, string> = {
+  "chart list": "commands/chart_list.ts",
+  "plugin list": "commands/plugin_list.ts",
+};
+
+/**
+ * The starts whose functions the start file has V8 compile up front (`_eager.ts`), run with an
+ * empty HELM_HOME but for one chart in the cache's index (what `chart list` reads).
+ */
+const profiledStarts = [
+  ["--version"],
+  ["--help"],
+  ["chart", "--help"],
+  ["chart", "list"],
+  ["plugin", "list"],
+];
+
+/** Runs `start` (the start file, its chunks beside it) for each profiled start, with coverage. */
+async function profileStart(start: string, work: string): Promise<Set<string>> {
+  const home = `${work}/profile-home`;
+  const coverage = `${work}/profile-coverage`;
+  await Deno.mkdir(`${home}/registry`, { recursive: true });
+  const created = "2026-01-01T00:00:00Z";
+  await Deno.writeTextFile(
+    `${home}/registry/index.json`,
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        digest: `sha256:${"0".repeat(64)}`,
+        size: 1,
+        annotations: {
+          [annotations.refName]: "example.com/charts/demo:1.0.0",
+          [annotations.title]: "demo",
+          [annotations.version]: "1.0.0",
+          [annotations.created]: created,
+          [annotations.contentDigest]: `sha256:${"1".repeat(64)}`,
+          [annotations.contentSize]: "1234",
+        },
+      }],
+    }),
+  );
+  const env = { HELM_HOME: home, HOME: home, DOCKER_CONFIG: `${home}/docker`, NO_COLOR: "1" };
+  for (const args of profiledStarts) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-config", `--coverage=${coverage}`, start, ...args],
+      env,
+      cwd: work,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(
+        `start file: h3 ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`,
+      );
+    }
+  }
+  return await hotFunctions(coverage, new URL(`file://${start}`).href);
+}
+
+/**
+ * Builds the start file `DIR/start.js` from `entry` (see `_start_file.ts`): one file without the
+ * modules of other commands, gunshi or plugins, whose `import()`s of those hand the start over;
+ * the functions its common starts run are compiled up front (`_eager.ts`).
+ */
+async function bundleStart(entry: string, dir: string, work: string): Promise<void> {
+  const externals = await startExternals(entry, Object.values(startCommands));
+  const out = `${work}/start`;
+  await deno([
+    "bundle",
+    "--quiet",
+    "--platform",
+    "browser",
+    "--minify",
+    ...externals.flatMap((path) => ["--external", path]),
+    "--outdir",
+    out,
+    entry,
+  ]);
+  const code = finishChunk(startFile(await Deno.readTextFile(`${out}/start.js`)));
+  const start = `${dir}/start.js`;
+  await Deno.writeTextFile(start, code);
+  const hot = await profileStart(start, work);
+  if (hot.size < 20) throw new Error(`the start file's profile found ${hot.size} functions`);
+  await Deno.writeTextFile(start, eagerFunctions(code, hot));
+}
+
+/**
+ * Builds the program into `output` and its chunks folder, replacing an earlier build's chunks (their
+ * names carry content hashes, so old ones would pile up); `start` is the start file's entry.
+ */
+async function bundleProgram(
+  entry: string,
+  start: string,
+  output: string,
+  work: string,
+): Promise<void> {
   const split = `${work}/split`;
   await deno([
     "bundle",
@@ -52,15 +159,15 @@ async function bundleProgram(entry: string, output: string, work: string): Promi
   if (missed.length > 0) {
     throw new Error(`the Node-global probes of ${missed.join(", ")} changed: see _node_globals.ts`);
   }
+  await bundleStart(start, staged, work);
   await Deno.remove(chunks, { recursive: true }).catch(() => {});
   await Deno.rename(staged, chunks);
-  const start = `./${basename(chunks)}/${basename(entry, ".ts")}.js`;
   await Deno.writeTextFile(
     output,
     `#!/usr/bin/env -S deno run -A\n// h3: its code is in ${
       basename(chunks)
     }/ beside this file.\n` +
-      `import ${JSON.stringify(start)};\n`,
+      `import ${JSON.stringify(`./${basename(chunks)}/start.js`)};\n`,
   );
   await Deno.chmod(output, 0o755).catch(() => {}); // no modes on Windows
 }
@@ -72,7 +179,13 @@ if (import.meta.main) {
   const commit = await buildCommit();
   const work = `${dirname(output)}/.h3-build-${Deno.pid}`;
   try {
-    await bundleProgram(await writeEntry(flags.plugins, commit, work), output, work);
+    const own = Object.keys(startCommands).map((words) => words.split(" "));
+    await bundleProgram(
+      await writeEntry(flags.plugins, commit, work),
+      await writeStartEntry(flags.plugins, commit, work, own),
+      output,
+      work,
+    );
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});
   }

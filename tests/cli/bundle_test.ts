@@ -139,6 +139,41 @@ Deno.test("a bundle with a baked plugin", async (t) => {
     }
   });
 
+  await t.step(
+    "the start file answers the common starts alone, and hands the rest over",
+    async () => {
+      // With every chunk but the start file set aside, what it answers still works; what needs
+      // another command, gunshi or a plugin fails to load the whole program (and works with it).
+      const aside = `${box.dir}/aside-all`;
+      await Deno.mkdir(aside);
+      const others = [...Deno.readDirSync(chunks)].map((e) => e.name).filter((n) =>
+        n !== "start.js"
+      );
+      for (const name of others) await Deno.rename(`${chunks}/${name}`, `${aside}/${name}`);
+      try {
+        assert.match(expectCode(await box.run(["--version"]), 0).stdout, /^h3 /);
+        assert.match(expectCode(await box.run(["--help"]), 0).stdout, /baked-hello .*Greets from/);
+        assert.match(expectCode(await box.run(["help", "chart"]), 0).stdout, /\n {2}list /);
+        assert.match(
+          expectCode(await box.run(["chart", "list"]), 0).stdout,
+          /^REF\s+NAME\s+VERSION/,
+        );
+        assert.match(expectCode(await box.run(["plugin", "list"]), 0).stdout, /baked-hello/);
+        const typo = expectCode(await box.run(["chart", "lst"]), 2);
+        assert.equal(
+          typo.stderr,
+          `Error: unknown command "lst" for "h3 chart"; did you mean "list"?\n`,
+        );
+        for (const args of [["env"], ["chart", "list", "-o", "json"], ["baked-hello"]]) {
+          assert.match((await box.run(args)).stderr, /entry\.js/, args.join(" "));
+        }
+      } finally {
+        for (const name of others) await Deno.rename(`${aside}/${name}`, `${chunks}/${name}`);
+      }
+      assert.match(expectCode(await box.run(["env"]), 0).stdout, /^HELM_HOME=/);
+    },
+  );
+
   await t.step("commands with nothing to parse run without gunshi", async () => {
     // gunshi's chunks, found by its own strings: its cli's "Command not found" and its argument
     // tokenizer's "option-terminator". Set aside, a command that loads gunshi fails.

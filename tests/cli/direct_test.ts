@@ -2,13 +2,15 @@
  * Commands run without gunshi when their words are that simple (commands/_direct.ts): for every
  * built-in command and plain words from none to three, what the direct start resolves is exactly
  * what gunshi's own resolver gives for the same definition and argv; and the argv it must leave to
- * gunshi (options, `--`, a word too many or too few) it leaves.
+ * gunshi (options, `--`, a word too many or too few) it leaves; and what a bundle's start file
+ * answers alone (`answersAlone`): help pages, usage errors and its own commands' direct starts.
  */
 import assert from "node:assert/strict";
 import { parseArgs, resolveArgs } from "gunshi";
 import { type DirectArg, directValues } from "../../commands/_direct.ts";
 import { isGroup, type LazyEntry } from "../../commands/_entries.ts";
 import { tree } from "../../commands/tree.ts";
+import { answersAlone } from "../../commands/_cli.ts";
 
 /** Every built-in command with its words (`["chart", "list"]`). */
 function commands(): [string[], LazyEntry][] {
@@ -65,4 +67,38 @@ Deno.test("the simple commands start directly; options, -- and wrong word counts
   assert.deepEqual(directValues(await argsOf(find(["env"])), [])?.values, {
     ...gunshiValues(await argsOf(find(["env"])), ["env"], []).values,
   });
+});
+
+Deno.test("a start file answers help, usage errors and its own simple commands alone", async () => {
+  const home = await Deno.makeTempDir();
+  const saved = Deno.env.get("HELM_HOME");
+  Deno.env.set("HELM_HOME", home);
+  try {
+    const own = [["chart", "list"], ["plugin", "list"]];
+    const alone = async (...args: string[]) => await answersAlone(args, own);
+    const answered = [
+      [],
+      ["--help"],
+      ["chart"],
+      ["chart", "--help"],
+      ["chart", "list"],
+      ["plugin", "list"],
+      ["chart", "lst"], // a usage error
+      ["nope"],
+    ];
+    for (const args of answered) assert.equal(await alone(...args), true, args.join(" "));
+    const handedOver = [
+      ["env"],
+      ["chart", "list", "-o", "json"],
+      ["chart", "list", "--help"],
+      ["chart", "list", "x"], // a word too many: gunshi reports it
+      ["chart", "remove", "x"],
+      ["plugin", "add", "x"],
+    ];
+    for (const args of handedOver) assert.equal(await alone(...args), false, args.join(" "));
+  } finally {
+    if (saved === undefined) Deno.env.delete("HELM_HOME");
+    else Deno.env.set("HELM_HOME", saved);
+    await Deno.remove(home, { recursive: true });
+  }
 });
