@@ -53,9 +53,8 @@ async function run(argv: string[], own?: string[][]): Promise<number | undefined
       return (await import("./commands/_cli.ts")).reportError(error, debug);
     }
   }
-  const cli = await import("./commands/_cli.ts");
-  if (own && !(await cli.answersAlone(args, own))) return undefined;
-  return await cli.runCommandLine(args, debug);
+  const { runCommandLine } = await import("./commands/_cli.ts");
+  return own ? await runCommandLine(args, debug, own) : await runCommandLine(args, debug);
 }
 
 if (import.meta.main) {

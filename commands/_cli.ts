@@ -9,7 +9,7 @@ import { LocationError, PartialFailure, RefError, SettingError } from "../core/e
 import { describeError, UsageError } from "./_errors.ts";
 import { entryNamed, type GroupEntry, isGroup, type LazyEntry } from "./_entries.ts";
 import { tree } from "./tree.ts";
-import { type ExecutableEntry, pluginCommands } from "./_plugin_entries.ts";
+import { type ExecutableEntry, type PluginCommands, pluginCommands } from "./_plugin_entries.ts";
 import { suggest } from "../core/suggest.ts";
 import { commandHelp, type HelpSource, treeHelp } from "./_help.ts";
 import { runInterrupts } from "../core/interrupt.ts";
@@ -263,15 +263,34 @@ function onlyCommands(entries: typeof tree, paths: string[][]): typeof tree {
 }
 
 /**
+ * Whether `args` name a built-in command other than those `own` names, so that a start file hands
+ * them over at once, without reading the plugin catalog (no plugin command is named like one).
+ */
+function namesOtherBuiltIn(args: string[], own: string[][]): boolean {
+  const [first, second] = args.filter((a) => !a.startsWith("-"));
+  const entry = first === undefined ? undefined : entryNamed(tree, first);
+  if (!entry) return false;
+  const path = isGroup(entry) ? [first, second] : [first];
+  if (isGroup(entry) && (second === undefined || !entryNamed(entry.commands, second))) {
+    return false; // the group's help page, or an unknown sub-command's usage error
+  }
+  return !own.some((words) => words.join(" ") === path.join(" "));
+}
+
+/**
  * Whether {@link runCommandLine} answers `args` with a help page of the tree, a usage error, or a
  * direct start of one of the built-in commands `own` names (`[["chart", "list"]]`): with no
  * plugin's code, no gunshi and no other command's module. It reads the plugin catalog and loads a
- * command of `own` that `args` names, and prints and runs nothing. A bundle's start file holds only
- * that much of h3 and hands any other start to the whole program (scripts/bundle.ts).
+ * command of `own` that `args` names (`plugins`: the catalog's commands, when read already), and
+ * prints and runs nothing. A bundle's start file holds only that much of h3 and hands any other
+ * start to the whole program (scripts/bundle.ts).
  */
-export async function answersAlone(args: string[], own: string[][]): Promise<boolean> {
-  const plugins = pluginCommands(Object.keys(tree));
-  if (entryNamed(plugins.executables, args[0])) return false;
+export async function answersAlone(
+  args: string[],
+  own: string[][],
+  plugins: PluginCommands = pluginCommands(Object.keys(tree)),
+): Promise<boolean> {
+  if (namesOtherBuiltIn(args, own) || entryNamed(plugins.executables, args[0])) return false;
   const entries = { ...tree, ...plugins.commands };
   if (treeHelp(args, { ...entries, ...plugins.executables }) !== undefined) return true;
   let words: string[];
@@ -283,10 +302,26 @@ export async function answersAlone(args: string[], own: string[][]): Promise<boo
   return await directStart(words, onlyCommands(tree, own)) !== undefined;
 }
 
-/** Runs h3 with `args` (`--debug` taken out, `help` turned into `--help`); returns the exit code. */
-export async function runCommandLine(args: string[], debug: boolean): Promise<number> {
+/**
+ * Runs h3 with `args` (`--debug` taken out, `help` turned into `--help`); returns the exit code.
+ * With `own`, only a start {@link answersAlone} answers: any other returns `undefined`, having run
+ * and printed nothing.
+ */
+export async function runCommandLine(args: string[], debug: boolean): Promise<number>;
+export async function runCommandLine(
+  args: string[],
+  debug: boolean,
+  own: string[][],
+): Promise<number | undefined>;
+export async function runCommandLine(
+  args: string[],
+  debug: boolean,
+  own?: string[][],
+): Promise<number | undefined> {
   try {
+    if (own && namesOtherBuiltIn(args, own)) return undefined;
     const plugins = pluginCommands(Object.keys(tree));
+    if (own && !(await answersAlone(args, own, plugins))) return undefined;
     if (plugins.problem) printError(`Warning: plugins ignored: ${plugins.problem}`);
     const executable = entryNamed(plugins.executables, args[0]);
     if (executable) return await executable.run(args.slice(1));
