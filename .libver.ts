@@ -1,0 +1,2 @@
+import { version } from "/work/wt/startup/mod.ts";
+console.log(version);
