@@ -1,2 +1,0 @@
-import { list } from "/work/wt/startup/mod.ts";
-console.log((await list()).length);

@@ -1,2 +1,0 @@
-import { version } from "/work/wt/startup/mod.ts";
-console.log(version);
