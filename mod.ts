@@ -28,6 +28,7 @@ export type { Credential } from "./core/auth/types.ts";
 export type { Challenge } from "./core/transport/challenge.ts";
 export type { Authorizer, FetchLike } from "./core/transport/options.ts";
 export type {
+  BytesFetcher,
   Deleter,
   Exister,
   Fetcher,

@@ -23,6 +23,7 @@ import type {
 import { archiveReference, formatReference, parseReference, type Reference } from "./ref.ts";
 import type { ReferrersOptions } from "./referrers.ts";
 import type { RegistryHosts } from "./registry_hosts.ts";
+import type { Config } from "./config.ts";
 import type { Repository } from "./transport/repository.ts";
 
 /**
@@ -46,6 +47,7 @@ class Client implements H3 {
   #options: H3Options;
   #hosts?: Promise<RegistryHosts>;
   #concurrency?: Promise<number>;
+  #loaded?: Promise<Config>;
   #listeners = new Set<(message: string, problem?: unknown) => void>();
 
   constructor(options: H3Options, cache: OciLayout) {
@@ -162,7 +164,12 @@ class Client implements H3 {
       typed.digest ?? typed.tag,
     );
     const resolved = await resolveReference(typed, repository, { version, devel });
-    const trust = await requirementFor(required, resolved.registry, resolved.repository);
+    const trust = await requirementFor(
+      required,
+      resolved.registry,
+      resolved.repository,
+      this.#config(),
+    );
     const verify = trust &&
       trustCheck(repository, trust, resolved.registry, resolved.repository, ref);
     onStart?.(resolved);
@@ -451,10 +458,16 @@ class Client implements H3 {
     return await copy(src, srcRef, dst, dstRef, options);
   };
 
+  /** The config file, read once per client (a bulk pull asks for every ref). */
+  #config(): Promise<Config> {
+    this.#loaded ??= import("./config.ts").then(({ loadConfig }) => loadConfig());
+    return this.#loaded;
+  }
+
   /** How many refs (or tags) run at once: the option, `H3_CONCURRENCY`, config, default. */
   #refConcurrency(): Promise<number> {
-    this.#concurrency ??= import("./config.ts").then(async ({ loadConfig, resolveConcurrency }) =>
-      resolveConcurrency(this.#options.concurrency, await loadConfig())
+    this.#concurrency ??= import("./config.ts").then(async ({ resolveConcurrency }) =>
+      resolveConcurrency(this.#options.concurrency, await this.#config())
     );
     return this.#concurrency;
   }

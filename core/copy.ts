@@ -15,6 +15,7 @@ import {
 import { chartCandidates, decodeIndex, noChartInIndex } from "./oci/index.ts";
 import { helmConfig } from "./oci/media_types.ts";
 import {
+  isBytesFetcher,
   isCurrent,
   isHolder,
   isLocated,
@@ -108,7 +109,16 @@ async function readManifest(src: Target, desc: Descriptor): Promise<Uint8Array> 
       `manifest ${desc.digest} is ${desc.size} bytes, over the ${maxManifestSize} bytes allowed`,
     );
   }
-  return await readAll(await src.fetch(desc), maxManifestSize);
+  return await readSmall(src, desc, maxManifestSize);
+}
+
+/**
+ * The content `desc` names in `src`, read whole (at most `limit` bytes) and verified: without a
+ * stream where the target reads small blobs whole (see `BytesFetcher`).
+ */
+export async function readSmall(src: Target, desc: Descriptor, limit: number): Promise<Uint8Array> {
+  const whole = desc.size <= limit && isBytesFetcher(src) ? await src.fetchBytes(desc) : undefined;
+  return whole ?? await readAll(await src.fetch(desc), limit);
 }
 
 /** A manifest read from a target: descriptor, parsed form and exact bytes. */
@@ -194,10 +204,16 @@ export async function copy(
       let mounted = false;
       if (mountFrom !== undefined && isMounter(dst)) mounted = await dst.mount(blob, mountFrom);
       if (!mounted) {
-        const read = options.fetched?.get(blob.digest);
-        const source = read ? ReadableStream.from([read]) : await src.fetch(blob);
-        const content = source.pipeThrough(progress(role, blob, options.onEvent));
-        // src.fetch verifies as it streams: the destination need not hash it again.
+        const read = options.fetched?.get(blob.digest) ??
+          (isBytesFetcher(src) ? await src.fetchBytes(blob) : undefined);
+        let content: ReadableStream<Uint8Array>;
+        if (read) { // small: read whole and verified, one progress event
+          options.onEvent?.({ kind: "progress", role, desc: blob, transferred: read.byteLength });
+          content = ReadableStream.from([read]);
+        } else {
+          content = (await src.fetch(blob)).pipeThrough(progress(role, blob, options.onEvent));
+        }
+        // src's fetch verifies as it streams: the destination need not hash it again.
         if (isStager(dst)) staged.push(await dst.stage(blob, content, { verified: true }));
         else await dst.push(blob, content, { verified: true });
       }

@@ -18,6 +18,26 @@ export interface Fetcher {
   fetch(desc: Descriptor): Promise<ReadableStream<Uint8Array>>;
 }
 
+/** Blobs up to this size may be read whole (`BytesFetcher`): a chart's config and package are. */
+export const wholeBlobSize = 1024 * 1024;
+
+/**
+ * Optional: read a small blob whole, verified, without a stream (a stream per chart-sized blob
+ * costs more than its bytes). `copy` uses it when the source has it.
+ */
+export interface BytesFetcher {
+  /**
+   * The content `desc` points at, verified against it (size and digest); undefined when the
+   * blob is larger than `wholeBlobSize` (then `fetch` streams it).
+   */
+  fetchBytes(desc: Descriptor): Promise<Uint8Array | undefined>;
+}
+
+/** Whether a target can read small blobs whole. */
+export function isBytesFetcher(target: object): target is BytesFetcher {
+  return typeof (target as Partial<BytesFetcher>).fetchBytes === "function";
+}
+
 /** Tells whether content is present. */
 export interface Exister {
   /** Whether the content `desc` points at is stored. */

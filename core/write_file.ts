@@ -53,6 +53,22 @@ export async function moveIntoPlace(
 }
 
 /**
+ * `moveIntoPlace` with synchronous calls, for a small temp file written with `writeTempSync`.
+ * Returns a promise, settled once the rename is done or `tmp` is removed after it failed.
+ */
+export function moveIntoPlaceSync(tmp: string, path: string): Promise<void> {
+  try {
+    Deno.renameSync(tmp, path);
+    return Promise.resolve();
+  } catch (error) {
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* gone already */ }
+    return Promise.reject(error);
+  }
+}
+
+/**
  * Puts the finished folder `work` at `path` by a rename. Anything already at `path` is first
  * renamed to `aside` (a path in the caller's temp folder, which its cleanup removes) and put back
  * when the rename fails, so `path` holds the old content or the new, never none.

@@ -91,6 +91,7 @@ export class RegistryAuthorizer implements Authorizer {
 
   /** A header known for these scopes: an unexpired token, else the registry's basic header. */
   cached(registry: string, scopes: string[]): string | undefined {
+    if (this.#tokens.size === 0) return this.#basic.get(registry); // no token to look up
     const key = cacheKey(registry, scopes);
     const token = this.#tokens.get(key);
     if (token && token.expires > Date.now()) return token.header;

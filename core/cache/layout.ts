@@ -5,7 +5,13 @@
  * is replaced whole under a lock; garbage collection waits for writers.
  * @module
  */
-import { moveIntoPlace, replaceFile, writeTemp, writeTempSync } from "../write_file.ts";
+import {
+  moveIntoPlace,
+  moveIntoPlaceSync,
+  replaceFile,
+  writeTemp,
+  writeTempSync,
+} from "../write_file.ts";
 import { chartParts } from "../chart/manifest.ts";
 import { checked, hashingStream, readAll, verifyingStream } from "../digest.ts";
 import { CacheError, DigestError, RegistryError } from "../errors.ts";
@@ -18,14 +24,16 @@ import {
 } from "../oci/descriptor.ts";
 import { annotations, ociLayoutVersion, ociManifest } from "../oci/media_types.ts";
 import { cacheDir } from "../paths.ts";
-import type {
-  Holder,
-  Ingester,
-  PushOptions,
-  StagedBlob,
-  Stager,
-  TagOptions,
-  Target,
+import {
+  type BytesFetcher,
+  type Holder,
+  type Ingester,
+  type PushOptions,
+  type StagedBlob,
+  type Stager,
+  type TagOptions,
+  type Target,
+  wholeBlobSize,
 } from "../target.ts";
 import {
   checkFolders,
@@ -96,27 +104,29 @@ interface PendingTag {
   reject: (error: unknown) => void;
 }
 
-/** Blobs up to this size are read whole: a stream per chart-sized blob costs more than the read. */
-const wholeReadSize = 1024 * 1024;
-
 /** A stream of `bytes` that errors instead when they do not match `desc`. */
 function verifiedWhole(desc: Descriptor, bytes: Uint8Array): ReadableStream<Uint8Array> {
   return new ReadableStream({
     async pull(controller) {
-      if (bytes.byteLength > desc.size) {
-        throw new DigestError(
-          `size mismatch for ${desc.digest}: more than the ${desc.size} bytes announced`,
-        );
-      }
-      await verifyBytes(desc, bytes);
+      await verifyWhole(desc, bytes);
       controller.enqueue(bytes);
       controller.close();
     },
   });
 }
 
+/** Throws a `DigestError` unless `bytes` (read up to one byte past `desc.size`) match `desc`. */
+async function verifyWhole(desc: Descriptor, bytes: Uint8Array): Promise<void> {
+  if (bytes.byteLength > desc.size) {
+    throw new DigestError(
+      `size mismatch for ${desc.digest}: more than the ${desc.size} bytes announced`,
+    );
+  }
+  await verifyBytes(desc, bytes);
+}
+
 /** An OCI image layout directory, usable as a Target. */
-export class OciLayout implements Target, Stager, Holder, Ingester {
+export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester {
   /** The layout's root directory. */
   readonly dir: string;
   #writers?: Promise<Lock>;
@@ -177,17 +187,34 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
    */
   async fetch(desc: Descriptor): Promise<ReadableStream<Uint8Array>> {
     try {
-      if (desc.size <= wholeReadSize) {
+      if (desc.size <= wholeBlobSize) {
         return verifiedWhole(desc, readCapped(this.blobPath(desc.digest), desc.size));
       }
       const file = await Deno.open(this.blobPath(desc.digest));
       return file.readable.pipeThrough(verifyingStream(desc));
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw new CacheError(`blob ${desc.digest} is missing from the cache (${this.dir})`);
-      }
-      throw error;
+      throw this.#missing(desc, error);
     }
+  }
+
+  /** A blob up to `wholeBlobSize` read whole and verified; undefined for a larger one. */
+  async fetchBytes(desc: Descriptor): Promise<Uint8Array | undefined> {
+    if (desc.size > wholeBlobSize) return undefined;
+    let bytes: Uint8Array;
+    try {
+      bytes = readCapped(this.blobPath(desc.digest), desc.size);
+    } catch (error) {
+      throw this.#missing(desc, error);
+    }
+    await verifyWhole(desc, bytes);
+    return bytes;
+  }
+
+  /** A read's failure as thrown: a missing blob is a `CacheError` naming it and the cache. */
+  #missing(desc: Descriptor, error: unknown): unknown {
+    return error instanceof Deno.errors.NotFound
+      ? new CacheError(`blob ${desc.digest} is missing from the cache (${this.dir})`)
+      : error;
   }
 
   /**
@@ -267,12 +294,15 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
         return { commit: () => Promise.resolve(), discard: () => Promise.resolve() };
       }
       const verified = checked(desc, content, options);
-      const tmp = desc.size <= wholeReadSize
+      const small = desc.size <= wholeBlobSize;
+      const tmp = small
         ? this.#writeSmallTemp(await readAll(verified, desc.size))
         : await this.#writeTemp(verified);
+      // A small blob's temp file is renamed with a synchronous call too (see `#writeSmallTemp`).
+      const move = small ? moveIntoPlaceSync : moveIntoPlace;
       return {
         commit: () =>
-          moveIntoPlace(tmp, this.blobPath(desc.digest)).finally(() => held[Symbol.asyncDispose]()),
+          move(tmp, this.blobPath(desc.digest)).finally(() => held[Symbol.asyncDispose]()),
         discard: () => Deno.remove(tmp).catch(() => {}).finally(() => held[Symbol.asyncDispose]()),
       };
     } catch (error) {
@@ -403,7 +433,9 @@ export class OciLayout implements Target, Stager, Holder, Ingester {
 
   /** Reads and parses a stored manifest. */
   async manifest(desc: Descriptor): Promise<Manifest> {
-    return decodeManifest(await readAll(await this.fetch(desc), maxManifestSize), desc.mediaType);
+    const bytes = await this.fetchBytes(desc) ??
+      await readAll(await this.fetch(desc), maxManifestSize);
+    return decodeManifest(bytes, desc.mediaType);
   }
 
   /**

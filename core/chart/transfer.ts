@@ -6,8 +6,7 @@
 import { decodeConfig, maxConfigSize } from "./config.ts";
 import { type ChartParts, chartParts } from "./manifest.ts";
 import type { ChartMetadata } from "./metadata.ts";
-import { copy, type CopyEvent, type CopyOptions } from "../copy.ts";
-import { readAll } from "../digest.ts";
+import { copy, type CopyEvent, type CopyOptions, readSmall } from "../copy.ts";
 import type { Descriptor, Manifest } from "../oci/descriptor.ts";
 import { formatReference, type Reference } from "../ref.ts";
 import type { Target } from "../target.ts";
@@ -51,7 +50,7 @@ export async function readMeta(
   source: string,
   read?: Map<string, Uint8Array>,
 ): Promise<ChartMetadata> {
-  const bytes = await readAll(await target.fetch(config), maxConfigSize);
+  const bytes = await readSmall(target, config, maxConfigSize);
   read?.set(config.digest, bytes);
   return decodeConfig(bytes, `${source}: config ${config.digest}`);
 }

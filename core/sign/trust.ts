@@ -29,7 +29,7 @@ import {
   verifyManifestSignature,
 } from "./cosign.ts";
 import { readPublicKey } from "./keys.ts";
-import { loadConfig } from "../config.ts";
+import { type Config, loadConfig } from "../config.ts";
 import { policyFor, type TrustPolicy } from "./policy.ts";
 import { checkProvenance, maxProvenanceSize, type ProvenanceResult } from "./provenance.ts";
 
@@ -305,15 +305,17 @@ export async function policyRequirement(policy: TrustPolicy): Promise<TrustRequi
 
 /**
  * What a chart of `registry/repository` must carry: `given` when set (flags, options), else the
- * config's trust policy covering the repository, else nothing.
+ * trust policy covering the repository in `config` (default: the config file, read now), else
+ * nothing.
  */
 export async function requirementFor(
   given: TrustRequirement | undefined,
   registry: string,
   repository: string,
+  config?: Promise<Config>,
 ): Promise<TrustRequirement | undefined> {
   if (given) return given;
-  const policy = policyFor((await loadConfig()).trust ?? [], registry, repository);
+  const policy = policyFor((await (config ?? loadConfig())).trust ?? [], registry, repository);
   return policy && await policyRequirement(policy);
 }
 

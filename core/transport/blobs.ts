@@ -5,7 +5,7 @@
  */
 import { verifyingStream } from "../digest.ts";
 import { DigestError, RegistryError } from "../errors.ts";
-import type { Descriptor } from "../oci/descriptor.ts";
+import { type Descriptor, verifyBytes } from "../oci/descriptor.ts";
 import { type RegistryClient, scope } from "./client.ts";
 import { ReadTimeout } from "./http.ts";
 import { blobPath } from "./paths.ts";
@@ -52,16 +52,22 @@ function skipBytes(count: number): TransformStream<Uint8Array, Uint8Array> {
   });
 }
 
+/** Reads a blob's bytes in order, resuming a dropped download; `undefined` once all arrived. */
+type ChunkReader = {
+  read(): Promise<Uint8Array | undefined>;
+  cancel(reason?: unknown): Promise<void>;
+};
+
 /**
- * Streams a blob, verified against `desc` (size and digest) while it is read. A connection that
- * drops (or a body that ends short) is resumed from where it stopped with a `Range` request, a few
- * times at most; a body longer than announced is refused before it is read.
+ * The chunks of a blob as the registry sends them. A connection that drops (or a body that ends
+ * short) is resumed from where it stopped with a `Range` request, a few times at most; a body
+ * longer than announced is refused before it is read. The bytes are not verified here.
  */
-export async function fetchBlob(
+async function blobChunks(
   client: RegistryClient,
   repository: string,
   desc: Descriptor,
-): Promise<ReadableStream<Uint8Array>> {
+): Promise<ChunkReader> {
   const what = `fetching blob ${desc.digest} from ${repository}`;
   const open = async (offset: number): Promise<ReadableStream<Uint8Array>> => {
     const response = await client.request({
@@ -101,21 +107,17 @@ export async function fetchBlob(
   let reader = (await open(0)).getReader();
   let received = 0;
   let resumes = 0;
-  const resumable = new ReadableStream<Uint8Array>({
-    async pull(controller) {
+  return {
+    async read() {
       for (;;) {
         let dropped: unknown;
         try {
           const { done, value } = await reader.read();
           if (!done) {
             received += value.byteLength;
-            controller.enqueue(value);
-            return;
+            return value;
           }
-          if (received >= desc.size) {
-            controller.close();
-            return;
-          }
+          if (received >= desc.size) return undefined;
         } catch (error) {
           dropped = error;
         }
@@ -133,9 +135,54 @@ export async function fetchBlob(
         reader = (await open(received)).getReader();
       }
     },
-    cancel(reason) {
-      return reader.cancel(reason);
+    cancel: (reason) => reader.cancel(reason),
+  };
+}
+
+/**
+ * Streams a blob, verified against `desc` (size and digest) while it is read; a dropped download
+ * resumes (see `blobChunks`).
+ */
+export async function fetchBlob(
+  client: RegistryClient,
+  repository: string,
+  desc: Descriptor,
+): Promise<ReadableStream<Uint8Array>> {
+  const chunks = await blobChunks(client, repository, desc);
+  const resumable = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = await chunks.read();
+      if (chunk) controller.enqueue(chunk);
+      else controller.close();
     },
+    cancel: (reason) => chunks.cancel(reason),
   });
   return resumable.pipeThrough(verifyingStream(desc));
+}
+
+/**
+ * A blob read whole into memory and verified (size and digest) before it is returned: for small
+ * blobs, where a stream per blob costs more than the bytes. A dropped download resumes (see
+ * `blobChunks`); a body longer than `desc.size` is refused as soon as it passes it.
+ */
+export async function fetchBlobBytes(
+  client: RegistryClient,
+  repository: string,
+  desc: Descriptor,
+): Promise<Uint8Array> {
+  const chunks = await blobChunks(client, repository, desc);
+  const bytes = new Uint8Array(desc.size);
+  let filled = 0;
+  for (let chunk = await chunks.read(); chunk; chunk = await chunks.read()) {
+    if (filled + chunk.byteLength > desc.size) {
+      await chunks.cancel().catch(() => {});
+      throw new DigestError(
+        `size mismatch for ${desc.digest}: more than the ${desc.size} bytes announced`,
+      );
+    }
+    bytes.set(chunk, filled);
+    filled += chunk.byteLength;
+  }
+  await verifyBytes(desc, bytes.subarray(0, filled));
+  return bytes;
 }

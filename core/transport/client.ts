@@ -109,6 +109,15 @@ export class RegistryClient {
     return `${this.#scheme}://${apiHost(this.registry)}`;
   }
 
+  #base?: URL;
+
+  /** `origin` parsed (once per scheme: every request compares its URL's origin with it). */
+  get #baseUrl(): URL {
+    const origin = this.origin;
+    if (this.#base?.href !== `${origin}/`) this.#base = new URL(origin);
+    return this.#base;
+  }
+
   /**
    * The fetch for token realms: this client's TLS settings, idle timeout and deadline; a realm
    * over plain HTTP off loopback refused (unless plain HTTP was allowed for this registry); a
@@ -284,7 +293,7 @@ export class RegistryClient {
     const cached = authorizer?.cached(this.registry, scopes);
     const { response, url } = await this.#send(request, cached);
     if (response.status !== 401) return response;
-    if (url.origin !== new URL(this.origin).origin) {
+    if (url.origin !== this.#baseUrl.origin) {
       // A redirect led to another host, which wants credentials: they were stored for this one.
       await response.body?.cancel();
       throw new AuthError(
@@ -324,10 +333,10 @@ export class RegistryClient {
     authorization: string | undefined,
   ): Promise<{ response: Response; url: URL }> {
     const connection = await this.#connect();
-    let url = new URL(request.url, this.origin);
+    let url = new URL(request.url, this.#baseUrl);
     for (let hop = 0;; hop++) {
       const headers = new Headers(request.headers);
-      const ours = url.origin === new URL(this.origin).origin;
+      const ours = url.origin === this.#baseUrl.origin;
       if (authorization && ours) {
         headers.set("authorization", authorization);
         this.#sent.add(authorization);

@@ -92,7 +92,11 @@ export async function openConnection(options: TransportOptions): Promise<Connect
     return client;
   };
   return {
-    fetch: (input, init) => fetch(input, { ...init, client: clientFor(new URL(String(input))) }),
+    fetch: (input, init) =>
+      fetch(input, {
+        ...init,
+        client: clientFor(input instanceof URL ? input : new URL(String(input))),
+      }),
     close: () => {
       for (const client of clients.values()) client.close();
       clients.clear();
@@ -143,6 +147,16 @@ function causes(error: unknown): string {
   return parts.join(" ");
 }
 
+/**
+ * Whether body bytes may follow a response's headers: not for a status that carries none, nor
+ * with `Content-Length: 0` (the connection's framing ends such a body at once; most answers of a
+ * push are these). Only a body that may still send is watched by a timer.
+ */
+function bodyMayFollow(response: Response): boolean {
+  return ![204, 205, 304].includes(response.status) &&
+    response.headers.get("content-length") !== "0";
+}
+
 /** A registry that went silent for longer than the idle timeout; always worth another try. */
 export class ReadTimeout extends RegistryError {
   override name = "ReadTimeout";
@@ -170,7 +184,7 @@ export function withIdleTimeout(
   abort: (reason: Error) => void,
   deadline?: { at: number; error: () => Error },
 ): Response {
-  if (!response.body || [204, 205, 304].includes(response.status)) return response;
+  if (!response.body || !bodyMayFollow(response)) return response;
   const reader = response.body.getReader();
   let waitingSince: number | undefined; // set while a read is waiting for the registry
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -8,17 +8,19 @@ import { RefError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { isManifest } from "../oci/media_types.ts";
 import { parseReference, type Reference } from "../ref.ts";
-import type {
-  Located,
-  Mounter,
-  Prober,
-  PushOptions,
-  ReferenceFetcher,
-  ReferencePusher,
-  ReferrersLister,
-  Target,
+import {
+  type BytesFetcher,
+  type Located,
+  type Mounter,
+  type Prober,
+  type PushOptions,
+  type ReferenceFetcher,
+  type ReferencePusher,
+  type ReferrersLister,
+  type Target,
+  wholeBlobSize,
 } from "../target.ts";
-import { blobExists, fetchBlob } from "./blobs.ts";
+import { blobExists, fetchBlob, fetchBlobBytes } from "./blobs.ts";
 import { RegistryClient, scope } from "./client.ts";
 import {
   fetchManifestByReference,
@@ -38,6 +40,7 @@ import { mountBlob, pushBlob } from "./uploads.ts";
 export class Repository
   implements
     Target,
+    BytesFetcher,
     ReferenceFetcher,
     ReferencePusher,
     ReferrersLister,
@@ -96,6 +99,13 @@ export class Repository
   async fetch(desc: Descriptor): Promise<ReadableStream<Uint8Array>> {
     if (!this.#isManifest(desc)) return await fetchBlob(this.#client, this.repository, desc);
     return ReadableStream.from([await fetchManifestBytes(this.#client, this.repository, desc)]);
+  }
+
+  /** A blob up to `wholeBlobSize` read whole and verified; undefined for a larger one. */
+  async fetchBytes(desc: Descriptor): Promise<Uint8Array | undefined> {
+    if (desc.size > wholeBlobSize) return undefined;
+    if (!this.#isManifest(desc)) return await fetchBlobBytes(this.#client, this.repository, desc);
+    return await fetchManifestBytes(this.#client, this.repository, desc);
   }
 
   /** Whether the manifest or blob is in the repository. */

@@ -56,6 +56,7 @@ export async function timedFetch(
   } finally {
     clearTimeout(silent);
   }
+  if (init.method === "HEAD") return response; // no body follows the headers
   return withIdleTimeout(
     response,
     timeoutMs,

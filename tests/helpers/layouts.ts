@@ -63,11 +63,12 @@ export async function storeChart(
 
 /**
  * `target` with every call of the methods copy uses (`resolve`, `fetch`, `exists`, `push`,
- * `stage`, `tag`) recorded as `name digest-or-reference`.
+ * `stage`, `tag`) recorded as `name digest-or-reference`; a read of a small blob whole
+ * (`fetchBytes`) is recorded as a `fetch`, as the read it is.
  */
 export function recorded(target: OciLayout): { target: Target; calls: string[] } {
   const calls: string[] = [];
-  const names = ["resolve", "fetch", "exists", "push", "stage", "tag"];
+  const names = ["resolve", "fetch", "fetchBytes", "exists", "push", "stage", "tag"];
   const target_ = new Proxy(target, {
     get(t, key, receiver) {
       const value = Reflect.get(t, key, receiver);
@@ -75,7 +76,8 @@ export function recorded(target: OciLayout): { target: Target; calls: string[] }
       return (...args: unknown[]) => {
         if (names.includes(String(key))) {
           const first = args[0] as Descriptor | string;
-          calls.push(`${String(key)} ${typeof first === "string" ? first : first.digest}`);
+          const name = key === "fetchBytes" ? "fetch" : String(key);
+          calls.push(`${name} ${typeof first === "string" ? first : first.digest}`);
         }
         return value.apply(t, args);
       };

@@ -181,9 +181,13 @@ async function accessLog(stream: ReadableStream<Uint8Array>, into: string[]): Pr
 
 /**
  * The access log's lines since `from` (an index into `requests()`), once the log has caught up (it
- * lags the responses a little); the version checks (`GET /v2/`) are left out.
+ * lags the responses a little); the version checks (`GET /v2/`) are left out unless `pings`.
  */
-export async function requestsSince(registry: TestRegistry, from: number): Promise<string[]> {
+export async function requestsSince(
+  registry: TestRegistry,
+  from: number,
+  { pings = false } = {},
+): Promise<string[]> {
   let last = -1;
   for (let i = 0; i < 50; i++) { // bounded: 50 × 40 ms
     const now = registry.requests().length;
@@ -191,5 +195,5 @@ export async function requestsSince(registry: TestRegistry, from: number): Promi
     last = now;
     await new Promise((resolve) => setTimeout(resolve, 40));
   }
-  return registry.requests().slice(from).filter((line) => !line.startsWith("GET /v2/ "));
+  return registry.requests().slice(from).filter((line) => pings || !line.startsWith("GET /v2/ "));
 }

@@ -98,6 +98,39 @@ Deno.test("a download cut off mid-blob resumes with Range and ends verified", as
   assert.equal(gets[1].headers.get("range"), "bytes=100000-");
 });
 
+Deno.test("a small blob read whole resumes a cut-off download with Range and is verified", async () => {
+  await using world = await setup(async ({ request, url, seen, forward }) => {
+    if (request.method !== "GET" || !url.pathname.includes("/blobs/") || seen > 0) return;
+    const whole = new Uint8Array(await (await forward()).arrayBuffer());
+    return cutOff(whole, 100_000);
+  });
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`);
+  assert.deepEqual(await repo.fetchBytes(world.layer), world.content);
+  const gets = world.proxy.log.filter((r) => r.method === "GET");
+  assert.deepEqual(gets.map((g) => g.headers.get("range")), [null, "bytes=100000-"]);
+});
+
+Deno.test("a small blob read whole is refused when its bytes or its length are wrong", async () => {
+  let extra = false;
+  await using world = await setup(async ({ request, url, forward }) => {
+    if (request.method !== "GET" || !url.pathname.includes("/blobs/")) return;
+    const bytes = new Uint8Array(await (await forward()).arrayBuffer());
+    if (extra) return new Response(ReadableStream.from([bytes, new Uint8Array(10)]));
+    bytes[10] ^= 0xff;
+    return new Response(bytes);
+  });
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`);
+  await assert.rejects(repo.fetchBytes(world.layer), (error) => {
+    return error instanceof DigestError && /digest mismatch/.test(error.message);
+  });
+  extra = true;
+  await assert.rejects(repo.fetchBytes(world.layer), (error) => {
+    return error instanceof DigestError && /more than the \d+ bytes announced/.test(error.message);
+  });
+  // A blob too big to read whole is left to the stream.
+  assert.equal(await repo.fetchBytes({ ...world.layer, size: 2 << 20 }), undefined);
+});
+
 Deno.test("a blob whose bytes do not match its digest is refused", async () => {
   await using world = await setup(async ({ request, url, forward }) => {
     if (request.method !== "GET" || !url.pathname.includes("/blobs/")) return;
