@@ -109,7 +109,8 @@ export async function updateIndex<T>(dir: string, change: (index: LayoutIndex) =
       ? { ...last.index, manifests: [...last.index.manifests] }
       : await readIndex(dir);
     const result = change(index);
-    await replaceFile(path, indexText(index), { temp: tempPath(dir) });
+    const text = ReadableStream.from(utf8Chunks(indexPieces(index)));
+    await replaceFile(path, text, { temp: tempPath(dir) });
     const key = fileKey(path);
     if (key === undefined) seen.delete(dir);
     else seen.set(dir, { key, index });
@@ -125,27 +126,66 @@ const entryTexts = new WeakMap<object, string>();
  * stringified once per process rather than on every write of the index.
  */
 export function indexText(index: LayoutIndex): string {
-  const fields: string[] = [];
-  for (const [key, value] of Object.entries(index)) {
-    if (value === undefined || typeof value === "function" || typeof value === "symbol") continue;
-    const text = key === "manifests" && Array.isArray(value)
-      ? manifestsText(value)
-      : JSON.stringify(value, null, 2).replaceAll("\n", "\n  ");
-    fields.push(`${JSON.stringify(key)}: ${text}`);
-  }
-  return fields.length ? `{\n  ${fields.join(",\n  ")}\n}\n` : "{}\n";
+  return [...indexPieces(index)].join("");
 }
 
-function manifestsText(manifests: unknown[]): string {
-  if (!manifests.length) return "[]";
-  const entries = manifests.map((entry) => {
-    const cacheable = typeof entry === "object" && entry !== null;
-    let text = cacheable ? entryTexts.get(entry) : undefined;
-    if (text === undefined) {
-      text = (JSON.stringify(entry, null, 2) ?? "null").replaceAll("\n", "\n    ");
-      if (cacheable) entryTexts.set(entry, text);
-    }
-    return text;
-  });
-  return `[\n    ${entries.join(",\n    ")}\n  ]`;
+/**
+ * `indexText` in pieces (an entry of `manifests` a piece): index.json is written piece by piece
+ * (see `utf8Chunks`), so a rewrite of a big index never holds its whole text, and its bytes, in
+ * memory at once; a bulk pull rewrites the index dozens of times.
+ */
+export function* indexPieces(index: LayoutIndex): Generator<string> {
+  let fields = 0;
+  for (const [key, value] of Object.entries(index)) {
+    if (value === undefined || typeof value === "function" || typeof value === "symbol") continue;
+    yield `${fields++ ? ",\n  " : "{\n  "}${JSON.stringify(key)}: `;
+    if (key === "manifests" && Array.isArray(value)) yield* manifestsPieces(value);
+    else yield JSON.stringify(value, null, 2).replaceAll("\n", "\n  ");
+  }
+  yield fields ? "\n}\n" : "{}\n";
+}
+
+function* manifestsPieces(manifests: unknown[]): Generator<string> {
+  if (!manifests.length) return yield "[]";
+  for (let i = 0; i < manifests.length; i++) {
+    yield (i ? ",\n    " : "[\n    ") + entryText(manifests[i]);
+  }
+  yield "\n  ]";
+}
+
+/**
+ * An entry's text as it stands in `manifests` (indented by four), cached by the entry. Cut out of
+ * the text of `{ m: [entry] }` rather than indented with `replaceAll`, whose result V8 keeps as a
+ * tree of a few dozen joined pieces: kept for every entry of a big index, the pieces cost more
+ * than the text.
+ */
+function entryText(entry: unknown): string {
+  const cacheable = typeof entry === "object" && entry !== null;
+  let text = cacheable ? entryTexts.get(entry) : undefined;
+  if (text === undefined) {
+    const whole = JSON.stringify({ m: [entry ?? null] }, null, 2);
+    text = whole.slice(entryStart, whole.length - entryEnd);
+    if (cacheable) entryTexts.set(entry, text);
+  }
+  return text;
+}
+
+/** Where an entry's text starts and how far before the end it ends in `{ m: [entry] }`. */
+const entryStart = '{\n  "m": [\n    '.length;
+const entryEnd = "\n  ]\n}".length;
+
+/** Text pieces as UTF-8 in chunks of about `size` characters. */
+export function* utf8Chunks(
+  pieces: Iterable<string>,
+  size = 64 * 1024,
+): Generator<Uint8Array<ArrayBuffer>> {
+  const encoder = new TextEncoder();
+  let text = "";
+  for (const piece of pieces) {
+    text += piece;
+    if (text.length < size) continue;
+    yield encoder.encode(text);
+    text = "";
+  }
+  if (text) yield encoder.encode(text);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { OciLayout } from "../../core/cache/layout.ts";
-import { indexText } from "../../core/cache/_index.ts";
+import { indexPieces, indexText, utf8Chunks } from "../../core/cache/_index.ts";
 import { digestOf } from "../../core/oci/descriptor.ts";
 import { annotations, helmContent } from "../../core/oci/media_types.ts";
 import { CacheError, DigestError } from "../../core/errors.ts";
@@ -303,6 +303,28 @@ Deno.test("index.json is written as JSON.stringify writes it, entries and other 
     assert.equal(indexText(index), JSON.stringify(index, null, 2) + "\n");
     assert.equal(indexText(index), JSON.stringify(index, null, 2) + "\n"); // from its cache
   }
+});
+
+Deno.test("index.json written in chunks is the same bytes, multi-byte text never cut", async () => {
+  const entries = Array.from({ length: 300 }, (_, i) => ({
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    digest: `sha256:${i.toString(16).padStart(64, "0")}`,
+    size: i,
+    annotations: { [annotations.refName]: `r.example/a/c:${i}`, note: "ü€😀".repeat(i % 7) },
+  }));
+  const index = { schemaVersion: 2 as const, mediaType: "x", manifests: entries };
+  const chunks = [...utf8Chunks(indexPieces(index), 1000)];
+  assert.ok(chunks.length > 10, `${chunks.length} chunks`);
+  const bytes = new Uint8Array(await new Response(ReadableStream.from(chunks)).arrayBuffer());
+  assert.equal(new TextDecoder("utf-8", { fatal: true }).decode(bytes), indexText(index));
+  assert.equal(indexText(index), JSON.stringify(index, null, 2) + "\n");
+  // and a layout writes it so: what another reader parses is the index
+  await using t = await tempLayout();
+  const { desc } = await storeChart(t.layout, "a", "1.0.0", "a");
+  await Promise.all(entries.map((e) => t.layout.tag(desc, e.annotations[annotations.refName])));
+  const text = await Deno.readTextFile(`${t.dir}/index.json`);
+  assert.equal(text, JSON.stringify(JSON.parse(text), null, 2) + "\n");
+  assert.equal(JSON.parse(text).manifests.length, 300);
 });
 
 Deno.test("a tag after another process rewrote index.json keeps that process's entries", async () => {
