@@ -10,7 +10,7 @@
  * @module
  */
 import { relative } from "node:path";
-import { fileURLToPath as fromFileUrl } from "node:url";
+import { fileURLToPath as fromFileUrl, pathToFileURL } from "node:url";
 import { moduleGraph, root } from "./_build.ts";
 
 /**
@@ -26,7 +26,7 @@ const dispatchers = ["commands/tree.ts", "commands/_plugin_entries.ts", "command
  */
 export async function startExternals(entry: string, own: string[]): Promise<string[]> {
   const { modules } = await moduleGraph(entry);
-  const rootUrl = new URL(`file://${root}/`).href;
+  const rootUrl = pathToFileURL(`${root}/`).href;
   const kept = new Set(own.map((path) => new URL(path, rootUrl).href));
   const externals = new Set<string>();
   for (const module of modules) {

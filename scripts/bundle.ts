@@ -5,12 +5,16 @@
  * one file that `deno run` scripts import without h3's checkout or config.
  *
  * The program is split into chunks (`deno bundle --code-splitting`) so that a start reads only
- * what it runs: `h3 --version` a few KiB, a command its own code and what it shares; openpgp, the
- * Sigstore libraries and the like only in the commands that use them. Deno reads and checks every
- * file of a start path at every start (~15 ms a MiB here), so the chunks are minified too.
+ * what it runs: a command its own code and what it shares; openpgp, the Sigstore libraries and the
+ * like only in the commands that use them. Deno reads and checks every file of a start path at
+ * every start (~15 ms a MiB here), so the chunks are minified too. `h3.js` imports the start file
+ * (`_start_file.ts`), one file that answers `--version`, the help pages and the first commands
+ * alone, with the functions they run compiled up front (`_eager.ts`), and hands other starts to the
+ * chunks.
  * @module
  */
 import { basename, dirname } from "node:path";
+import { pathToFileURL } from "node:url";
 import {
   buildCommit,
   deno,
@@ -92,7 +96,7 @@ async function profileStart(start: string, work: string): Promise<Set<string>> {
       );
     }
   }
-  return await hotFunctions(coverage, new URL(`file://${start}`).href);
+  return await hotFunctions(coverage, pathToFileURL(start).href);
 }
 
 /**
