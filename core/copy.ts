@@ -270,8 +270,9 @@ async function present(
 }
 
 /**
- * Stores manifest `bytes` (of `desc`) in `dst` under `dstRef`, its `blobs` being there already.
- * registry:2 may answer DIGEST_INVALID to concurrent PUTs of the same manifest bytes (as when the
+ * Stores manifest `bytes` (of `desc`, read from a target and verified against it) in `dst` under
+ * `dstRef`, its `blobs` being there already; a stager is handed them without asking first (it
+ * skips what it holds, see `Stager`). registry:2 may answer DIGEST_INVALID to concurrent PUTs of the same manifest bytes (as when the
  * tags of one chart are pushed at once): such a PUT is tried again, up to 4 times in all, a
  * moment later, while every blob checks out as present. `tagOptions` go to a destination that
  * tags apart from storing (the cache).
@@ -285,7 +286,12 @@ export async function putManifest(
   tagOptions: TagOptions = {},
 ): Promise<void> {
   if (!isReferencePusher(dst)) {
-    if (!(await dst.exists(desc))) await dst.push(desc, ReadableStream.from([bytes]));
+    const verified = { verified: true };
+    if (isStager(dst)) {
+      await (await dst.stage(desc, ReadableStream.from([bytes]), verified)).commit();
+    } else if (!(await dst.exists(desc))) {
+      await dst.push(desc, ReadableStream.from([bytes]), verified);
+    }
     await dst.tag(desc, dstRef, tagOptions);
     return;
   }

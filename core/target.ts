@@ -156,7 +156,10 @@ export interface StagedBlob {
  * fails halfway leaves nothing behind (the local cache does this). `copy` uses it when present.
  */
 export interface Stager {
-  /** Stores `content`, which must match `desc`, without making it visible yet. */
+  /**
+   * Stores `content`, which must match `desc`, without making it visible yet; content the target
+   * holds already is not stored again (the staged blob's `commit` then does nothing).
+   */
   stage(
     desc: Descriptor,
     content: ReadableStream<Uint8Array>,
