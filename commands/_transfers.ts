@@ -4,13 +4,12 @@
  * progress bars, and `--output json` / `--quiet` for scripts.
  * @module
  */
-import pLimit from "p-limit";
 import type { CopyEvent } from "../core/copy.ts";
 import type { H3 } from "../core/h3.ts";
 import { errorMessage, H3Error, PartialFailure } from "../core/errors.ts";
 import { describeError, UsageError } from "./_errors.ts";
 import { shortDigest } from "../core/oci/descriptor.ts";
-import { inSlot } from "../core/slots.ts";
+import { eachInSlots } from "../core/slots.ts";
 import { outputFormat, printJson } from "./ui/output.ts";
 import { type ProgressBars, progressBars } from "./ui/progress.ts";
 export { reportArgs } from "./_output.ts";
@@ -67,7 +66,9 @@ export async function transferEach(
   const refs = values.refs;
   if (!refs?.length) throw new UsageError("missing REF: give at least one chart reference");
   const format = outputFormat(values.output ?? "text", ["text", "json"]);
+  // Kept for `--output json` only: thousands of refs' reports are memory held to the end.
   const reports: RefReport[] = [];
+  const json = format === "json";
   const concurrency = await refConcurrency(flags);
   await using h3 = await openCommandClient(flags);
   const bars = debugEnabled() ? undefined : progressBars();
@@ -79,16 +80,16 @@ export async function transferEach(
       const job = { input: name, h3, print: silent ? () => {} : print, onEvent, queued };
       try {
         const outcome = await work({ ...job, rename: (ref) => name = ref });
-        reports[index] = { ref: name, ...outcome };
+        if (json) reports[index] = { ref: name, ...outcome };
       } catch (error) {
         const named = naming(error, name);
-        reports[index] = { ref: name, status: "failed", error: describeError(named) };
+        if (json) reports[index] = { ref: name, status: "failed", error: describeError(named) };
         throw named;
       }
     }, bars);
   } finally {
     bars?.close();
-    if (format === "json") printJson(reports.filter(Boolean));
+    if (json) printJson(reports.filter(Boolean));
   }
 }
 
@@ -106,7 +107,6 @@ async function forEachRef(
 ): Promise<void> {
   const emit = (write: () => void) => bars ? bars.around(write) : write();
   if (refs.length === 1) return await work(0, (line) => emit(() => print(line)), () => {});
-  const limit = pLimit(concurrency);
   const failed: string[] = [];
   const run = async (input: string, index: number, release: () => void) => {
     const lines: string[] = [];
@@ -122,9 +122,7 @@ async function forEachRef(
     }
   };
   // A ref holds its slot until its work ends or it lets the slot go early (`queued`).
-  await Promise.all(
-    refs.map((input, index) => inSlot(limit, (release) => run(input, index, release))),
-  );
+  await eachInSlots(refs.length, concurrency, (index, release) => run(refs[index], index, release));
   if (failed.length) {
     throw new PartialFailure(
       `${failed.length} of ${refs.length} refs failed: ${failed.join(", ")}`,

@@ -1,0 +1,90 @@
+/** `eachInSlots` and `inSlot`: work run a few at a time, a piece letting its slot go early. */
+import assert from "node:assert/strict";
+import pLimit from "p-limit";
+import { eachInSlots, inSlot } from "../../core/slots.ts";
+
+/** Work that records how many pieces hold a slot at once; piece `i` releases early when `early(i)`. */
+function tracked(early: (index: number) => boolean) {
+  let holding = 0;
+  const seen = { most: 0, started: [] as number[], ended: [] as number[] };
+  const work = async (index: number, release: () => void) => {
+    seen.started.push(index);
+    holding++;
+    seen.most = Math.max(seen.most, holding);
+    await new Promise((resolve) => setTimeout(resolve, index % 3));
+    let held = true;
+    const letGo = () => {
+      if (held) holding--;
+      held = false;
+      release();
+    };
+    if (early(index)) letGo();
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    if (held) holding--;
+    seen.ended.push(index);
+  };
+  return { work, seen };
+}
+
+Deno.test("eachInSlots: every index once, in order, never more than the slots holding", async () => {
+  const { work, seen } = tracked(() => false);
+  await eachInSlots(50, 4, work);
+  assert.deepEqual(seen.started, Array.from({ length: 50 }, (_, i) => i));
+  assert.equal(seen.ended.length, 50);
+  assert.equal(seen.most, 4);
+});
+
+Deno.test("eachInSlots: a piece that lets its slot go lets the next start before it ends", async () => {
+  const started: number[] = [];
+  const { promise: gate, resolve: open } = Promise.withResolvers<void>();
+  const run = eachInSlots(3, 1, async (index, release) => {
+    started.push(index);
+    if (index === 0) {
+      release();
+      release(); // twice is once
+      await gate;
+    }
+  });
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(started, [0, 1, 2], "1 and 2 ran while 0 still waited");
+  let settled = false;
+  run.then(() => settled = true);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(settled, false, "not settled before piece 0 ends");
+  open();
+  await run;
+});
+
+Deno.test("eachInSlots: the first error rejects it once every piece has ended", async () => {
+  const ended: number[] = [];
+  await assert.rejects(
+    eachInSlots(6, 2, async (index) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      ended.push(index);
+      if (index === 1 || index === 3) throw new Error(`piece ${index}`);
+    }),
+    /piece 1/,
+  );
+  assert.deepEqual(ended.toSorted(), [0, 1, 2, 3, 4, 5]);
+});
+
+Deno.test("eachInSlots: no pieces, and pieces that let go at once, thousands deep", async () => {
+  await eachInSlots(0, 4, () => Promise.reject(new Error("never")));
+  let runs = 0;
+  await eachInSlots(20_000, 2, (_, release) => {
+    release();
+    runs++;
+    return Promise.resolve();
+  });
+  assert.equal(runs, 20_000);
+});
+
+Deno.test("inSlot: a p-limit slot let go early goes to the next piece", async () => {
+  const limit = pLimit(2);
+  const { work, seen } = tracked((index) => index % 2 === 0);
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) => inSlot(limit, (release) => work(i, release))),
+  );
+  assert.equal(seen.ended.length, 20);
+  assert.ok(seen.most <= 2, `${seen.most} held at once`);
+});
