@@ -81,7 +81,15 @@ async function profileStart(start: string, work: string): Promise<Set<string>> {
       }],
     }),
   );
-  const env = { HELM_HOME: home, HOME: home, DOCKER_CONFIG: `${home}/docker`, NO_COLOR: "1" };
+  // The builder's own settings stay out (its plugins, say): only the variables h3 reads on these
+  // starts are set, to the empty home.
+  const env = {
+    HELM_HOME: home,
+    HELM_PLUGINS: `${home}/plugins`,
+    HOME: home,
+    DOCKER_CONFIG: `${home}/docker`,
+    NO_COLOR: "1",
+  };
   for (const args of profiledStarts) {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--no-config", `--coverage=${coverage}`, start, ...args],
