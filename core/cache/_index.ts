@@ -43,6 +43,9 @@ interface Seen {
 
 const seen = new Map<string, Seen>();
 
+/** By layout directory: this process's write of index.json in progress (see `updateIndex`). */
+const writing = new Map<string, Promise<void>>();
+
 function fileKey(path: string): string | undefined {
   try {
     const info = Deno.statSync(path);
@@ -58,12 +61,18 @@ function fileKey(path: string): string | undefined {
  * them in one index: reading and parsing it per ref made such a command quadratic.
  */
 async function viewIndex(dir: string): Promise<Seen> {
+  // While this process replaces the file, it has changed and `seen` not yet: wait, or a bulk
+  // pull's readers would each read and parse the whole new file again.
+  const pending = writing.get(dir);
+  if (pending) await pending;
   const path = `${dir}/index.json`;
   const key = fileKey(path);
   const last = seen.get(dir);
   if (key !== undefined && last?.key === key) return last;
   const index = await readIndex(dir);
   const view = { key: key ?? "", index };
+  // Kept unless this process wrote the index meanwhile: its own view is the newer one then.
+  if (seen.get(dir) !== last || writing.has(dir)) return view;
   if (key !== undefined) seen.set(dir, view);
   else seen.delete(dir);
   return view;
@@ -110,10 +119,17 @@ export async function updateIndex<T>(dir: string, change: (index: LayoutIndex) =
       : await readIndex(dir);
     const result = change(index);
     const text = ReadableStream.from(utf8Chunks(indexPieces(index)));
-    await replaceFile(path, text, { temp: tempPath(dir) });
-    const key = fileKey(path);
-    if (key === undefined) seen.delete(dir);
-    else seen.set(dir, { key, index });
+    const { promise: written, resolve } = Promise.withResolvers<void>();
+    writing.set(dir, written);
+    try {
+      await replaceFile(path, text, { temp: tempPath(dir) });
+      const key = fileKey(path);
+      if (key === undefined) seen.delete(dir);
+      else seen.set(dir, { key, index });
+    } finally {
+      writing.delete(dir);
+      resolve();
+    }
     return result;
   });
 }

@@ -343,3 +343,33 @@ Deno.test("a tag after another process rewrote index.json keeps that process's e
     ["r.example/x/c:1", "r.example/x/c:2", "r.example/x/c:4", "z/z:3"],
   );
 });
+
+Deno.test("lookups while this process rewrites index.json do not read the file again", async () => {
+  await using t = await tempLayout();
+  const { desc } = await storeChart(t.layout, "a", "1.0.0", "a");
+  const refs = Array.from({ length: 300 }, (_, i) => `r.example/many/c${i}:1.0.0`);
+  await t.layout.tag(desc, refs[0]);
+  await t.layout.resolve(refs[0]); // the index as this process knows it
+  const readTextFile = Deno.readTextFile;
+  let reads = 0;
+  Deno.readTextFile = (path, options) => {
+    if (String(path) === `${t.dir}/index.json`) reads++;
+    return readTextFile(path, options);
+  };
+  try {
+    // As a bulk pull does: tags written in batches while other refs look theirs up.
+    let tagging = true;
+    const tags = Promise.all(refs.slice(1).map((ref) => t.layout.tag(desc, ref, { queued() {} })))
+      .finally(() => tagging = false);
+    for (let i = 0; tagging && i < 100_000; i++) { // bounded; a lookup at every turn meanwhile
+      await t.layout.resolve(refs[0]).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await tags;
+  } finally {
+    Deno.readTextFile = readTextFile;
+  }
+  assert.equal(reads, 0, `index.json read ${reads} times`);
+  const index = JSON.parse(await Deno.readTextFile(`${t.dir}/index.json`));
+  assert.equal(index.manifests.length, 300);
+});
