@@ -74,19 +74,27 @@ export async function transferEach(
   const bars = debugEnabled() ? undefined : progressBars();
   const silent = format === "json" || values.quiet === true;
   try {
-    await forEachRef(refs, concurrency, async (index, print, queued) => {
-      let name = refs[index];
-      const onEvent = progressEvents(bars, name);
-      const job = { input: name, h3, print: silent ? () => {} : print, onEvent, queued };
-      try {
-        const outcome = await work({ ...job, rename: (ref) => name = ref });
-        if (json) reports[index] = { ref: name, ...outcome };
-      } catch (error) {
-        const named = naming(error, name);
-        if (json) reports[index] = { ref: name, status: "failed", error: describeError(named) };
-        throw named;
-      }
-    }, bars);
+    // Once every ref has queued its tag or ended, the tags waiting for index.json wait no more.
+    const allQueued = () => h3.cache.flushTags();
+    await forEachRef(
+      refs,
+      concurrency,
+      async (index, print, queued) => {
+        let name = refs[index];
+        const onEvent = progressEvents(bars, name);
+        const job = { input: name, h3, print: silent ? () => {} : print, onEvent, queued };
+        try {
+          const outcome = await work({ ...job, rename: (ref) => name = ref });
+          if (json) reports[index] = { ref: name, ...outcome };
+        } catch (error) {
+          const named = naming(error, name);
+          if (json) reports[index] = { ref: name, status: "failed", error: describeError(named) };
+          throw named;
+        }
+      },
+      bars,
+      allQueued,
+    );
   } finally {
     bars?.close();
     if (json) printJson(reports.filter(Boolean));
@@ -98,12 +106,14 @@ export async function transferEach(
  * errors, and gives its slot to the next ref early by calling `queued`. One ref prints as it goes
  * and its error is thrown; with several, each ref's lines are printed together when it is done,
  * failures are reported on stderr, and a `PartialFailure` is thrown at the end if any failed.
+ * `allQueued` is called once every ref has queued its tag or ended (see `eachInSlots`).
  */
 async function forEachRef(
   refs: string[],
   concurrency: number,
   work: (index: number, print: (line: string) => void, queued: () => void) => Promise<void>,
   bars?: ProgressBars,
+  allQueued?: () => void,
 ): Promise<void> {
   const emit = (write: () => void) => bars ? bars.around(write) : write();
   if (refs.length === 1) return await work(0, (line) => emit(() => print(line)), () => {});
@@ -122,7 +132,12 @@ async function forEachRef(
     }
   };
   // A ref holds its slot until its work ends or it lets the slot go early (`queued`).
-  await eachInSlots(refs.length, concurrency, (index, release) => run(refs[index], index, release));
+  await eachInSlots(
+    refs.length,
+    concurrency,
+    (index, release) => run(refs[index], index, release),
+    allQueued,
+  );
   if (failed.length) {
     throw new PartialFailure(
       `${failed.length} of ${refs.length} refs failed: ${failed.join(", ")}`,

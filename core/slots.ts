@@ -29,15 +29,19 @@ export function inSlot<T>(
  * `inSlot` over every index, a piece's promise and closures are made only when it starts: a
  * command naming 10,000 refs does not hold 10,000 waiting promises. Settles when every piece has
  * ended: rejected with the first error a piece threw (the others still run to their end).
+ * `allLetGo` is called once, when every piece has let its slot go (by `release` or by ending):
+ * what the pieces still wait for (tags batched for one write) need wait for no other piece.
  */
 export function eachInSlots(
   count: number,
   concurrency: number,
   work: (index: number, release: () => void) => Promise<void>,
+  allLetGo?: () => void,
 ): Promise<void> {
   const { promise, resolve, reject } = Promise.withResolvers<void>();
   let next = 0;
   let ended = 0;
+  let letGo = 0;
   let failure: { error: unknown } | undefined;
   const start = () => {
     if (next >= count) return; // two slots let go for the last index
@@ -46,6 +50,7 @@ export function eachInSlots(
     const release = () => {
       if (released) return;
       released = true;
+      if (++letGo === count) allLetGo?.();
       queueMicrotask(start); // not nested: a piece may let go at once
     };
     let running: Promise<void>;

@@ -349,6 +349,19 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
   #nextWrite = 0;
   /** Ends the rest before a write at once (a tag that is not patient arrived). */
   #wake?: () => void;
+  /** No rest before the writes until the waiting tags are all written (see `flushTags`). */
+  #flushing = false;
+
+  /**
+   * Writes the tags waiting for index.json without resting between writes: for a caller that
+   * knows no more tags are coming (every transfer of a bulk pull has queued its tag or ended), so
+   * the last batch is not held back for a rest that waits for others.
+   */
+  flushTags(): void {
+    if (!this.#tagging) return;
+    this.#flushing = true;
+    this.#wake?.();
+  }
 
   /**
    * Writes waiting tags into index.json, all those that arrived since the last write in one write
@@ -366,7 +379,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
     try {
       while (this.#tags.length) {
         const rest = this.#nextWrite - performance.now();
-        if (rest > 0 && this.#tags.every((t) => t.patient)) {
+        if (rest > 0 && !this.#flushing && this.#tags.every((t) => t.patient)) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, rest);
             this.#wake = () => {
@@ -394,6 +407,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
       }
     } finally {
       this.#tagging = false;
+      this.#flushing = false;
     }
   }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { OciLayout } from "../../core/cache/layout.ts";
+import { lockFile } from "../../core/cache/lock.ts";
 import { indexPieces, indexText, utf8Chunks } from "../../core/cache/_index.ts";
 import { digestOf } from "../../core/oci/descriptor.ts";
 import { annotations, helmContent } from "../../core/oci/media_types.ts";
@@ -188,6 +189,31 @@ Deno.test("tags given at once all land, one entry per ref, each done once it is 
   assert.ok([a.digest, b.digest].includes((await t.layout.resolve("r.example/one/c:1")).digest));
   await t.layout.tag(b, "r.example/one/c:1");
   assert.equal((await t.layout.resolve("r.example/one/c:1")).digest, b.digest);
+});
+
+Deno.test("flushTags: a patient tag resting after a slow write is written at once", async () => {
+  await using t = await tempLayout();
+  const { desc } = await storeChart(t.layout, "a", "1.0.0", "a");
+  // The first write waits 600 ms for the index lock, held here: the rest after such a write (ten
+  // times as long) holds the next patient tag back for 6 s or more.
+  const held = await lockFile(`${t.dir}/.index.lock`, true);
+  const first = t.layout.tag(desc, "r.example/x/c:1", { queued() {} });
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  held.release();
+  await first;
+  let written = false;
+  const second = t.layout.tag(desc, "r.example/x/c:2", { queued() {} }).then(() => written = true);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(written, false, "resting after the slow write");
+  t.layout.flushTags();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const rest = new Promise((resolve) => timer = setTimeout(() => resolve("still resting"), 3000));
+  assert.equal(await Promise.race([second.then(() => "written"), rest]), "written");
+  clearTimeout(timer);
+  assert.deepEqual((await t.layout.entries()).map((e) => e.ref), [
+    "r.example/x/c:1",
+    "r.example/x/c:2",
+  ]);
 });
 
 Deno.test("refs tagged 8 at a time, each letting its slot go once queued, share rewrites", async () => {

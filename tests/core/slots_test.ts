@@ -88,3 +88,27 @@ Deno.test("inSlot: a p-limit slot let go early goes to the next piece", async ()
   assert.equal(seen.ended.length, 20);
   assert.ok(seen.most <= 2, `${seen.most} held at once`);
 });
+
+Deno.test("eachInSlots: allLetGo is called once, when every piece has let go (early or by ending)", async () => {
+  const { promise: gate, resolve: open } = Promise.withResolvers<void>();
+  let early = 0;
+  let ended2 = false;
+  const calls: { early: number; ended2: boolean }[] = [];
+  // Were allLetGo never called, the pieces would wait for the gate: opened anyway after 5 s.
+  const guard = setTimeout(open, 5000);
+  await eachInSlots(5, 2, async (index, release) => {
+    await new Promise((resolve) => setTimeout(resolve, index));
+    if (index === 2) { // lets go by ending
+      ended2 = true;
+      return;
+    }
+    early++;
+    release();
+    await gate; // what is left waits for the others, as a batched tag does
+  }, () => {
+    calls.push({ early, ended2 });
+    open();
+  });
+  clearTimeout(guard);
+  assert.deepEqual(calls, [{ early: 4, ended2: true }]);
+});
