@@ -4,7 +4,7 @@
  * @module
  */
 import pLimit from "p-limit";
-import { readAll } from "./digest.ts";
+import { readSmall } from "./digest.ts";
 import { DigestError, RegistryError } from "./errors.ts";
 import {
   decodeManifest,
@@ -110,15 +110,6 @@ async function readManifest(src: Target, desc: Descriptor): Promise<Uint8Array> 
     );
   }
   return await readSmall(src, desc, maxManifestSize);
-}
-
-/**
- * The content `desc` names in `src`, read whole (at most `limit` bytes) and verified: without a
- * stream where the target reads small blobs whole (see `BytesFetcher`).
- */
-export async function readSmall(src: Target, desc: Descriptor, limit: number): Promise<Uint8Array> {
-  const whole = desc.size <= limit && isBytesFetcher(src) ? await src.fetchBytes(desc) : undefined;
-  return whole ?? await readAll(await src.fetch(desc), limit);
 }
 
 /** A manifest read from a target: descriptor, parsed form and exact bytes. */

@@ -6,7 +6,7 @@
 import type { Hash } from "node:crypto";
 import { DigestError } from "./errors.ts";
 import type { Descriptor } from "./oci/descriptor.ts";
-import type { PushOptions } from "./target.ts";
+import { type Fetcher, isBytesFetcher, type PushOptions } from "./target.ts";
 
 /**
  * Content up to this size is hashed in one call to Web Crypto at its end; past it, the bytes so
@@ -153,4 +153,17 @@ export async function readAll(
     offset += chunk.byteLength;
   }
   return out;
+}
+
+/**
+ * The content `desc` names in `src`, read whole (at most `limit` bytes) and verified: without a
+ * stream where the target reads small blobs whole (see `BytesFetcher`).
+ */
+export async function readSmall(
+  src: Fetcher,
+  desc: Descriptor,
+  limit: number,
+): Promise<Uint8Array> {
+  const whole = desc.size <= limit && isBytesFetcher(src) ? await src.fetchBytes(desc) : undefined;
+  return whole ?? await readAll(await src.fetch(desc), limit);
 }

@@ -13,7 +13,7 @@ import {
   writeTempSync,
 } from "../write_file.ts";
 import { chartParts } from "../chart/manifest.ts";
-import { checked, hashingStream, readAll, verifyingStream } from "../digest.ts";
+import { checked, hashingStream, readAll, readSmall, verifyingStream } from "../digest.ts";
 import { CacheError, DigestError, RegistryError } from "../errors.ts";
 import {
   decodeManifest,
@@ -447,9 +447,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
 
   /** Reads and parses a stored manifest. */
   async manifest(desc: Descriptor): Promise<Manifest> {
-    const bytes = await this.fetchBytes(desc) ??
-      await readAll(await this.fetch(desc), maxManifestSize);
-    return decodeManifest(bytes, desc.mediaType);
+    return decodeManifest(await readSmall(this, desc, maxManifestSize), desc.mediaType);
   }
 
   /**
@@ -540,7 +538,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
       notes[annotations.contentSize] = String(parts.content.size);
       if (!notes[annotations.title] || !notes[annotations.version]) {
         const config = JSON.parse(new TextDecoder().decode(
-          await readAll(await this.fetch(parts.config), maxManifestSize),
+          await readSmall(this, parts.config, maxManifestSize),
         ));
         notes[annotations.title] ??= String(config.name ?? "");
         notes[annotations.version] ??= String(config.version ?? "");

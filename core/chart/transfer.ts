@@ -6,7 +6,8 @@
 import { decodeConfig, maxConfigSize } from "./config.ts";
 import { type ChartParts, chartParts } from "./manifest.ts";
 import type { ChartMetadata } from "./metadata.ts";
-import { copy, type CopyEvent, type CopyOptions, readSmall } from "../copy.ts";
+import { copy, type CopyEvent, type CopyOptions } from "../copy.ts";
+import { readSmall } from "../digest.ts";
 import type { Descriptor, Manifest } from "../oci/descriptor.ts";
 import { formatReference, type Reference } from "../ref.ts";
 import type { Target } from "../target.ts";
