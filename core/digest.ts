@@ -5,7 +5,7 @@
  */
 import type { Hash } from "node:crypto";
 import { DigestError } from "./errors.ts";
-import type { Descriptor } from "./oci/descriptor.ts";
+import { type Descriptor, oversized } from "./oci/descriptor.ts";
 import { type Fetcher, isBytesFetcher, type PushOptions } from "./target.ts";
 
 /**
@@ -98,9 +98,7 @@ export function verifyingStream(desc: Descriptor): TransformStream<Uint8Array, U
     transform(chunk, controller) {
       size += chunk.byteLength;
       if (size > desc.size) {
-        throw new DigestError(
-          `size mismatch for ${desc.digest}: more than the ${desc.size} bytes announced`,
-        );
+        throw oversized(desc);
       }
       const pending = hash.update(chunk);
       if (pending) return pending.then(() => controller.enqueue(chunk));

@@ -14,12 +14,13 @@ import {
 } from "../write_file.ts";
 import { chartParts } from "../chart/manifest.ts";
 import { checked, hashingStream, readAll, readSmall, verifyingStream } from "../digest.ts";
-import { CacheError, DigestError, RegistryError } from "../errors.ts";
+import { CacheError, RegistryError } from "../errors.ts";
 import {
   decodeManifest,
   type Descriptor,
   type Manifest,
   maxManifestSize,
+  oversized,
   verifyBytes,
 } from "../oci/descriptor.ts";
 import { annotations, ociLayoutVersion, ociManifest } from "../oci/media_types.ts";
@@ -118,9 +119,7 @@ function verifiedWhole(desc: Descriptor, bytes: Uint8Array): ReadableStream<Uint
 /** Throws a `DigestError` unless `bytes` (read up to one byte past `desc.size`) match `desc`. */
 async function verifyWhole(desc: Descriptor, bytes: Uint8Array): Promise<void> {
   if (bytes.byteLength > desc.size) {
-    throw new DigestError(
-      `size mismatch for ${desc.digest}: more than the ${desc.size} bytes announced`,
-    );
+    throw oversized(desc);
   }
   await verifyBytes(desc, bytes);
 }

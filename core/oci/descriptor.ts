@@ -106,6 +106,13 @@ export async function digestOf(bytes: Uint8Array): Promise<string> {
     Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** The error for content that runs past the size its descriptor announced. */
+export function oversized(desc: Descriptor): DigestError {
+  return new DigestError(
+    `size mismatch for ${desc.digest}: more than the ${desc.size} bytes announced`,
+  );
+}
+
 /** Throws a `DigestError` unless `bytes` match `desc` in size and digest. */
 export async function verifyBytes(desc: Descriptor, bytes: Uint8Array): Promise<void> {
   if (bytes.byteLength !== desc.size) {

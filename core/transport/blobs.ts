@@ -5,7 +5,7 @@
  */
 import { verifyingStream } from "../digest.ts";
 import { DigestError, RegistryError } from "../errors.ts";
-import { type Descriptor, verifyBytes } from "../oci/descriptor.ts";
+import { type Descriptor, oversized, verifyBytes } from "../oci/descriptor.ts";
 import { type RegistryClient, scope } from "./client.ts";
 import { ReadTimeout } from "./http.ts";
 import { blobPath } from "./paths.ts";
@@ -176,9 +176,7 @@ export async function fetchBlobBytes(
   for (let chunk = await chunks.read(); chunk; chunk = await chunks.read()) {
     if (filled + chunk.byteLength > desc.size) {
       await chunks.cancel().catch(() => {});
-      throw new DigestError(
-        `size mismatch for ${desc.digest}: more than the ${desc.size} bytes announced`,
-      );
+      throw oversized(desc);
     }
     bytes.set(chunk, filled);
     filled += chunk.byteLength;
