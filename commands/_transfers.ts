@@ -72,7 +72,7 @@ export async function transferEach(
   const concurrency = await refConcurrency(flags);
   await using h3 = await openCommandClient(flags);
   const bars = debugEnabled() ? undefined : progressBars();
-  const silent = format === "json" || values.quiet === true;
+  const silent = json || values.quiet === true;
   try {
     // Once every ref has queued its tag or ended, the tags waiting for index.json wait no more.
     const allQueued = () => h3.cache.flushTags();
