@@ -109,7 +109,12 @@ export function keptRows(last: CaseResult[], fresh: CaseResult[]): CaseResult[] 
   );
 }
 
-async function saveResults(results: CaseResult[], rounds: number, floorMs: number): Promise<void> {
+async function saveResults(
+  results: CaseResult[],
+  rounds: number,
+  floorMs: number,
+  registryDir: string | undefined,
+): Promise<void> {
   const date = new Date().toISOString();
   const fresh = results.map((r) => ({ ...r, date }));
   const last = JSON.parse(await Deno.readTextFile(resultsFile).catch(() => "{}"));
@@ -121,6 +126,7 @@ async function saveResults(results: CaseResult[], rounds: number, floorMs: numbe
     cpus: navigator.hardwareConcurrency,
     rounds,
     denoFloorMs: Math.round(floorMs),
+    registryStorage: registryDir ?? "temp dir",
     results: [...kept, ...fresh].sort((a, b) => order(a) - order(b)),
   };
   await Deno.writeTextFile(resultsFile, JSON.stringify(report, null, 2) + "\n");
@@ -163,7 +169,8 @@ if (import.meta.main) {
   }
   const floor = await denoFloor(ctx);
   console.log(`Deno floor (deno run of an empty script): ${Math.round(floor)} ms`);
+  console.log(`Registry storage: ${ctx.registryDir ?? Deno.env.get("TMPDIR") ?? "/tmp"}`);
   console.log(values.markdown ? markdown(results, floor) : table(results, floor));
-  await saveResults(results, rounds, floor);
+  await saveResults(results, rounds, floor, ctx.registryDir);
   if (results.some((r) => !r.pass)) Deno.exitCode = 1;
 }

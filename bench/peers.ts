@@ -9,7 +9,7 @@
  */
 import { connectRepository } from "../core/transport/repository.ts";
 import { peer, type PeerName } from "../tests/helpers/peers.ts";
-import { startRegistry, type TestRegistry } from "../tests/helpers/registry.ts";
+import type { TestRegistry } from "../tests/helpers/registry.ts";
 import { pushChartVersion } from "../tests/helpers/remote_charts.ts";
 import type { BenchContext } from "./_context.ts";
 import { smallChartPackage } from "./_fixtures.ts";
@@ -28,8 +28,11 @@ function peerPath(name: PeerName): string {
 }
 
 /** A second registry:2, the destination of copies (mirroring is between registries). */
-async function withMirror<T>(fn: (mirror: TestRegistry) => Promise<T>): Promise<T> {
-  await using mirror = await startRegistry();
+async function withMirror<T>(
+  ctx: BenchContext,
+  fn: (mirror: TestRegistry) => Promise<T>,
+): Promise<T> {
+  await using mirror = await ctx.startRegistry();
   return await fn(mirror);
 }
 
@@ -47,7 +50,7 @@ export async function copyAllTagsCases(ctx: BenchContext): Promise<CaseResult[]>
     }
   }
   const [crane, oras] = [peerPath("crane"), peerPath("oras")];
-  return await withMirror(async (mirror) => {
+  return await withMirror(ctx, async (mirror) => {
     const home = ctx.home("alltags");
     const dst = (who: string, round: number) => `${mirror.host}/${who}-${round}/app`;
     const h3 = (round: number) =>
@@ -143,7 +146,7 @@ export async function oneChartCases(ctx: BenchContext): Promise<CaseResult[]> {
     });
     rows.push({ ...judge({ ...spec, maxRatio: Infinity }, measured), goal: "-" });
   };
-  await withMirror(async (mirror) => {
+  await withMirror(ctx, async (mirror) => {
     const dst = (who: string, r: number) => `${mirror.host}/${who}-${r}/app:1.0.0`;
     await measure(
       { name: "copy one chart vs crane", h3: "h3 chart copy SRC DST", peer: "`crane copy`" },

@@ -10,7 +10,6 @@ import { annotations } from "../core/oci/media_types.ts";
 import type { BenchContext } from "./_context.ts";
 import { homeWithRefs, randomBytes, storeChart } from "./_fixtures.ts";
 import { compare, median, runOnce, type Sample, stats } from "./_measure.ts";
-import { startRegistry } from "../tests/helpers/registry.ts";
 import { type CaseResult, judge } from "./_report.ts";
 
 const bulk = 100;
@@ -171,7 +170,7 @@ interface ScaledPush {
  * read from `/proc`.
  */
 async function timePush(ctx: BenchContext, count: number, round: number): Promise<ScaledPush> {
-  await using registry = await startRegistry();
+  await using registry = await ctx.startRegistry();
   const { home, refs } = await pushHome(ctx, `scale-${count}-${round}`, count, registry.host);
   const before = processCpuMs(registry.pid);
   const sample = await runOnce(ctx.h3(home, ["chart", "push", ...refs]));

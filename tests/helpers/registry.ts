@@ -29,6 +29,8 @@ export interface RegistryOptions extends RegistryConfigOptions {
   kind?: RegistryKind;
   /** A registry binary by path, run as `PROGRAM serve config.yml`, instead of `kind`'s. */
   program?: string;
+  /** The directory its temp dir (config and storage) goes in (default: the system's temp dir). */
+  parent?: string;
 }
 
 /** Starts a registry of one implementation. */
@@ -108,7 +110,7 @@ export interface TestRegistry {
 
 /** Starts `docker-registry serve` (or `registry3 serve`) and waits until it answers on /v2/. */
 export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
-  const dir = await Deno.makeTempDir({ prefix: "h3-registry-" });
+  const dir = await Deno.makeTempDir({ prefix: "h3-registry-", dir: options.parent });
   const storage = `${dir}/storage`;
   const config = `${dir}/config.yml`;
   const program = options.program ?? registryProgram(options.kind ?? "registry2");
