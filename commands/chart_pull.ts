@@ -3,6 +3,7 @@ import { define } from "./_define.ts";
 import { isLayoutLocation } from "../core/chart/layout_transfer.ts";
 import { checkPull, writesFiles } from "../core/pull_form.ts";
 import type { Descriptor } from "../core/oci/descriptor.ts";
+import type { ChartPullOptions } from "../core/h3.ts";
 import { formatReference, refLabel, repositoryName } from "../core/ref.ts";
 import { chartSummary, savingLine, summaryFields } from "./_print.ts";
 import { type RefOutcome, reportArgs, transferEach } from "./_transfers.ts";
@@ -144,14 +145,9 @@ function written(
  * name to file the chart under in the cache), the layout only read.
  */
 async function pullLayouts(
-  values: Parameters<typeof transferEach>[0] & {
-    version?: string;
-    devel?: boolean;
-    destination?: string;
-    untar?: boolean;
-    force?: boolean;
-    prov?: boolean;
-  },
+  values:
+    & Parameters<typeof transferEach>[0]
+    & Pick<ChartPullOptions, "version" | "devel" | "destination" | "untar" | "force" | "prov">,
 ) {
   const { version, devel, destination, untar, force, prov } = values;
   await transferEach(values, async ({ input, h3, print, onEvent }) => {
