@@ -111,7 +111,7 @@ export async function bigPullCase(ctx: BenchContext): Promise<CaseResult> {
   const { host, url } = await ctx.registry();
   const ref = `${host}/big/bigchart:1.0.0`;
   const seed = ctx.home("big-seed");
-  const cache = await OciLayout.open(`${seed}/registry`);
+  using cache = await OciLayout.open(`${seed}/registry`);
   await storeChart(cache, ref, "bigchart", randomBytes(200 << 20, 42));
   const [entry] = await cache.entries();
   const digest = entry.desc.annotations![annotations.contentDigest];

@@ -132,7 +132,8 @@ function valueCompleter(name: string, sources: Sources): (emit: Emit) => void {
 /** The refs in the local cache's index; none when it cannot be read. */
 async function cachedRefs(): Promise<string[]> {
   try {
-    return (await (await openCache()).entries()).map((entry) => entry.ref);
+    using cache = await openCache();
+    return (await cache.entries()).map((entry) => entry.ref);
   } catch {
     return [];
   }

@@ -20,7 +20,7 @@ export default define({
     "# every cached chart\n$ h3 chart list\n\n# as JSON, for scripts\n$ h3 chart list --output json",
   run: async (ctx) => {
     const format = outputFormat(ctx.values.output, ["table", "json"]);
-    const cache = await openCache();
+    using cache = await openCache();
     const rows = (await cache.entries()).map(({ ref, desc }) => {
       const a = desc.annotations ?? {};
       const created = a[annotations.created];

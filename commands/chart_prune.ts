@@ -13,7 +13,7 @@ export default define({
   examples: "$ h3 chart prune\n\n# what was deleted, for scripts\n$ h3 chart prune --output json",
   run: async (ctx) => {
     const out = reporter(ctx.values);
-    const cache = await openCache();
+    using cache = await openCache();
     const { blobs, temps, bytes } = await cache.collect();
     const files = temps ? ` and ${plural(temps, "temp file")}` : "";
     out.print(`Deleted ${plural(blobs, "blob")}${files}, reclaimed ${humanSize(bytes)}`);

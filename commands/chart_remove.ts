@@ -25,7 +25,7 @@ export default define({
     const refs = ctx.values.refs as string[] | undefined;
     if (!refs?.length) throw new UsageError("missing REF: give at least one chart reference");
     const out = reporter(ctx.values);
-    const cache = await openCache();
+    using cache = await openCache();
     const failures: unknown[] = [];
     const results: { ref: string; status: string; error?: string }[] = [];
     for (const input of refs) {

@@ -113,7 +113,7 @@ export default define({
       if (ctx.values.repair) throw new UsageError("--repair is for the cache; drop --key");
       return await verifySignatures(ctx.values.refs ?? [], trust, ctx.values, out);
     }
-    const cache = await openCache();
+    using cache = await openCache();
     const refs = await Promise.all(
       (ctx.values.refs as string[] | undefined ?? []).map((r) => cachedRefName(r, cache)),
     );

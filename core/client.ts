@@ -2,7 +2,8 @@
  * The h3 client: opened once, it resolves each registry host's settings once (options, then
  * `H3_*` variables, then `config.yaml`, then defaults), keeps one HTTP client (connections and
  * credentials' tokens) per host and one cache handle, and runs the CLI's chart operations.
- * Disposing it closes every connection; cache locks last one operation each.
+ * Disposing it closes every connection and the cache's index.json it holds open; cache locks last
+ * one operation each.
  *
  * Each operation imports the code it runs when it runs (`import()`), so a script that lists the
  * cache or reads the version loads neither the registry client nor the chart, signing and YAML
@@ -473,6 +474,7 @@ class Client implements H3 {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    this.cache[Symbol.dispose]();
     (await this.#hosts)?.[Symbol.dispose]();
   }
 }

@@ -226,7 +226,10 @@ export interface CopyChartsOptions {
   onResult?: (result: TagCopyResult) => void;
 }
 
-/** An h3 client: the CLI's operations on charts, as methods. Dispose it to close connections. */
+/**
+ * An h3 client: the CLI's operations on charts, as methods. Dispose it to close connections and
+ * the cache's index.json it holds open (see `OciLayout`).
+ */
 export interface H3 extends AsyncDisposable {
   /** The local chart cache (`$HELM_HOME/registry`). */
   readonly cache: OciLayout;

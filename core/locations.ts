@@ -82,11 +82,12 @@ export async function openLayoutLocation(
   const label = location.input.split(":").slice(0, 2).join(":");
   if (location.kind === "layout") {
     await checkLayoutDir(location, source);
+    // A source directory is only read: no lock or temp file is made in it (it may be read-only).
+    const layout = await OciLayout.open(location.path, label, { readOnly: source });
     return {
-      // A source directory is only read: no lock or temp file is made in it (it may be read-only).
-      layout: await OciLayout.open(location.path, label, { readOnly: source }),
+      layout,
       commit: () => Promise.resolve(),
-      [Symbol.asyncDispose]: () => Promise.resolve(),
+      [Symbol.asyncDispose]: () => Promise.resolve(layout[Symbol.dispose]()),
     };
   }
   const tmp = await Deno.makeTempDir({ prefix: "h3-archive-" });
@@ -95,10 +96,14 @@ export async function openLayoutLocation(
     const exists = await isFile(location.path);
     if (source && !exists) throw new CacheError(`${location.input}: no such file`);
     if (exists) await unpackLayout(location.path, tmp, location.input);
+    const layout = await OciLayout.open(tmp, label);
     return {
-      layout: await OciLayout.open(tmp, label),
+      layout,
       commit: () => source ? Promise.resolve() : packLayout(tmp, location.path),
-      [Symbol.asyncDispose]: remove,
+      [Symbol.asyncDispose]: () => {
+        layout[Symbol.dispose]();
+        return remove();
+      },
     };
   } catch (error) {
     await remove();

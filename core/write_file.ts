@@ -86,17 +86,42 @@ export async function replaceDir(work: string, path: string, aside: string): Pro
   }
 }
 
-/** Writes `data` (text, bytes or a stream) to `path` through an exclusive temp file and a rename. */
+/**
+ * Writes `data` (text, bytes or a stream) to `path` through an exclusive temp file and a rename.
+ * With `keepOpen`, returns the new file opened for reading (opened before the rename, so it is the
+ * file written, whatever is renamed to `path` later); the caller closes it.
+ */
 export async function replaceFile(
   path: string,
   data: string | Uint8Array | ReadableStream<Uint8Array>,
-  options: ReplaceOptions = {},
-): Promise<void> {
+  options: ReplaceOptions & { keepOpen: true },
+): Promise<Deno.FsFile>;
+export async function replaceFile(
+  path: string,
+  data: string | Uint8Array | ReadableStream<Uint8Array>,
+  options?: ReplaceOptions,
+): Promise<void>;
+export async function replaceFile(
+  path: string,
+  data: string | Uint8Array | ReadableStream<Uint8Array>,
+  options: ReplaceOptions & { keepOpen?: boolean } = {},
+): Promise<Deno.FsFile | void> {
   const tmp = options.temp ?? tempBeside(path);
   const forget = onInterrupt(() => Deno.remove(tmp).catch(() => {}));
+  let file: Deno.FsFile | undefined;
   try {
     await writeTemp(tmp, data, options.mode);
+    if (options.keepOpen) {
+      file = await Deno.open(tmp).catch(async (error) => {
+        await Deno.remove(tmp).catch(() => {});
+        throw error;
+      });
+    }
     await moveIntoPlace(tmp, path);
+    return file;
+  } catch (error) {
+    file?.close();
+    throw error;
   } finally {
     forget();
   }

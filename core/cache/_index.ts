@@ -23,7 +23,10 @@ export function emptyIndex(): LayoutIndex {
 export async function readIndex(dir: string): Promise<LayoutIndex> {
   const path = `${dir}/index.json`;
   const text = await readTextIfExists(path);
-  if (text === undefined) return emptyIndex();
+  return text === undefined ? emptyIndex() : parseIndex(path, text);
+}
+
+function parseIndex(path: string, text: string): LayoutIndex {
   try {
     const index = JSON.parse(text) as LayoutIndex;
     if (!Array.isArray(index.manifests)) throw new Error("no manifests array");
@@ -33,70 +36,190 @@ export async function readIndex(dir: string): Promise<LayoutIndex> {
   }
 }
 
-/** An index.json as last read by this process, with what identified the file then. */
+/** An index.json as last read or written through a view, with that very file held open. */
 interface Seen {
-  /** Inode, size, mtime and ctime: index.json is only ever replaced by a rename. */
-  key: string;
+  /** index.json as it was read or written, open for as long as `index` is kept. */
+  file?: Deno.FsFile;
+  /** What `file` was when it was read or written (its inode, size and times). */
+  info?: Deno.FileInfo;
   index: LayoutIndex;
   byRef?: Map<string, Descriptor>;
 }
 
-const seen = new Map<string, Seen>();
+/**
+ * Whether the file at index.json's path (`now`) is the file a view holds open (`held`, as it was
+ * when read or written): the same inode on the same device. While a file is held open its inode
+ * cannot be freed, so no other file can be given its number; and h3 never changes index.json in
+ * place (every write is a new file renamed over it), so the same file is the same content. Size
+ * and times must match too, for a writer that is not h3 and writes in place. (Inode, size and
+ * times alone, without the file held, were not enough: a replaced index.json's inode is freed,
+ * ext4 gives its number to the next temp file, and two rewrites of one length within a tick of
+ * the file clock, which `Deno.FileInfo` gives in milliseconds or seconds, looked the same.)
+ */
+function sameFile(now: Deno.FileInfo, held: Deno.FileInfo): boolean {
+  return now.ino !== null && now.ino === held.ino && now.dev === held.dev &&
+    now.size === held.size && now.mtime?.getTime() === held.mtime?.getTime() &&
+    now.ctime?.getTime() === held.ctime?.getTime();
+}
 
-/** By layout directory: this process's write of index.json in progress (see `updateIndex`). */
-const writing = new Map<string, Promise<void>>();
-
-function fileKey(path: string): string | undefined {
+/** index.json's file information; undefined when there is no index.json. */
+function statIndex(path: string): Deno.FileInfo | undefined {
   try {
-    const info = Deno.statSync(path);
-    return `${info.ino}:${info.size}:${info.mtime?.getTime()}:${info.ctime?.getTime()}`;
-  } catch {
-    return undefined;
+    return Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
   }
 }
 
 /**
- * index.json for reading only (do not change what it returns): parsed again only when the file
- * changed since this process last read it. A command naming thousands of refs resolves each of
- * them in one index: reading and parsing it per ref made such a command quadratic.
+ * Where a file held open cannot be renamed over (Windows, unless POSIX rename semantics apply), a
+ * view holds none and reads index.json again on every lookup.
  */
-async function viewIndex(dir: string): Promise<Seen> {
-  // While this process replaces the file, it has changed and `seen` not yet: wait, or a bulk
-  // pull's readers would each read and parse the whole new file again.
-  const pending = writing.get(dir);
-  if (pending) await pending;
-  const path = `${dir}/index.json`;
-  const key = fileKey(path);
-  const last = seen.get(dir);
-  if (key !== undefined && last?.key === key) return last;
-  const index = await readIndex(dir);
-  const view = { key: key ?? "", index };
-  // Kept unless this process wrote the index meanwhile: its own view is the newer one then.
-  if (seen.get(dir) !== last || writing.has(dir)) return view;
-  if (key !== undefined) seen.set(dir, view);
-  else seen.delete(dir);
-  return view;
+const canHold = Deno.build.os !== "windows";
+
+/** Reads the whole of an open file from where it stands. */
+async function readOpen(file: Deno.FsFile, size: number): Promise<string> {
+  let buffer = new Uint8Array(size + 1);
+  let filled = 0;
+  for (;;) {
+    if (filled === buffer.byteLength) {
+      const larger = new Uint8Array(buffer.byteLength * 2);
+      larger.set(buffer);
+      buffer = larger;
+    }
+    const read = await file.read(buffer.subarray(filled));
+    if (read === null) break;
+    filled += read;
+  }
+  return new TextDecoder().decode(buffer.subarray(0, filled));
 }
 
-/** The index's descriptors, read-only (see `viewIndex`). */
-export async function indexManifests(dir: string): Promise<readonly Descriptor[]> {
-  return (await viewIndex(dir)).index.manifests;
-}
+/**
+ * One layout's index.json as this process last read or wrote it, kept parsed while the file is
+ * unchanged, so a command naming thousands of refs resolves each of them in one parsed index
+ * (reading and parsing it per ref made such a command quadratic). The file read is held open
+ * while its parse is kept (see `sameFile`); disposing the view closes it.
+ */
+export class IndexView implements Disposable {
+  readonly #dir: string;
+  #seen?: Seen;
+  /** This view's write of index.json in progress (see `update`). */
+  #writing?: Promise<void>;
 
-/** The descriptor the index names `reference` by, if any (read-only; see `viewIndex`). */
-export async function namedManifest(
-  dir: string,
-  reference: string,
-): Promise<Descriptor | undefined> {
-  const view = await viewIndex(dir);
-  if (!view.byRef) {
-    view.byRef = new Map();
-    for (const desc of view.index.manifests) {
-      const ref = refName(desc);
-      if (ref !== undefined && !view.byRef.has(ref)) view.byRef.set(ref, desc);
+  /** A view of the index.json in the layout at `dir`; nothing is read until asked. */
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  get #path(): string {
+    return `${this.#dir}/index.json`;
+  }
+
+  /** The index's descriptors, read-only (do not change what it returns). */
+  async manifests(): Promise<readonly Descriptor[]> {
+    return (await this.#view()).index.manifests;
+  }
+
+  /** The descriptor the index names `reference` by, if any (read-only). */
+  async named(reference: string): Promise<Descriptor | undefined> {
+    const view = await this.#view();
+    if (!view.byRef) {
+      view.byRef = new Map();
+      for (const desc of view.index.manifests) {
+        const ref = refName(desc);
+        if (ref !== undefined && !view.byRef.has(ref)) view.byRef.set(ref, desc);
+      }
+    }
+    return view.byRef.get(reference);
+  }
+
+  /** The kept index when index.json is still the file it was read from; else read again. */
+  async #view(): Promise<Seen> {
+    // While this view replaces the file, it has changed and `#seen` not yet: wait, or a bulk
+    // pull's readers would each read and parse the whole new file again.
+    if (this.#writing) await this.#writing;
+    const last = this.#seen;
+    const now = statIndex(this.#path);
+    if (now && last?.info && sameFile(now, last.info)) return last;
+    const view = await this.#read();
+    // Kept unless this view wrote the index meanwhile: its own view is the newer one then.
+    if (this.#seen !== last || this.#writing) view.file?.close();
+    else this.#keep(view);
+    return view;
+  }
+
+  /** Reads index.json through a file opened for it (held open by a view that keeps it). */
+  async #read(): Promise<Seen> {
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(this.#path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return { index: emptyIndex() };
+      throw error;
+    }
+    try {
+      const info = await file.stat();
+      const index = parseIndex(this.#path, await readOpen(file, info.size));
+      if (canHold) return { file, info, index };
+      file.close();
+      return { index };
+    } catch (error) {
+      file.close();
+      throw error;
     }
   }
-  return view.byRef.get(reference);
+
+  /** Keeps `view` as the index this view knows, closing the file of the one it replaces. */
+  #keep(view: Seen): void {
+    if (this.#seen !== view) this.#seen?.file?.close();
+    this.#seen = view.file ? view : undefined;
+  }
+
+  /**
+   * Applies `change` to index.json while holding the index lock, and replaces the file whole. The
+   * index is parsed again only when the file is not the one this view last read or wrote (a tag
+   * of a pull of thousands of refs changes a few entries of a big index), and `change` gets a
+   * copy of the list of entries, never one a reader holds; it must not change the entries.
+   */
+  async update<T>(change: (index: LayoutIndex) => T): Promise<T> {
+    return await withLock(`${this.#dir}/.index.lock`, async () => {
+      const last = this.#seen;
+      const now = statIndex(this.#path);
+      const index = last?.info && now && sameFile(now, last.info)
+        ? { ...last.index, manifests: [...last.index.manifests] }
+        : await readIndex(this.#dir);
+      const result = change(index);
+      const text = ReadableStream.from(utf8Chunks(indexPieces(index)));
+      const { promise: written, resolve } = Promise.withResolvers<void>();
+      this.#writing = written;
+      try {
+        const file = await replaceFile(this.#path, text, {
+          temp: tempPath(this.#dir),
+          keepOpen: true,
+        });
+        try {
+          const info = await file.stat(); // as renamed (a rename changes its ctime)
+          if (canHold) this.#keep({ file, info, index });
+          else file.close();
+        } catch (error) {
+          file.close();
+          this.#keep({ index });
+          throw error;
+        }
+      } finally {
+        this.#writing = undefined;
+        resolve();
+      }
+      return result;
+    });
+  }
+
+  /** Closes the file held open; the next lookup reads index.json again. */
+  [Symbol.dispose](): void {
+    this.#seen?.file?.close();
+    this.#seen = undefined;
+  }
 }
 
 /** The reference a descriptor in the index is named by, if any. */
@@ -105,33 +228,12 @@ export function refName(desc: Descriptor): string | undefined {
 }
 
 /**
- * Applies `change` to index.json while holding the index lock, and replaces the file whole. The
- * index is parsed again only when the file is not the one this process last read or wrote (a tag
- * of a pull of thousands of refs changes a few entries of a big index), and `change` gets a copy
- * of the list of entries, never one a reader holds; it must not change the entries themselves.
+ * `IndexView.update` through a view of its own (closed when done): for a change made once, by
+ * code that keeps no view of the layout.
  */
 export async function updateIndex<T>(dir: string, change: (index: LayoutIndex) => T): Promise<T> {
-  return await withLock(`${dir}/.index.lock`, async () => {
-    const path = `${dir}/index.json`;
-    const last = seen.get(dir);
-    const index = last !== undefined && last.key === fileKey(path)
-      ? { ...last.index, manifests: [...last.index.manifests] }
-      : await readIndex(dir);
-    const result = change(index);
-    const text = ReadableStream.from(utf8Chunks(indexPieces(index)));
-    const { promise: written, resolve } = Promise.withResolvers<void>();
-    writing.set(dir, written);
-    try {
-      await replaceFile(path, text, { temp: tempPath(dir) });
-      const key = fileKey(path);
-      if (key === undefined) seen.delete(dir);
-      else seen.set(dir, { key, index });
-    } finally {
-      writing.delete(dir);
-      resolve();
-    }
-    return result;
-  });
+  using view = new IndexView(dir);
+  return await view.update(change);
 }
 
 /** Each entry's text in index.json, by the entry (entries are not changed once in an index). */

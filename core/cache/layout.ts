@@ -45,7 +45,7 @@ import {
   tempPath,
 } from "./_files.ts";
 import { onInterrupt } from "../interrupt.ts";
-import { indexManifests, namedManifest, readIndex, refName, updateIndex } from "./_index.ts";
+import { IndexView, readIndex, refName } from "./_index.ts";
 import { type Lock, lockFile, readLock } from "./lock.ts";
 
 /** One named entry of the layout's index. */
@@ -124,10 +124,15 @@ async function verifyWhole(desc: Descriptor, bytes: Uint8Array): Promise<void> {
   await verifyBytes(desc, bytes);
 }
 
-/** An OCI image layout directory, usable as a Target. */
-export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester {
+/**
+ * An OCI image layout directory, usable as a Target. It keeps index.json parsed, with that file
+ * held open, between lookups: dispose it (`using layout = await OciLayout.open(dir)`) to close it.
+ */
+export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester, Disposable {
   /** The layout's root directory. */
   readonly dir: string;
+  /** index.json as this layout last read or wrote it. */
+  readonly #index: IndexView;
   #writers?: Promise<Lock>;
   #holds = 0;
   #ready?: Promise<void>;
@@ -145,6 +150,15 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
     this.dir = dir;
     this.label = label;
     this.readOnly = readOnly;
+    this.#index = new IndexView(dir);
+  }
+
+  /**
+   * Closes the index.json this layout holds open (see `OciLayout`); the layout stays usable, and
+   * reads index.json again when next asked.
+   */
+  [Symbol.dispose](): void {
+    this.#index[Symbol.dispose]();
   }
 
   /**
@@ -168,11 +182,11 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
 
   /** Resolves a full ref, `repo@sha256:...` or a bare digest to its manifest descriptor. */
   async resolve(reference: string): Promise<Descriptor> {
-    const named = await namedManifest(this.dir, reference);
+    const named = await this.#index.named(reference);
     if (named) return { ...named };
     const digest = reference.startsWith("sha256:") ? reference : reference.split("@")[1];
     if (digest && digestPattern.test(digest)) {
-      const indexed = (await indexManifests(this.dir)).find((d) => d.digest === digest);
+      const indexed = (await this.#index.manifests()).find((d) => d.digest === digest);
       if (indexed) return { ...indexed };
       const info = await Deno.stat(this.blobPath(digest)).catch(() => undefined);
       if (info) return { mediaType: ociManifest, digest, size: info.size };
@@ -392,7 +406,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
         const batch = new Map(waiting.map((t) => [t.reference, t.entry])); // the last one wins
         const start = performance.now();
         try {
-          await updateIndex(this.dir, (index) => {
+          await this.#index.update((index) => {
             index.manifests = index.manifests.filter((d) => !batch.has(refName(d) ?? ""));
             index.manifests.push(...batch.values());
             index.manifests.sort(byRefName);
@@ -418,7 +432,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
   /** Removes every reference to this manifest, then collects what nothing needs any more. */
   async delete(desc: Descriptor): Promise<void> {
     this.#writable();
-    await updateIndex(this.dir, (index) => {
+    await this.#index.update((index) => {
       index.manifests = index.manifests.filter((d) => d.digest !== desc.digest);
     });
     await this.collect();
@@ -428,7 +442,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
   async untag(reference: string): Promise<Descriptor> {
     this.#writable();
     await this.#ensureLayout();
-    return await updateIndex(this.dir, (index) => {
+    return await this.#index.update((index) => {
       const found = index.manifests.find((d) => refName(d) === reference);
       if (!found) throw new CacheError(`chart "${reference}" not found in ${this.label}`);
       index.manifests = index.manifests.filter((d) => refName(d) !== reference);
@@ -438,7 +452,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
 
   /** The named entries of the index, in ref order. */
   async entries(): Promise<IndexEntry[]> {
-    return (await indexManifests(this.dir)).flatMap((desc) => {
+    return (await this.#index.manifests()).flatMap((desc) => {
       const ref = refName(desc);
       return ref === undefined ? [] : [{ ref, desc: { ...desc } }];
     });
@@ -567,7 +581,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
         });
       }
       if (!(await Deno.stat(`${this.dir}/index.json`).catch(() => undefined))) {
-        await updateIndex(this.dir, () => {});
+        await this.#index.update(() => {});
       }
       this.#cleared = await cleanTemps(this.dir);
       onInterrupt(() => removeOwnTemps(this.dir));

@@ -296,7 +296,7 @@ Deno.test("resolve sees index.json as another process rewrote it", async () => {
   await t.layout.tag(a, "r.example/x/c:1");
   assert.equal((await t.layout.resolve("r.example/x/c:1")).digest, a.digest);
   // another process points the ref elsewhere (index.json replaced by a rename, as h3 writes it)
-  const other = await OciLayout.open(t.dir);
+  using other = await OciLayout.open(t.dir);
   const index = JSON.parse(await Deno.readTextFile(`${t.dir}/index.json`));
   index.manifests[0].digest = b.digest;
   await Deno.writeTextFile(`${t.dir}/index.json.tmp`, JSON.stringify(index));
@@ -357,7 +357,7 @@ Deno.test("a tag after another process rewrote index.json keeps that process's e
   await using t = await tempLayout();
   const { desc: a } = await storeChart(t.layout, "a", "1.0.0", "a");
   await t.layout.tag(a, "r.example/x/c:1");
-  const other = await OciLayout.open(t.dir);
+  using other = await OciLayout.open(t.dir);
   await other.tag(a, "r.example/x/c:2"); // the same process, as another would: the file changes
   const index = JSON.parse(await Deno.readTextFile(`${t.dir}/index.json`));
   index.manifests.push({ ...index.manifests[0], annotations: { [annotations.refName]: "z/z:3" } });

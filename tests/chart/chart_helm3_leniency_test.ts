@@ -28,7 +28,7 @@ async function packaged(cache: OciLayout, content: Parameters<OciLayout["fetch"]
 async function save(files: Record<string, string | Uint8Array>) {
   await using tmp = await tempDir();
   await writeTree(`${tmp.dir}/chart`, files);
-  const cache = await OciLayout.open(`${tmp.dir}/cache`);
+  using cache = await OciLayout.open(`${tmp.dir}/cache`);
   const result = await saveChart(cache, `${tmp.dir}/chart`, "localhost:5000/team/chart");
   const inPackage = await packaged(cache, result.content);
   for (const [name, content] of Object.entries(files)) {

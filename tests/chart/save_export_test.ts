@@ -166,7 +166,7 @@ Deno.test("export applies the size limits, and the flags raise them", async () =
 
 Deno.test("export refuses a hostile chart in the cache and writes nothing", async () => {
   await using box = await sandbox();
-  const cache = await OciLayout.open(`${box.helmHome}/registry`);
+  using cache = await OciLayout.open(`${box.helmHome}/registry`);
   const store = async (reference: string, name: string, content: Uint8Array) => {
     const configBytes = new TextEncoder().encode(
       JSON.stringify({ apiVersion: "v2", name, version: "1.0.0" }),

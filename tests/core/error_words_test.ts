@@ -82,7 +82,7 @@ Deno.test("a layout location without a ref is data in core; the CLI words it as 
   const { OciLayout } = await import("../../core/cache/layout.ts");
   const home = await Deno.makeTempDir();
   try {
-    const cache = await OciLayout.open(`${home}/registry`);
+    using cache = await OciLayout.open(`${home}/registry`);
     let caught: unknown;
     try {
       await pushToLayout(cache, "x", `oci:${home}/out`, undefined, "mychart.tgz");

@@ -14,14 +14,17 @@ import type { Target } from "../../core/target.ts";
 
 const encoder = new TextEncoder();
 
-/** A layout in a new temp folder (`dir`), removed on dispose. */
+/** A layout in a new temp folder (`dir`), closed and removed on dispose. */
 export async function tempLayout(): Promise<{ layout: OciLayout; dir: string } & AsyncDisposable> {
   const dir = await Deno.makeTempDir({ prefix: "h3-layout-" });
   const layout = await OciLayout.open(`${dir}/registry`);
   return {
     layout,
     dir: `${dir}/registry`,
-    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+    [Symbol.asyncDispose]: () => {
+      layout[Symbol.dispose]();
+      return Deno.remove(dir, { recursive: true });
+    },
   };
 }
 

@@ -63,11 +63,11 @@ Deno.test("values text is a flat mapping of distinct keys, as Helm's loader want
 
 Deno.test("a home with many refs lists them all, sharing the source's blobs", async () => {
   await using tmp = await tempDir();
-  const source = await OciLayout.open(`${tmp.dir}/source`);
+  using source = await OciLayout.open(`${tmp.dir}/source`);
   await storeChart(source, "chart-0", "chart-0", await smallChartPackage("chart-0", 4000, 1));
   const refs: [string, string][] = [["r.example/b/c:2", "chart-0"], ["r.example/a/c:1", "chart-0"]];
   const home = await homeWithRefs(`${tmp.dir}/home`, [source], refs);
-  const cache = await OciLayout.open(`${home}/registry`);
+  using cache = await OciLayout.open(`${home}/registry`);
   const entries = await cache.entries();
   assert.deepEqual(entries.map((e) => e.ref), ["r.example/a/c:1", "r.example/b/c:2"]);
   const [original] = await source.entries();
