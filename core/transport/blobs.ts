@@ -8,6 +8,7 @@ import { DigestError, RegistryError } from "../errors.ts";
 import { type Descriptor, oversized, verifyBytes } from "../oci/descriptor.ts";
 import { type RegistryClient, scope } from "./client.ts";
 import { ReadTimeout } from "./http.ts";
+import { bodyRead } from "./timed_fetch.ts";
 import { blobPath } from "./paths.ts";
 
 /** How many times one download is resumed after its connection dropped. */
@@ -61,21 +62,26 @@ type ChunkReader = {
 /**
  * The chunks of a blob as the registry sends them. A connection that drops (or a body that ends
  * short) is resumed from where it stopped with a `Range` request, a few times at most; a body
- * longer than announced is refused before it is read. The bytes are not verified here.
+ * longer than announced is refused before it is read. The bytes are not verified here. With
+ * `whole`, the caller reads them all at once (see `RegistryRequest.whole`).
  */
 async function blobChunks(
   client: RegistryClient,
   repository: string,
   desc: Descriptor,
+  whole = false,
 ): Promise<ChunkReader> {
   const what = `fetching blob ${desc.digest} from ${repository}`;
+  let response: Response | undefined;
   const open = async (offset: number): Promise<ReadableStream<Uint8Array>> => {
-    const response = await client.request({
+    if (response) bodyRead(response);
+    response = await client.request({
       method: "GET",
       url: blobPath(repository, desc.digest),
       headers: offset ? { range: `bytes=${offset}-` } : {},
       scopes: [scope(repository, "pull")],
       what,
+      whole,
     });
     const length = response.headers.get("content-length");
     const partial = response.status === 206 && rangeStart(response) === offset;
@@ -117,7 +123,10 @@ async function blobChunks(
             received += value.byteLength;
             return value;
           }
-          if (received >= desc.size) return undefined;
+          if (received >= desc.size) {
+            bodyRead(response!);
+            return undefined;
+          }
         } catch (error) {
           dropped = error;
         }
@@ -135,7 +144,10 @@ async function blobChunks(
         reader = (await open(received)).getReader();
       }
     },
-    cancel: (reason) => reader.cancel(reason),
+    cancel: (reason) => {
+      bodyRead(response!);
+      return reader.cancel(reason);
+    },
   };
 }
 
@@ -170,7 +182,7 @@ export async function fetchBlobBytes(
   repository: string,
   desc: Descriptor,
 ): Promise<Uint8Array> {
-  const chunks = await blobChunks(client, repository, desc);
+  const chunks = await blobChunks(client, repository, desc, true);
   const bytes = new Uint8Array(desc.size);
   let filled = 0;
   for (let chunk = await chunks.read(); chunk; chunk = await chunks.read()) {

@@ -32,7 +32,7 @@ import {
   rateLimitOf,
   rateLimitRefusal,
 } from "./rate_limit.ts";
-import { type Clocks, timedFetch } from "./timed_fetch.ts";
+import { bodyRead, type Clocks, timedFetch } from "./timed_fetch.ts";
 import { backoffMs, isRetryableStatus, maxAttempts, retryAfterMs, sleep } from "./retry.ts";
 
 /** One request to a registry. */
@@ -49,6 +49,11 @@ export interface RegistryRequest {
   what: string;
   /** Statuses returned to the caller (besides 2xx) instead of thrown, e.g. 404 for a HEAD. */
   accept?: number[];
+  /**
+   * The caller reads the body whole at once, then calls `bodyRead(response)`: a small body is
+   * then timed by one timer for the whole exchange (see `Clocks.whole`).
+   */
+  whole?: boolean;
 }
 
 /** The token scope for `actions` on a repository: `repository:<name>:pull`, `...:pull,push`. */
@@ -251,7 +256,7 @@ export class RegistryClient {
     inspect?: (response: Response) => void,
   ): Promise<{ response: Response; bytes: Uint8Array }> {
     for (let attempt = 1;; attempt++) {
-      const response = await this.request(request);
+      const response = await this.request({ ...request, whole: true });
       try {
         inspect?.(response);
         return {
@@ -262,6 +267,8 @@ export class RegistryClient {
         await response.body?.cancel().catch(() => {});
         if (!(error instanceof ReadTimeout) || attempt >= maxAttempts) throw error;
         this.#log(`  ${error.detail}: asking again (attempt ${attempt + 1})`);
+      } finally {
+        bodyRead(response);
       }
     }
   }
@@ -398,7 +405,7 @@ export class RegistryClient {
       headers,
       body: request.body as BodyInit | undefined,
       redirect: "manual",
-    }, this.#clocks(request.what));
+    }, { ...this.#clocks(request.what), whole: request.whole });
     if (debug) {
       const ms = Math.round(performance.now() - start);
       const length = response.headers.get("content-length");

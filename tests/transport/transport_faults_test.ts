@@ -320,6 +320,55 @@ Deno.test("a registry that goes silent mid-blob is timed out and the download re
   assert.deepEqual(gets.map((g) => g.headers.get("range")), [null, "bytes=100000-"]);
 });
 
+Deno.test("a small blob read whole that goes silent mid-body is timed out and resumed", async () => {
+  await using world = await setup(async ({ request, url, seen, forward, stall }) => {
+    if (request.method !== "GET" || !url.pathname.includes("/blobs/") || seen > 0) return;
+    const whole = new Uint8Array(await (await forward()).arrayBuffer());
+    return stall(whole.slice(0, 100_000), whole.byteLength);
+  });
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`, { timeoutMs: 300 });
+  const started = Date.now();
+  assert.deepEqual(await repo.fetchBytes(world.layer), world.content);
+  assert.ok(Date.now() - started < 3000, "timed out quickly, not hung");
+  const gets = world.proxy.log.filter((r) => r.method === "GET");
+  assert.deepEqual(gets.map((g) => g.headers.get("range")), [null, "bytes=100000-"]);
+});
+
+/** A body of `total` bytes sent 1 KiB every 50 ms: never silent for long, and never done soon. */
+function trickle(total: number): Response {
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const size = Math.min(1024, total - sent);
+      controller.enqueue(new Uint8Array(size));
+      sent += size;
+      if (sent >= total) controller.close();
+    },
+  });
+  return new Response(body, { headers: { "content-length": String(total) } });
+}
+
+Deno.test("a small blob read whole must arrive within one idle timeout, however steadily", async () => {
+  await using world = await setup(async ({ request, url, forward }) => {
+    if (request.method !== "GET" || !url.pathname.includes("/blobs/")) return;
+    await (await forward()).body?.cancel();
+    return trickle(world.layer.size); // 256 KiB at 20 KiB/s: about 13 s
+  });
+  using repo = connectRepository(`${world.proxy.host}/charts/demo`, { timeoutMs: 300 });
+  const started = Date.now();
+  await assert.rejects(repo.fetchBytes(world.layer), (error) => {
+    assert.ok(error instanceof RegistryError);
+    assert.match(
+      error.message,
+      /was cut off at \d+ of 262144 bytes \(after 3 resumes\): timed out after 0\.3s/,
+    );
+    return true;
+  });
+  // Each of the 4 exchanges stopped at its one timer (300 ms), well before its 3 s deadline.
+  assert.ok(Date.now() - started < 6000, `took ${Date.now() - started} ms`);
+});
+
 Deno.test("a registry that stays silent fails with one line naming the host and the timeout", async () => {
   await using world = await setup(async ({ request, url, forward, stall }) => {
     if (request.method === "GET" && url.pathname.includes("/blobs/")) {
