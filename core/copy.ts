@@ -263,9 +263,10 @@ async function present(
 /**
  * Stores manifest `bytes` (of `desc`, read from a target and verified against it) in `dst` under
  * `dstRef`, its `blobs` being there already; a stager is handed them without asking first (it
- * skips what it holds, see `Stager`). registry:2 may answer DIGEST_INVALID to concurrent PUTs
- * of the same manifest bytes (as when the tags of one chart are pushed at once): such a PUT is
- * tried again, up to 4 times in all, a moment later, while every blob checks out as present.
+ * need not store what it holds, see `Stager`). registry:2 may answer DIGEST_INVALID to
+ * concurrent PUTs of the same manifest bytes (as when the tags of one chart are pushed at once):
+ * such a PUT is tried again, up to 4 times in all, a moment later, while every blob checks out as
+ * present.
  * `tagOptions` go to a destination that tags apart from storing (the cache).
  */
 export async function putManifest(

@@ -158,7 +158,7 @@ export interface StagedBlob {
 export interface Stager {
   /**
    * Stores `content`, which must match `desc`, without making it visible yet; content the target
-   * holds already is not stored again (the staged blob's `commit` then does nothing).
+   * holds already need not be stored again (the staged blob's `commit` may then do nothing).
    */
   stage(
     desc: Descriptor,

@@ -292,7 +292,13 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
     await (await this.stage(desc, content, options)).commit();
   }
 
-  /** Stores a blob in a temp file, verified against `desc`; it appears only on `commit`. */
+  /**
+   * Stores a blob in a temp file, verified against `desc`; it appears only on `commit`. A large
+   * blob held already is not written again; a small one (`wholeBlobSize` at most) is not looked
+   * for first: a pull stages only blobs it found missing, and for those the look was a failed
+   * stat (a thrown NotFound) per blob, where writing the few bytes again is rare and harmless
+   * (the same bytes, renamed into place).
+   */
   async stage(
     desc: Descriptor,
     content: ReadableStream<Uint8Array>,
@@ -301,13 +307,13 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
     this.#writable();
     const held = await this.hold();
     try {
-      if (await this.exists(desc)) {
+      const small = desc.size <= wholeBlobSize;
+      if (!small && await this.exists(desc)) {
         await content.cancel();
         await held[Symbol.asyncDispose]();
         return { commit: () => Promise.resolve(), discard: () => Promise.resolve() };
       }
       const verified = checked(desc, content, options);
-      const small = desc.size <= wholeBlobSize;
       const tmp = small
         ? this.#writeSmallTemp(await readAll(verified, desc.size))
         : await this.#writeTemp(verified);
