@@ -1,10 +1,9 @@
 /** `h3 chart pull REF...`: pull charts from their registries into the local cache. @module */
 import { define } from "./_define.ts";
-import { isLayoutLocation } from "../core/chart/layout_transfer.ts";
 import { checkPull, writesFiles } from "../core/pull_form.ts";
 import type { Descriptor } from "../core/oci/descriptor.ts";
 import type { ChartPullOptions } from "../core/h3.ts";
-import { formatReference, refLabel, repositoryName } from "../core/ref.ts";
+import { formatReference, isLayoutLocation, refLabel, repositoryName } from "../core/ref.ts";
 import { chartSummary, savingLine, summaryFields } from "./_print.ts";
 import { type RefOutcome, reportArgs, transferEach } from "./_transfers.ts";
 import { transportArgs } from "./_transport_flags.ts";

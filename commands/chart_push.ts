@@ -1,9 +1,14 @@
 /** `h3 chart push REF...`: push cached charts to their registries. @module */
 import { define } from "./_define.ts";
 import { isChartArchivePath } from "../core/chart/archive.ts";
-import { isLayoutLocation } from "../core/chart/layout_transfer.ts";
 import { UsageError } from "./_errors.ts";
-import { formatReference, parseReference, refLabel, repositoryName } from "../core/ref.ts";
+import {
+  formatReference,
+  isLayoutLocation,
+  parseReference,
+  refLabel,
+  repositoryName,
+} from "../core/ref.ts";
 import type { ChartTransfer } from "../core/chart/transfer.ts";
 import { humanSize } from "../core/size.ts";
 import { chartSummary, summaryFields } from "./_print.ts";

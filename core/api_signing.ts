@@ -92,7 +92,7 @@ export async function requirementFor(
   registry: string,
   repository: string,
 ): Promise<TrustRequirement | undefined> {
-  const { requirementFor } = await import("./sign/trust.ts");
+  const { requirementFor } = await import("./sign/trust_options.ts");
   return await requirementFor(given, registry, repository);
 }
 

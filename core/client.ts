@@ -21,7 +21,13 @@ import type {
   SignOptions,
   VerifySignatureOptions,
 } from "./h3.ts";
-import { archiveReference, formatReference, parseReference, type Reference } from "./ref.ts";
+import {
+  archiveReference,
+  formatReference,
+  isLayoutLocation,
+  parseReference,
+  type Reference,
+} from "./ref.ts";
 import type { ReferrersOptions } from "./referrers.ts";
 import type { RegistryHosts } from "./registry_hosts.ts";
 import type { Config } from "./config.ts";
@@ -102,7 +108,8 @@ class Client implements H3 {
     options: Parameters<H3["exportChart"]>[2] = {},
   ): ReturnType<H3["exportChart"]> {
     const { resolveCachedReference } = await import("./chart/versions.ts");
-    const { checkTrust, requirementFor } = await import("./sign/trust.ts");
+    const { checkTrust } = await import("./sign/trust.ts");
+    const { requirementFor } = await import("./sign/trust_options.ts");
     const { exportCachedChart } = await import("./chart/export.ts");
     const parsed = await resolveCachedReference(parseReference(ref), this.cache);
     const required = await requirementFor(undefined, parsed.registry, parsed.repository);
@@ -117,7 +124,6 @@ class Client implements H3 {
 
   async push(ref: string, options: Parameters<H3["push"]>[1] = {}): Promise<ChartPushResult> {
     const { onEvent, onStart, remote } = options;
-    const { isLayoutLocation } = await import("./chart/layout_transfer.ts");
     const { archiveSource, isChartArchivePath, readChartArchive } = await import(
       "./chart/archive.ts"
     );
@@ -150,10 +156,8 @@ class Client implements H3 {
 
   async pull(ref: string, options: Parameters<H3["pull"]>[1] = {}): Promise<ChartPullResult> {
     const { version, devel, untar, force, prov, onEvent, onStart, onQueued } = options;
-    const { isLayoutLocation } = await import("./chart/layout_transfer.ts");
     const { checkPull, writesFiles } = await import("./pull_form.ts");
-    const { requirementOf } = await import("./sign/trust_options.ts");
-    const { requirementFor, trustCheck } = await import("./sign/trust.ts");
+    const { requirementFor, requirementOf } = await import("./sign/trust_options.ts");
     const { resolveReference } = await import("./chart/versions.ts");
     if (isLayoutLocation(ref)) {
       throw new RefError(`${ref} is an OCI layout, not a registry reference: use pullFromLayout`);
@@ -171,8 +175,13 @@ class Client implements H3 {
       resolved.repository,
       this.#config(),
     );
-    const verify = trust &&
-      trustCheck(repository, trust, resolved.registry, resolved.repository, ref);
+    const verify = trust && (await import("./sign/trust.ts")).trustCheck(
+      repository,
+      trust,
+      resolved.registry,
+      resolved.repository,
+      ref,
+    );
     onStart?.(resolved);
     if (writesFiles([ref], options)) {
       const { downloadChart } = await import("./chart/download.ts");
@@ -357,7 +366,8 @@ class Client implements H3 {
     const { openCopyEnd, planCopies } = await import("./copy_plan.ts");
     const { isReferrerTag } = await import("./referrers.ts");
     const { invalidTagMessage } = await import("./chart/tags.ts");
-    const { requirementFor, trustCheck } = await import("./sign/trust.ts");
+    const { trustCheck } = await import("./sign/trust.ts");
+    const { requirementFor } = await import("./sign/trust_options.ts");
     const { mirror } = await import("./mirror.ts");
     await using from = await openCopyEnd(src, true, (ref) => this.openRepository(ref));
     await using to = await openCopyEnd(

@@ -21,7 +21,6 @@
  * ```
  * @module
  */
-import { parse } from "yaml";
 import { H3Error, option, phrase, SettingError } from "./errors.ts";
 import type { Credential } from "./auth/types.ts";
 import { findCertsDir } from "./certs_d.ts";
@@ -131,11 +130,16 @@ export async function loadConfig(path: string = configPath()): Promise<Config> {
     path,
     (error) => new H3Error(`cannot read config ${path}: ${error.message}`),
   );
-  return text === undefined ? { path, registries: {} } : parseConfig(text, path);
+  return text === undefined ? { path, registries: {} } : await parseConfig(text, path);
 }
 
-/** Parses and checks config text; relative file names are resolved against the file's folder. */
-export function parseConfig(text: string, path: string): Config {
+/**
+ * Parses and checks config text; relative file names are resolved against the file's folder. The
+ * YAML parser is loaded on first use: most runs have no config file, and a command's start does
+ * without it.
+ */
+export async function parseConfig(text: string, path: string): Promise<Config> {
+  const { parse } = await import("yaml");
   const fail = (key: string, problem: string): never => {
     throw new H3Error(`invalid config ${path}: ${key === "" ? "" : `"${key}" `}${problem}`);
   };

@@ -32,12 +32,12 @@ export async function rememberRegistrySettings(
     path,
     (error) => new H3Error(`cannot read config ${path}: ${error.message}`),
   ) ?? "";
-  parseConfig(text, path); // a broken file is reported, not overwritten
+  await parseConfig(text, path); // a broken file is reported, not overwritten
   const doc = parseDocument(text);
   const key = host.toLowerCase();
   for (const [name, file] of given) doc.setIn(["registries", key, name], absolute(file));
   const updated = doc.toString();
-  parseConfig(updated, path);
+  await parseConfig(updated, path);
   const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
   await Deno.mkdir(dir, { recursive: true });
   await replaceFile(path, updated, { mode: 0o600 }).catch((error) => {

@@ -7,7 +7,7 @@
 import { option, phrase, RefError, SettingError } from "./errors.ts";
 import type { TrustRequirement } from "./sign/trust.ts";
 import { requireVerify } from "./sign/trust_options.ts";
-import { isLayoutLocation } from "./chart/layout_transfer.ts";
+import { isLayoutLocation } from "./ref.ts";
 
 /** The options of a pull that decide its form. */
 export interface PullForm {

@@ -26,6 +26,15 @@ const tagPattern = /^[\w][\w.-]{0,127}$/;
 const digestPattern = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 const sha256Pattern = /^sha256:[a-f0-9]{64}$/;
 
+/**
+ * Whether `input` names an OCI layout or layout archive (`oci:DIR...`, `oci-archive:FILE...`)
+ * rather than a registry reference (`oci://` is a registry's).
+ */
+export function isLayoutLocation(input: string): boolean {
+  return (input.startsWith("oci:") && !input.startsWith("oci://")) ||
+    input.startsWith("oci-archive:");
+}
+
 /** Whether `tag` is a tag of the distribution grammar: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`. */
 export function isTag(tag: string): boolean {
   return tagPattern.test(tag);

@@ -14,12 +14,6 @@ import { downloadChart, type DownloadOptions, type DownloadResult } from "./down
 import { type ChartTransfer, type ChartTransferOptions, transfer } from "./transfer.ts";
 import { resolveCachedReference, resolveVersionTag, type VersionRequest } from "./versions.ts";
 
-/** Whether `input` names a layout or layout archive (`oci:DIR...`, `oci-archive:FILE...`). */
-export function isLayoutLocation(input: string): boolean {
-  return (input.startsWith("oci:") && !input.startsWith("oci://")) ||
-    input.startsWith("oci-archive:");
-}
-
 /** Parses `input` as a layout location; a registry reference is a `LocationError`. */
 function layoutLocation(input: string) {
   const location = parseLocation(input);

@@ -29,8 +29,7 @@ import {
   verifyManifestSignature,
 } from "./cosign.ts";
 import { readPublicKey } from "./keys.ts";
-import { type Config, loadConfig } from "../config.ts";
-import { policyFor, type TrustPolicy } from "./policy.ts";
+import type { TrustPolicy } from "./policy.ts";
 import { checkProvenance, maxProvenanceSize, type ProvenanceResult } from "./provenance.ts";
 
 /** A public key and the name it is known by (its file). */
@@ -301,22 +300,6 @@ export async function policyRequirement(policy: TrustPolicy): Promise<TrustRequi
     acceptReferences: policy.acceptReferences,
     identities: policy.keyless,
   };
-}
-
-/**
- * What a chart of `registry/repository` must carry: `given` when set (flags, options), else the
- * trust policy covering the repository in `config` (default: the config file, read now), else
- * nothing.
- */
-export async function requirementFor(
-  given: TrustRequirement | undefined,
-  registry: string,
-  repository: string,
-  config?: Promise<Config>,
-): Promise<TrustRequirement | undefined> {
-  if (given) return given;
-  const policy = policyFor((await (config ?? loadConfig())).trust ?? [], registry, repository);
-  return policy && await policyRequirement(policy);
 }
 
 /** A check of manifests of `target` (the repository `registry/repository`) for `requirement`. */

@@ -4,9 +4,11 @@
  * rule that they go together.
  * @module
  */
+import { type Config, loadConfig } from "../config.ts";
 import { option, phrase, SettingError } from "../errors.ts";
 import type { KeylessIdentity } from "./keyless.ts";
-import { readKeyrings, readKeys, type TrustRequirement } from "./trust.ts";
+import { policyFor } from "./policy.ts";
+import type { TrustRequirement } from "./trust.ts";
 
 /** What a chart must be signed with: any one key, keyring or keyless signer vouching is enough. */
 export interface TrustOptions {
@@ -29,6 +31,8 @@ export async function requirementOf(
   if (options.trust) return options.trust;
   const { keys = [], keyrings = [], identities = [] } = options;
   if (!keys.length && !keyrings.length && !identities.length) return undefined;
+  // Loaded only when keys are named: a pull without them never loads the signing code.
+  const { readKeyrings, readKeys } = await import("./trust.ts");
   return {
     keys: await readKeys(keys),
     keyrings: await readKeyrings(keyrings),
@@ -64,4 +68,22 @@ export function requireVerify(
     );
   }
   return requirement;
+}
+
+/**
+ * What a chart of `registry/repository` must carry: `given` when set (flags, options), else the
+ * trust policy covering the repository in `config` (default: the config file, read now), else
+ * nothing. The signing code is loaded only when a policy applies.
+ */
+export async function requirementFor(
+  given: TrustRequirement | undefined,
+  registry: string,
+  repository: string,
+  config?: Promise<Config>,
+): Promise<TrustRequirement | undefined> {
+  if (given) return given;
+  const policy = policyFor((await (config ?? loadConfig())).trust ?? [], registry, repository);
+  if (!policy) return undefined;
+  const { policyRequirement } = await import("./trust.ts");
+  return await policyRequirement(policy);
 }

@@ -43,3 +43,13 @@ Deno.test("mod.ts's static imports are light: the cache's code, no node: built-i
   assert.deepEqual(path.modules.filter((m) => m.startsWith("npm:")), []);
   assert.deepEqual(path.builtins, []);
 });
+
+Deno.test("chart pull's static imports leave out the YAML parser, signing, archives and layouts", async () => {
+  // A pull from a registry without --verify, config.yaml or oci: paths needs none of these: they
+  // are imported where used (a trust policy, a config file, a layout location).
+  const path = await sourceStartPath(root, "commands/chart_pull.ts");
+  assert.ok(path.modules.includes("commands/_transfers.ts"), path.modules.join(", "));
+  const unneeded =
+    /^npm:\/?yaml|core\/sign\/(?!trust_options\.ts|policy\.ts)|core\/chart\/|core\/locations\.ts/;
+  assert.deepEqual(path.modules.filter((m) => unneeded.test(m)), []);
+});

@@ -46,8 +46,8 @@ Deno.test("a missing config file is an empty config: h3's defaults apply", async
   }
 });
 
-Deno.test("per-host settings: host:port first, then the bare host; names are case-blind", () => {
-  const config = parseConfig(sample, path);
+Deno.test("per-host settings: host:port first, then the bare host; names are case-blind", async () => {
+  const config = await parseConfig(sample, path);
   assert.equal(resolveTransport("registry.internal:5000", {}, config, noEnv).plainHttp, true);
   assert.equal(resolveTransport("registry.internal:5001", {}, config, noEnv).plainHttp, undefined);
   const tls = resolveTransport("charts.example.com:443", {}, config, noEnv);
@@ -59,8 +59,8 @@ Deno.test("per-host settings: host:port first, then the bare host; names are cas
   assert.equal(exact.caFile, undefined); // the host:port entry wins whole, not merged
 });
 
-Deno.test("precedence: flags over environment over config over defaults", () => {
-  const config = parseConfig(sample, path);
+Deno.test("precedence: flags over environment over config over defaults", async () => {
+  const config = await parseConfig(sample, path);
   const host = "registry.internal:5000";
   assert.equal(resolveTransport(host, {}, config, noEnv).concurrency, 4);
   const fromEnv = env({ H3_CONCURRENCY: "2", H3_PLAIN_HTTP: "false", H3_CA_FILE: "/env/ca.pem" });
@@ -95,8 +95,8 @@ Deno.test("bad environment values are setting errors naming the variable and its
   );
 });
 
-Deno.test("a client certificate needs its key, wherever each came from", () => {
-  const config = parseConfig("registries:\n  h:5000:\n    certFile: /c.pem\n", path);
+Deno.test("a client certificate needs its key, wherever each came from", async () => {
+  const config = await parseConfig("registries:\n  h:5000:\n    certFile: /c.pem\n", path);
   assert.throws(
     () => resolveTransport("h:5000", {}, config, noEnv),
     (e) =>
@@ -108,7 +108,7 @@ Deno.test("a client certificate needs its key, wherever each came from", () => {
   assert.deepEqual([both.certFile, both.keyFile], ["/c.pem", "/k.pem"]);
 });
 
-Deno.test("a malformed config is one line naming the file and the key", () => {
+Deno.test("a malformed config is one line naming the file and the key", async () => {
   const cases: [string, string][] = [
     ["concurrency: [", `invalid config ${path}: `],
     ["- a\n- b\n", `invalid config ${path}: must be a mapping of settings`],
@@ -138,7 +138,7 @@ Deno.test("a malformed config is one line naming the file and the key", () => {
     ],
   ];
   for (const [text, message] of cases) {
-    assert.throws(() => parseConfig(text, path), (e) => {
+    await assert.rejects(parseConfig(text, path), (e) => {
       assert.ok(e instanceof H3Error);
       assert.ok(e.message.startsWith(message), `${JSON.stringify(text)}: ${e.message}`);
       assert.ok(!e.message.includes("\n"), e.message);
@@ -147,13 +147,13 @@ Deno.test("a malformed config is one line naming the file and the key", () => {
   }
 });
 
-Deno.test("an empty file or empty sections are fine", () => {
-  assert.deepEqual(parseConfig("", path), { path, registries: {} });
-  assert.deepEqual(parseConfig("registries:\n  h:\n", path), { path, registries: {} });
+Deno.test("an empty file or empty sections are fine", async () => {
+  assert.deepEqual(await parseConfig("", path), { path, registries: {} });
+  assert.deepEqual(await parseConfig("registries:\n  h:\n", path), { path, registries: {} });
 });
 
-Deno.test("the idle timeout: --timeout over H3_TIMEOUT over the config's timeout over 60 s", () => {
-  const config = parseConfig("timeout: 30\n", path);
+Deno.test("the idle timeout: --timeout over H3_TIMEOUT over the config's timeout over 60 s", async () => {
+  const config = await parseConfig("timeout: 30\n", path);
   assert.equal(resolveTransport("h", {}, { path, registries: {} }, noEnv).timeoutMs, 60_000);
   assert.equal(resolveTransport("h", {}, config, noEnv).timeoutMs, 30_000);
   assert.equal(resolveTransport("h", {}, config, env({ H3_TIMEOUT: "1.5" })).timeoutMs, 1500);
@@ -164,7 +164,7 @@ Deno.test("the idle timeout: --timeout over H3_TIMEOUT over the config's timeout
   assert.throws(() => resolveTransport("h", {}, config, env({ H3_TIMEOUT: "0" })), {
     message: 'invalid H3_TIMEOUT "0": must be a number of seconds above 0, at most 3600',
   });
-  assert.throws(() => parseConfig("timeout: soon\n", path), {
+  await assert.rejects(parseConfig("timeout: soon\n", path), {
     message: `invalid config ${path}: "timeout" must be a number of seconds above 0, at most 3600`,
   });
 });
