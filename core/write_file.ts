@@ -10,7 +10,7 @@
  * @module
  */
 import { interrupting, onInterrupt } from "./interrupt.ts";
-import { writeStream } from "./stream_file.ts";
+import { writeChunks, writeStream } from "./stream_file.ts";
 
 /** How a file is replaced. */
 export interface ReplaceOptions {
@@ -87,23 +87,38 @@ export async function replaceDir(work: string, path: string, aside: string): Pro
 }
 
 /**
- * Writes `data` (text, bytes or a stream) to `path` through an exclusive temp file and a rename.
+ * What a file is written from: text, bytes, a stream, or chunks given one at a time
+ * (`ChunkSource`).
+ */
+export type FileData = string | Uint8Array | ReadableStream<Uint8Array> | ChunkSource;
+
+/**
+ * Bytes in chunks, each written whole before the next is asked for: a chunk may be a view of the
+ * buffer the next one is made in (as the cache's index.json is written, from one reused buffer).
+ */
+export interface ChunkSource {
+  /** The chunks, in order. */
+  chunks: Iterable<Uint8Array>;
+}
+
+/**
+ * Writes `data` (text, bytes, a stream or chunks) to `path` through an exclusive temp file and a rename.
  * With `keepOpen`, returns the new file opened for reading (opened before the rename, so it is the
  * file written, whatever is renamed to `path` later); the caller closes it.
  */
 export async function replaceFile(
   path: string,
-  data: string | Uint8Array | ReadableStream<Uint8Array>,
+  data: FileData,
   options: ReplaceOptions & { keepOpen: true },
 ): Promise<Deno.FsFile>;
 export async function replaceFile(
   path: string,
-  data: string | Uint8Array | ReadableStream<Uint8Array>,
+  data: FileData,
   options?: ReplaceOptions,
 ): Promise<void>;
 export async function replaceFile(
   path: string,
-  data: string | Uint8Array | ReadableStream<Uint8Array>,
+  data: FileData,
   options: ReplaceOptions & { keepOpen?: boolean } = {},
 ): Promise<Deno.FsFile | void> {
   const tmp = options.temp ?? tempBeside(path);
@@ -134,7 +149,7 @@ export async function replaceFile(
  */
 export async function writeTemp(
   tmp: string,
-  data: string | Uint8Array | ReadableStream<Uint8Array>,
+  data: FileData,
   mode?: number,
 ): Promise<void> {
   const write = { createNew: true, ...(mode === undefined ? {} : { mode }) };
@@ -142,7 +157,9 @@ export async function writeTemp(
   try {
     if (typeof data === "string") await Deno.writeTextFile(tmp, data, write);
     else if (data instanceof Uint8Array) await Deno.writeFile(tmp, data, write);
-    else await writeStream(await Deno.open(tmp, { write: true, ...write }), data);
+    else if (data instanceof ReadableStream) {
+      await writeStream(await Deno.open(tmp, { write: true, ...write }), data);
+    } else await writeChunks(await Deno.open(tmp, { write: true, ...write }), data.chunks);
     if (mode !== undefined) await Deno.chmod(tmp, mode).catch(() => {});
     refuseWhileInterrupting(); // made while the cleanups ran: they may have missed it
   } catch (error) {

@@ -190,7 +190,7 @@ export class IndexView implements Disposable {
         ? { ...last.index, manifests: [...last.index.manifests] }
         : await readIndex(this.#dir);
       const result = change(index);
-      const text = ReadableStream.from(utf8Chunks(indexPieces(index)));
+      const text = { chunks: utf8Chunks(indexPieces(index)) };
       const { promise: written, resolve } = Promise.withResolvers<void>();
       this.#writing = written;
       try {
@@ -292,18 +292,27 @@ function entryText(entry: unknown): string {
 const entryStart = '{\n  "m": [\n    '.length;
 const entryEnd = "\n  ]\n}".length;
 
-/** Text pieces as UTF-8 in chunks of about `size` characters. */
+/**
+ * Text pieces as UTF-8 in chunks of up to `size` bytes, each a view of one buffer that the next
+ * chunk is encoded into again: a chunk must be used (written) before the next is asked for. A
+ * rewrite of a big index makes no new bytes per chunk, where a new array per chunk made a bulk
+ * pull's dozens of rewrites hundreds of MiB of short-lived buffers outside the JS heap.
+ */
 export function* utf8Chunks(
   pieces: Iterable<string>,
   size = 64 * 1024,
 ): Generator<Uint8Array<ArrayBuffer>> {
   const encoder = new TextEncoder();
-  let text = "";
+  const buffer = new Uint8Array(size);
+  let filled = 0;
   for (const piece of pieces) {
-    text += piece;
-    if (text.length < size) continue;
-    yield encoder.encode(text);
-    text = "";
+    // A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4).
+    if (filled + piece.length * 3 > size && filled > 0) {
+      yield buffer.subarray(0, filled);
+      filled = 0;
+    }
+    if (piece.length * 3 > size) yield encoder.encode(piece); // bigger than the buffer: apart
+    else filled += encoder.encodeInto(piece, buffer.subarray(filled)).written;
   }
-  if (text) yield encoder.encode(text);
+  if (filled) yield buffer.subarray(0, filled);
 }

@@ -339,7 +339,12 @@ Deno.test("index.json written in chunks is the same bytes, multi-byte text never
     annotations: { [annotations.refName]: `r.example/a/c:${i}`, note: "ü€😀".repeat(i % 7) },
   }));
   const index = { schemaVersion: 2 as const, mediaType: "x", manifests: entries };
-  const chunks = [...utf8Chunks(indexPieces(index), 1000)];
+  const chunks: Uint8Array[] = [];
+  // Each chunk is used before the next is asked for (the next may be made in the same buffer).
+  for (const chunk of utf8Chunks(indexPieces(index), 1000)) {
+    assert.ok(chunk.byteLength <= 1000, `a chunk of ${chunk.byteLength} bytes`);
+    chunks.push(chunk.slice());
+  }
   assert.ok(chunks.length > 10, `${chunks.length} chunks`);
   const bytes = new Uint8Array(await new Response(ReadableStream.from(chunks)).arrayBuffer());
   assert.equal(new TextDecoder("utf-8", { fatal: true }).decode(bytes), indexText(index));
@@ -351,6 +356,20 @@ Deno.test("index.json written in chunks is the same bytes, multi-byte text never
   const text = await Deno.readTextFile(`${t.dir}/index.json`);
   assert.equal(text, JSON.stringify(JSON.parse(text), null, 2) + "\n");
   assert.equal(JSON.parse(text).manifests.length, 300);
+  // a piece bigger than a chunk goes whole, between the others
+  const big = {
+    schemaVersion: 2 as const,
+    manifests: entries.slice(0, 3),
+    annotations: {
+      long: "€".repeat(2000),
+    },
+  };
+  const pieces: Uint8Array[] = [];
+  for (const chunk of utf8Chunks(indexPieces(big), 1000)) pieces.push(chunk.slice());
+  const whole = new TextDecoder("utf-8", { fatal: true }).decode(
+    new Uint8Array(await new Response(ReadableStream.from(pieces)).arrayBuffer()),
+  );
+  assert.equal(whole, JSON.stringify(big, null, 2) + "\n");
 });
 
 Deno.test("a tag after another process rewrote index.json keeps that process's entries", async () => {

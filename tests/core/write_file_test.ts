@@ -29,6 +29,29 @@ Deno.test("replaceFile replaces a file through a temp file and leaves no temp", 
   }
 });
 
+Deno.test("replaceFile writes chunks given one at a time, each before the next is made", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const buffer = new Uint8Array(4);
+    function* chunks() { // every chunk in the same buffer, as the cache's index.json is written
+      for (const text of ["abcd", "efgh", "ij"]) {
+        const { written } = new TextEncoder().encodeInto(text, buffer);
+        yield buffer.subarray(0, written);
+      }
+    }
+    await replaceFile(`${dir}/a.txt`, { chunks: chunks() });
+    assert.equal(await Deno.readTextFile(`${dir}/a.txt`), "abcdefghij");
+    function* failing() {
+      yield new TextEncoder().encode("half");
+      throw new Error("no more");
+    }
+    await assert.rejects(replaceFile(`${dir}/b.txt`, { chunks: failing() }), /no more/);
+    assert.deepEqual(await dirNames(dir), ["a.txt"]); // nothing half-written left
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("moveIntoPlace removes the temp file or folder when the rename fails", async () => {
   const dir = await Deno.makeTempDir();
   try {
