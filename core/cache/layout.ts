@@ -45,7 +45,7 @@ import {
   tempPath,
 } from "./_files.ts";
 import { onInterrupt } from "../interrupt.ts";
-import { IndexView, readIndex, refName } from "./_index.ts";
+import { IndexView, readIndex, refName, withRefs } from "./_index.ts";
 import { type Lock, lockFile, readLock } from "./lock.ts";
 
 /** One named entry of the layout's index. */
@@ -72,26 +72,6 @@ export interface CollectResult {
  * 1/(1 + tagRest) of a bulk pull's time, however big the index grows.
  */
 const tagRest = 10;
-
-/**
- * index.json's order: by repository, then by tag, code unit by code unit (the same on every
- * machine; `localeCompare` ordered them much the same, but a process's first call loads an ICU
- * collator, ~10 ms of every save and pull).
- */
-function byRefName(a: Descriptor, b: Descriptor): number {
-  const [x, y] = [refParts(refName(a) ?? ""), refParts(refName(b) ?? "")];
-  return compareText(x[0], y[0]) || compareText(x[1], y[1]);
-}
-
-/** A reference's repository and tag (`""` when it has none). */
-function refParts(ref: string): [string, string] {
-  const colon = ref.lastIndexOf(":");
-  return colon > ref.lastIndexOf("/") ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, ""];
-}
-
-function compareText(x: string, y: string): number {
-  return x < y ? -1 : x > y ? 1 : 0;
-}
 
 const digestPattern = /^sha256:[a-f0-9]{64}$/;
 
@@ -186,7 +166,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
     if (named) return { ...named };
     const digest = reference.startsWith("sha256:") ? reference : reference.split("@")[1];
     if (digest && digestPattern.test(digest)) {
-      const indexed = (await this.#index.manifests()).find((d) => d.digest === digest);
+      const indexed = await this.#index.withDigest(digest);
       if (indexed) return { ...indexed };
       const info = await Deno.stat(this.blobPath(digest)).catch(() => undefined);
       if (info) return { mediaType: ociManifest, digest, size: info.size };
@@ -412,11 +392,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
         const batch = new Map(waiting.map((t) => [t.reference, t.entry])); // the last one wins
         const start = performance.now();
         try {
-          await this.#index.update((index) => {
-            index.manifests = index.manifests.filter((d) => !batch.has(refName(d) ?? ""));
-            index.manifests.push(...batch.values());
-            index.manifests.sort(byRefName);
-          });
+          await this.#index.edit((items) => ({ items: withRefs(items, batch), result: undefined }));
           waiting.forEach((t) => t.resolve());
         } catch (error) {
           waiting.forEach((t) => t.reject(error));
@@ -438,9 +414,10 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
   /** Removes every reference to this manifest, then collects what nothing needs any more. */
   async delete(desc: Descriptor): Promise<void> {
     this.#writable();
-    await this.#index.update((index) => {
-      index.manifests = index.manifests.filter((d) => d.digest !== desc.digest);
-    });
+    await this.#index.edit((items) => ({
+      items: items.filter((item) => item.digest !== desc.digest),
+      result: undefined,
+    }));
     await this.collect();
   }
 
@@ -448,11 +425,11 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
   async untag(reference: string): Promise<Descriptor> {
     this.#writable();
     await this.#ensureLayout();
-    return await this.#index.update((index) => {
-      const found = index.manifests.find((d) => refName(d) === reference);
+    return await this.#index.edit((items) => {
+      const found = items.find((item) => item.ref === reference);
       if (!found) throw new CacheError(`chart "${reference}" not found in ${this.label}`);
-      index.manifests = index.manifests.filter((d) => refName(d) !== reference);
-      return found;
+      const result = { ...found.value() as Descriptor };
+      return { items: items.filter((item) => item.ref !== reference), result };
     });
   }
 

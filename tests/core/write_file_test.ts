@@ -33,18 +33,18 @@ Deno.test("replaceFile writes chunks given one at a time, each before the next i
   const dir = await Deno.makeTempDir();
   try {
     const buffer = new Uint8Array(4);
-    function* chunks() { // every chunk in the same buffer, as the cache's index.json is written
+    const chunks = function* () { // every chunk in one buffer, as the cache's index.json is written
       for (const text of ["abcd", "efgh", "ij"]) {
         const { written } = new TextEncoder().encodeInto(text, buffer);
         yield buffer.subarray(0, written);
       }
-    }
+    };
     await replaceFile(`${dir}/a.txt`, { chunks: chunks() });
     assert.equal(await Deno.readTextFile(`${dir}/a.txt`), "abcdefghij");
-    function* failing() {
+    const failing = function* () {
       yield new TextEncoder().encode("half");
       throw new Error("no more");
-    }
+    };
     await assert.rejects(replaceFile(`${dir}/b.txt`, { chunks: failing() }), /no more/);
     assert.deepEqual(await dirNames(dir), ["a.txt"]); // nothing half-written left
   } finally {
