@@ -166,8 +166,16 @@ export async function copy(
   options: CopyOptions = {},
 ): Promise<CopyResult> {
   await using _src = isHolder(src) ? await src.hold() : undefined;
-  await using _dst = isHolder(dst) ? await dst.hold() : undefined;
-  const { desc, manifest, bytes } = await fetchManifest(src, srcRef, options.expectDigest);
+  // The destination is held (a first hold of the cache makes its folders) while the manifest is
+  // fetched: nothing of the destination is looked at before both are done.
+  const holding = isHolder(dst) ? dst.hold() : Promise.resolve(undefined);
+  holding.catch(() => {}); // a failed hold is thrown below, once the fetch is done
+  const fetched = await fetchManifest(src, srcRef, options.expectDigest).catch(async (error) => {
+    await (await holding.catch(() => undefined))?.[Symbol.asyncDispose]();
+    throw error;
+  });
+  await using _dst = await holding;
+  const { desc, manifest, bytes } = fetched;
   await options.validate?.(manifest, desc);
 
   const copied: Descriptor[] = [];
@@ -224,7 +232,7 @@ export async function copy(
   const upToDate = copied.length === 0 && await isCurrent(dst, dstRef, desc.digest);
   if (!upToDate) {
     const needs = [manifest.config, ...manifest.layers];
-    await putManifest(dst, desc, bytes, dstRef, needs, { queued: options.onQueued });
+    await putManifest(dst, desc, bytes, dstRef, needs, { queued: options.onQueued, manifest });
   }
   return { desc, manifest, upToDate, copied, skipped };
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { CacheError, RegistryError } from "./errors.ts";
-import type { Descriptor } from "./oci/descriptor.ts";
+import type { Descriptor, Manifest } from "./oci/descriptor.ts";
 
 /** Resolves a reference (a tag, a digest, or for the cache a full ref) to a manifest descriptor. */
 export interface Resolver {
@@ -68,6 +68,11 @@ export interface TagOptions {
    * resolves only once the tag is written.
    */
   queued?: () => void;
+  /**
+   * The manifest the descriptor names, as the caller read, verified and parsed it: a target that
+   * reads the manifest to tag it (the cache notes the chart's name and version) uses this instead.
+   */
+  manifest?: Manifest;
 }
 
 /** Points a reference at a manifest already stored. */

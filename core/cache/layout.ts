@@ -331,7 +331,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
   async tag(desc: Descriptor, reference: string, options: TagOptions = {}): Promise<void> {
     this.#writable();
     await using _held = await this.hold();
-    const entry = await this.#indexEntry(desc, reference);
+    const entry = await this.#indexEntry(desc, reference, options.manifest);
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     const patient = options.queued !== undefined;
     this.#tags.push({ reference, entry, patient, resolve, reject });
@@ -509,9 +509,9 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
     }
   }
 
-  async #indexEntry(desc: Descriptor, reference: string): Promise<Descriptor> {
+  async #indexEntry(desc: Descriptor, reference: string, read?: Manifest): Promise<Descriptor> {
     const notes: Record<string, string> = { [annotations.refName]: reference };
-    const manifest = await this.manifest(desc).catch((error) => {
+    const manifest = read ?? await this.manifest(desc).catch((error) => {
       // An image index (a referrers tag schema list, say) is named as it is, without chart notes.
       if (error instanceof RegistryError && error.code === "MANIFEST_INVALID") return undefined;
       throw error;
