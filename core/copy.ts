@@ -4,7 +4,7 @@
  * @module
  */
 import pLimit from "p-limit";
-import { readSmall } from "./digest.ts";
+import { readSmall, streamOf } from "./digest.ts";
 import { DigestError, RegistryError } from "./errors.ts";
 import {
   decodeManifest,
@@ -208,7 +208,7 @@ export async function copy(
         let content: ReadableStream<Uint8Array>;
         if (read) { // small: read whole and verified, one progress event
           options.onEvent?.({ kind: "progress", role, desc: blob, transferred: read.byteLength });
-          content = ReadableStream.from([read]);
+          content = streamOf(read);
         } else {
           content = (await src.fetch(blob)).pipeThrough(progress(role, blob, options.onEvent));
         }
@@ -288,7 +288,7 @@ export async function putManifest(
   if (!isReferencePusher(dst)) {
     const verified = { verified: true };
     if (isStager(dst)) {
-      await (await dst.stage(desc, ReadableStream.from([bytes]), verified)).commit();
+      await (await dst.stage(desc, streamOf(bytes), verified)).commit();
     } else if (!(await dst.exists(desc))) {
       await dst.push(desc, ReadableStream.from([bytes]), verified);
     }

@@ -130,18 +130,49 @@ export function checked(
   return verified ? content : content.pipeThrough(verifyingStream(desc));
 }
 
-/** Reads a whole stream of at most `limit` bytes into memory (for manifests and configs). */
+function tooLarge(limit: number): DigestError {
+  return new DigestError(`content larger than the ${limit} bytes allowed`);
+}
+
+/** Streams made by `streamOf` and not read yet, with the bytes each holds (see `readAll`). */
+const unread = new WeakMap<ReadableStream<Uint8Array>, Uint8Array>();
+
+/**
+ * A stream of `bytes`, for bytes in hand that go where a stream is asked for (a small blob read
+ * whole, handed to a target): `readAll` of it takes `bytes` themselves, without a stream's reads
+ * and copies, unless something read from it before.
+ */
+export function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  const stream: ReadableStream<Uint8Array> = new ReadableStream({
+    pull(controller) {
+      unread.delete(stream);
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  }, { highWaterMark: 0 });
+  unread.set(stream, bytes);
+  return stream;
+}
+
+/**
+ * Reads a whole stream of at most `limit` bytes into memory (for manifests and configs). A stream
+ * of `streamOf` gives its bytes as they are (not a copy).
+ */
 export async function readAll(
   stream: ReadableStream<Uint8Array>,
   limit: number,
 ): Promise<Uint8Array> {
+  const held = unread.get(stream);
+  if (held && !stream.locked) {
+    unread.delete(stream);
+    if (held.byteLength > limit) throw tooLarge(limit);
+    return held;
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of stream) {
     size += chunk.byteLength;
-    if (size > limit) {
-      throw new DigestError(`content larger than the ${limit} bytes allowed`);
-    }
+    if (size > limit) throw tooLarge(limit);
     chunks.push(chunk);
   }
   const out = new Uint8Array(size);

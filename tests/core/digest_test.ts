@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { hashingStream, verifyingStream } from "../../core/digest.ts";
+import { hashingStream, readAll, streamOf, verifyingStream } from "../../core/digest.ts";
 import { DigestError } from "../../core/errors.ts";
 
 const MiB = 1 << 20;
@@ -53,4 +53,18 @@ Deno.test("verifyingStream: passes matching content, refuses a changed byte at a
       (e) => e instanceof DigestError && /digest mismatch/.test(e.message),
     );
   }
+});
+
+Deno.test("readAll of streamOf's stream takes the bytes in hand, within the limit; read ones are read", async () => {
+  const bytes = new TextEncoder().encode("a small blob read whole");
+  assert.equal(await readAll(streamOf(bytes), 100), bytes); // the very bytes, not a copy
+  await assert.rejects(readAll(streamOf(bytes), 5), DigestError);
+  // A stream something read from gives what is left, as any stream does.
+  const stream = streamOf(bytes);
+  const reader = stream.getReader();
+  assert.deepEqual((await reader.read()).value, bytes);
+  reader.releaseLock();
+  assert.deepEqual(await readAll(stream, 100), new Uint8Array());
+  // Read as a stream (a registry upload, a verifying pipe), it is the bytes.
+  assert.deepEqual(new Uint8Array(await new Response(streamOf(bytes)).arrayBuffer()), bytes);
 });
