@@ -38,9 +38,11 @@ function parseIndex(path: string, text: string): LayoutIndex {
 
 /**
  * An entry of an index's `manifests` as a view keeps it: parsed as it was read or made, and from
- * its first write into index.json on only as its text there (never both), with the reference
+ * its first write into index.json on only as its bytes there (never both), with the reference
  * and digest that lookups go by. (Kept parsed and as text too, the 10,000 entries of a bulk pull
- * were twice the memory, all of it live until the end.)
+ * were twice the memory, all of it live until the end; as a string, the text was most of the
+ * JS heap that lives through the pull, which V8 lets grow to a few times what lives. Bytes are
+ * kept outside that heap, and are written as they are.)
  */
 export class IndexItem {
   /** The reference it is named by (`refName`), if any. */
@@ -48,7 +50,7 @@ export class IndexItem {
   /** The digest of the manifest it names, if any. */
   readonly digest: string | undefined;
   #value: unknown;
-  #text: string | undefined;
+  #bytes: Uint8Array | undefined;
 
   /** An item of the parsed entry `value` (a descriptor, or whatever index.json held). */
   constructor(value: unknown) {
@@ -59,18 +61,21 @@ export class IndexItem {
     this.digest = typeof desc?.digest === "string" ? desc.digest : undefined;
   }
 
-  /** The entry parsed: the one held, or parsed anew from its text. Read-only. */
+  /** The entry parsed: the one held, or parsed anew from its bytes. Read-only. */
   value(): unknown {
-    return this.#text === undefined ? this.#value : JSON.parse(this.#text);
+    return this.#bytes === undefined ? this.#value : JSON.parse(decoder.decode(this.#bytes));
   }
 
-  /** The entry's text in index.json (see `entryText`); from now on only the text is kept. */
-  text(): string {
-    if (this.#text === undefined) {
-      this.#text = entryText(this.#value);
+  /**
+   * The entry's text in index.json as UTF-8 (see `entryText`); from now on only these bytes are
+   * kept. Read-only.
+   */
+  bytes(): Uint8Array {
+    if (this.#bytes === undefined) {
+      this.#bytes = encoder.encode(entryText(this.#value));
       this.#value = undefined;
     }
-    return this.#text;
+    return this.#bytes;
   }
 }
 
@@ -374,25 +379,30 @@ export async function updateIndex<T>(dir: string, change: (index: LayoutIndex) =
   return await view.update(change);
 }
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 /** `JSON.stringify(index, null, 2) + "\n"`, byte for byte. */
 export function indexText(index: LayoutIndex): string {
-  return [...indexPieces(index)].join("");
+  return [...indexPieces(index)].map((piece) =>
+    typeof piece === "string" ? piece : decoder.decode(piece)
+  ).join("");
 }
 
 /**
- * `indexText` in pieces (an entry of `manifests` a piece): index.json is written piece by piece
+ * `indexText` in pieces (each entry of `manifests` a piece): index.json is written piece by piece
  * (see `utf8Chunks`), so a rewrite of a big index never holds its whole text, and its bytes, in
  * memory at once; a bulk pull rewrites the index dozens of times.
  */
-export function indexPieces(index: LayoutIndex): Generator<string> {
+export function indexPieces(index: LayoutIndex): Generator<string | Uint8Array> {
   return piecesOf(index, index.manifests.map((entry) => new IndexItem(entry)));
 }
 
 /**
  * The pieces of index.json with the fields of `head` (its `manifests` not read) and the entries
- * `items`, each from its text (made on its first write, kept from then on: see `IndexItem`).
+ * `items`, each as its bytes (made on its first write, kept from then on: see `IndexItem`).
  */
-function* piecesOf(head: LayoutIndex, items: readonly IndexItem[]): Generator<string> {
+function* piecesOf(head: LayoutIndex, items: readonly IndexItem[]): Generator<string | Uint8Array> {
   let fields = 0;
   for (const [key, value] of Object.entries(head)) {
     if (value === undefined || typeof value === "function" || typeof value === "symbol") continue;
@@ -403,9 +413,13 @@ function* piecesOf(head: LayoutIndex, items: readonly IndexItem[]): Generator<st
   yield fields ? "\n}\n" : "{}\n";
 }
 
-function* manifestsPieces(items: readonly IndexItem[]): Generator<string> {
+/** The entries' pieces: each entry's bytes, and the separator before it. */
+function* manifestsPieces(items: readonly IndexItem[]): Generator<string | Uint8Array> {
   if (!items.length) return yield "[]";
-  for (let i = 0; i < items.length; i++) yield (i ? ",\n    " : "[\n    ") + items[i].text();
+  for (let i = 0; i < items.length; i++) {
+    yield i ? ",\n    " : "[\n    ";
+    yield items[i].bytes();
+  }
   yield "\n  ]";
 }
 
@@ -425,26 +439,33 @@ const entryStart = '{\n  "m": [\n    '.length;
 const entryEnd = "\n  ]\n}".length;
 
 /**
- * Text pieces as UTF-8 in chunks of up to `size` bytes, each a view of one buffer that the next
- * chunk is encoded into again: a chunk must be used (written) before the next is asked for. A
- * rewrite of a big index makes no new bytes per chunk, where a new array per chunk made a bulk
- * pull's dozens of rewrites hundreds of MiB of short-lived buffers outside the JS heap.
+ * Text pieces (strings, or bytes of UTF-8 text) as UTF-8 in chunks of up to `size` bytes, each a
+ * view of one buffer that the next chunk is made in again: a chunk must be used (written) before
+ * the next is asked for. A rewrite of a big index makes no new bytes per chunk, where a new array
+ * per chunk made a bulk pull's dozens of rewrites hundreds of MiB of short-lived buffers outside
+ * the JS heap.
  */
 export function* utf8Chunks(
-  pieces: Iterable<string>,
+  pieces: Iterable<string | Uint8Array>,
   size = 64 * 1024,
-): Generator<Uint8Array<ArrayBuffer>> {
-  const encoder = new TextEncoder();
+): Generator<Uint8Array> {
   const buffer = new Uint8Array(size);
   let filled = 0;
   for (const piece of pieces) {
     // A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4).
-    if (filled + piece.length * 3 > size && filled > 0) {
+    const most = typeof piece === "string" ? piece.length * 3 : piece.byteLength;
+    if (filled + most > size && filled > 0) {
       yield buffer.subarray(0, filled);
       filled = 0;
     }
-    if (piece.length * 3 > size) yield encoder.encode(piece); // bigger than the buffer: apart
-    else filled += encoder.encodeInto(piece, buffer.subarray(filled)).written;
+    if (most > size) { // bigger than the buffer: apart
+      yield typeof piece === "string" ? encoder.encode(piece) : piece;
+    } else if (typeof piece === "string") {
+      filled += encoder.encodeInto(piece, buffer.subarray(filled)).written;
+    } else {
+      buffer.set(piece, filled);
+      filled += piece.byteLength;
+    }
   }
   if (filled) yield buffer.subarray(0, filled);
 }

@@ -356,10 +356,14 @@ Deno.test("index.json written in chunks is the same bytes, multi-byte text never
   const text = await Deno.readTextFile(`${t.dir}/index.json`);
   assert.equal(text, JSON.stringify(JSON.parse(text), null, 2) + "\n");
   assert.equal(JSON.parse(text).manifests.length, 300);
-  // a piece bigger than a chunk goes whole, between the others
+  // a piece bigger than a chunk (a field, an entry) goes whole, between the others
   const big = {
     schemaVersion: 2 as const,
-    manifests: entries.slice(0, 3),
+    manifests: [
+      ...entries.slice(0, 2),
+      { ...entries[2], annotations: { ...entries[2].annotations, note: "é".repeat(700) } },
+      entries[3],
+    ],
     annotations: {
       long: "€".repeat(2000),
     },
