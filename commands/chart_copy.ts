@@ -157,7 +157,7 @@ export default define({
     } finally {
       bars?.close();
     }
-    out.result(summaryJson(summary));
+    if (out.json) out.result(summaryJson(summary)); // 10,000 tags: not built unless printed
     const failure = summary.results.find((r) => r.status === "failed");
     if (!allTags && failure?.status === "failed") {
       const { error } = failure;

@@ -5,7 +5,6 @@
  * a time. The local cache is never involved.
  * @module
  */
-import pLimit from "p-limit";
 import { type CopyEvent, fetchManifest, fetchManifestBytes, putManifest } from "./copy.ts";
 import { DigestError } from "./errors.ts";
 import { notAChart } from "./chart/tags.ts";
@@ -13,7 +12,7 @@ import { decodeManifest, type Descriptor, type Manifest } from "./oci/descriptor
 import { copyReferrers, listReferrers, type ReferrersCopyResult } from "./referrers.ts";
 import { isCurrent, isMissing, resolveIfPresent, type Target } from "./target.ts";
 import { transfer } from "./chart/transfer.ts";
-import { inSlot } from "./slots.ts";
+import { eachInSlots } from "./slots.ts";
 
 /** One tag to copy: from `source` in the source to `destination` in the destination. */
 export interface TagCopy {
@@ -194,7 +193,7 @@ export async function mirror(
   copies: TagCopy[],
   options: MirrorOptions = {},
 ): Promise<MirrorSummary> {
-  const limit = pLimit(options.concurrency ?? 4);
+  const concurrency = options.concurrency ?? 4;
   const done = new Map<TagCopy, TagCopyResult>();
   const record = (result: TagCopyResult) => {
     done.set(result.copy, result);
@@ -205,58 +204,77 @@ export async function mirror(
       ? { status: "not-chart", copy, reason: (error as Error).message }
       : { status: "failed", copy, error };
   const destinationTags = copies.length > 1 ? await listedTags(dst) : undefined;
-  const sameManifest = new Map<string, TagCopy[]>();
   const resolved = new Map<TagCopy, Descriptor>();
-  await Promise.all(copies.map((copy) =>
-    limit(async () => {
-      try {
-        const desc = await src.resolve(copy.source);
-        resolved.set(copy, desc);
-        sameManifest.set(desc.digest, [...sameManifest.get(desc.digest) ?? [], copy]);
-      } catch (error) {
-        record(failure(copy, error));
-      }
-    })
-  ));
-  const ordered = [...sameManifest.values()].map((group) =>
-    group.toSorted((a, b) => copies.indexOf(a) - copies.indexOf(b))
-  );
-  await Promise.all(ordered.map(async ([first, ...aliases]) => {
-    const onEvent = options.onEvent && ((event: CopyEvent) => options.onEvent!(first, event));
-    const result = await inSlot(limit, (release) =>
-      copyTag(src, dst, first, {
+  // Each piece of work starts when a slot is free (see `eachInSlots`): 10,000 tags are not
+  // 10,000 closures and promises made up front, each living until its turn.
+  await eachInSlots(copies.length, concurrency, async (i) => {
+    const copy = copies[i];
+    try {
+      resolved.set(copy, await src.resolve(copy.source));
+    } catch (error) {
+      record(failure(copy, error));
+    }
+  });
+  // The tags of each manifest, in the order of `copies`: the first is copied, the others tagged.
+  const sameManifest = new Map<string, TagCopy[]>();
+  for (const copy of copies) {
+    const digest = resolved.get(copy)?.digest;
+    if (digest === undefined) continue;
+    const group = sameManifest.get(digest);
+    if (group) group.push(copy);
+    else sameManifest.set(digest, [copy]);
+  }
+  const groups = [...sameManifest.values()];
+  sameManifest.clear();
+  /** Copies a manifest's first tag, then hands its other tags (aliases) to `tags`. */
+  const copyFirst = async ([first, ...aliases]: TagCopy[], release: () => void) => {
+    let left = aliases.length; // not handed to `tags` yet: slots are waiting for them
+    try {
+      const onEvent = options.onEvent && ((event: CopyEvent) => options.onEvent!(first, event));
+      const result = await copyTag(src, dst, first, {
         onEvent,
         referrers: options.referrers,
         verify: options.verify,
         source: resolved.get(first),
         destinationTags,
         onQueued: release,
-      }).catch((error) => failure(first, error)));
-    record(result);
-    if (!aliases.length) return;
-    if (result.status !== "copied" && result.status !== "skipped") {
-      for (const alias of aliases) record({ ...result, copy: alias });
-      return;
+      }).catch((error) => failure(first, error));
+      record(result);
+      if (!aliases.length) return;
+      if (result.status !== "copied" && result.status !== "skipped") {
+        for (const alias of aliases) record({ ...result, copy: alias });
+        return;
+      }
+      let stored: AliasTag["stored"];
+      try {
+        const { desc, bytes } = await fetchManifestBytes(dst, result.desc.digest);
+        const manifest = decodeManifest(bytes, desc.mediaType);
+        stored = { desc, bytes, blobs: [manifest.config, ...manifest.layers] };
+      } catch (error) {
+        for (const alias of aliases) record(failure(alias, error));
+        return;
+      }
+      tags.add(aliases.map((alias) => ({ alias, stored })));
+      left = 0;
+    } finally {
+      tags.done(left); // recorded already (or the copy threw): their slots have nothing to do
     }
-    let stored: { desc: Descriptor; bytes: Uint8Array; blobs: Descriptor[] };
-    try {
-      const { desc, bytes } = await fetchManifestBytes(dst, result.desc.digest);
-      const manifest = decodeManifest(bytes, desc.mediaType);
-      stored = { desc, bytes, blobs: [manifest.config, ...manifest.layers] };
-    } catch (error) {
-      for (const alias of aliases) record(failure(alias, error));
-      return;
-    }
-    await Promise.all(aliases.map((alias) =>
-      inSlot(limit, async (release) => {
-        record(
-          await tagAlias(dst, alias, stored, destinationTags, release).catch((error) =>
-            failure(alias, error)
-          ),
-        );
-      })
-    ));
-  }));
+  };
+  // A slot takes the next chart to copy; once every chart has started, the next alias to tag
+  // (queued as its chart was copied: the order the tags always had).
+  const tags = aliasQueue();
+  let next = 0;
+  await eachInSlots(resolved.size, concurrency, async (_, release) => {
+    if (next < groups.length) return await copyFirst(groups[next++], release);
+    let alias = tags.take();
+    if (alias === undefined) alias = await tags.wait();
+    if (alias === null) return; // an alias recorded already (its chart failed)
+    record(
+      await tagAlias(dst, alias.alias, alias.stored, destinationTags, release).catch((error) =>
+        failure(alias!.alias, error)
+      ),
+    );
+  });
   const results = copies.map((copy) => done.get(copy)!);
   const count = (status: TagCopyResult["status"]) =>
     results.filter((r) => r.status === status).length;
@@ -279,6 +297,45 @@ export async function mirror(
     referrers: {
       copied: carried.reduce((n, c) => n + c.copied.length, 0),
       skipped: carried.reduce((n, c) => n + c.skipped.length, 0),
+    },
+  };
+}
+
+/** An alias to tag, with the stored manifest it points at. */
+interface AliasTag {
+  alias: TagCopy;
+  stored: { desc: Descriptor; bytes: Uint8Array; blobs: Descriptor[] };
+}
+
+/**
+ * The aliases waiting to be tagged in `mirror`: `take` gives the next one at once (undefined when
+ * none waits), `wait` the next one to come, or null for each alias `done` (recorded already).
+ */
+function aliasQueue() {
+  const ready: (AliasTag | null)[] = [];
+  let head = 0;
+  const waiting: ((tag: AliasTag | null) => void)[] = [];
+  const put = (tag: AliasTag | null) => {
+    const waiter = waiting.shift();
+    if (waiter) waiter(tag);
+    else ready.push(tag);
+  };
+  return {
+    take(): AliasTag | null | undefined {
+      if (head === ready.length) return undefined;
+      const tag = ready[head];
+      ready[head++] = null;
+      if (head === ready.length) ready.length = head = 0;
+      return tag;
+    },
+    wait(): Promise<AliasTag | null> {
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+    add(tags: AliasTag[]): void {
+      for (const tag of tags) put(tag);
+    },
+    done(count: number): void {
+      for (let i = 0; i < count; i++) put(null);
     },
   };
 }

@@ -140,3 +140,43 @@ Deno.test("mirror into an OCI layout: 400 tags, 8 at a time, share rewrites of i
   // A tag holding its slot until written, each rewrite would carry at most 8 tags (50 or more).
   assert.ok(rewrites >= 1 && rewrites < copies.length / 8, `${rewrites} rewrites of index.json`);
 });
+
+Deno.test("mirror: tags in slots as they free, each chart's first tag in order copied, a failed chart's aliases failed", async () => {
+  await using from = await tempLayout();
+  await using to = await tempLayout();
+  const charts = [];
+  for (let k = 0; k < 6; k++) {
+    const chart = await storeChart(from.layout, `c${k}`, "1.0.0", `content ${k}`);
+    for (let j = 0; j < 4; j++) await from.layout.tag(chart.desc, `${repo}:c${k}-${j}`);
+    charts.push(chart);
+  }
+  const broken = charts[5];
+  await Deno.writeFile(from.layout.blobPath(broken.layer.digest), new TextEncoder().encode("x"));
+  // Chart k's first tag, c{k}-0, resolves last of its tags: resolves end out of order.
+  const copies: TagCopy[] = [];
+  for (let k = 0; k < 6; k++) for (let j = 0; j < 4; j++) copies.push(same(`c${k}-${j}`));
+  const resolve = from.layout.resolve.bind(from.layout);
+  let running = 0;
+  let most = 0;
+  from.layout.resolve = async (reference: string) => {
+    most = Math.max(most, ++running);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, reference.endsWith("-0") ? 20 : 0));
+      return await resolve(reference);
+    } finally {
+      running--;
+    }
+  };
+  const summary = await mirror(from.layout, to.layout, copies, { concurrency: 3 });
+  assert.ok(most <= 3, `${most} resolves at once`);
+  assert.deepEqual(
+    summary.results.map((r) => `${r.copy.source.split(":").at(-1)} ${r.status}`),
+    copies.map((c) => {
+      const [chart, j] = c.source.split(":").at(-1)!.split("-");
+      const status = chart === "c5" ? "failed" : j === "0" ? "copied" : "tagged";
+      return `${chart}-${j} ${status}`;
+    }),
+  );
+  assert.deepEqual([summary.copied, summary.tagged, summary.failed], [5, 15, 4]);
+  assert.equal((await to.layout.resolve(`${repo}:c2-3`)).digest, charts[2].desc.digest);
+});
