@@ -16,7 +16,6 @@ export { reportArgs } from "./_output.ts";
 import {
   debugEnabled,
   openCommandClient,
-  refConcurrency,
   transportFlags,
   type TransportValues,
 } from "./_transport_flags.ts";
@@ -69,8 +68,8 @@ export async function transferEach(
   // Kept for `--output json` only: thousands of refs' reports are memory held to the end.
   const reports: RefReport[] = [];
   const json = format === "json";
-  const concurrency = await refConcurrency(flags);
   await using h3 = await openCommandClient(flags);
+  const concurrency = await h3.concurrency();
   const bars = debugEnabled() ? undefined : progressBars();
   const silent = json || values.quiet === true;
   try {

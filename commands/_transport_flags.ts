@@ -8,12 +8,7 @@
  */
 import type { ArgValues } from "gunshi/definition";
 import { printError, safeLine } from "./ui/safe_text.ts";
-import {
-  loadConfig,
-  resolveConcurrency,
-  timeoutValue,
-  type TransportFlags,
-} from "../core/config.ts";
+import { timeoutValue, type TransportFlags } from "../core/config.ts";
 import type { Credential } from "../core/auth/types.ts";
 import { describeWarning, UsageError } from "./_errors.ts";
 import type { H3 } from "../core/h3.ts";
@@ -122,11 +117,6 @@ export function transportFlags(values: TransportValues): TransportFlags {
 /** Whether `--debug` (or `H3_DEBUG=1`) is on: main.ts strips the flag, `Deno.args` keeps it. */
 export function debugEnabled(): boolean {
   return Deno.args.includes("--debug") || Deno.env.get("H3_DEBUG") === "1";
-}
-
-/** How many refs a command transfers at once: `--concurrency`, `H3_CONCURRENCY`, config, 8. */
-export async function refConcurrency(flags: TransportFlags): Promise<number> {
-  return resolveConcurrency(flags.concurrency, await loadConfig());
 }
 
 /**

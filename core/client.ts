@@ -68,6 +68,7 @@ class Client implements H3 {
       new RegistryHosts(this.#options, {
         debug: this.#options.debug,
         warn: (message, problem) => this.#warn(message, problem),
+        config: () => this.#config(),
       })
     );
     return this.#hosts;
@@ -266,7 +267,7 @@ class Client implements H3 {
     const { invalidTagMessage, listChartTags } = await import("./chart/tags.ts");
     return await listChartTags(repository, {
       all: options.all,
-      concurrency: await this.#refConcurrency(),
+      concurrency: await this.concurrency(),
       onInvalidTag: (tag) =>
         this.#warn(invalidTagMessage(`${ref.registry}/${ref.repository}`, tag)),
     });
@@ -395,7 +396,7 @@ class Client implements H3 {
     const required = srcRef &&
       await requirementFor(options.trust, srcRef.registry, srcRef.repository);
     const summary = await mirror(from.target, to.target, copies, {
-      concurrency: options.tagConcurrency ?? await this.#refConcurrency(),
+      concurrency: options.tagConcurrency ?? await this.concurrency(),
       skipNonCharts: allTags,
       referrers,
       verify: srcRef && required &&
@@ -419,7 +420,7 @@ class Client implements H3 {
       indexUrl,
       ns,
       async (ref) => (await this.openRepository(ref)).expectPush(),
-      { ...options, concurrency: options.concurrency ?? await this.#refConcurrency() },
+      { ...options, concurrency: options.concurrency ?? await this.concurrency() },
     );
   }
 
@@ -444,7 +445,7 @@ class Client implements H3 {
     const { saveLogin } = await import("./auth/store.ts");
     const { rememberRegistrySettings } = await import("./config_write.ts");
     const host = loginHost(registry);
-    const settings = await transportSettings(host, this.#options);
+    const settings = await transportSettings(host, this.#options, { config: await this.#config() });
     await checkLogin(host, credential, { ...settings, debug: this.#options.debug });
     const stored = await saveLogin(host, credential.username, credential.password);
     // TLS files that worked are remembered, so later commands for this host need no options.
@@ -475,13 +476,12 @@ class Client implements H3 {
     return this.#loaded;
   }
 
-  /** How many refs (or tags) run at once: the option, `H3_CONCURRENCY`, config, default. */
-  #refConcurrency(): Promise<number> {
+  concurrency: H3["concurrency"] = () => {
     this.#concurrency ??= import("./config.ts").then(async ({ resolveConcurrency }) =>
       resolveConcurrency(this.#options.concurrency, await this.#config())
     );
     return this.#concurrency;
-  }
+  };
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.cache[Symbol.dispose]();

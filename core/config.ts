@@ -301,14 +301,18 @@ export function timeoutValue(value: unknown, fail: (problem: string) => never): 
   return value;
 }
 
-/** Loads the config file and resolves the transport settings for a host (see resolveTransport). */
+/**
+ * Resolves the transport settings for a host (see resolveTransport) from `config` (default: the
+ * config file, read now).
+ */
 export async function transportSettings(
   host: string,
   flags: TransportFlags = {},
-  fallback: { insecureSkipTlsVerify?: boolean } = {},
+  { config, ...fallback }: { insecureSkipTlsVerify?: boolean; config?: Config } = {},
 ): Promise<TransportSettings> {
   const env: EnvLookup = (name) => Deno.env.get(name);
-  return await withCertsDir(resolveTransport(host, flags, await loadConfig(), env, fallback), host);
+  const settings = resolveTransport(host, flags, config ?? await loadConfig(), env, fallback);
+  return await withCertsDir(settings, host);
 }
 
 /**

@@ -243,6 +243,12 @@ export interface H3 extends AsyncDisposable {
   addWarningListener(listener: (message: string, problem?: unknown) => void): Disposable;
   /** The registry repository `ref` names, reached with this client's settings and credentials. */
   openRepository(ref: string | Reference): Promise<Repository>;
+  /**
+   * How many refs (or tags) this client's bulk operations run at once: `H3Options.concurrency`,
+   * else `H3_CONCURRENCY`, else config.yaml's `concurrency`, else 8. For callers running their
+   * own loop over refs, as the CLI does.
+   */
+  concurrency(): Promise<number>;
   /** Saves the chart directory `dir` into the cache as `ref` (tag: the chart's version). */
   save(dir: string, ref: string, options?: SaveOptions): Promise<SaveResult>;
   /** Every chart in the cache: its full reference and manifest descriptor. */

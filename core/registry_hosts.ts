@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  type Config,
   loadConfig,
   type TransportFlags,
   type TransportSettings,
@@ -24,22 +25,27 @@ export class RegistryHosts implements Disposable {
   #ready = new Map<string, TransportSettings>();
   #registries: Registries;
   #routing?: Promise<RegistryRouting>;
+  #config: () => Promise<Config>;
   /** Hosts named by the caller: the only ones `flags.credential` is sent to. */
   #named = new Set<string>();
 
   /**
    * Hosts reached with `flags` (and `H3_*`, config.yaml, certs.d); `debug` gets request lines,
-   * `warn` hears of credential plugins that could not be loaded.
+   * `warn` hears of credential plugins that could not be loaded; `config` gives config.yaml as
+   * its owner read it (default: read here, once).
    */
   constructor(
     flags: TransportFlags,
-    { debug, warn }: {
+    { debug, warn, config }: {
       debug?: (line: string) => void;
       warn?: (message: string, problem?: unknown) => void;
+      config?: () => Promise<Config>;
     } = {},
   ) {
     this.#flags = flags;
     this.#debug = debug;
+    let loaded: Promise<Config> | undefined;
+    this.#config = config ?? (() => loaded ??= loadConfig());
     const credential = flags.credential;
     const given = typeof credential === "function"
       ? credential
@@ -76,7 +82,7 @@ export class RegistryHosts implements Disposable {
   }
 
   #route(): Promise<RegistryRouting> {
-    this.#routing ??= loadConfig().then((config) => RegistryRouting.load(config));
+    this.#routing ??= this.#config().then((config) => RegistryRouting.load(config));
     return this.#routing;
   }
 
@@ -88,7 +94,9 @@ export class RegistryHosts implements Disposable {
     const host = ref.registry;
     let settings = this.#settings.get(host);
     if (!settings) {
-      settings = transportSettings(host, this.#flags, { insecureSkipTlsVerify: insecure });
+      settings = this.#config().then((config) =>
+        transportSettings(host, this.#flags, { insecureSkipTlsVerify: insecure, config })
+      );
       this.#settings.set(host, settings);
     }
     this.#ready.set(host, await settings);

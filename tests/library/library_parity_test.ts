@@ -502,3 +502,19 @@ Deno.test("push, pull, referrers and delete: the CLI and the library give the sa
     }
   });
 });
+
+Deno.test("concurrency(): the option, then H3_CONCURRENCY, then config.yaml's, then 8", async () => {
+  await using box = await sandbox();
+  const env = { ...box.env, DENO_DIR: denoDir };
+  const ask = (extra: Record<string, string>) =>
+    libraryScript(box, { ...env, ...extra }, "return await h3.concurrency();");
+  assert.equal(await ask({}), 8);
+  await Deno.mkdir(box.helmHome, { recursive: true });
+  await Deno.writeTextFile(`${box.helmHome}/config.yaml`, "concurrency: 3\n");
+  assert.equal(await ask({}), 3);
+  assert.equal(await ask({ H3_CONCURRENCY: "5" }), 5);
+  const own =
+    `await using own = await (await import("${root}mod.ts")).openH3({ concurrency: 2 });\n` +
+    "return await own.concurrency();";
+  assert.equal(await libraryScript(box, { ...env, H3_CONCURRENCY: "5" }, own), 2);
+});
