@@ -245,6 +245,7 @@ export async function mirror(
         for (const alias of aliases) record({ ...result, copy: alias });
         return;
       }
+      release(); // the manifest is read again outside the slots, as a copy's aliases always were
       let stored: AliasTag["stored"];
       try {
         const { desc, bytes } = await fetchManifestBytes(dst, result.desc.digest);
