@@ -116,7 +116,7 @@ async function saveResults(
   registryDir: string | undefined,
 ): Promise<void> {
   const date = new Date().toISOString();
-  const fresh = results.map((r) => ({ ...r, date }));
+  const fresh = results.map((r) => ({ ...r, date, floorMs: Math.round(floorMs) }));
   const last = JSON.parse(await Deno.readTextFile(resultsFile).catch(() => "{}"));
   const kept = keptRows(last.results ?? [], fresh);
   const order = (r: CaseResult) => Object.keys(cases).indexOf(r.case ?? "");

@@ -46,6 +46,15 @@ Deno.test("a row without a goal is information, not a pass or a failure", () => 
   assert.match(markdown([info], 120), /\| 10\.00× \| 120 ms \| - \| 1 MiB \| info \|$/m);
 });
 
+Deno.test("a row kept from an earlier run shows that run's Deno floor, not the latest's", () => {
+  const spec = { name: "kept", h3: "h3 y", peer: "z", maxRatio: 2 };
+  const kept = { ...judge(spec, { h3: stats(30), peer: stats(20) }), floorMs: 31 };
+  const fresh = judge({ ...spec, name: "fresh" }, { h3: stats(30), peer: stats(20) });
+  const [, , keptRow, freshRow] = markdown([kept, fresh], 18).split("\n");
+  assert.match(keptRow, /\| 1\.50× \| 31 ms \|/);
+  assert.match(freshRow, /\| 1\.50× \| 18 ms \|/);
+});
+
 Deno.test("chart text is compressible like YAML, and the same for a seed", async () => {
   const text = chartText(64 * 1024, 7);
   assert.equal(text.length, 64 * 1024);
