@@ -5,7 +5,7 @@ import { readAll } from "../../core/digest.ts";
 import { AuthError, DigestError, RegistryError } from "../../core/errors.ts";
 import { type Descriptor, digestOf, encodeManifest } from "../../core/oci/descriptor.ts";
 import { helmConfig, helmContent, ociManifest } from "../../core/oci/media_types.ts";
-import { connectRepository } from "../../core/transport/repository.ts";
+import { connectRepository, type Repository } from "../../core/transport/repository.ts";
 import { cutOff, type Fault, startFaultProxy } from "../helpers/fault_proxy.ts";
 import { freePort, startRegistry } from "../helpers/registry.ts";
 
@@ -306,33 +306,36 @@ async function silence(): Promise<Response> {
   return new Response(null, { status: 504 });
 }
 
-Deno.test("a registry that goes silent mid-blob is timed out and the download resumed", async () => {
-  await using world = await setup(async ({ request, url, seen, forward, stall }) => {
-    if (request.method !== "GET" || !url.pathname.includes("/blobs/") || seen > 0) return;
-    const whole = new Uint8Array(await (await forward()).arrayBuffer());
-    return stall(whole.slice(0, 100_000), whole.byteLength);
-  });
-  using repo = connectRepository(`${world.proxy.host}/charts/demo`, { timeoutMs: 300 });
-  const started = Date.now();
-  assert.deepEqual(await readAll(await repo.fetch(world.layer), 1 << 20), world.content);
-  assert.ok(Date.now() - started < 3000, "timed out quickly, not hung");
-  const gets = world.proxy.log.filter((r) => r.method === "GET");
-  assert.deepEqual(gets.map((g) => g.headers.get("range")), [null, "bytes=100000-"]);
-});
+/** The two ways a blob is read: streamed (`fetch`), and whole at once (`fetchBytes`, small blobs). */
+const blobReads: [
+  string,
+  (repo: Repository, blob: Descriptor) => Promise<Uint8Array | undefined>,
+][] = [
+  [
+    "a registry that goes silent mid-blob is timed out and the download resumed",
+    async (repo, blob) => await readAll(await repo.fetch(blob), 1 << 20),
+  ],
+  [
+    "a small blob read whole that goes silent mid-body is timed out and resumed",
+    (repo, blob) => repo.fetchBytes(blob),
+  ],
+];
 
-Deno.test("a small blob read whole that goes silent mid-body is timed out and resumed", async () => {
-  await using world = await setup(async ({ request, url, seen, forward, stall }) => {
-    if (request.method !== "GET" || !url.pathname.includes("/blobs/") || seen > 0) return;
-    const whole = new Uint8Array(await (await forward()).arrayBuffer());
-    return stall(whole.slice(0, 100_000), whole.byteLength);
+for (const [name, read] of blobReads) {
+  Deno.test(name, async () => {
+    await using world = await setup(async ({ request, url, seen, forward, stall }) => {
+      if (request.method !== "GET" || !url.pathname.includes("/blobs/") || seen > 0) return;
+      const whole = new Uint8Array(await (await forward()).arrayBuffer());
+      return stall(whole.slice(0, 100_000), whole.byteLength);
+    });
+    using repo = connectRepository(`${world.proxy.host}/charts/demo`, { timeoutMs: 300 });
+    const started = Date.now();
+    assert.deepEqual(await read(repo, world.layer), world.content);
+    assert.ok(Date.now() - started < 3000, "timed out quickly, not hung");
+    const gets = world.proxy.log.filter((r) => r.method === "GET");
+    assert.deepEqual(gets.map((g) => g.headers.get("range")), [null, "bytes=100000-"]);
   });
-  using repo = connectRepository(`${world.proxy.host}/charts/demo`, { timeoutMs: 300 });
-  const started = Date.now();
-  assert.deepEqual(await repo.fetchBytes(world.layer), world.content);
-  assert.ok(Date.now() - started < 3000, "timed out quickly, not hung");
-  const gets = world.proxy.log.filter((r) => r.method === "GET");
-  assert.deepEqual(gets.map((g) => g.headers.get("range")), [null, "bytes=100000-"]);
-});
+}
 
 /** A body of `total` bytes sent 1 KiB every 50 ms: never silent for long, and never done soon. */
 function trickle(total: number): Response {
