@@ -1,36 +1,18 @@
 /**
- * Work run a few at a time (p-limit), where a piece may give its slot to the next piece before it
- * ends: a transfer into the cache or an OCI layout whose tag waits to be written with others
+ * Work run a few at a time, where a piece may give its slot to the next piece before it ends: a
+ * transfer into the cache or an OCI layout whose tag waits to be written with others
  * (`TagOptions.queued`) lets the next transfer start meanwhile.
  * @module
  */
-import type { LimitFunction } from "p-limit";
-
-/**
- * Runs `work` in one of `limit`'s slots. `work` may let the slot go early by calling `release`;
- * otherwise it holds the slot until it ends. The promise settles as `work` does.
- */
-export function inSlot<T>(
-  limit: LimitFunction,
-  work: (release: () => void) => Promise<T>,
-): Promise<T> {
-  let finished!: Promise<T>;
-  return limit(() =>
-    new Promise<void>((release) => {
-      finished = work(release);
-      finished.then(() => release(), () => release());
-    })
-  ).then(() => finished);
-}
 
 /**
  * Runs `work(index)` for each index below `count`, `concurrency` at a time, in index order; a
- * piece may let its slot go early by calling `release`, and the next index starts then. Unlike
- * `inSlot` over every index, a piece's promise and closures are made only when it starts: a
- * command naming 10,000 refs does not hold 10,000 waiting promises. Settles when every piece has
- * ended: rejected with the first error a piece threw (the others still run to their end).
- * `allLetGo` is called once, when every piece has let its slot go (by `release` or by ending):
- * what the pieces still wait for (tags batched for one write) need wait for no other piece.
+ * piece may let its slot go early by calling `release`, and the next index starts then. A piece's
+ * promise and closures are made only when it starts: a command naming 10,000 refs does not hold
+ * 10,000 waiting promises. Settles when every piece has ended: rejected with the first error a
+ * piece threw (the others still run to their end). `allLetGo` is called once, when every piece
+ * has let its slot go (by `release` or by ending): what the pieces still wait for (tags batched
+ * for one write) need wait for no other piece.
  */
 export function eachInSlots(
   count: number,

@@ -1,7 +1,6 @@
-/** `eachInSlots` and `inSlot`: work run a few at a time, a piece letting its slot go early. */
+/** `eachInSlots`: work run a few at a time, a piece letting its slot go early. */
 import assert from "node:assert/strict";
-import pLimit from "p-limit";
-import { eachInSlots, inSlot } from "../../core/slots.ts";
+import { eachInSlots } from "../../core/slots.ts";
 
 /** Work that records how many pieces hold a slot at once; piece `i` releases early when `early(i)`. */
 function tracked(early: (index: number) => boolean) {
@@ -77,16 +76,6 @@ Deno.test("eachInSlots: no pieces, and pieces that let go at once, thousands dee
     return Promise.resolve();
   });
   assert.equal(runs, 20_000);
-});
-
-Deno.test("inSlot: a p-limit slot let go early goes to the next piece", async () => {
-  const limit = pLimit(2);
-  const { work, seen } = tracked((index) => index % 2 === 0);
-  await Promise.all(
-    Array.from({ length: 20 }, (_, i) => inSlot(limit, (release) => work(i, release))),
-  );
-  assert.equal(seen.ended.length, 20);
-  assert.ok(seen.most <= 2, `${seen.most} held at once`);
 });
 
 Deno.test("eachInSlots: allLetGo is called once, when every piece has let go (early or by ending)", async () => {
