@@ -113,7 +113,12 @@ class Client implements H3 {
     const { requirementFor } = await import("./sign/trust_options.ts");
     const { exportCachedChart } = await import("./chart/export.ts");
     const parsed = await resolveCachedReference(parseReference(ref), this.cache);
-    const required = await requirementFor(undefined, parsed.registry, parsed.repository);
+    const required = await requirementFor(
+      undefined,
+      parsed.registry,
+      parsed.repository,
+      this.#config(),
+    );
     if (required) {
       const desc = await this.cache.resolve(formatReference(parsed));
       const repository = await this.openRepository(parsed);
@@ -394,7 +399,7 @@ class Client implements H3 {
       });
     }
     const required = srcRef &&
-      await requirementFor(options.trust, srcRef.registry, srcRef.repository);
+      await requirementFor(options.trust, srcRef.registry, srcRef.repository, this.#config());
     const summary = await mirror(from.target, to.target, copies, {
       concurrency: options.tagConcurrency ?? await this.concurrency(),
       skipNonCharts: allTags,
