@@ -203,7 +203,7 @@ async function readOpen(file: Deno.FsFile, size: number): Promise<string> {
     if (read === null) break;
     filled += read;
   }
-  return new TextDecoder().decode(buffer.subarray(0, filled));
+  return decoder.decode(buffer.subarray(0, filled));
 }
 
 /**
@@ -251,14 +251,21 @@ export class IndexView implements Disposable {
       | undefined;
   }
 
+  /** The kept index, when index.json is still the file it was read from or written as. */
+  #unchanged(): Seen | undefined {
+    const last = this.#seen;
+    const now = statIndex(this.#path);
+    return now && last?.info && sameFile(now, last.info) ? last : undefined;
+  }
+
   /** The kept index when index.json is still the file it was read from; else read again. */
   async #view(): Promise<Seen> {
     // While this view replaces the file, it has changed and `#seen` not yet: wait, or a bulk
     // pull's readers would each read and parse the whole new file again.
     if (this.#writing) await this.#writing;
+    const unchanged = this.#unchanged();
+    if (unchanged) return unchanged;
     const last = this.#seen;
-    const now = statIndex(this.#path);
-    if (now && last?.info && sameFile(now, last.info)) return last;
     const view = await this.#read();
     // Kept unless this view wrote the index meanwhile: its own view is the newer one then.
     if (this.#seen !== last || this.#writing) view.file?.close();
@@ -327,11 +334,7 @@ export class IndexView implements Disposable {
     },
   ): Promise<T> {
     return await withLock(`${this.#dir}/.index.lock`, async () => {
-      const last = this.#seen;
-      const now = statIndex(this.#path);
-      const current = last?.info && now && sameFile(now, last.info)
-        ? last
-        : seenOf(await readIndex(this.#dir));
+      const current = this.#unchanged() ?? seenOf(await readIndex(this.#dir));
       const { items, result, head = current.head } = change(current.items, current.head);
       const text = { chunks: utf8Chunks(piecesOf(head, items)) };
       const { promise: written, resolve } = Promise.withResolvers<void>();
