@@ -8,6 +8,14 @@
 import { builtCommit, version } from "./core/version.ts";
 import { print } from "./commands/ui/safe_text.ts";
 
+/** The words that ask for h3's version (`h3 --version`, `h3 -v`). */
+export const versionFlags: readonly string[] = ["--version", "-v"];
+
+/** What `h3 --version` prints for a build of `commit`. */
+export function versionLine(commit: string): string {
+  return `h3 ${version} (commit ${commit})`;
+}
+
 /** `h3 help [COMMAND...]` is `h3 [COMMAND...] --help`. */
 function helpAlias(args: string[]): string[] {
   return args[0] === "help" ? [...args.slice(1), "--help"] : args;
@@ -45,9 +53,9 @@ async function run(argv: string[], own?: string[][]): Promise<number | undefined
     ...argv.slice(end),
   ]);
   const debug = argv.slice(0, end).includes("--debug") || Deno.env.get("H3_DEBUG") === "1";
-  if (args[0] === "--version" || args[0] === "-v") {
+  if (versionFlags.includes(args[0])) {
     try {
-      print(`h3 ${version} (commit ${await builtCommit()})`);
+      print(versionLine(await builtCommit()));
       return 0;
     } catch (error) {
       return (await import("./commands/_cli.ts")).reportError(error, debug);

@@ -36,7 +36,7 @@ export function registryStorageDir(): string | undefined {
 
 /** The bench's shared state. */
 export class BenchContext implements AsyncDisposable {
-  /** The h3 bundle (`dist/h3.js`). */
+  /** The h3 bundle (`h3.js`, built into the bench's work directory). */
   readonly bundle: string;
   /** A temp directory for fixtures, removed at the end. */
   readonly work: string;
@@ -88,7 +88,7 @@ export class BenchContext implements AsyncDisposable {
     };
   }
 
-  /** `deno run -A dist/h3.js ...args` with `home` as HELM_HOME. */
+  /** `deno run -A h3.js ...args` (the bundle) with `home` as HELM_HOME. */
   h3(home: string, args: string[]): Program {
     return { argv: [Deno.execPath(), "run", "-A", this.bundle, ...args], env: this.env(home) };
   }
