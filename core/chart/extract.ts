@@ -136,13 +136,24 @@ async function unpack(
     }
     makeDir(parts.slice(0, -1).join("/"));
     const mode = ((entry.header.mode ?? 0) & 0o111) !== 0 ? 0o755 : 0o644;
-    using file = Deno.openSync(`${work}/${rel}`, { write: true, createNew: true, mode });
-    for await (const chunk of entry.body) {
-      for (let at = 0; at < chunk.byteLength;) at += file.writeSync(chunk.subarray(at));
-    }
+    await writeEntry(`${work}/${rel}`, entry.body, mode);
   }
   if (kinds.get("Chart.yaml") !== "file") {
     throw new ChartError(`chart archive has no ${options.name}/Chart.yaml`);
+  }
+}
+
+/**
+ * Writes an entry's body to the new file `path` (permission bits `mode`, less the umask). Its
+ * reader is not released at the end: the body is done with, and a release makes a new error for
+ * the reader's closed promise, a cost per file on a chart of thousands.
+ */
+async function writeEntry(path: string, body: ReadableStream<Uint8Array>, mode: number) {
+  const reader = body.getReader();
+  using file = Deno.openSync(path, { write: true, createNew: true, mode });
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    const chunk = read.value;
+    for (let at = 0; at < chunk.byteLength;) at += file.writeSync(chunk.subarray(at));
   }
 }
 
