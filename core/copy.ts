@@ -285,8 +285,8 @@ export async function putManifest(
   blobs: Descriptor[],
   tagOptions: TagOptions = {},
 ): Promise<void> {
+  const verified = { verified: true }; // bytes read from a target, which verified them
   if (!isReferencePusher(dst)) {
-    const verified = { verified: true };
     if (isStager(dst)) {
       await (await dst.stage(desc, streamOf(bytes), verified)).commit();
     } else if (!(await dst.exists(desc))) {
@@ -297,7 +297,7 @@ export async function putManifest(
   }
   for (let attempt = 1;; attempt++) {
     try {
-      return await dst.pushReference(desc, ReadableStream.from([bytes]), dstRef);
+      return await dst.pushReference(desc, ReadableStream.from([bytes]), dstRef, verified);
     } catch (error) {
       if (!(error instanceof RegistryError && error.code === "DIGEST_INVALID")) throw error;
       if (attempt === manifestAttempts) throw error;

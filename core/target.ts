@@ -47,8 +47,9 @@ export interface Exister {
 /** How content handed to `push` or `stage` has been checked already. */
 export interface PushOptions {
   /**
-   * The stream is a target's `fetch` of the same descriptor, which fails before it ends when the
-   * bytes do not match: it is not hashed a second time (`copy` sets this).
+   * The content was checked against the descriptor already (a target's `fetch` of it, which fails
+   * before it ends when the bytes do not match, or bytes read and verified whole): it is not hashed
+   * a second time (`copy` sets this).
    */
   verified?: boolean;
 }
@@ -121,11 +122,15 @@ export interface Target extends Resolver, Fetcher, Exister, Pusher, Tagger, TagL
  * PUT by tag). `copy` uses it when the destination has it.
  */
 export interface ReferencePusher {
-  /** Stores the manifest `content` (matching `desc`) and points `reference` at it. */
+  /**
+   * Stores the manifest `content` (matching `desc`) and points `reference` at it; with `verified`,
+   * the bytes are not hashed again.
+   */
   pushReference(
     desc: Descriptor,
     content: ReadableStream<Uint8Array>,
     reference: string,
+    options?: PushOptions,
   ): Promise<void>;
 }
 

@@ -113,13 +113,18 @@ export function oversized(desc: Descriptor): DigestError {
   );
 }
 
-/** Throws a `DigestError` unless `bytes` match `desc` in size and digest. */
-export async function verifyBytes(desc: Descriptor, bytes: Uint8Array): Promise<void> {
+/** Throws a `DigestError` unless `bytes` are as many as `desc` says. */
+export function checkSize(desc: Descriptor, bytes: Uint8Array): void {
   if (bytes.byteLength !== desc.size) {
     throw new DigestError(
       `size mismatch for ${desc.digest}: expected ${desc.size} bytes, got ${bytes.byteLength}`,
     );
   }
+}
+
+/** Throws a `DigestError` unless `bytes` match `desc` in size and digest. */
+export async function verifyBytes(desc: Descriptor, bytes: Uint8Array): Promise<void> {
+  checkSize(desc, bytes);
   const actual = await digestOf(bytes);
   if (actual !== desc.digest) {
     throw new DigestError(`digest mismatch: expected ${desc.digest}, got ${actual}`);

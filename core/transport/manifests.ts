@@ -6,7 +6,14 @@
  */
 import { readAll } from "../digest.ts";
 import { DigestError, RegistryError } from "../errors.ts";
-import { type Descriptor, digestOf, maxManifestSize, verifyBytes } from "../oci/descriptor.ts";
+import type { PushOptions } from "../target.ts";
+import {
+  checkSize,
+  type Descriptor,
+  digestOf,
+  maxManifestSize,
+  verifyBytes,
+} from "../oci/descriptor.ts";
 import { manifestMediaTypes, ociManifest } from "../oci/media_types.ts";
 import { type RegistryClient, scope } from "./client.ts";
 import { manifestPath } from "./paths.ts";
@@ -183,7 +190,8 @@ export async function manifestExists(
 
 /**
  * Stores a manifest under `reference` (a tag, or its digest), sent with `desc.mediaType` as its
- * Content-Type. The bytes are checked against `desc` first, and the digest the registry reports.
+ * Content-Type. The bytes are checked against `desc` first (but for their digest when `verified`),
+ * and so is the digest the registry reports.
  */
 export async function putManifest(
   client: RegistryClient,
@@ -191,6 +199,7 @@ export async function putManifest(
   desc: Descriptor,
   content: ReadableStream<Uint8Array> | Uint8Array,
   reference: string,
+  options: PushOptions = {},
 ): Promise<void> {
   if (desc.size > maxManifestSize) {
     throw new DigestError(
@@ -198,7 +207,8 @@ export async function putManifest(
     );
   }
   const bytes = content instanceof Uint8Array ? content : await readAll(content, maxManifestSize);
-  await verifyBytes(desc, bytes);
+  if (options.verified) checkSize(desc, bytes);
+  else await verifyBytes(desc, bytes);
   const response = await client.call({
     method: "PUT",
     url: manifestPath(repository, reference),

@@ -133,7 +133,7 @@ export class Repository
     options: PushOptions = {},
   ): Promise<void> {
     if (isManifest(desc.mediaType)) {
-      return await putManifest(this.#client, this.repository, desc, content, desc.digest);
+      return await putManifest(this.#client, this.repository, desc, content, desc.digest, options);
     }
     const session = this.#sessions.get(desc.digest);
     this.#sessions.delete(desc.digest);
@@ -146,14 +146,15 @@ export class Repository
     desc: Descriptor,
     content: ReadableStream<Uint8Array>,
     reference: string,
+    options: PushOptions = {},
   ): Promise<void> {
-    return putManifest(this.#client, this.repository, desc, content, reference);
+    return putManifest(this.#client, this.repository, desc, content, reference, options);
   }
 
   /** Points a tag at a manifest the repository holds (fetches it and PUTs it under the tag). */
   async tag(desc: Descriptor, reference: string): Promise<void> {
-    const bytes = await fetchManifestBytes(this.#client, this.repository, desc);
-    await putManifest(this.#client, this.repository, desc, bytes, reference);
+    const bytes = await fetchManifestBytes(this.#client, this.repository, desc); // verified
+    await putManifest(this.#client, this.repository, desc, bytes, reference, { verified: true });
   }
 
   /** Every valid tag of the repository, page by page; invalid names go to `onInvalid`. */

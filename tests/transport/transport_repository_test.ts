@@ -129,3 +129,28 @@ Deno.test("deleting a manifest removes it and its tags", async () => {
   assert.equal(await repo.exists(c.desc), false);
   await assert.rejects(repo.resolve("1.0.0"), RegistryError);
 });
+
+Deno.test("a manifest whose bytes do not match its descriptor is not stored", async () => {
+  await using registry = await startRegistry();
+  using repo = connectRepository(`${registry.host}/charts/demo`);
+  const c = await chart();
+  await repo.push(c.config, stream(c.configBytes));
+  await repo.push(c.layer, stream(c.content));
+  const altered = c.manifestBytes.slice();
+  altered[altered.length - 2] ^= 1; // same size, other bytes
+  await assert.rejects(
+    repo.pushReference(c.desc, stream(altered), "1.0.0"),
+    (error) => error instanceof DigestError && /digest mismatch/.test(error.message),
+  );
+  // Bytes read and verified already are not hashed again, but still measured.
+  await assert.rejects(
+    repo.pushReference(c.desc, stream(c.manifestBytes.subarray(1)), "1.0.0", { verified: true }),
+    (error) => error instanceof DigestError && /size mismatch/.test(error.message),
+  );
+  await assert.rejects(
+    repo.resolve("1.0.0"),
+    (error) => error instanceof RegistryError && error.status === 404,
+  );
+  await repo.pushReference(c.desc, stream(c.manifestBytes), "1.0.0", { verified: true });
+  assert.deepEqual(await repo.resolve("1.0.0"), c.desc);
+});
