@@ -217,6 +217,8 @@ export class IndexView implements Disposable {
   #seen?: Seen;
   /** This view's write of index.json in progress (see `update`). */
   #writing?: Promise<void>;
+  /** This view's read of index.json in progress, shared by the lookups that come meanwhile. */
+  #reading?: Promise<Seen>;
 
   /** A view of the index.json in the layout at `dir`; nothing is read until asked. */
   constructor(dir: string) {
@@ -265,9 +267,27 @@ export class IndexView implements Disposable {
     if (this.#writing) await this.#writing;
     const unchanged = this.#unchanged();
     if (unchanged) return unchanged;
+    // A read under way serves this lookup too, once kept and while the file is still the one it
+    // read: the first lookups of a bulk push start together (8 at once), and each read and parsed
+    // the whole index, all of them alive at once (10,000 entries: ~90 MB, the push's peak).
+    if (this.#reading) {
+      const shared = await this.#reading.catch(() => undefined);
+      if (shared && shared === this.#unchanged()) return shared;
+    }
+    const reading = this.#readAndKeep();
+    this.#reading = reading;
+    try {
+      return await reading;
+    } finally {
+      if (this.#reading === reading) this.#reading = undefined;
+    }
+  }
+
+  /** Reads index.json and keeps what it read, unless this view wrote the index meanwhile. */
+  async #readAndKeep(): Promise<Seen> {
     const last = this.#seen;
     const view = await this.#read();
-    // Kept unless this view wrote the index meanwhile: its own view is the newer one then.
+    // Not kept when this view wrote the index meanwhile: its own view is the newer one then.
     if (this.#seen !== last || this.#writing) view.file?.close();
     else this.#keep(view);
     return view;

@@ -422,3 +422,32 @@ Deno.test("lookups while this process rewrites index.json do not read the file a
   const index = JSON.parse(await Deno.readTextFile(`${t.dir}/index.json`));
   assert.equal(index.manifests.length, 300);
 });
+
+Deno.test("lookups at once in a layout not read yet read index.json once, and each finds its ref", async () => {
+  await using t = await tempLayout();
+  const { desc: a } = await storeChart(t.layout, "a", "1.0.0", "a");
+  const { desc: b } = await storeChart(t.layout, "b", "1.0.0", "b");
+  await t.layout.tag(a, "r.example/x/a:1");
+  await t.layout.tag(b, "r.example/x/b:1");
+  using cold = await OciLayout.open(t.dir); // as a new command opens the cache
+  const open = Deno.open;
+  let opens = 0;
+  Deno.open = (path, options) => {
+    if (String(path) === `${t.dir}/index.json`) opens++;
+    return open(path, options);
+  };
+  let found: string[];
+  try {
+    // As a bulk push starts: a lookup per slot, all at once.
+    found = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const ref = i % 2 ? "r.example/x/b:1" : "r.example/x/a:1";
+        return (await cold.resolve(ref)).digest;
+      }),
+    );
+  } finally {
+    Deno.open = open;
+  }
+  assert.equal(opens, 1, `index.json opened ${opens} times`);
+  assert.deepEqual(found, Array.from({ length: 8 }, (_, i) => i % 2 ? b.digest : a.digest));
+});
