@@ -177,7 +177,7 @@ export async function copy(
   await using _dst = await holding;
   const { desc, manifest, bytes } = fetched;
   await options.validate?.(manifest, desc);
-
+  using turn = await takeTurn(dst, desc.digest, options.onQueued);
   const copied: Descriptor[] = [];
   const skipped: Descriptor[] = [];
   const limit = pLimit(options.concurrency ?? 4);
@@ -232,9 +232,53 @@ export async function copy(
   const upToDate = copied.length === 0 && await isCurrent(dst, dstRef, desc.digest);
   if (!upToDate) {
     const needs = [manifest.config, ...manifest.layers];
-    await putManifest(dst, desc, bytes, dstRef, needs, { queued: options.onQueued, manifest });
+    await putManifest(dst, desc, bytes, dstRef, needs, {
+      queued: turn.queued,
+      manifest,
+      likelyStored: copied.length === 0,
+    });
   }
   return { desc, manifest, upToDate, copied, skipped };
+}
+
+/** Copies under way in this process into a destination that stages, by manifest digest. */
+const underWay = new WeakMap<Target, Map<string, Promise<void>>>();
+
+/** A copy's turn at a manifest (see `takeTurn`); disposing of it ends the turn. */
+interface Turn extends Disposable {
+  /** The copy's `onQueued` (if it has one), which also ends the turn. */
+  queued?: () => void;
+}
+
+/**
+ * Into a destination that stages (the cache, a layout), one copy of a manifest at a time in this
+ * process: a copy of a manifest that another copy is moving waits until that one has its blobs
+ * and manifest in place (its tag queued) or has ended, then finds them there (the tags of one
+ * chart pulled together each fetched and wrote the same blobs, and each write replaced a file).
+ * The copies waiting do not take turns among themselves, and the one they wait for waits for
+ * none, so no copy waits for one that waits. A waiting copy keeps its caller's slot: were it let
+ * go, the tags queued after the last slot went would wait out a rest (see `TagOptions.queued`).
+ */
+async function takeTurn(dst: Target, digest: string, onQueued?: () => void): Promise<Turn> {
+  const copies = isStager(dst) ? underWay.get(dst) ?? new Map<string, Promise<void>>() : undefined;
+  if (copies) underWay.set(dst, copies);
+  const ahead = copies?.get(digest);
+  let end = () => {};
+  if (copies && !ahead) {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    copies.set(digest, promise);
+    end = () => {
+      if (copies.get(digest) === promise) copies.delete(digest);
+      resolve();
+    };
+  }
+  // Once the tag is queued, blobs and manifest are in place: the copies waiting may go on.
+  const queued = onQueued && (() => {
+    end();
+    onQueued();
+  });
+  if (ahead) await ahead;
+  return { queued, [Symbol.dispose]: end };
 }
 
 /** A chart config up to this size is sent without asking first when the chart's layers are new. */
@@ -270,8 +314,11 @@ async function present(
 
 /**
  * Stores manifest `bytes` (of `desc`, read from a target and verified against it) in `dst` under
- * `dstRef`, its `blobs` being there already; a stager is handed them without asking first (it
- * need not store what it holds, see `Stager`). registry:2 may answer DIGEST_INVALID to
+ * `dstRef`, its `blobs` being there already. A stager is handed them without asking first, unless
+ * the manifest is `likelyStored` (its blobs were all there: another tag of the chart, as the tags
+ * of one chart pulled together are): then it is asked, and not written again when it holds it (a
+ * write it need not make costs a temp file, a rename and the old file's removal, where a failed
+ * look for a new chart's manifest costs a thrown NotFound). registry:2 may answer DIGEST_INVALID to
  * concurrent PUTs of the same manifest bytes (as when the tags of one chart are pushed at once):
  * such a PUT is tried again, up to 4 times in all, a moment later, while every blob checks out as
  * present.
@@ -283,11 +330,11 @@ export async function putManifest(
   bytes: Uint8Array,
   dstRef: string,
   blobs: Descriptor[],
-  tagOptions: TagOptions = {},
+  { likelyStored = false, ...tagOptions }: TagOptions & { likelyStored?: boolean } = {},
 ): Promise<void> {
   const verified = { verified: true }; // bytes read from a target, which verified them
   if (!isReferencePusher(dst)) {
-    if (isStager(dst)) {
+    if (isStager(dst) && !likelyStored) {
       await (await dst.stage(desc, streamOf(bytes), verified)).commit();
     } else if (!(await dst.exists(desc))) {
       await dst.push(desc, ReadableStream.from([bytes]), verified);

@@ -163,7 +163,10 @@ async function tagAlias(
   if (await isCurrent(dst, alias.destination, desc.digest, destinationTags)) {
     return { status: "skipped", copy: alias, desc };
   }
-  await putManifest(dst, desc, manifest.bytes, alias.destination, manifest.blobs, { queued });
+  await putManifest(dst, desc, manifest.bytes, alias.destination, manifest.blobs, {
+    queued,
+    likelyStored: true,
+  });
   return { status: "tagged", copy: alias, desc };
 }
 
