@@ -12,6 +12,7 @@ import { ChartError, H3Error, option, phrase } from "../errors.ts";
 import { humanSize } from "../size.ts";
 import { replaceDir } from "../write_file.ts";
 import { isValidChartName } from "./metadata.ts";
+import { type TarEntry, tarStreamEntries } from "./tar_read.ts";
 
 /** Helm 4's limit on a chart's decompressed size. */
 export const defaultMaxChartSize = 100 * 1024 * 1024;
@@ -118,12 +119,12 @@ async function unpack(
     Deno.mkdirSync(`${work}/${rel}`, { recursive: true, mode: 0o755 });
     made.add(rel);
   };
-  for await (const entry of tarEntries(archive, options.maxSize)) {
+  for await (const entry of tarStreamEntries(decompressed(archive, options.maxSize))) {
     const parts = entryPath(entry.header, options.name);
     const rel = parts.join("/");
     claim(kinds, parts, entry.header);
     if (entry.header.type === "directory") {
-      await entry.body.cancel();
+      if (entry.body instanceof ReadableStream) await entry.body.cancel();
       makeDir(rel);
       continue;
     }
@@ -144,17 +145,18 @@ async function unpack(
 }
 
 /**
- * Writes an entry's body to the new file `path` (permission bits `mode`, less the umask). Its
- * reader is not released at the end: the body is done with, and a release makes a new error for
- * the reader's closed promise, a cost per file on a chart of thousands.
+ * Writes an entry's body to the new file `path` (permission bits `mode`, less the umask). A
+ * stream's reader is not released at the end: the body is done with, and a release makes a new
+ * error for the reader's closed promise, a cost per file on a chart of thousands.
  */
-async function writeEntry(path: string, body: ReadableStream<Uint8Array>, mode: number) {
-  const reader = body.getReader();
+async function writeEntry(path: string, body: TarEntry["body"], mode: number) {
   using file = Deno.openSync(path, { write: true, createNew: true, mode });
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    const chunk = read.value;
+  const write = (chunk: Uint8Array) => {
     for (let at = 0; at < chunk.byteLength;) at += file.writeSync(chunk.subarray(at));
-  }
+  };
+  if (body instanceof Uint8Array) return write(body);
+  const reader = body.getReader();
+  for (let read = await reader.read(); !read.done; read = await reader.read()) write(read.value);
 }
 
 /**
@@ -165,12 +167,19 @@ export function tarEntries(
   archive: ReadableStream<Uint8Array>,
   maxSize: number = defaultMaxChartSize,
 ): ReadableStream<ParsedTarEntry> {
+  return decompressed(archive, maxSize).pipeThrough(createTarDecoder({ strict: true }));
+}
+
+/** The tar stream in a .tgz stream, with the guards of `tarEntries`. */
+function decompressed(
+  archive: ReadableStream<Uint8Array>,
+  maxSize: number = defaultMaxChartSize,
+): ReadableStream<Uint8Array> {
   return archive
     .pipeThrough(requireGzip())
     .pipeThrough(smallPieces(4096))
     .pipeThrough(gunzip())
-    .pipeThrough(sizeLimit(maxSize))
-    .pipeThrough(createTarDecoder({ strict: true }));
+    .pipeThrough(sizeLimit(maxSize));
 }
 
 /** Records an entry's path, refusing duplicates and entries inside something that is a file. */
