@@ -176,8 +176,8 @@ export async function copy(
   });
   await using _dst = await holding;
   const { desc, manifest, bytes } = fetched;
-  await options.validate?.(manifest, desc);
   using turn = await takeTurn(dst, desc.digest, options.onQueued);
+  await options.validate?.(manifest, desc);
   const copied: Descriptor[] = [];
   const skipped: Descriptor[] = [];
   const limit = pLimit(options.concurrency ?? 4);
@@ -253,8 +253,9 @@ interface Turn extends Disposable {
 /**
  * Into a destination that stages (the cache, a layout), one copy of a manifest at a time in this
  * process: a copy of a manifest that another copy is moving waits until that one has its blobs
- * and manifest in place (its tag queued) or has ended, then finds them there (the tags of one
- * chart pulled together each fetched and wrote the same blobs, and each write replaced a file).
+ * and manifest in place (its tag queued) or has ended, then finds them there, the chart's config
+ * too (the tags of one chart pulled together each fetched its config and blobs and wrote them,
+ * each write replacing a file). The turn is taken before the manifest is validated.
  * The copies waiting do not take turns among themselves, and the one they wait for waits for
  * none, so no copy waits for one that waits. A waiting copy keeps its caller's slot: were it let
  * go, the tags queued after the last slot went would wait out a rest (see `TagOptions.queued`).

@@ -92,24 +92,29 @@ Deno.test("blobs all there but the reference names another manifest: not up to d
   assert.equal(await resolved(to.layout, ref), chart.desc.digest);
 });
 
-Deno.test("tags of one chart copied at once: its blobs and manifest are each written once, every tag lands", async () => {
+Deno.test("tags of one chart pulled at once: its config and blobs are read once and written once, every tag lands", async () => {
   await using from = await tempLayout();
   await using to = await tempLayout();
   const chart = await storeChart(from.layout, "mychart", "1.0.0", "the chart's bytes");
   const tags = Array.from({ length: 9 }, (_, i) => `localhost:5000/charts/mychart:1.0.${i}`);
   for (const tag of tags) await from.layout.tag(chart.desc, tag);
+  const src = recorded(from.layout);
   const dst = recorded(to.layout);
-  const results = await Promise.all(
-    tags.slice(0, 8).map((tag) => copy(from.layout, tag, dst.target, tag)),
-  );
+  const pull = (tag: string) => transfer(src.target, tag, dst.target, tag, tag, { localDst: true });
+  const moved = await Promise.all(tags.slice(0, 8).map(pull));
+  assert.ok(moved.every((m) => m.meta.name === "mychart"));
+  assert.equal(moved.filter((m) => m.copied.length > 0).length, 1);
+  for (const blob of [chart.config, chart.layer]) {
+    const fetched = src.calls.filter((c) => c === `fetch ${blob.digest}`);
+    assert.equal(fetched.length, 1, src.calls.join("\n"));
+  }
   const written = () => dst.calls.filter((c) => c.startsWith("stage ") || c.startsWith("push "));
   assert.deepEqual(
     written().sort(),
     [chart.config.digest, chart.layer.digest, chart.desc.digest].map((d) => `stage ${d}`).sort(),
   );
-  assert.equal(results.filter((r) => r.copied.length > 0).length, 1);
-  // A tag copied later finds everything there: nothing is written again, only the tag.
-  await copy(from.layout, tags[8], dst.target, tags[8]);
+  // A tag pulled later finds everything there: nothing is written again, only the tag.
+  await pull(tags[8]);
   assert.equal(written().length, 3, written().join("\n"));
   for (const tag of tags) assert.equal(await resolved(to.layout, tag), chart.desc.digest);
 });
