@@ -3,7 +3,7 @@
  * resumes with `Range` when the connection drops, DELETE.
  * @module
  */
-import { verifyingStream } from "../digest.ts";
+import { type ChunkReads, sizedReader, verifyingStream } from "../digest.ts";
 import { DigestError, RegistryError } from "../errors.ts";
 import { type Descriptor, oversized, verifyBytes } from "../oci/descriptor.ts";
 import { type RegistryClient, scope } from "./client.ts";
@@ -110,8 +110,11 @@ async function blobChunks(
     return offset && !partial ? body.pipeThrough(skipBytes(offset)) : body;
   };
 
-  let reader = (await open(0)).getReader();
+  // Read whole, the body is read into buffers of its size (see `sizedReader`).
+  const readerOf = (body: ReadableStream<Uint8Array>): ChunkReads =>
+    whole ? sizedReader(body, desc.size - received) : body.getReader();
   let received = 0;
+  let reader = readerOf(await open(0));
   let resumes = 0;
   return {
     async read() {
@@ -141,7 +144,7 @@ async function blobChunks(
           );
         }
         await reader.cancel().catch(() => {});
-        reader = (await open(received)).getReader();
+        reader = readerOf(await open(received));
       }
     },
     cancel: (reason) => {

@@ -32,7 +32,7 @@ import {
   rateLimitOf,
   rateLimitRefusal,
 } from "./rate_limit.ts";
-import { bodyRead, type Clocks, timedFetch } from "./timed_fetch.ts";
+import { announcedLength, bodyRead, type Clocks, timedFetch } from "./timed_fetch.ts";
 import { backoffMs, isRetryableStatus, maxAttempts, retryAfterMs, sleep } from "./retry.ts";
 
 /** One request to a registry. */
@@ -261,7 +261,11 @@ export class RegistryClient {
         inspect?.(response);
         return {
           response,
-          bytes: await readAll(response.body ?? ReadableStream.from([]), maxBytes),
+          bytes: await readAll(
+            response.body ?? ReadableStream.from([]),
+            maxBytes,
+            announcedLength(response),
+          ),
         };
       } catch (error) {
         await response.body?.cancel().catch(() => {});

@@ -55,10 +55,15 @@ export function bodyRead(response: Response): void {
   bodyTimers.get(response)?.();
 }
 
+/** The body size a response announces (`Content-Length`), when it is one under 10^8 bytes. */
+export function announcedLength(response: Response): number | undefined {
+  const length = response.headers.get("content-length");
+  return length !== null && /^\d{1,8}$/.test(length) ? Number(length) : undefined;
+}
+
 /** Whether the response announces a body of at most `wholeBlobSize` bytes. */
 function smallBody(response: Response): boolean {
-  const length = response.headers.get("content-length");
-  return length !== null && /^\d{1,8}$/.test(length) && Number(length) <= wholeBlobSize;
+  return (announcedLength(response) ?? Infinity) <= wholeBlobSize;
 }
 
 /** Sends `init` to `url` with `fetch` under the idle timeout and the deadline of `clocks`. */

@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { hashingStream, readAll, streamOf, verifyingStream } from "../../core/digest.ts";
+import {
+  hashingStream,
+  readAll,
+  sizedReader,
+  streamOf,
+  verifyingStream,
+} from "../../core/digest.ts";
 import { DigestError } from "../../core/errors.ts";
 
 const MiB = 1 << 20;
@@ -67,4 +73,25 @@ Deno.test("readAll of streamOf's stream takes the bytes in hand, within the limi
   assert.deepEqual(await readAll(stream, 100), new Uint8Array());
   // Read as a stream (a registry upload, a verifying pipe), it is the bytes.
   assert.deepEqual(new Uint8Array(await new Response(streamOf(bytes)).arrayBuffer()), bytes);
+});
+
+Deno.test("a fetch body announced small is read into buffers of its size, its bytes whole; a longer one refused", async () => {
+  const body = Uint8Array.from({ length: 8000 }, (_, i) => i & 0xff);
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response(body),
+  );
+  const url = `http://127.0.0.1:${server.addr.port}/`;
+  const reader = sizedReader((await fetch(url)).body!, body.byteLength);
+  const chunks: Uint8Array[] = [];
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    chunks.push(read.value);
+  }
+  // A default reader gives each chunk of a fetch body a 64 KiB buffer of its own.
+  assert.ok(chunks.every((chunk) => chunk.buffer.byteLength <= body.byteLength + 1));
+  assert.deepEqual(chunks.flatMap((chunk) => [...chunk]), [...body]);
+  assert.deepEqual(await readAll((await fetch(url)).body!, 8000, 8000), body);
+  await assert.rejects(readAll((await fetch(url)).body!, 7999, 7000), DigestError);
+  // Not a byte stream: its own chunks.
+  assert.deepEqual(await readAll(ReadableStream.from([body]), 8000, 8000), body);
 });
