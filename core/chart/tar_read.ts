@@ -35,6 +35,7 @@ export async function* tarStreamEntries(
   const reader = tar.getReader();
   const bytes = new Bytes();
   let ended = false;
+  let handedOn = false;
   try {
     for (;;) {
       const header = bytes.length >= block ? plainHeader(bytes.view(0, block)) : undefined;
@@ -50,9 +51,10 @@ export async function* tarStreamEntries(
       if (read.done) ended = true;
       else bytes.push(read.value);
     }
-  } catch (error) {
-    await reader.cancel(error).catch(() => {});
-    throw error;
+    handedOn = true;
+  } finally {
+    // an error, or the consumer stopped early: the source is let go
+    if (!handedOn) await reader.cancel().catch(() => {});
   }
   // The rest, from the entry not read here, as modern-tar reads it.
   const rest = new ReadableStream<Uint8Array>({
@@ -67,7 +69,12 @@ export async function* tarStreamEntries(
     },
     cancel: (reason) => reader.cancel(reason),
   });
-  yield* rest.pipeThrough(createTarDecoder({ strict: true }));
+  try {
+    yield* rest.pipeThrough(createTarDecoder({ strict: true }));
+  } finally {
+    // modern-tar's decoder does not pass a cancel on to its source: the source is let go here
+    await reader.cancel().catch(() => {});
+  }
 }
 
 /**

@@ -97,3 +97,24 @@ Deno.test("tar entries are read as modern-tar's strict decoder reads them, damag
     { numRuns: 300 },
   );
 });
+
+Deno.test("a reader that stops early lets the source go, before and after modern-tar takes over", async () => {
+  for (const first of ["mychart/a", `mychart/${"x".repeat(120)}`]) { // plain, then pax
+    const bytes = await packTar([
+      { header: { name: first, type: "file", size: 1 }, body: "a" },
+      { header: { name: "mychart/b", type: "file", size: 1 }, body: "b" },
+    ]);
+    let cancelled = false;
+    const source = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(bytes.subarray(0, bytes.byteLength - 1024)),
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    for await (const entry of tarStreamEntries(source)) {
+      assert.equal(entry.header.name, first);
+      break;
+    }
+    assert.equal(cancelled, true, first);
+  }
+});
