@@ -113,11 +113,17 @@ export function isStrictSemver(version: string): boolean {
   return /^[0-9]/.test(version) && version.trim() === version && semver.valid(version) !== null;
 }
 
+/** Text of printable ASCII alone, which {@link sanitize} leaves as it is. */
+const printableAscii = /^[\x20-\x7e]*$/;
+
 /**
  * Helm's sanitizeString: white space becomes a plain space, other characters that are not
- * printable (letters, marks, numbers, punctuation, symbols) are dropped.
+ * printable (letters, marks, numbers, punctuation, symbols) are dropped. Printable ASCII, what
+ * chart metadata mostly is, skips the Unicode classes: V8 builds them when they first run, ~4 ms
+ * of CPU (a quarter of a small chart's `chart save` above Deno's own start).
  */
 export function sanitize(text: string): string {
+  if (printableAscii.test(text)) return text;
   return text.replace(/\p{White_Space}/gu, " ").replace(/[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/gu, "");
 }
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parseChartYaml } from "../../core/chart/chart_yaml.ts";
 import { decodeConfig, encodeConfig } from "../../core/chart/config.ts";
 import { ChartError } from "../../core/errors.ts";
+import { sanitize } from "../../core/chart/metadata.ts";
 
 const file = "mychart/Chart.yaml";
 const base = "apiVersion: v2\nname: mychart\nversion: 2.7.0\n";
@@ -149,6 +150,16 @@ Deno.test("alias bombs are refused", () => {
 Deno.test("strings are sanitized as Helm does", () => {
   const meta = parseChartYaml(base + 'description: "line one\\nline two\\ttab\\u0007bell"\n', file);
   assert.equal(meta.description, "line one line two tabbell");
+  // Every ASCII character: Go's unicode.IsSpace ones become a space, the other controls go.
+  const ascii = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code)).join("");
+  const printable = ascii.slice(0x20, 0x7f);
+  assert.equal(sanitize(ascii), " ".repeat(5) + printable); // \t \n \v \f \r, then 0x20-0x7e
+  assert.equal(sanitize(printable), printable);
+  // Beyond ASCII: Unicode spaces become a space; format, private and unassigned ones go.
+  assert.equal(
+    sanitize("a\u00a0b\u2028c\u200bd\ue000e\u0378f\u00e9\u4e2d"),
+    "a b cdef\u00e9\u4e2d",
+  );
 });
 
 Deno.test("the config is Helm's JSON: Go field order, empty fields left out", () => {
