@@ -152,9 +152,37 @@ function compareSpan(x: string, x0: number, x1: number, y: string, y0: number, y
   return Math.sign((x1 - x0) - (y1 - y0));
 }
 
-/** A parsed index as a view keeps it. */
+/** A parsed index as a view keeps it, its entries' equal strings shared (see `shareStrings`). */
 function seenOf(index: LayoutIndex): Seen {
-  return { head: { ...index, manifests: [] }, items: index.manifests.map((d) => new IndexItem(d)) };
+  const strings = new Map<string, string>();
+  const items = index.manifests.map((d) => new IndexItem(shareStrings(d, strings)));
+  return { head: { ...index, manifests: [] }, items };
+}
+
+/**
+ * The parsed entry `value`, its string fields and those of its annotations replaced by an equal
+ * string met before (kept in `strings`). `JSON.parse` makes every value a string of its own, and
+ * the tags of one chart repeat all of theirs but the ref name: of the ~5 MB that the parsed index
+ * of 10,000 refs (1,000 charts × 10 tags) keeps through a push, ~3 MB was such copies, and V8 lets
+ * the heap grow to a few times what lives.
+ */
+function shareStrings(value: unknown, strings: Map<string, string>): unknown {
+  const share = (record: Record<string, unknown>) => {
+    for (const [key, field] of Object.entries(record)) {
+      if (typeof field !== "string") continue;
+      const known = strings.get(field);
+      if (known === undefined) strings.set(field, field);
+      else record[key] = known;
+    }
+  };
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const entry = value as Record<string, unknown>;
+  share(entry);
+  const notes = entry.annotations;
+  if (typeof notes === "object" && notes !== null && !Array.isArray(notes)) {
+    share(notes as Record<string, unknown>);
+  }
+  return value;
 }
 
 /**
