@@ -23,15 +23,13 @@
 import { packTar, type TarHeader } from "modern-tar";
 import { ChartError, H3Error } from "../errors.ts";
 import type { ChartFile, ChartSource } from "./load.ts";
+import { block, headerChecksum } from "./ustar.ts";
 
 /** The fixed modification time of every entry. */
 const fixedMtime = new Date(0);
 
 /** Bytes of tar handed to gzip at a time. */
 const pieceSize = 1 << 20;
-
-/** The tar block size. */
-const block = 512;
 
 /** The header an entry of the package gets; `top` is the chart name, `file.name` "" is top. */
 export function entryHeader(
@@ -74,10 +72,7 @@ function writeUstarHeader(view: Uint8Array, name: Uint8Array, header: TarHeader)
   octal(view, 136, 11, 0);
   view[156] = header.type === "directory" ? 0x35 : 0x30;
   view.set([0x75, 0x73, 0x74, 0x61, 0x72, 0, 0x30, 0x30], 257); // "ustar\0" "00"
-  view.fill(0x20, 148, 156);
-  let sum = 0;
-  for (let i = 0; i < block; i++) sum += view[i];
-  octal(view, 148, 6, sum);
+  octal(view, 148, 6, headerChecksum(view));
   view[154] = 0;
   view[155] = 0x20;
 }

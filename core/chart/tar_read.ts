@@ -10,6 +10,7 @@
  * @module
  */
 import { createTarDecoder, type TarHeader } from "modern-tar";
+import { block, headerChecksum } from "./ustar.ts";
 
 /**
  * A tar entry: its header, and its body as bytes (valid until the next entry is asked for) or as
@@ -21,9 +22,6 @@ export interface TarEntry {
   /** Its body. */
   body: Uint8Array | ReadableStream<Uint8Array>;
 }
-
-/** The tar block size. */
-const block = 512;
 
 /** The largest body read here whole; a larger one is streamed by modern-tar. */
 const wholeBody = 256 * 1024;
@@ -94,7 +92,7 @@ function plainHeader(h: Uint8Array): TarHeader | undefined {
   const size = octal(h, 124, 12);
   const mtime = octal(h, 136, 12);
   if (mode < 0 || uid < 0 || gid < 0 || size < 0 || mtime < 0) return undefined;
-  if (octal(h, 148, 8) !== checksum(h)) return undefined;
+  if (octal(h, 148, 8) !== headerChecksum(h)) return undefined;
   const base = ascii(h, 0, 100);
   const prefix = ascii(h, 345, 155);
   if (base === undefined || prefix === undefined) return undefined;
@@ -118,27 +116,6 @@ function octal(h: Uint8Array, offset: number, length: number): number {
     value = value * 8 + c - 0x30;
   }
   return value;
-}
-
-/**
- * The sum of the header's bytes, its checksum field counted as spaces. Four bytes at a time when
- * the header is aligned (as the headers read here are): a byte at a time, it was a third of the
- * CPU spent reading a header.
- */
-function checksum(h: Uint8Array): number {
-  if (h.byteOffset % 4 !== 0) {
-    let sum = 8 * 0x20;
-    for (let i = 0; i < 148; i++) sum += h[i];
-    for (let i = 156; i < block; i++) sum += h[i];
-    return sum;
-  }
-  const words = new Uint32Array(h.buffer, h.byteOffset, block / 4);
-  let lanes = 0; // two 16-bit sums: of bytes 0 and 2, and of bytes 1 and 3, of each word
-  for (let i = 0; i < block / 4; i++) {
-    const word = i === 148 / 4 || i === 152 / 4 ? 0x20202020 : words[i];
-    lanes += (word & 0x00ff00ff) + ((word >>> 8) & 0x00ff00ff);
-  }
-  return (lanes & 0xffff) + (lanes >>> 16);
 }
 
 /** The ASCII text in the field, up to its first NUL; undefined when it has other bytes. */
