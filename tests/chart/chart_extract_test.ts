@@ -56,6 +56,30 @@ Deno.test("extracted files get 0644, or 0755 when the archive marks them executa
   assert.equal((await Deno.stat(`${t.dir}/mychart`)).mode! & 0o777, 0o755);
 });
 
+Deno.test("the umask applies to extracted files and directories, as to any file h3 creates", async () => {
+  await using t = await tempDir();
+  const previous = Deno.umask(0o027);
+  try {
+    await extract(
+      await tgz([
+        chartYaml,
+        fileEntry("mychart/run.sh", "#!/bin/sh\n", 0o777),
+        fileEntry("mychart/templates/data.yaml", "x: 1\n", 0o666),
+        fileEntry("mychart/big.txt", "y".repeat(300 * 1024)), // over 256 KiB: a streamed body
+      ]),
+      { destination: t.dir },
+    );
+  } finally {
+    Deno.umask(previous);
+  }
+  const mode = async (path: string) => (await Deno.stat(`${t.dir}/mychart/${path}`)).mode! & 0o777;
+  assert.equal(await mode("run.sh"), 0o750);
+  assert.equal(await mode("templates/data.yaml"), 0o640);
+  assert.equal(await mode("big.txt"), 0o640);
+  assert.equal(await mode("templates"), 0o750);
+  assert.equal(await mode("."), 0o750);
+});
+
 const hostile: [string, TarEntry[], RegExp][] = [
   [
     "a parent-directory path",
