@@ -60,22 +60,56 @@ function octal(view: Uint8Array, offset: number, digits: number, value: number):
 }
 
 /**
+ * The fields a plain header of the package has whatever its name and size: mode, uid and gid 0,
+ * mtime 0, type, "ustar\0" "00". One per kind and mode, copied into each header (writing each
+ * field's digits per entry was most of the CPU spent on a small file's header).
+ */
+const templates = new Map<string, Uint8Array>();
+
+function template(header: TarHeader): Uint8Array {
+  const key = `${header.type} ${header.mode}`;
+  let h = templates.get(key);
+  if (!h) {
+    h = new Uint8Array(block);
+    octal(h, 100, 7, header.mode!);
+    octal(h, 108, 7, 0);
+    octal(h, 116, 7, 0);
+    octal(h, 136, 11, 0);
+    h[156] = header.type === "directory" ? 0x35 : 0x30;
+    h.set([0x75, 0x73, 0x74, 0x61, 0x72, 0, 0x30, 0x30], 257); // "ustar\0" "00"
+    templates.set(key, h);
+  }
+  return h;
+}
+
+/**
  * Writes the ustar header of `header` (a name of at most 100 bytes, uid/gid 0, no user names, mtime
- * 0) into the zeroed 512 bytes at `view[0]`.
+ * 0) into the 512 bytes at `view[0]`.
  */
 function writeUstarHeader(view: Uint8Array, name: Uint8Array, header: TarHeader): void {
+  view.set(template(header));
   view.set(name, 0);
-  octal(view, 100, 7, header.mode!);
-  octal(view, 108, 7, 0);
-  octal(view, 116, 7, 0);
   octal(view, 124, 11, header.size);
-  octal(view, 136, 11, 0);
-  view[156] = header.type === "directory" ? 0x35 : 0x30;
-  view.set([0x75, 0x73, 0x74, 0x61, 0x72, 0, 0x30, 0x30], 257); // "ustar\0" "00"
   octal(view, 148, 6, headerChecksum(view));
   view[154] = 0;
   view[155] = 0x20;
 }
+
+/** Room for a name's UTF-8 bytes: at most 3 per UTF-16 unit, and only names of up to 100 units. */
+const nameBuffer = new Uint8Array(3 * 100);
+
+/**
+ * The UTF-8 bytes of `name` when they fit a plain ustar header (100 bytes), in a buffer reused
+ * for every name (valid until the next call); undefined for a longer name.
+ */
+function shortName(name: string): Uint8Array | undefined {
+  if (name.length > 100) return undefined;
+  const { written } = encoder.encodeInto(name, nameBuffer);
+  return written > 100 ? undefined : nameBuffer.subarray(0, written);
+}
+
+/** One byte read past a file's end shows whether it grew since it was listed. */
+const probe = new Uint8Array(1);
 
 /**
  * Writes tar in pieces of up to 1 MiB to gzip. One buffer is reused: each piece is handed to the
@@ -115,18 +149,23 @@ class TarWriter {
   }
 
   /**
-   * Reads exactly `size` bytes of `file` into the pieces; false if the file ended first.
+   * Reads `size` bytes of `file` into the pieces; false if the file ended first or has more (it
+   * changed since it was listed). Where the piece has room, a read asks for one byte more than is
+   * left: a regular file's read returns less than asked only at its end, so an answer of exactly
+   * what was left shows the end without reading again.
    */
   async read(file: Deno.FsFile, size: number): Promise<boolean> {
     for (let left = size; left > 0;) {
       if (this.#at === pieceSize) await this.flush();
-      const end = this.#at + Math.min(left, pieceSize - this.#at);
-      const n = file.readSync(this.#piece.subarray(this.#at, end));
-      if (n === null || n === 0) return false;
+      const ask = Math.min(left + 1, pieceSize - this.#at);
+      const n = file.readSync(this.#piece.subarray(this.#at, this.#at + ask));
+      if (n === null || n === 0 || n > left) return false;
       this.#at += n;
       left -= n;
+      if (left === 0 && n < ask) return true;
     }
-    return true;
+    const more = file.readSync(probe);
+    return more === null || more === 0;
   }
 
   /** Sends what the current piece holds. */
@@ -137,9 +176,6 @@ class TarWriter {
     await this.#write(piece);
   }
 }
-
-/** One byte read past a file's end shows whether it grew since it was listed. */
-const probe = new Uint8Array(1);
 
 function changed(source: ChartSource, file: ChartFile): ChartError {
   return new ChartError(`${source.dir}/${file.name}: changed while packaging (its size changed)`);
@@ -153,16 +189,14 @@ async function addEntry(
 ): Promise<void> {
   const top = source.meta.name;
   const header = entryHeader(top, file ?? { name: "", dir: true, size: 0, executable: false });
-  const name = encoder.encode(header.name);
-  if (name.byteLength > 100) return await addLongEntry(tar, source, file, header);
+  const name = shortName(header.name);
+  if (!name) return await addLongEntry(tar, source, file, header);
   writeUstarHeader(await tar.room(block), name, header);
   if (!file || file.dir) return;
   let handle: Deno.FsFile | undefined;
   try {
     handle = Deno.openSync(file.path);
     if (!(await tar.read(handle, file.size))) throw changed(source, file);
-    const more = handle.readSync(probe);
-    if (more !== null && more > 0) throw changed(source, file);
   } catch (error) {
     throw unreadable(source, file, error);
   } finally {

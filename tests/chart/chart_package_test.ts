@@ -254,3 +254,18 @@ Deno.test("a file that changes size while it is packaged is an error naming it",
   await Deno.writeTextFile(`${t.dir}/grow.txt`, "s");
   await assert.rejects(packChart(source).pipeTo(new WritableStream()), /grow.txt: changed/);
 });
+
+Deno.test("a file one byte longer than listed is an error, also where its body ends a 1 MiB piece", async () => {
+  await using t = await tempDir();
+  // Top directory, Chart.yaml (header and a block of body) and a.bin's header take 2,048 bytes:
+  // a.bin's body ends the first 1 MiB piece of tar exactly, where no read can ask for a byte more.
+  const pieceEnd = 1024 * 1024 - 4 * 512;
+  await writeTree(t.dir, { ...minimalChart, "a.bin": "x".repeat(pieceEnd), "b.txt": "short" });
+  const source = await loadChartDir(t.dir);
+  await Deno.writeTextFile(`${t.dir}/b.txt`, "short+");
+  await assert.rejects(packChart(source).pipeTo(new WritableStream()), /b\.txt: changed/);
+  await Deno.writeTextFile(`${t.dir}/b.txt`, "short");
+  await packChart(source).pipeTo(new WritableStream()); // as listed again: packs
+  await Deno.writeTextFile(`${t.dir}/a.bin`, "x".repeat(pieceEnd + 1));
+  await assert.rejects(packChart(source).pipeTo(new WritableStream()), /a\.bin: changed/);
+});
