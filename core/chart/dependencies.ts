@@ -22,10 +22,10 @@ import {
 import type { Target } from "../target.ts";
 import { parseYaml } from "./chart_yaml.ts";
 import { downloadChart } from "./download.ts";
-import { entryPath, tarEntries } from "./extract.ts";
 import { loadChartDir } from "./load.ts";
 import type { ChartMetadata, Dependency } from "./metadata.ts";
 import { packChart } from "./package.ts";
+import { archiveMeta, chartsContent } from "./charts_dir.ts";
 import { selectTag, versionRange } from "./versions.ts";
 import { moveIntoPlace, readTextIfExists, replaceFile } from "../write_file.ts";
 
@@ -340,24 +340,6 @@ async function fetchAll(
   }
 }
 
-/** Name and version of a packaged chart, from its Chart.yaml. */
-export async function archiveMeta(path: string): Promise<{ name: string; version: string }> {
-  const file = await Deno.open(path);
-  for await (const entry of tarEntries(file.readable)) {
-    const top = entry.header.name.split("/").find((p) => p !== "" && p !== ".") ?? "";
-    const rel = entry.header.type === "file" ? entryPath(entry.header, top).join("/") : "";
-    if (rel !== "Chart.yaml") {
-      await entry.body.cancel();
-      continue;
-    }
-    const fields = parseYaml(await new Response(entry.body).text(), `${path}: Chart.yaml`) as
-      | Record<string, unknown>
-      | null;
-    return { name: String(fields?.name ?? ""), version: String(fields?.version ?? "") };
-  }
-  throw new ChartError(`${path}: no Chart.yaml in the archive`);
-}
-
 async function writeLock(path: string, lock: ChartLock): Promise<void> {
   const text = stringify(
     { dependencies: lock.dependencies, digest: lock.digest, generated: lock.generated },
@@ -445,26 +427,6 @@ export interface DependencyStatus {
   status: "ok" | "wrong version" | "unpacked" | "missing";
 }
 
-/** What `charts/` holds: packaged charts (name, version) and chart directories (name). */
-async function chartsContent(dir: string) {
-  const packed: { name: string; version: string }[] = [];
-  const unpacked = new Set<string>();
-  const exists = await Deno.stat(`${dir}/charts`).then((i) => i.isDirectory, () => false);
-  for await (const entry of exists ? Deno.readDir(`${dir}/charts`) : []) {
-    const path = `${dir}/charts/${entry.name}`;
-    if (entry.isFile && entry.name.endsWith(".tgz")) {
-      const meta = await archiveMeta(path).catch(() => undefined);
-      if (meta) packed.push(meta);
-    } else if (entry.isDirectory) {
-      const text = await Deno.readTextFile(`${path}/Chart.yaml`).catch(() => undefined);
-      const fields = text === undefined ? undefined : parseYaml(text, `${path}/Chart.yaml`);
-      const name = (fields as Record<string, unknown> | null)?.name;
-      if (typeof name === "string") unpacked.add(name);
-    }
-  }
-  return { packed, unpacked };
-}
-
 /** `dependency list`: each declared dependency and whether `charts/` holds it. */
 export async function listDependencies(dir: string): Promise<DependencyStatus[]> {
   const { meta } = await loadChartDir(dir);
@@ -490,15 +452,4 @@ export async function listDependencies(dir: string): Promise<DependencyStatus[]>
     }
     return { ...base, status: unpacked.has(d.name) ? "unpacked" : "missing" };
   });
-}
-
-/** The declared dependencies `charts/` does not hold (as packaged charts or directories). */
-export async function missingDependencies(dir: string, meta: ChartMetadata): Promise<string[]> {
-  if (!meta.dependencies?.length) return [];
-  const { packed, unpacked } = await chartsContent(dir);
-  // A dependency without a name (Helm 3 loads one) names nothing to look for.
-  return meta.dependencies
-    .filter((d) => d.name !== "")
-    .filter((d) => !unpacked.has(d.name) && !packed.some((p) => p.name === d.name))
-    .map((d) => d.name);
 }

@@ -7,7 +7,6 @@
  * blob) and the field.
  * @module
  */
-import semver from "semver";
 import { ChartError } from "../errors.ts";
 
 /** A chart maintainer (Helm's `chart.Maintainer`). */
@@ -99,18 +98,13 @@ const maxUint64 = 2n ** 64n - 1n;
 /**
  * Whether Helm 3 accepts `version` as a chart version: SemVer with an optional leading `v` and
  * optional minor and patch numbers (each below 2^64), numeric pre-release parts without a leading
- * zero. `isStrictSemver` is SemVer 2 proper, which tags must be to count as versions.
+ * zero. `isStrictSemver` (versions.ts) is SemVer 2 proper, which tags must be to count as versions.
  */
 export function isHelmVersion(version: string): boolean {
   const match = helmVersionPattern.exec(version);
   if (!match) return false;
   if (match.slice(1, 4).some((n) => n !== undefined && BigInt(n) > maxUint64)) return false;
   return !(match[4] ?? "").split(".").some((part) => /^0[0-9]+$/.test(part));
-}
-
-/** Whether `version` is a strict SemVer 2 version (no leading `v`, no white space). */
-export function isStrictSemver(version: string): boolean {
-  return /^[0-9]/.test(version) && version.trim() === version && semver.valid(version) !== null;
 }
 
 /** Text of printable ASCII alone, which {@link sanitize} leaves as it is. */

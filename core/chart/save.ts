@@ -24,7 +24,7 @@ import { archiveName, provenanceMessage } from "./provenance_text.ts";
 import { formatReference, parseReference, type Reference, versionToTag, withTag } from "../ref.ts";
 import type { Holder, Ingester, Pusher, Tagger } from "../target.ts";
 import { encodeConfig } from "./config.ts";
-import { missingDependencies } from "./dependencies.ts";
+import { missingDependencies } from "./charts_dir.ts";
 import { loadChartDir } from "./load.ts";
 import type { ChartMetadata } from "./metadata.ts";
 import { packChart } from "./package.ts";

@@ -15,7 +15,6 @@ import {
   versionToTag,
 } from "../ref.ts";
 import type { TagLister } from "../target.ts";
-import { isStrictSemver } from "./metadata.ts";
 
 /** A tag that names a SemVer version. */
 export interface VersionTag {
@@ -30,6 +29,11 @@ export interface VersionRequest {
   version?: string;
   /** Whether pre-releases count. */
   devel?: boolean;
+}
+
+/** Whether `version` is a strict SemVer 2 version (no leading `v`, no white space). */
+function isStrictSemver(version: string): boolean {
+  return /^[0-9]/.test(version) && version.trim() === version && semver.valid(version) !== null;
 }
 
 /** The SemVer version a tag stands for, or undefined when it is none (`latest`, `v1.0`, `stable`). */
