@@ -109,7 +109,6 @@ class Client implements H3 {
     options: Parameters<H3["exportChart"]>[2] = {},
   ): ReturnType<H3["exportChart"]> {
     const { resolveCachedReference } = await import("./chart/versions.ts");
-    const { checkTrust } = await import("./sign/trust.ts");
     const { requirementFor } = await import("./sign/trust_options.ts");
     const { exportCachedChart } = await import("./chart/export.ts");
     const parsed = await resolveCachedReference(parseReference(ref), this.cache);
@@ -120,6 +119,8 @@ class Client implements H3 {
       this.#config(),
     );
     if (required) {
+      // loaded only when a policy asks for a check (with the YAML parser and the rest it needs)
+      const { checkTrust } = await import("./sign/trust.ts");
       const desc = await this.cache.resolve(formatReference(parsed));
       const repository = await this.openRepository(parsed);
       const name = `${parsed.registry}/${parsed.repository}`;
