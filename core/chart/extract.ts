@@ -12,7 +12,7 @@ import { ChartError, H3Error, option, phrase } from "../errors.ts";
 import { humanSize } from "../size.ts";
 import { replaceDir } from "../write_file.ts";
 import { isValidChartName } from "./metadata.ts";
-import { type TarEntry, tarStreamEntries } from "./tar_read.ts";
+import { tarStreamEntries } from "./tar_read.ts";
 
 /** Helm 4's limit on a chart's decompressed size. */
 export const defaultMaxChartSize = 100 * 1024 * 1024;
@@ -138,8 +138,12 @@ async function unpack(
       );
     }
     makeDir(rel.slice(0, Math.max(rel.lastIndexOf("/"), 0)));
-    const mode = ((entry.header.mode ?? 0) & 0o111) !== 0 ? 0o755 : 0o644;
-    await writeEntry(`${work}/${rel}`, entry.body, mode & allowed);
+    const mode = (((entry.header.mode ?? 0) & 0o111) !== 0 ? 0o755 : 0o644) & allowed;
+    const path = `${work}/${rel}`;
+    // a body in hand: one call (open with the mode, write and close), no promise
+    if (entry.body instanceof Uint8Array) {
+      Deno.writeFileSync(path, entry.body, { createNew: true, mode });
+    } else await writeStream(path, entry.body, mode);
   }
   if (kinds.get("Chart.yaml") !== "file") {
     throw new ChartError(`chart archive has no ${options.name}/Chart.yaml`);
@@ -147,20 +151,16 @@ async function unpack(
 }
 
 /**
- * Writes an entry's body to the new file `path` with permission bits `mode` (the umask already
- * applied). A body in hand takes one call (open, mode, write and close in one: a third less CPU
- * than three calls on a chart of thousands of small files). A stream's reader is not released at
- * the end: the body is done with, and a release makes a new error for the reader's closed
- * promise, a cost per file on a chart of thousands.
+ * Writes a streamed body (a large file) to the new file `path` with permission bits `mode` (the
+ * umask already applied). The reader is not released at the end: the body is done with, and a
+ * release makes a new error for the reader's closed promise.
  */
-async function writeEntry(path: string, body: TarEntry["body"], mode: number) {
-  if (body instanceof Uint8Array) return Deno.writeFileSync(path, body, { createNew: true, mode });
+async function writeStream(path: string, body: ReadableStream<Uint8Array>, mode: number) {
   using file = Deno.openSync(path, { write: true, createNew: true, mode });
-  const write = (chunk: Uint8Array) => {
-    for (let at = 0; at < chunk.byteLength;) at += file.writeSync(chunk.subarray(at));
-  };
   const reader = body.getReader();
-  for (let read = await reader.read(); !read.done; read = await reader.read()) write(read.value);
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    for (let at = 0; at < read.value.byteLength;) at += file.writeSync(read.value.subarray(at));
+  }
 }
 
 /**

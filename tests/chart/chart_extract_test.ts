@@ -36,43 +36,38 @@ Deno.test("a packaged chart extracts back to the same files", async () => {
   assert.deepEqual(await readTree(path), await readTree(fixtureChart));
 });
 
-Deno.test("extracted files get 0644, or 0755 when the archive marks them executable", async () => {
-  await using t = await tempDir();
-  const previous = Deno.umask(0o022);
+/**
+ * Extracts a chart of `entries` (Chart.yaml added) into `dir` with the process umask set to
+ * `umask`; returns the permission bits of a path inside the chart.
+ */
+async function extractWithUmask(dir: string, umask: number, entries: TarEntry[]) {
+  const previous = Deno.umask(umask);
   try {
-    await extract(
-      await tgz([
-        chartYaml,
-        fileEntry("mychart/run.sh", "#!/bin/sh\n", 0o700),
-        fileEntry("mychart/data", "x", 0o666),
-      ]),
-      { destination: t.dir },
-    );
+    await extract(await tgz([chartYaml, ...entries]), { destination: dir });
   } finally {
     Deno.umask(previous);
   }
-  assert.equal((await Deno.stat(`${t.dir}/mychart/run.sh`)).mode! & 0o777, 0o755);
-  assert.equal((await Deno.stat(`${t.dir}/mychart/data`)).mode! & 0o777, 0o644);
-  assert.equal((await Deno.stat(`${t.dir}/mychart`)).mode! & 0o777, 0o755);
+  return async (path: string) => (await Deno.stat(`${dir}/mychart/${path}`)).mode! & 0o777;
+}
+
+Deno.test("extracted files get 0644, or 0755 when the archive marks them executable", async () => {
+  await using t = await tempDir();
+  const mode = await extractWithUmask(t.dir, 0o022, [
+    fileEntry("mychart/run.sh", "#!/bin/sh\n", 0o700),
+    fileEntry("mychart/data", "x", 0o666),
+  ]);
+  assert.equal(await mode("run.sh"), 0o755);
+  assert.equal(await mode("data"), 0o644);
+  assert.equal(await mode("."), 0o755);
 });
 
 Deno.test("the umask applies to extracted files and directories, as to any file h3 creates", async () => {
   await using t = await tempDir();
-  const previous = Deno.umask(0o027);
-  try {
-    await extract(
-      await tgz([
-        chartYaml,
-        fileEntry("mychart/run.sh", "#!/bin/sh\n", 0o777),
-        fileEntry("mychart/templates/data.yaml", "x: 1\n", 0o666),
-        fileEntry("mychart/big.txt", "y".repeat(300 * 1024)), // over 256 KiB: a streamed body
-      ]),
-      { destination: t.dir },
-    );
-  } finally {
-    Deno.umask(previous);
-  }
-  const mode = async (path: string) => (await Deno.stat(`${t.dir}/mychart/${path}`)).mode! & 0o777;
+  const mode = await extractWithUmask(t.dir, 0o027, [
+    fileEntry("mychart/run.sh", "#!/bin/sh\n", 0o777),
+    fileEntry("mychart/templates/data.yaml", "x: 1\n", 0o666),
+    fileEntry("mychart/big.txt", "y".repeat(300 * 1024)), // over 256 KiB: a streamed body
+  ]);
   assert.equal(await mode("run.sh"), 0o750);
   assert.equal(await mode("templates/data.yaml"), 0o640);
   assert.equal(await mode("big.txt"), 0o640);
