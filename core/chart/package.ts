@@ -6,7 +6,7 @@
  * header with no file name, no time and OS "unknown".
  *
  * The tar stream is written in 1 MiB pieces: headers and file bodies are read straight into the
- * piece (one open, two reads and a close per file, synchronous: an async file operation costs more
+ * piece (an open, a read and a close per file, synchronous: an async file operation costs more
  * than reading a small file), and gzip gets one call per piece. A chart of 20,000 small files costs
  * what tar costs; memory holds one piece, whatever the file count or the size of a file. The
  * pieces are part of the format: the platform's gzip flushes at the end of every write, so the
