@@ -50,6 +50,11 @@ export interface RefJob {
    * (`onQueued` of a pull into the cache); the ref is still reported only once its work ends.
    */
   queued: () => void;
+  /**
+   * Lets the next ref start in this one's slot while this one waits for another ref's transfer of
+   * the same chart (`onWaiting` of a pull into the cache); this one still has work after its wait.
+   */
+  waiting: () => void;
 }
 
 /**
@@ -78,10 +83,10 @@ export async function transferEach(
     await forEachRef(
       refs,
       concurrency,
-      async (index, print, queued) => {
+      async (index, print, queued, waiting) => {
         let name = refs[index];
         const onEvent = progressEvents(bars, name);
-        const job = { input: name, h3, print: silent ? () => {} : print, onEvent, queued };
+        const job = { input: name, h3, print: silent ? () => {} : print, onEvent, queued, waiting };
         try {
           const outcome = await work({ ...job, rename: (ref) => name = ref });
           if (json) reports[index] = { ref: name, ...outcome };
@@ -102,7 +107,8 @@ export async function transferEach(
 
 /**
  * Runs `work` for each ref (by its index), `concurrency` at a time; `work` names the ref in its
- * errors, and gives its slot to the next ref early by calling `queued`. One ref prints as it goes
+ * errors, and gives its slot to the next ref early by calling `queued` (done but for a batched
+ * write) or `waiting` (waiting for another ref's work, then going on). One ref prints as it goes
  * and its error is thrown; with several, each ref's lines are printed together when it is done,
  * failures are reported on stderr, and a `PartialFailure` is thrown at the end if any failed.
  * `allQueued` is called once every ref has queued its tag or ended (see `eachInSlots`).
@@ -110,17 +116,24 @@ export async function transferEach(
 async function forEachRef(
   refs: string[],
   concurrency: number,
-  work: (index: number, print: (line: string) => void, queued: () => void) => Promise<void>,
+  work: (
+    index: number,
+    print: (line: string) => void,
+    queued: () => void,
+    waiting: () => void,
+  ) => Promise<void>,
   bars?: ProgressBars,
   allQueued?: () => void,
 ): Promise<void> {
   const emit = (write: () => void) => bars ? bars.around(write) : write();
-  if (refs.length === 1) return await work(0, (line) => emit(() => print(line)), () => {});
+  if (refs.length === 1) {
+    return await work(0, (line) => emit(() => print(line)), () => {}, () => {});
+  }
   const failed: string[] = [];
-  const run = async (input: string, index: number, release: () => void) => {
+  const run = async (input: string, index: number, release: () => void, aside: () => void) => {
     const lines: string[] = [];
     try {
-      await work(index, (line) => lines.push(line), release);
+      await work(index, (line) => lines.push(line), release, aside);
       emit(() => lines.forEach((line) => print(line)));
     } catch (error) {
       failed.push(input);
@@ -130,11 +143,12 @@ async function forEachRef(
       });
     }
   };
-  // A ref holds its slot until its work ends or it lets the slot go early (`queued`).
+  // A ref holds its slot until its work ends or it lets the slot go early (`queued`), or steps
+  // aside while it waits for another ref's transfer (`waiting`).
   await eachInSlots(
     refs.length,
     concurrency,
-    (index, release) => run(refs[index], index, release),
+    (index, release, stepAside) => run(refs[index], index, release, () => void stepAside()),
     allQueued,
   );
   if (failed.length) {

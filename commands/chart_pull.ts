@@ -80,7 +80,7 @@ export default define({
     if (refs?.some(isLayoutLocation)) return await pullLayouts(ctx.values);
     // Helm's form is decided for all refs at once: with --version, only when each is oci://.
     const toFiles = writesFiles(refs, ctx.values);
-    await transferEach(ctx.values, async ({ input, h3, print, onEvent, queued }) => {
+    await transferEach(ctx.values, async ({ input, h3, print, onEvent, queued, waiting }) => {
       const result = await h3.pull(toFiles ? input : input.replace(/^oci:\/\//, ""), {
         version,
         devel,
@@ -92,6 +92,7 @@ export default define({
         trust,
         onEvent,
         onQueued: queued,
+        onWaiting: waiting,
         onStart: toFiles
           ? undefined
           : (ref) => print(`${refLabel(ref)}: Pulling from ${repositoryName(ref)}`),

@@ -162,7 +162,7 @@ class Client implements H3 {
   }
 
   async pull(ref: string, options: Parameters<H3["pull"]>[1] = {}): Promise<ChartPullResult> {
-    const { version, devel, untar, force, prov, onEvent, onStart, onQueued } = options;
+    const { version, devel, untar, force, prov, onEvent, onStart, onQueued, onWaiting } = options;
     const { checkPull, writesFiles } = await import("./pull_form.ts");
     const { requirementFor, requirementOf } = await import("./sign/trust_options.ts");
     const { resolveReference } = await import("./chart/versions.ts");
@@ -216,7 +216,12 @@ class Client implements H3 {
     const { pullChart } = await import("./chart/transfer.ts");
     return {
       ref: resolved,
-      ...await pullChart(repository, this.cache, resolved, { onEvent, verify, onQueued }),
+      ...await pullChart(repository, this.cache, resolved, {
+        onEvent,
+        verify,
+        onQueued,
+        onWaiting,
+      }),
     };
   }
 

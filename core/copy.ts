@@ -61,6 +61,14 @@ export interface CopyOptions {
    * reference is written.
    */
   onQueued?: () => void;
+  /**
+   * Called when the copy waits for another copy in this process of the same manifest into the same
+   * destination to put blobs and manifest in place (see `takeTurn`): a caller running many copies
+   * a few at a time can start the next one meanwhile. The copy goes on after its wait (it finds
+   * what the other one stored, or moves it itself if that one failed), and may still call
+   * `onQueued`.
+   */
+  onWaiting?: () => void;
 }
 
 /** What a copy did. */
@@ -176,7 +184,7 @@ export async function copy(
   });
   await using _dst = await holding;
   const { desc, manifest, bytes } = fetched;
-  using turn = await takeTurn(dst, desc.digest, options.onQueued);
+  using turn = await takeTurn(dst, desc.digest, options.onQueued, options.onWaiting);
   await options.validate?.(manifest, desc);
   const copied: Descriptor[] = [];
   const skipped: Descriptor[] = [];
@@ -257,10 +265,16 @@ interface Turn extends Disposable {
  * too (the tags of one chart pulled together each fetched its config and blobs and wrote them,
  * each write replacing a file). The turn is taken before the manifest is validated.
  * The copies waiting do not take turns among themselves, and the one they wait for waits for
- * none, so no copy waits for one that waits. A waiting copy keeps its caller's slot: were it let
- * go, the tags queued after the last slot went would wait out a rest (see `TagOptions.queued`).
+ * none, so no copy waits for one that waits. `onWaiting` hears when the copy is to wait: its
+ * caller may give its slot to the next copy, but not let go as `onQueued` does (were it counted as
+ * queued, the tags queued after the last slot went would wait out a rest, see `TagOptions.queued`).
  */
-async function takeTurn(dst: Target, digest: string, onQueued?: () => void): Promise<Turn> {
+async function takeTurn(
+  dst: Target,
+  digest: string,
+  onQueued?: () => void,
+  onWaiting?: () => void,
+): Promise<Turn> {
   const copies = isStager(dst) ? underWay.get(dst) ?? new Map<string, Promise<void>>() : undefined;
   if (copies) underWay.set(dst, copies);
   const ahead = copies?.get(digest);
@@ -278,7 +292,10 @@ async function takeTurn(dst: Target, digest: string, onQueued?: () => void): Pro
     end();
     onQueued();
   });
-  if (ahead) await ahead;
+  if (ahead) {
+    onWaiting?.();
+    await ahead;
+  }
   return { queued, [Symbol.dispose]: end };
 }
 

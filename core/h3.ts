@@ -111,6 +111,12 @@ export interface ChartPullOptions extends TransferOptions, TrustOptions {
    * few at a time can start the next one. The pull still resolves only once the tag is written.
    */
   onQueued?: () => void;
+  /**
+   * Into the cache: called when the pull waits for another pull in this client of the same chart
+   * (another tag of it) to store it, then finds it stored; a caller running many pulls a few at a
+   * time can start the next one meanwhile. The pull goes on after its wait.
+   */
+  onWaiting?: () => void;
 }
 
 /** What a pull did, into the cache or (Helm's form) to a file or directory. */

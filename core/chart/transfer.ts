@@ -25,6 +25,8 @@ export interface ChartTransferOptions {
   verify?: (desc: Descriptor, manifest: Manifest) => Promise<unknown>;
   /** Hears when all that is left is waiting for the tag's batched write (see `CopyOptions`). */
   onQueued?: CopyOptions["onQueued"];
+  /** Hears when the copy waits for another copy of the same chart (see `CopyOptions`). */
+  onWaiting?: CopyOptions["onWaiting"];
 }
 
 /** What a chart push or pull did. */

@@ -9,6 +9,7 @@ import type { OciLayout } from "../../core/cache/layout.ts";
 import { transfer } from "../../core/chart/transfer.ts";
 import { copy, type CopyEvent } from "../../core/copy.ts";
 import { CacheError, ChartError, DigestError } from "../../core/errors.ts";
+import { eachInSlots } from "../../core/slots.ts";
 import type { Descriptor } from "../../core/oci/descriptor.ts";
 import { recorded, storeChart, tempLayout } from "../helpers/layouts.ts";
 
@@ -117,6 +118,58 @@ Deno.test("tags of one chart pulled at once: its config and blobs are read once 
   await pull(tags[8]);
   assert.equal(written().length, 3, written().join("\n"));
   for (const tag of tags) assert.equal(await resolved(to.layout, tag), chart.desc.digest);
+});
+
+Deno.test("8 pulls at a time, a chart's 10 tags first: its waiting tags step aside and another chart moves meanwhile", async () => {
+  await using from = await tempLayout();
+  await using to = await tempLayout();
+  const first = await storeChart(from.layout, "first", "1.0.0", "the first chart's bytes");
+  const other = await storeChart(from.layout, "other", "1.0.0", "the other chart's bytes");
+  const tags = Array.from({ length: 10 }, (_, i) => `localhost:5000/charts/first:1.0.${i}`);
+  for (const tag of tags) await from.layout.tag(first.desc, tag);
+  const otherTag = "localhost:5000/charts/other:1.0.0";
+  await from.layout.tag(other.desc, otherTag);
+  const refs = [...tags, otherTag];
+  // The first chart's content is held back until the other chart is in place.
+  const { promise: gate, resolve: open } = Promise.withResolvers<void>();
+  const src = recorded(from.layout);
+  const held = new Proxy(src.target, {
+    get(t, key, receiver) {
+      const value = Reflect.get(t, key, receiver);
+      if (key !== "fetch" && key !== "fetchBytes") return value;
+      return async (desc: Descriptor) => {
+        if (desc.digest === first.layer.digest) await gate;
+        return await value.call(t, desc);
+      };
+    },
+  });
+  let aside = 0;
+  const run = eachInSlots(
+    refs.length,
+    8,
+    (i, release, stepAside) =>
+      transfer(held, refs[i], to.layout, refs[i], refs[i], {
+        localDst: true,
+        onQueued: release,
+        onWaiting: () => stepAside() && aside++,
+      }).then(() => {}),
+    () => to.layout.flushTags(),
+  );
+  run.catch(() => {}); // awaited below
+  try {
+    for (let i = 0; i < 500 && await resolved(to.layout, otherTag) === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(await resolved(to.layout, otherTag), other.desc.digest, src.calls.join("\n"));
+    assert.equal(await resolved(to.layout, tags[0]), undefined, "the first chart is still held");
+  } finally {
+    open();
+  }
+  await run;
+  assert.equal(aside, 9, "every tag but the one moving the chart waited outside a slot");
+  for (const tag of tags) assert.equal(await resolved(to.layout, tag), first.desc.digest);
+  const fetched = src.calls.filter((c) => c === `fetch ${first.layer.digest}`);
+  assert.equal(fetched.length, 1, "the chart's content was fetched once for its 10 tags");
 });
 
 Deno.test("a blob whose bytes do not match its digest is refused, and nothing of the chart lands", async () => {

@@ -101,3 +101,47 @@ Deno.test("eachInSlots: allLetGo is called once, when every piece has let go (ea
   clearTimeout(guard);
   assert.deepEqual(calls, [{ early: 4, ended2: true }]);
 });
+
+Deno.test("eachInSlots: a piece that steps aside lets the next start, but has not let go", async () => {
+  const started: number[] = [];
+  const { promise: gate, resolve: open } = Promise.withResolvers<void>();
+  const letGo: number[] = [];
+  let resumed = false;
+  const run = eachInSlots(4, 1, async (index, release, stepAside) => {
+    started.push(index);
+    if (index === 0) {
+      assert.equal(stepAside(), true);
+      assert.equal(stepAside(), true, "twice is once");
+      await gate; // waits for another piece's work, then has its own to do
+      resumed = true;
+      release();
+    }
+  }, () => letGo.push(started.length));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(started, [0, 1, 2, 3], "1 to 3 ran in the slot 0 stepped out of");
+  assert.deepEqual(letGo, [], "piece 0 has not let go: not all have");
+  open();
+  await run;
+  assert.equal(resumed, true);
+  assert.deepEqual(letGo, [4]);
+});
+
+Deno.test("eachInSlots: at most 2 pieces per slot stand aside; the next keeps its slot", async () => {
+  const { promise: gate, resolve: open } = Promise.withResolvers<void>();
+  const started: number[] = [];
+  const aside: boolean[] = [];
+  const run = eachInSlots(20, 2, async (index, release, stepAside) => {
+    started.push(index);
+    aside[index] = stepAside();
+    await gate;
+    release();
+    release(); // a piece that stood aside starts no other piece when it lets go
+  });
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(started, [0, 1, 2, 3, 4, 5], "4 aside and 2 in the slots");
+  assert.deepEqual(aside, [true, true, true, true, false, false]);
+  open();
+  await run;
+  assert.equal(started.length, 20);
+  assert.deepEqual(aside.slice(6), Array(14).fill(true), "once they let go, others stand aside");
+});
