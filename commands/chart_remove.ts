@@ -3,7 +3,7 @@ import { define } from "./_define.ts";
 import { openCache } from "../core/cache/layout.ts";
 import { PartialFailure } from "../core/errors.ts";
 import { describeError, UsageError } from "./_errors.ts";
-import { resolveCachedReference } from "../core/chart/versions.ts";
+import { resolveCachedReference } from "../core/chart/cached_ref.ts";
 import { formatReference, parseReference, refLabel } from "../core/ref.ts";
 import { reportArgs, reporter } from "./_output.ts";
 import { printError, safeLine } from "./ui/safe_text.ts";

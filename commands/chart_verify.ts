@@ -6,7 +6,7 @@ import { CacheError } from "../core/errors.ts";
 import { UsageError } from "./_errors.ts";
 import { formatReference } from "../core/ref.ts";
 import { humanSize } from "../core/size.ts";
-import { cachedRefName } from "../core/chart/versions.ts";
+import { cachedRefName } from "../core/chart/cached_ref.ts";
 import type { TrustRequirement } from "../core/sign/trust.ts";
 import { trustArgs, trustJson, trustLine, trustRequirement } from "./_trust_flags.ts";
 import {

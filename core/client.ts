@@ -108,7 +108,7 @@ class Client implements H3 {
     destination: string,
     options: Parameters<H3["exportChart"]>[2] = {},
   ): ReturnType<H3["exportChart"]> {
-    const { resolveCachedReference } = await import("./chart/versions.ts");
+    const { resolveCachedReference } = await import("./chart/cached_ref.ts");
     const { requirementFor } = await import("./sign/trust_options.ts");
     const { exportCachedChart } = await import("./chart/export.ts");
     const parsed = await resolveCachedReference(parseReference(ref), this.cache);
@@ -152,7 +152,7 @@ class Client implements H3 {
     if (await isChartArchivePath(ref)) {
       throw new RefError(`${ref} is a packaged chart: push it to oci://REGISTRY[/NAMESPACE]`);
     }
-    const { resolveCachedReference } = await import("./chart/versions.ts");
+    const { resolveCachedReference } = await import("./chart/cached_ref.ts");
     const typed = parseReference(ref);
     const repository = await this.openRepository(typed);
     const parsed = await resolveCachedReference(typed, this.cache);
@@ -236,7 +236,7 @@ class Client implements H3 {
   };
 
   async remove(refs: string | string[]): ReturnType<H3["remove"]> {
-    const { cachedRefName } = await import("./chart/versions.ts");
+    const { cachedRefName } = await import("./chart/cached_ref.ts");
     const removed: string[] = [];
     try {
       for (const input of [refs].flat()) {
@@ -265,7 +265,7 @@ class Client implements H3 {
 
   /** Full cache refs for `inputs`, an untagged one resolved as `resolveCachedReference` does. */
   async #cachedRefs(inputs: string[]): Promise<string[]> {
-    const { cachedRefName } = await import("./chart/versions.ts");
+    const { cachedRefName } = await import("./chart/cached_ref.ts");
     return await Promise.all(inputs.map((input) => cachedRefName(input, this.cache)));
   }
 

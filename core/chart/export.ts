@@ -4,7 +4,7 @@
  * @module
  */
 import { formatReference, parseReference } from "../ref.ts";
-import { resolveCachedReference } from "./versions.ts";
+import { resolveCachedReference } from "./cached_ref.ts";
 import type { Target } from "../target.ts";
 import { downloadChart } from "./download.ts";
 import type { ExtractOptions } from "./extract.ts";

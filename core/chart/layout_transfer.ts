@@ -12,7 +12,8 @@ import type { Target } from "../target.ts";
 import { archiveSource, isChartArchivePath, readChartArchive } from "./archive.ts";
 import { downloadChart, type DownloadOptions, type DownloadResult } from "./download.ts";
 import { type ChartTransfer, type ChartTransferOptions, transfer } from "./transfer.ts";
-import { resolveCachedReference, resolveVersionTag, type VersionRequest } from "./versions.ts";
+import { resolveVersionTag, type VersionRequest } from "./versions.ts";
+import { resolveCachedReference } from "./cached_ref.ts";
 
 /** Parses `input` as a layout location; a registry reference is a `LocationError`. */
 function layoutLocation(input: string) {

@@ -5,10 +5,9 @@
  * @module
  */
 import semver from "semver";
-import { CacheError, option, type Phrase, phrase, RegistryError, SettingError } from "../errors.ts";
+import { option, type Phrase, phrase, RegistryError, SettingError } from "../errors.ts";
 import {
   formatReference,
-  parseReference,
   type Reference,
   repositoryName,
   tagToVersion,
@@ -144,35 +143,6 @@ export async function resolveReference(
     return ref;
   }
   return { ...ref, tag: await resolveVersionTag(repository, repositoryName(ref), request) };
-}
-
-/**
- * The reference an untagged reference to a cached chart stands for (push, export, remove, verify):
- * the tag `untaggedTag` picks among the repository's cached tags. A tag or digest given is kept.
- * A `CacheError` when the repository has no cached chart, or when the choice is ambiguous (it
- * lists the tags).
- */
-export async function resolveCachedReference(ref: Reference, cache: TagLister): Promise<Reference> {
-  if (ref.tag || ref.digest) return ref;
-  const prefix = `${repositoryName(ref)}:`;
-  const tags: string[] = [];
-  for await (const cached of cache.tags()) {
-    if (cached.startsWith(prefix) && !cached.includes("@")) tags.push(cached.slice(prefix.length));
-  }
-  const tag = untaggedTag(tags);
-  if (tag) return { ...ref, tag };
-  if (tags.length === 0) {
-    throw new CacheError(`chart "${repositoryName(ref)}" not found in the cache`);
-  }
-  throw new CacheError(
-    `${repositoryName(ref)}: ${tags.length} charts in the cache and no stable version among ` +
-      `them to pick; name the tag: ${tags.toSorted().join(", ")}`,
-  );
-}
-
-/** The full cache ref (`registry/repository:tag` or `@digest`) that `input` names, as `resolveCachedReference` resolves it. */
-export async function cachedRefName(input: string, cache: TagLister): Promise<string> {
-  return formatReference(await resolveCachedReference(parseReference(input), cache));
 }
 
 /** Why nothing was selected, with the newest versions there are. */
