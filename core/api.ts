@@ -6,6 +6,7 @@
  */
 import { openH3 } from "./client.ts";
 import type { H3, H3Options } from "./h3.ts";
+import type { OciLayout } from "./cache/layout.ts";
 import type { DependencyOptions } from "./chart/dependencies.ts";
 import { parseReference, type Reference } from "./ref.ts";
 import type { Repository } from "./transport/repository.ts";
@@ -40,7 +41,7 @@ export type {
   VerifySignatureOptions,
 } from "./h3.ts";
 export type { CopyOptions, CopyResult } from "./copy.ts";
-export { type IndexEntry, OciLayout, openCache } from "./cache/layout.ts";
+export type { IndexEntry, OciLayout } from "./cache/layout.ts";
 export type { Repository } from "./transport/repository.ts";
 export type { TransportOptions } from "./transport/options.ts";
 export type { ProxySettings } from "./transport/proxy.ts";
@@ -94,6 +95,15 @@ export type { ChartSignResult } from "./sign/sign.ts";
 export type { KeylessIdentity, KeylessSigner } from "./sign/keyless.ts";
 export * from "./api_signing.ts";
 export type { TrustOptions } from "./sign/trust_options.ts";
+
+/**
+ * Opens the local chart cache at `$HELM_HOME/registry`, a Target; use it with
+ * `using cache = await openCache()` so its index.json is closed when done.
+ */
+export async function openCache(): Promise<OciLayout> {
+  const { openCache } = await import("./cache/layout.ts");
+  return await openCache();
+}
 
 /** Copies `srcRef` in `src` to `dstRef` in `dst`: blobs first, the manifest last. */
 export async function copy(

@@ -10,7 +10,7 @@
  * code (nor, from source, Deno's Node layer for the CommonJS packages among them).
  * @module
  */
-import { type OciLayout, openCache } from "./cache/layout.ts";
+import type { OciLayout } from "./cache/layout.ts";
 import { option, phrase, RefError, SettingError, SignatureError } from "./errors.ts";
 import type {
   ChartPullResult,
@@ -46,6 +46,7 @@ import type { Repository } from "./transport/repository.ts";
  * ```
  */
 export async function openH3(options: H3Options = {}): Promise<H3> {
+  const { openCache } = await import("./cache/layout.ts");
   return new Client(options, await openCache());
 }
 
