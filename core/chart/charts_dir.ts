@@ -7,7 +7,8 @@
  */
 import { ChartError } from "../errors.ts";
 import { parseYaml } from "./chart_yaml.ts";
-import { entryPath, tarEntries } from "./extract.ts";
+import { entryPath } from "./extract.ts";
+import { tarEntries } from "./tgz_entries.ts";
 import type { ChartMetadata } from "./metadata.ts";
 
 /** Name and version of a packaged chart, from its Chart.yaml. */

@@ -6,7 +6,7 @@
  * and an existing chart directory is replaced (with `force`) only after success.
  * @module
  */
-import { createTarDecoder, type ParsedTarEntry, type TarHeader } from "modern-tar";
+import type { TarHeader } from "modern-tar";
 import { onInterrupt } from "../interrupt.ts";
 import { ChartError, H3Error, option, phrase } from "../errors.ts";
 import { humanSize } from "../size.ts";
@@ -164,18 +164,10 @@ async function writeStream(path: string, body: ReadableStream<Uint8Array>, mode:
 }
 
 /**
- * The entries of a .tgz stream, decompressed with the guards against gzip bombs: gzip required,
- * at most `maxSize` bytes (default 100 MiB) decompressed, strict tar headers.
+ * The tar stream in a .tgz stream, decompressed with the guards against gzip bombs: gzip required,
+ * at most `maxSize` bytes (default 100 MiB) decompressed.
  */
-export function tarEntries(
-  archive: ReadableStream<Uint8Array>,
-  maxSize: number = defaultMaxChartSize,
-): ReadableStream<ParsedTarEntry> {
-  return decompressed(archive, maxSize).pipeThrough(createTarDecoder({ strict: true }));
-}
-
-/** The tar stream in a .tgz stream, with the guards of `tarEntries`. */
-function decompressed(
+export function decompressed(
   archive: ReadableStream<Uint8Array>,
   maxSize: number = defaultMaxChartSize,
 ): ReadableStream<Uint8Array> {

@@ -2,14 +2,16 @@
  * The entries of an uncompressed tar stream, for extracting charts of thousands of small files.
  * Plain ustar entries (a regular file or a directory; "ustar" magic; an ASCII name; octal numbers;
  * the right checksum) whose whole body has arrived are read here, from the bytes, the body a view
- * of them. From the first entry that is anything else (pax or GNU records, a link or device, a body
- * over 256 KiB, the end of the archive, a header in any doubt) to the end, `modern-tar`'s strict
- * decoder reads the rest: what it refuses is refused, and it reads everything past the plain
- * entries as it would have read the whole archive. Its entries carry a stream per body, whose
- * making and reading cost more CPU per small file than the file's creation.
+ * of them, and so is the archive's end (two zero blocks, then nothing but zero bytes). From the
+ * first entry that is anything else (pax or GNU records, a link or device, a body over 256 KiB, a
+ * header in any doubt, an end that is cut short or followed by other bytes) to the end,
+ * `modern-tar`'s strict decoder reads the rest: what it refuses is refused, and it reads
+ * everything past the plain entries as it would have read the whole archive. Its entries carry a
+ * stream per body, whose making and reading cost more CPU per small file than the file's
+ * creation; it is loaded only for such an archive.
  * @module
  */
-import { createTarDecoder, type TarHeader } from "modern-tar";
+import type { TarHeader } from "modern-tar";
 import { block, headerChecksum } from "./ustar.ts";
 
 /**
@@ -33,11 +35,17 @@ export async function* tarStreamEntries(
   const reader = tar.getReader();
   const bytes = new Bytes();
   let ended = false;
-  let handedOn = false;
+  // why reading here stopped: the archive's end was read, or the rest is modern-tar's
+  let stop: "end" | "handed on" | undefined;
   try {
     for (;;) {
       const header = bytes.length >= block ? plainHeader(bytes.view(0, block)) : undefined;
-      if (bytes.length >= block && (!header || header.size > wholeBody)) break;
+      if (bytes.length >= block && !header) {
+        const end = isZero(bytes.view(0, block)) && await archiveEnd(reader, bytes, ended);
+        stop = end ? "end" : "handed on";
+        break;
+      }
+      if (header && header.size > wholeBody) break;
       const end = header ? block + header.size + (-header.size & (block - 1)) : block;
       if (header && bytes.length >= end) {
         yield { header, body: bytes.view(block, block + header.size) };
@@ -49,11 +57,12 @@ export async function* tarStreamEntries(
       if (read.done) ended = true;
       else bytes.push(read.value);
     }
-    handedOn = true;
+    stop ??= "handed on";
   } finally {
     // an error, or the consumer stopped early: the source is let go
-    if (!handedOn) await reader.cancel().catch(() => {});
+    if (!stop) await reader.cancel().catch(() => {});
   }
+  if (stop === "end") return;
   // The rest, from the entry not read here, as modern-tar reads it.
   const rest = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -68,11 +77,41 @@ export async function* tarStreamEntries(
     cancel: (reason) => reader.cancel(reason),
   });
   try {
+    const { createTarDecoder } = await import("modern-tar");
     yield* rest.pipeThrough(createTarDecoder({ strict: true }));
   } finally {
     // modern-tar's decoder does not pass a cancel on to its source: the source is let go here
     await reader.cancel().catch(() => {});
   }
+}
+
+/**
+ * Whether the archive's end, which starts with the zero block at the start of `bytes`, is read
+ * here to the end of the source: a second zero block, then nothing but zero bytes. If not (the
+ * source ends first, or other bytes come), `bytes` still starts at that first zero block, followed
+ * by what was read, for modern-tar to refuse.
+ */
+async function archiveEnd(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  bytes: Bytes,
+  ended: boolean,
+): Promise<boolean> {
+  for (;;) {
+    if (bytes.length >= 2 * block) {
+      if (!isZero(bytes.view(block, bytes.length))) return false;
+      bytes.truncate(2 * block); // zeros, kept as the end's two blocks
+    }
+    if (ended) return bytes.length >= 2 * block;
+    const read = await reader.read();
+    if (read.done) ended = true;
+    else bytes.push(read.value);
+  }
+}
+
+/** Whether every byte of `bytes` is zero. */
+function isZero(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.byteLength; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
 
 /**
@@ -148,6 +187,11 @@ class Bytes {
   drop(n: number): void {
     this.#start += n;
     if (this.#start === this.#end) this.#start = this.#end = 0;
+  }
+
+  /** Forgets all but the first `n` bytes. */
+  truncate(n: number): void {
+    this.#end = this.#start + n;
   }
 
   /** Appends `chunk` (copied). */

@@ -3,7 +3,8 @@
  * (names, types, sizes, modes, bodies) or, for a damaged or cut archive, the same error (after
  * the same entries, as many as were handed over before it). Archives of
  * plain ustar entries, long and non-ASCII names (ustar prefix, pax records), directories, empty
- * and large bodies, some with bytes changed or cut short, each in chunks of random sizes.
+ * and large bodies, some ending in more zero bytes (as `tar` pads to its record size) or in other
+ * bytes, some with bytes changed or cut short, each in chunks of random sizes.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -53,6 +54,11 @@ const entry = fc.record({
   ),
   mode: fc.constantFrom(0o644, 0o755, 0o600),
 });
+/** What follows the archive's end: zero bytes (a record's padding), or zeros and then a byte. */
+const tail = fc.option(
+  fc.record({ zeros: fc.nat(10240), then: fc.option(fc.integer({ min: 1, max: 255 })) }),
+  { freq: 2 },
+);
 const damage = fc.option(
   fc.oneof(
     fc.record({ flip: fc.double({ min: 0, max: 1, noNaN: true }), to: fc.nat(255) }),
@@ -65,9 +71,10 @@ Deno.test("tar entries are read as modern-tar's strict decoder reads them, damag
   await fc.assert(
     fc.asyncProperty(
       fc.array(entry, { minLength: 1, maxLength: 12 }),
+      tail,
       damage,
       fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }),
-      async (entries, harm, cuts) => {
+      async (entries, after, harm, cuts) => {
         let bytes = await packTar(
           entries.map((e, i): PackEntry =>
             e.dir ? { header: { name: `${e.path}/`, type: "directory", size: 0, mode: 0o755 } } : {
@@ -76,6 +83,11 @@ Deno.test("tar entries are read as modern-tar's strict decoder reads them, damag
             }
           ),
         );
+        if (after) {
+          const extra = new Uint8Array(after.zeros + (after.then ? 1 : 0));
+          if (after.then) extra[after.zeros] = after.then;
+          bytes = new Uint8Array([...bytes, ...extra]);
+        }
         if (harm && "flip" in harm) {
           bytes = bytes.slice();
           bytes[Math.min(bytes.byteLength - 1, Math.floor(harm.flip * bytes.byteLength))] = harm.to;

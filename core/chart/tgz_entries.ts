@@ -1,0 +1,19 @@
+/**
+ * The entries of a .tgz stream as `modern-tar`'s strict decoder reads them, each body a stream:
+ * for reading a few files of a chart (`chart show`, a packaged subchart's Chart.yaml). Apart from
+ * extract.ts, whose extraction reads plain entries itself and loads modern-tar only for others.
+ * @module
+ */
+import { createTarDecoder, type ParsedTarEntry } from "modern-tar";
+import { decompressed } from "./extract.ts";
+
+/**
+ * The entries of a .tgz stream, decompressed with the guards against gzip bombs (see
+ * `decompressed`: gzip required, at most `maxSize` bytes decompressed), strict tar headers.
+ */
+export function tarEntries(
+  archive: ReadableStream<Uint8Array>,
+  maxSize?: number,
+): ReadableStream<ParsedTarEntry> {
+  return decompressed(archive, maxSize).pipeThrough(createTarDecoder({ strict: true }));
+}
