@@ -54,6 +54,27 @@ export function entryPath(header: TarHeader, name: string): string[] {
   return parts.slice(1);
 }
 
+/**
+ * A name that `entryPath` splits at every "/" alone: no backslash or drive, no empty, "." or ".."
+ * part, at least two parts; a trailing "/" allowed.
+ */
+const plainName = /^(?![A-Za-z]:)(?:(?!\.\.?\/)[^/\\]+\/)+(?!\.\.?\/?$)[^/\\]+\/?$/;
+
+/**
+ * `entryPath(header, name)` joined with "/" (`""` for the top directory), found without splitting
+ * the name when it is a plain one, as nearly all are.
+ */
+export function relativePath(header: TarHeader, name: string): string {
+  const raw = header.name;
+  if (
+    (header.type === "file" || header.type === "directory") && raw.startsWith(name) &&
+    raw.charCodeAt(name.length) === 0x2f && plainName.test(raw)
+  ) {
+    return raw.slice(name.length + 1, raw.endsWith("/") ? -1 : undefined);
+  }
+  return entryPath(header, name).join("/");
+}
+
 /** `destination/name` as a user reads it: `mychart` for ".", `out/mychart` for "out/". */
 export function chartDirPath(destination: string, name: string): string {
   if (destination === "" || destination === ".") return name;
@@ -116,34 +137,40 @@ async function unpack(
   const made = new Set<string>([""]);
   // The permission bits the umask lets through, as the top directory (made 0755) got them.
   const allowed = (Deno.statSync(work).mode ?? 0o777) & 0o777;
+  const plain = { createNew: true, mode: 0o644 & allowed };
+  const executable = { createNew: true, mode: 0o755 & allowed };
   const makeDir = (rel: string) => {
     if (made.has(rel)) return;
     Deno.mkdirSync(`${work}/${rel}`, { recursive: true, mode: 0o755 });
     made.add(rel);
   };
-  for await (const entry of tarStreamEntries(decompressed(archive, options.maxSize))) {
-    const parts = entryPath(entry.header, options.name);
-    const rel = parts.join("/");
-    claim(kinds, parts, rel, entry.header);
-    if (entry.header.type === "directory") {
-      if (entry.body instanceof ReadableStream) await entry.body.cancel();
-      makeDir(rel);
-      continue;
+  let dir: string | undefined; // the last file's directory: claimed and made
+  for await (const batch of tarStreamEntries(decompressed(archive, options.maxSize))) {
+    for (const { header, body } of batch) {
+      const rel = relativePath(header, options.name);
+      const slash = rel.lastIndexOf("/");
+      const parent = slash < 0 ? "" : rel.slice(0, slash);
+      claim(kinds, rel, header, parent === dir);
+      if (header.type === "directory") {
+        if (body instanceof ReadableStream) await body.cancel();
+        makeDir(rel);
+        continue;
+      }
+      if (header.size > maxFileSize) {
+        throw new ChartError(
+          phrase`chart file "${rel}" is ${humanSize(header.size)}, over the ${
+            humanSize(maxFileSize)
+          } limit for one file (see ${option("maxFileSize")})`,
+        );
+      }
+      if (parent !== dir) makeDir(parent);
+      dir = parent;
+      const how = ((header.mode ?? 0) & 0o111) !== 0 ? executable : plain;
+      const path = `${work}/${rel}`;
+      // a body in hand: one call (open with the mode, write and close), no promise
+      if (body instanceof Uint8Array) Deno.writeFileSync(path, body, how);
+      else await writeStream(path, body, how.mode);
     }
-    if (entry.header.size > maxFileSize) {
-      throw new ChartError(
-        phrase`chart file "${rel}" is ${humanSize(entry.header.size)}, over the ${
-          humanSize(maxFileSize)
-        } limit for one file (see ${option("maxFileSize")})`,
-      );
-    }
-    makeDir(rel.slice(0, Math.max(rel.lastIndexOf("/"), 0)));
-    const mode = (((entry.header.mode ?? 0) & 0o111) !== 0 ? 0o755 : 0o644) & allowed;
-    const path = `${work}/${rel}`;
-    // a body in hand: one call (open with the mode, write and close), no promise
-    if (entry.body instanceof Uint8Array) {
-      Deno.writeFileSync(path, entry.body, { createNew: true, mode });
-    } else await writeStream(path, entry.body, mode);
   }
   if (kinds.get("Chart.yaml") !== "file") {
     throw new ChartError(`chart archive has no ${options.name}/Chart.yaml`);
@@ -179,23 +206,23 @@ export function decompressed(
 }
 
 /**
- * Records an entry's path (`parts`, joined: `rel`), refusing duplicates and entries inside
- * something that is a file.
+ * Records an entry's path `rel` (see `relativePath`), refusing duplicates and entries inside
+ * something that is a file. `known`: its directory is recorded as one already.
  */
 function claim(
   kinds: Map<string, "file" | "dir">,
-  parts: string[],
   rel: string,
   header: TarHeader,
+  known: boolean,
 ): void {
-  let parent = parts[0];
-  for (let i = 1; i < parts.length; parent += `/${parts[i++]}`) {
+  if (rel === "") return;
+  for (let slash = known ? -1 : rel.indexOf("/"); slash >= 0; slash = rel.indexOf("/", slash + 1)) {
+    const parent = rel.slice(0, slash);
     if (kinds.get(parent) === "file") {
       throw new ChartError(`unsafe chart archive: entry "${header.name}" is inside a file`);
     }
     kinds.set(parent, "dir");
   }
-  if (parts.length === 0) return;
   const kind = header.type === "directory" ? "dir" : "file";
   if (kinds.has(rel) && !(kind === "dir" && kinds.get(rel) === "dir")) {
     throw new ChartError(`unsafe chart archive: entry "${header.name}" appears twice`);

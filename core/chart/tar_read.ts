@@ -15,7 +15,7 @@ import type { TarHeader } from "modern-tar";
 import { block, headerChecksum } from "./ustar.ts";
 
 /**
- * A tar entry: its header, and its body as bytes (valid until the next entry is asked for) or as
+ * A tar entry: its header, and its body as bytes (valid until the next batch is asked for) or as
  * a stream (to be read or cancelled before the next).
  */
 export interface TarEntry {
@@ -28,10 +28,15 @@ export interface TarEntry {
 /** The largest body read here whole; a larger one is streamed by modern-tar. */
 const wholeBody = 256 * 1024;
 
-/** The entries of the tar stream `tar`, refused as `createTarDecoder({ strict: true })` does. */
+/**
+ * The entries of the tar stream `tar`, refused as `createTarDecoder({ strict: true })` does, in
+ * batches: the plain entries that have arrived, together (a bytes body stays valid until the next
+ * batch is asked for), and each entry read by modern-tar alone. A chart of thousands of small
+ * files costs a promise per batch, not per file.
+ */
 export async function* tarStreamEntries(
   tar: ReadableStream<Uint8Array>,
-): AsyncGenerator<TarEntry> {
+): AsyncGenerator<TarEntry[]> {
   const reader = tar.getReader();
   const bytes = new Bytes();
   let ended = false;
@@ -39,20 +44,26 @@ export async function* tarStreamEntries(
   let stop: "end" | "handed on" | undefined;
   try {
     for (;;) {
+      const batch: TarEntry[] = [];
+      let at = 0; // where the next entry starts in `bytes`
+      for (;;) {
+        if (bytes.length - at < block) break;
+        const header = plainHeader(bytes.view(at, at + block));
+        if (!header || header.size > wholeBody) break;
+        const end = at + block + header.size + (-header.size & (block - 1));
+        if (bytes.length < end) break;
+        batch.push({ header, body: bytes.view(at + block, at + block + header.size) });
+        at = end;
+      }
+      if (batch.length) yield batch;
+      bytes.drop(at);
       const header = bytes.length >= block ? plainHeader(bytes.view(0, block)) : undefined;
       if (bytes.length >= block && !header) {
         const end = isZero(bytes.view(0, block)) && await archiveEnd(reader, bytes, ended);
         stop = end ? "end" : "handed on";
         break;
       }
-      if (header && header.size > wholeBody) break;
-      const end = header ? block + header.size + (-header.size & (block - 1)) : block;
-      if (header && bytes.length >= end) {
-        yield { header, body: bytes.view(block, block + header.size) };
-        bytes.drop(end);
-        continue;
-      }
-      if (ended) break;
+      if ((header && header.size > wholeBody) || ended) break;
       const read = await reader.read();
       if (read.done) ended = true;
       else bytes.push(read.value);
@@ -78,7 +89,7 @@ export async function* tarStreamEntries(
   });
   try {
     const { createTarDecoder } = await import("modern-tar");
-    yield* rest.pipeThrough(createTarDecoder({ strict: true }));
+    for await (const entry of rest.pipeThrough(createTarDecoder({ strict: true }))) yield [entry];
   } finally {
     // modern-tar's decoder does not pass a cancel on to its source: the source is let go here
     await reader.cancel().catch(() => {});

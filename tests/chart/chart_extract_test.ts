@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import type { TarEntry } from "modern-tar";
-import { chartDirPath, extractChart, type ExtractOptions } from "../../core/chart/extract.ts";
+import {
+  chartDirPath,
+  entryPath,
+  extractChart,
+  type ExtractOptions,
+  relativePath,
+} from "../../core/chart/extract.ts";
 import { loadChartDir } from "../../core/chart/load.ts";
 import { packChart } from "../../core/chart/package.ts";
 import { ChartError } from "../../core/errors.ts";
@@ -134,11 +141,55 @@ const hostile: [string, TarEntry[], RegExp][] = [
     /"mychart\/Chart.yaml\/x" is inside a file/,
   ],
   [
+    "an entry inside a file met earlier in its directory",
+    [
+      chartYaml,
+      fileEntry("mychart/templates/a", "x"),
+      fileEntry("mychart/templates/b", "x"),
+      fileEntry("mychart/templates/a/x", "x"),
+    ],
+    /"mychart\/templates\/a\/x" is inside a file/,
+  ],
+  [
+    "a file where a directory was made for the files before it",
+    [chartYaml, fileEntry("mychart/templates/a", "x"), fileEntry("mychart/templates", "x")],
+    /"mychart\/templates" appears twice/,
+  ],
+  [
     "an archive without Chart.yaml",
     [fileEntry("mychart/values.yaml", "a: 1")],
     /has no mychart\/Chart.yaml/,
   ],
 ];
+
+Deno.test("an entry's place in the chart is found as entryPath finds it, or refused alike", () => {
+  const part = fc.constantFrom("mychart", "a", "b.yaml", ".", "..", "", ".a", "..b", "C:", "x\\y");
+  const place = (header: Parameters<typeof entryPath>[0]) => {
+    try {
+      return entryPath(header, "mychart").join("/");
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  const fast = (header: Parameters<typeof entryPath>[0]) => {
+    try {
+      return relativePath(header, "mychart");
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  fc.assert(
+    fc.property(
+      fc.array(part, { minLength: 1, maxLength: 5 }),
+      fc.constantFrom("file" as const, "directory" as const, "symlink" as const),
+      (parts, type) => {
+        const header = { name: parts.join("/"), type, size: 0 };
+        assert.equal(fast(header), place(header));
+      },
+    ),
+    { numRuns: 2000 },
+  );
+});
 
 for (const [what, entries, message] of hostile) {
   Deno.test(`extract refuses ${what} and leaves nothing behind`, async () => {
