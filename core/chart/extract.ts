@@ -12,6 +12,7 @@ import { ChartError, H3Error, option, phrase } from "../errors.ts";
 import { humanSize } from "../size.ts";
 import { replaceDir } from "../write_file.ts";
 import { isValidChartName } from "./metadata.ts";
+import { gunzipReader } from "./gunzip.ts";
 import { tarStreamEntries } from "./tar_read.ts";
 
 /** Helm 4's limit on a chart's decompressed size. */
@@ -145,7 +146,8 @@ async function unpack(
     made.add(rel);
   };
   let dir: string | undefined; // the last file's directory: claimed and made
-  for await (const batch of tarStreamEntries(decompressed(archive, options.maxSize))) {
+  const tar = gunzipReader(archive, options.maxSize ?? defaultMaxChartSize);
+  for await (const batch of tarStreamEntries(tar)) {
     for (const { header, body } of batch) {
       const rel = relativePath(header, options.name);
       const slash = rel.lastIndexOf("/");
@@ -191,21 +193,6 @@ async function writeStream(path: string, body: ReadableStream<Uint8Array>, mode:
 }
 
 /**
- * The tar stream in a .tgz stream, decompressed with the guards against gzip bombs: gzip required,
- * at most `maxSize` bytes (default 100 MiB) decompressed.
- */
-export function decompressed(
-  archive: ReadableStream<Uint8Array>,
-  maxSize: number = defaultMaxChartSize,
-): ReadableStream<Uint8Array> {
-  return archive
-    .pipeThrough(requireGzip())
-    .pipeThrough(smallPieces(4096))
-    .pipeThrough(gunzip())
-    .pipeThrough(sizeLimit(maxSize));
-}
-
-/**
  * Records an entry's path `rel` (see `relativePath`), refusing duplicates and entries inside
  * something that is a file. `known`: its directory is recorded as one already.
  */
@@ -240,63 +227,4 @@ async function placeChart(work: string, target: string, force: boolean, tmp: str
 
 function exists(path: string): Promise<boolean> {
   return Deno.lstat(path).then(() => true, () => false);
-}
-
-/** Refuses input that does not start with the gzip magic bytes, before decompressing. */
-function requireGzip(): TransformStream<Uint8Array, Uint8Array> {
-  let head: number[] | undefined = [];
-  const check = () => {
-    if (head && (head[0] !== 0x1f || head[1] !== 0x8b)) {
-      throw new ChartError("chart content is not a gzip archive (.tgz)");
-    }
-    head = undefined;
-  };
-  return new TransformStream({
-    transform(chunk, controller) {
-      if (head) {
-        head.push(...chunk.subarray(0, 2 - head.length));
-        if (head.length >= 2) check();
-      }
-      controller.enqueue(chunk);
-    },
-    flush: () => {
-      if (head) check();
-    },
-  });
-}
-
-/**
- * Splits chunks into pieces of at most `size` bytes. Deflate inflates 1 byte to at most ~1032, and
- * the decompressor emits all of a piece's output at once: small pieces keep a gzip bomb's bursts
- * (and so memory) to a few MiB, and let the per-file limit refuse a huge entry by its header first.
- */
-function smallPieces(size: number): TransformStream<Uint8Array, Uint8Array> {
-  return new TransformStream({
-    transform(chunk, controller) {
-      for (let at = 0; at < chunk.byteLength; at += size) {
-        controller.enqueue(chunk.subarray(at, at + size));
-      }
-    },
-  });
-}
-
-/** The platform's gzip decompressor, typed for byte streams. */
-function gunzip(): TransformStream<Uint8Array, Uint8Array> {
-  return new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>;
-}
-
-/** Errors as soon as more than `max` bytes have passed. */
-function sizeLimit(max: number): TransformStream<Uint8Array, Uint8Array> {
-  let size = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      size += chunk.byteLength;
-      if (size > max) {
-        throw new ChartError(
-          phrase`chart is larger than ${humanSize(max)} decompressed (see ${option("maxSize")})`,
-        );
-      }
-      controller.enqueue(chunk);
-    },
-  });
 }

@@ -12,6 +12,7 @@
  * @module
  */
 import type { TarHeader } from "modern-tar";
+import { type ByteReader, readerStream } from "./gunzip.ts";
 import { block, headerChecksum } from "./ustar.ts";
 
 /**
@@ -29,15 +30,12 @@ export interface TarEntry {
 const wholeBody = 256 * 1024;
 
 /**
- * The entries of the tar stream `tar`, refused as `createTarDecoder({ strict: true })` does, in
+ * The entries of the tar stream `reader` reads, refused as `createTarDecoder({ strict: true })` does, in
  * batches: the plain entries that have arrived, together (a bytes body stays valid until the next
  * batch is asked for), and each entry read by modern-tar alone. A chart of thousands of small
  * files costs a promise per batch, not per file.
  */
-export async function* tarStreamEntries(
-  tar: ReadableStream<Uint8Array>,
-): AsyncGenerator<TarEntry[]> {
-  const reader = tar.getReader();
+export async function* tarStreamEntries(reader: ByteReader): AsyncGenerator<TarEntry[]> {
   const bytes = new Bytes();
   let ended = false;
   // why reading here stopped: the archive's end was read, or the rest is modern-tar's
@@ -75,18 +73,7 @@ export async function* tarStreamEntries(
   }
   if (stop === "end") return;
   // The rest, from the entry not read here, as modern-tar reads it.
-  const rest = new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (bytes.length) controller.enqueue(bytes.view(0, bytes.length).slice());
-      if (ended) controller.close();
-    },
-    async pull(controller) {
-      const read = await reader.read();
-      if (read.done) controller.close();
-      else controller.enqueue(read.value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
+  const rest = readerStream(reader, bytes.view(0, bytes.length).slice());
   try {
     const { createTarDecoder } = await import("modern-tar");
     for await (const entry of rest.pipeThrough(createTarDecoder({ strict: true }))) yield [entry];
@@ -103,7 +90,7 @@ export async function* tarStreamEntries(
  * by what was read, for modern-tar to refuse.
  */
 async function archiveEnd(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
+  reader: ByteReader,
   bytes: Bytes,
   ended: boolean,
 ): Promise<boolean> {

@@ -5,15 +5,18 @@
  * @module
  */
 import { createTarDecoder, type ParsedTarEntry } from "modern-tar";
-import { decompressed } from "./extract.ts";
+import { defaultMaxChartSize } from "./extract.ts";
+import { gunzipReader, readerStream } from "./gunzip.ts";
 
 /**
  * The entries of a .tgz stream, decompressed with the guards against gzip bombs (see
- * `decompressed`: gzip required, at most `maxSize` bytes decompressed), strict tar headers.
+ * `gunzipReader`: gzip required, at most `maxSize` bytes decompressed), strict tar headers.
  */
 export function tarEntries(
   archive: ReadableStream<Uint8Array>,
-  maxSize?: number,
+  maxSize: number = defaultMaxChartSize,
 ): ReadableStream<ParsedTarEntry> {
-  return decompressed(archive, maxSize).pipeThrough(createTarDecoder({ strict: true }));
+  return readerStream(gunzipReader(archive, maxSize)).pipeThrough(
+    createTarDecoder({ strict: true }),
+  );
 }

@@ -33,7 +33,7 @@ async function outcome(read: () => AsyncIterable<{ header: PackEntry["header"]; 
 
 /** The entries of `tarStreamEntries`, one by one. */
 async function* entriesOf(tar: ReadableStream<Uint8Array>) {
-  for await (const batch of tarStreamEntries(tar)) yield* batch;
+  for await (const batch of tarStreamEntries(tar.getReader())) yield* batch;
 }
 
 /** `bytes` as a stream of chunks cut at `cuts` (fractions of its length). */
@@ -128,7 +128,7 @@ Deno.test("a reader that stops early lets the source go, before and after modern
         cancelled = true;
       },
     });
-    for await (const [entry] of tarStreamEntries(source)) {
+    for await (const [entry] of tarStreamEntries(source.getReader())) {
       assert.equal(entry.header.name, first);
       break;
     }
@@ -141,7 +141,8 @@ Deno.test("plain entries that arrive together come in one batch; modern-tar's on
     batches.map((batch) => batch.map((e) => e.header.name));
   const read = async (bytes: Uint8Array) => {
     const batches = [];
-    for await (const batch of tarStreamEntries(ReadableStream.from([bytes]))) batches.push(batch);
+    const tar = ReadableStream.from([bytes]).getReader();
+    for await (const batch of tarStreamEntries(tar)) batches.push(batch);
     return names(batches);
   };
   const file = (name: string) => ({ header: { name, type: "file" as const, size: 1 }, body: "a" });
