@@ -5,7 +5,7 @@
  */
 import type { Hash } from "node:crypto";
 import { DigestError } from "./errors.ts";
-import { type Descriptor, oversized } from "./oci/descriptor.ts";
+import { type Descriptor, digestOf, oversized } from "./oci/descriptor.ts";
 import { type Fetcher, isBytesFetcher, type PushOptions } from "./target.ts";
 
 /**
@@ -50,8 +50,7 @@ class Sha256 {
       all.set(held, offset);
       offset += held.byteLength;
     }
-    const sum = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-    return "sha256:" + Array.from(sum, (b) => b.toString(16).padStart(2, "0")).join("");
+    return await digestOf(all);
   }
 }
 

@@ -99,11 +99,24 @@ export async function manifestDescriptor(
   return { mediaType, digest: await digestOf(bytes), size: bytes.byteLength };
 }
 
-/** sha256 digest of a small in-memory buffer, as `sha256:<hex>` (for manifests and configs). */
+/**
+ * Web Crypto's `digest` hands each call to a thread of its own: ~60 µs of CPU whatever the size,
+ * and on a busy machine up to a millisecond of the main thread's time, more than hashing a
+ * manifest, a chart's config or a small chart costs in JavaScript once V8 has compiled the hash.
+ * Compiling it costs a few milliseconds, so a process hashes its first `warmAfter` buffers with
+ * Web Crypto, and those after them up to `inlineLimit` bytes in JavaScript (a bulk push or pull).
+ */
+const warmAfter = 64;
+const inlineLimit = 16 << 10;
+let hashed = 0;
+let sha2: Promise<typeof import("@noble/hashes/sha2.js")> | undefined;
+
+/** sha256 digest of an in-memory buffer, as `sha256:<hex>` (manifests, configs, small blobs). */
 export async function digestOf(bytes: Uint8Array): Promise<string> {
-  const hash = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return "sha256:" +
-    Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, "0")).join("");
+  const hash = bytes.byteLength <= inlineLimit && ++hashed > warmAfter
+    ? (await (sha2 ??= import("@noble/hashes/sha2.js"))).sha256(bytes)
+    : new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return "sha256:" + Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** The error for content that runs past the size its descriptor announced. */

@@ -13,6 +13,7 @@ import {
   verifyingStream,
 } from "../../core/digest.ts";
 import { DigestError } from "../../core/errors.ts";
+import { digestOf } from "../../core/oci/descriptor.ts";
 
 const MiB = 1 << 20;
 
@@ -31,6 +32,19 @@ function sha256(pieces: Uint8Array[]): string {
 }
 
 const sizes = [0, 1, 4096, MiB - 1, MiB, MiB + 1, 3 * MiB + 77];
+
+Deno.test("digestOf: the same sha256 for the first buffers (Web Crypto) and the many after them (JavaScript)", async () => {
+  // a process's first 64 go to Web Crypto, later ones up to 16 KiB are hashed in JavaScript
+  const lengths = [0, 1, 55, 56, 63, 64, 65, 1000, 16 * 1024, 16 * 1024 + 1, 100_000];
+  for (let i = 0; i < 200; i++) {
+    const [bytes] = content(lengths[i % lengths.length] + (i >> 4), MiB);
+    assert.equal(
+      await digestOf(bytes ?? new Uint8Array()),
+      sha256(bytes ? [bytes] : []),
+      `buffer ${i}`,
+    );
+  }
+});
 
 Deno.test("hashingStream: the sha256 and size of what passes, below and above 1 MiB", async () => {
   for (const size of sizes) {
