@@ -164,7 +164,8 @@ Deno.test("a bundle with a baked plugin", async (t) => {
           typo.stderr,
           `Error: unknown command "lst" for "h3 chart"; did you mean "list"?\n`,
         );
-        for (const args of [["env"], ["chart", "list", "-o", "json"], ["baked-hello"]]) {
+        assert.equal(expectCode(await box.run(["chart", "list", "-o", "json"]), 0).stdout, "[]\n");
+        for (const args of [["env"], ["chart", "list", "-o=json"], ["baked-hello"]]) {
           assert.match((await box.run(args)).stderr, /entry\.js/, args.join(" "));
         }
       } finally {
@@ -174,7 +175,7 @@ Deno.test("a bundle with a baked plugin", async (t) => {
     },
   );
 
-  await t.step("commands with nothing to parse run without gunshi", async () => {
+  await t.step("commands with little to parse run without gunshi", async () => {
     // gunshi's chunks, found by its own strings: its cli's "Command not found" and its argument
     // tokenizer's "option-terminator". Set aside, a command that loads gunshi fails.
     const gunshi = [];
@@ -196,8 +197,20 @@ Deno.test("a bundle with a baked plugin", async (t) => {
         missing.stderr,
         /^Error: chart "docker\.io\/library\/nothing:1\.0\.0" not found/,
       );
-      // An option is gunshi's to parse: without its chunks, that start fails.
-      assert.notEqual((await box.run(["chart", "list", "--output", "json"])).code, 0);
+      const exported = expectCode(
+        await box.run(["chart", "export", "nothing:1.0.0", "--destination", "out", "--force"]),
+        1,
+      );
+      assert.match(
+        exported.stderr,
+        /^Error: chart "docker\.io\/library\/nothing:1\.0\.0" not found/,
+      );
+      assert.equal(
+        expectCode(await box.run(["chart", "list", "--output", "json"]), 0).stdout,
+        "[]\n",
+      );
+      // Any other form of an option is gunshi's to parse: without its chunks, that start fails.
+      assert.notEqual((await box.run(["chart", "list", "-o=json"])).code, 0);
     } finally {
       for (const name of gunshi) {
         await Deno.rename(`${box.dir}/aside-gunshi/${name}`, `${chunks}/${name}`);
