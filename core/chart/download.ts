@@ -9,7 +9,7 @@ import { replaceFile } from "../write_file.ts";
 import { type CopyEvent, fetchManifest, progress } from "../copy.ts";
 import type { Descriptor, Manifest } from "../oci/descriptor.ts";
 import { SignatureError } from "../errors.ts";
-import type { Target } from "../target.ts";
+import { isBytesFetcher, type Target } from "../target.ts";
 import { readMeta } from "./transfer.ts";
 import { chartDirPath, extractChart, type ExtractOptions } from "./extract.ts";
 import { type ChartParts, chartParts } from "./manifest.ts";
@@ -63,11 +63,16 @@ export async function downloadChart(
     );
   }
   onEvent?.({ kind: "start", role: "layer", desc: parts.content });
-  const content = (await repository.fetch(parts.content))
-    .pipeThrough(progress("layer", parts.content, onEvent));
+  const streamed = async () =>
+    (await repository.fetch(parts.content)).pipeThrough(progress("layer", parts.content, onEvent));
   let path: string;
   if (options.untar) {
-    path = await extractChart(content, {
+    // a package the target reads whole (the cache's), in hand and verified, when no progress is
+    // asked for: no stream before the decompressor's
+    const whole = !onEvent && isBytesFetcher(repository)
+      ? await repository.fetchBytes(parts.content)
+      : undefined;
+    path = await extractChart(whole ?? await streamed(), {
       name: meta.name,
       destination,
       force,
@@ -75,6 +80,7 @@ export async function downloadChart(
       maxFileSize,
     });
   } else {
+    const content = await streamed();
     await Deno.mkdir(destination || ".", { recursive: true });
     path = chartDirPath(destination, `${meta.name}-${meta.version}.tgz`);
     await replaceFile(path, content);

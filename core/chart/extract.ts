@@ -82,9 +82,12 @@ export function chartDirPath(destination: string, name: string): string {
   return `${destination.replace(/(.)\/+$/, "$1").replace(/^\/$/, "")}/${name}`;
 }
 
-/** Extracts a .tgz stream into `destination/<name>/` and returns that directory's path. */
+/**
+ * Extracts a .tgz (a stream, or bytes in hand) into `destination/<name>/` and returns that
+ * directory's path.
+ */
 export async function extractChart(
-  archive: ReadableStream<Uint8Array>,
+  archive: ReadableStream<Uint8Array> | Uint8Array,
   options: ExtractOptions,
 ): Promise<string> {
   const { name, destination, force = false } = options;
@@ -98,7 +101,7 @@ export async function extractChart(
     if (dest && !dest.isDirectory) throw new ChartError(`${destination}: not a directory`);
     await Deno.mkdir(destination || ".", { recursive: true });
   } catch (error) {
-    await archive.cancel().catch(() => {});
+    if (archive instanceof ReadableStream) await archive.cancel().catch(() => {});
     throw error;
   }
   const tmp = await Deno.makeTempDir({ dir: destination || ".", prefix: `.${name}.h3-` });
@@ -129,7 +132,7 @@ export async function extractChart(
  * directory is created once, not once per file in it.
  */
 async function unpack(
-  archive: ReadableStream<Uint8Array>,
+  archive: ReadableStream<Uint8Array> | Uint8Array,
   work: string,
   options: ExtractOptions,
 ): Promise<void> {

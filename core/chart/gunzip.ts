@@ -25,18 +25,19 @@ export interface ByteReader {
 const piece = 4096;
 
 /**
- * A reader of the tar stream inside the .tgz stream `archive`: its reads fail with a `ChartError`
- * when `archive` does not start with the gzip magic bytes, or once more than `maxSize` bytes have
- * come out; with `archive`'s error when it fails. Cancelling it cancels `archive`.
+ * A reader of the tar stream inside the .tgz `archive` (a stream, or bytes in hand): its reads fail
+ * with a `ChartError` when `archive` does not start with the gzip magic bytes, or once more than
+ * `maxSize` bytes have come out; with `archive`'s error when it fails. Cancelling it cancels
+ * `archive`.
  */
 export function gunzipReader(
-  archive: ReadableStream<Uint8Array>,
+  archive: ReadableStream<Uint8Array> | Uint8Array,
   maxSize: number,
 ): ByteReader {
   // the platform's decompressor, typed for byte streams
   const gunzip = new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array>;
   const output = gunzip.readable.getReader();
-  const input = archive.getReader();
+  const input = archive instanceof Uint8Array ? bytesReader(archive) : archive.getReader();
   feed(input, gunzip.writable.getWriter());
   let size = 0;
   const cancel = async (reason?: unknown) => {
@@ -67,7 +68,7 @@ export function gunzipReader(
  * (of the input, or that refusal) aborts the decompressor with it, so its reader fails with it.
  */
 async function feed(
-  input: ReadableStreamDefaultReader<Uint8Array>,
+  input: ByteReader,
   writer: WritableStreamDefaultWriter<Uint8Array>,
 ): Promise<void> {
   try {
@@ -88,6 +89,22 @@ async function feed(
     await writer.abort(error).catch(() => {});
     await input.cancel(error).catch(() => {});
   }
+}
+
+/** A reader of `bytes`, as one chunk. */
+function bytesReader(bytes: Uint8Array): ByteReader {
+  let left: Uint8Array | undefined = bytes;
+  return {
+    read() {
+      const value = left;
+      left = undefined;
+      return Promise.resolve(value ? { done: false, value } : { done: true, value: undefined });
+    },
+    cancel() {
+      left = undefined;
+      return Promise.resolve();
+    },
+  };
 }
 
 /** Throws unless `head` is the gzip magic bytes. */

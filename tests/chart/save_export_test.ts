@@ -206,6 +206,24 @@ Deno.test("export refuses a hostile chart in the cache and writes nothing", asyn
   assert.deepEqual(entries.sort(), ["helm"]);
 });
 
+Deno.test("export refuses a package altered in the cache and writes nothing", async () => {
+  await using box = await sandbox();
+  const saved = parseSave(await box.run(["chart", "save", fixtureChart, ref]), "latest");
+  const path = `${box.helmHome}/registry/blobs/sha256/${saved.content.slice("sha256:".length)}`;
+  const altered = await Deno.readFile(path);
+  altered[altered.byteLength - 10] ^= 1; // in gzip's trailer: a valid package, other bytes
+  for (const [bytes, why] of [[altered, "digest"], [altered.slice(1), "size"]] as const) {
+    await Deno.chmod(path, 0o644);
+    await Deno.writeFile(path, bytes);
+    const result = expectCode(
+      await box.run(["chart", "export", ref, "--destination", "out"]),
+      1,
+    );
+    assert.match(result.stderr, new RegExp(`^Error: .*${saved.content}`), why);
+    assert.deepEqual(await Deno.lstat(`${box.dir}/out`).catch(() => undefined), undefined, why);
+  }
+});
+
 Deno.test("bad input is one error line, a non-zero exit, and an untouched cache", async () => {
   await using box = await sandbox();
   expectCode(await box.run(["chart", "save", fixtureChart, ref]), 0);
