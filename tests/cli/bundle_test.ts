@@ -175,6 +175,28 @@ Deno.test("a bundle with a baked plugin", async (t) => {
     },
   );
 
+  await t.step("a start naming another built-in command skips the start file", async () => {
+    // h3.js sends it straight to the whole program: with the start file set aside, it still runs,
+    // and what the start file answers fails to load.
+    await Deno.rename(`${chunks}/start.js`, `${box.dir}/start.js`);
+    try {
+      assert.match(expectCode(await box.run(["env"]), 0).stdout, /^HELM_HOME=/);
+      const exported = expectCode(
+        await box.run(["--debug", "chart", "export", "nothing:1.0.0", "-d", "out"]),
+        1,
+      );
+      assert.match(
+        exported.stderr,
+        /Error: chart "docker\.io\/library\/nothing:1\.0\.0" not found/,
+      );
+      for (const args of [["chart", "list"], ["chart"], ["baked-hello"], ["chart", "nope"]]) {
+        assert.match((await box.run(args)).stderr, /start\.js/, args.join(" "));
+      }
+    } finally {
+      await Deno.rename(`${box.dir}/start.js`, `${chunks}/start.js`);
+    }
+  });
+
   await t.step("commands with little to parse run without gunshi", async () => {
     // gunshi's chunks, found by its own strings: its cli's "Command not found" and its argument
     // tokenizer's "option-terminator". Set aside, a command that loads gunshi fails.
