@@ -52,7 +52,7 @@ export interface RefJob {
   queued: () => void;
   /**
    * Lets the next ref start in this one's slot while this one waits for another ref's transfer of
-   * the same chart (`onWaiting` of a pull into the cache); this one still has work after its wait.
+   * the same chart (`onWaiting` of a pull or push); this one still has work after its wait.
    */
   waiting: () => void;
 }

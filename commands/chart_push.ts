@@ -103,9 +103,10 @@ export default define({
       return await pushLayout(ctx.values, refs[0], refs[1]);
     }
     if (refs && await isChartArchivePath(refs[0])) return await pushArchive(ctx.values, refs);
-    await transferEach(ctx.values, async ({ input, h3, print, onEvent }) => {
+    await transferEach(ctx.values, async ({ input, h3, print, onEvent, waiting }) => {
       const result = await h3.push(input, {
         onEvent,
+        onWaiting: waiting,
         onStart: (ref) => print(`The push refers to repository [${repositoryName(ref)}]`),
       });
       return report(print, refLabel(result.ref), result);

@@ -131,7 +131,7 @@ class Client implements H3 {
   }
 
   async push(ref: string, options: Parameters<H3["push"]>[1] = {}): Promise<ChartPushResult> {
-    const { onEvent, onStart, remote } = options;
+    const { onEvent, onStart, onWaiting, remote } = options;
     const { archiveSource, isChartArchivePath, readChartArchive } = await import(
       "./chart/archive.ts"
     );
@@ -159,7 +159,7 @@ class Client implements H3 {
     const parsed = await resolveCachedReference(typed, this.cache);
     const pusher = repository.expectPush();
     onStart?.(parsed);
-    return { ref: parsed, ...await pushChart(this.cache, pusher, parsed, { onEvent }) };
+    return { ref: parsed, ...await pushChart(this.cache, pusher, parsed, { onEvent, onWaiting }) };
   }
 
   async pull(ref: string, options: Parameters<H3["pull"]>[1] = {}): Promise<ChartPullResult> {

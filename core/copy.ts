@@ -186,6 +186,10 @@ export async function copy(
   const { desc, manifest, bytes } = fetched;
   using turn = await takeTurn(dst, desc.digest, options.onQueued, options.onWaiting);
   await options.validate?.(manifest, desc);
+  const blobs: [BlobRole, Descriptor][] = [
+    ["config", manifest.config],
+    ...manifest.layers.map((l): [BlobRole, Descriptor] => ["layer", l]),
+  ];
   const copied: Descriptor[] = [];
   const skipped: Descriptor[] = [];
   const limit = pLimit(options.concurrency ?? 4);
@@ -193,11 +197,10 @@ export async function copy(
       src.repository !== dst.repository
     ? src.repository
     : undefined;
-  const there = await present(dst, manifest, limit, mountFrom === undefined);
-  const blobs: [BlobRole, Descriptor][] = [
-    ["config", manifest.config],
-    ...manifest.layers.map((l): [BlobRole, Descriptor] => ["layer", l]),
-  ];
+  // After a copy of this manifest that stored it there, its blobs are there: nothing to ask.
+  const there = turn.ahead
+    ? new Set(blobs.map(([, blob]) => blob.digest))
+    : await present(dst, manifest, limit, mountFrom === undefined);
   // A destination that stages gets every blob or none: a failure discards what had arrived.
   const staged: StagedBlob[] = [];
   const moved = await Promise.allSettled(blobs.map(([role, blob]) =>
@@ -236,34 +239,73 @@ export async function copy(
   for (const blob of staged) await blob.commit();
 
   // A manifest is stored only after its blobs: when one was missing, the reference cannot point at
-  // this manifest yet, and the destination need not be asked (one request less per new chart).
-  const upToDate = copied.length === 0 && await isCurrent(dst, dstRef, desc.digest);
-  if (!upToDate) {
-    const needs = [manifest.config, ...manifest.layers];
-    await putManifest(dst, desc, bytes, dstRef, needs, {
-      queued: turn.queued,
-      manifest,
-      likelyStored: copied.length === 0,
-    });
+  // this manifest yet, and the destination need not be asked (one request less per new chart); nor
+  // when the copy waited for one that had to move them (the chart is new there, this tag too).
+  const fresh = copied.length > 0 || turn.ahead?.copied === true;
+  turn.stored = { copied: fresh };
+  try {
+    const upToDate = !fresh && await isCurrent(dst, dstRef, desc.digest);
+    if (!upToDate) {
+      const needs = [manifest.config, ...manifest.layers];
+      await putManifest(dst, desc, bytes, dstRef, needs, {
+        queued: turn.queued,
+        manifest,
+        likelyStored: copied.length === 0,
+      });
+    }
+    return { desc, manifest, upToDate, copied, skipped };
+  } catch (error) {
+    turn.stored = undefined;
+    throw error;
   }
-  return { desc, manifest, upToDate, copied, skipped };
 }
 
-/** Copies under way in this process into a destination that stages, by manifest digest. */
-const underWay = new WeakMap<Target, Map<string, Promise<void>>>();
+/** What a copy that stored a manifest tells the copies of it that waited: it moved blobs. */
+interface Stored {
+  copied: boolean;
+}
+
+/**
+ * Copies under way in this process, by manifest digest: into a destination that stages, by the
+ * destination; into a registry's repository, by its name (each ref opens its own).
+ */
+const underWay = new WeakMap<Target, Map<string, Promise<Stored | undefined>>>();
+const underWayRemote = new Map<string, Promise<Stored | undefined>>();
+
+/** Where copies of `digest` into `dst` meet, and under which key; none for other targets. */
+function meetingPlace(
+  dst: Target,
+  digest: string,
+): [Map<string, Promise<Stored | undefined>>, string] | undefined {
+  if (isStager(dst)) {
+    let copies = underWay.get(dst);
+    if (!copies) underWay.set(dst, copies = new Map());
+    return [copies, digest];
+  }
+  return isLocated(dst)
+    ? [underWayRemote, `${dst.registry}/${dst.repository}@${digest}`]
+    : undefined;
+}
 
 /** A copy's turn at a manifest (see `takeTurn`); disposing of it ends the turn. */
 interface Turn extends Disposable {
   /** The copy's `onQueued` (if it has one), which also ends the turn. */
   queued?: () => void;
+  /** What the copy this one waited for stored, when it stored the manifest (else undefined). */
+  ahead?: Stored;
+  /** Set by the copy once blobs are in place and while the manifest step has not failed. */
+  stored?: Stored;
 }
 
 /**
- * Into a destination that stages (the cache, a layout), one copy of a manifest at a time in this
- * process: a copy of a manifest that another copy is moving waits until that one has its blobs
- * and manifest in place (its tag queued) or has ended, then finds them there, the chart's config
- * too (the tags of one chart pulled together each fetched its config and blobs and wrote them,
- * each write replacing a file). The turn is taken before the manifest is validated.
+ * One copy of a manifest at a time in this process into the same destination (the cache, a
+ * layout, a registry's repository): a copy of a manifest that another copy is moving waits until
+ * that one has its blobs and manifest in place (its tag queued, or its reference stored) or has
+ * ended. When that one stored them, the waiting copy takes them as there and asks nothing about
+ * them; when it failed, the waiting copy moves them itself. Without turns the tags of one chart
+ * pulled together each fetched its config and blobs and wrote them (each write replacing a file),
+ * and pushed together each uploaded the chart's blobs, and their manifest PUTs raced (registry:2
+ * answers some DIGEST_INVALID). The turn is taken before the manifest is validated.
  * The copies waiting do not take turns among themselves, and the one they wait for waits for
  * none, so no copy waits for one that waits. `onWaiting` hears when the copy is to wait: its
  * caller may give its slot to the next copy, but not let go as `onQueued` does (were it counted as
@@ -275,28 +317,28 @@ async function takeTurn(
   onQueued?: () => void,
   onWaiting?: () => void,
 ): Promise<Turn> {
-  const copies = isStager(dst) ? underWay.get(dst) ?? new Map<string, Promise<void>>() : undefined;
-  if (copies) underWay.set(dst, copies);
-  const ahead = copies?.get(digest);
-  let end = () => {};
-  if (copies && !ahead) {
-    const { promise, resolve } = Promise.withResolvers<void>();
-    copies.set(digest, promise);
-    end = () => {
-      if (copies.get(digest) === promise) copies.delete(digest);
-      resolve();
+  const place = meetingPlace(dst, digest);
+  const waitFor = place?.[0].get(place[1]);
+  const turn: Turn = { [Symbol.dispose]: () => {} };
+  if (place && !waitFor) {
+    const [copies, key] = place;
+    const { promise, resolve } = Promise.withResolvers<Stored | undefined>();
+    copies.set(key, promise);
+    turn[Symbol.dispose] = () => {
+      if (copies.get(key) === promise) copies.delete(key);
+      resolve(turn.stored);
     };
   }
   // Once the tag is queued, blobs and manifest are in place: the copies waiting may go on.
-  const queued = onQueued && (() => {
-    end();
+  turn.queued = onQueued && (() => {
+    turn[Symbol.dispose]();
     onQueued();
   });
-  if (ahead) {
+  if (waitFor) {
     onWaiting?.();
-    await ahead;
+    turn.ahead = await waitFor;
   }
-  return { queued, [Symbol.dispose]: end };
+  return turn;
 }
 
 /** A chart config up to this size is sent without asking first when the chart's layers are new. */

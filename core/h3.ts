@@ -74,6 +74,12 @@ export interface ChartPushOptions extends TransferOptions {
    * (the chart's name and version make the rest of the reference), as `helm push` does.
    */
   remote?: string;
+  /**
+   * Called when the push waits for another push in this process of the same chart to the same
+   * repository (another tag of it) to store it; a caller running many pushes a few at a time can
+   * start the next one meanwhile. The push goes on after its wait, with only the tag left to put.
+   */
+  onWaiting?: () => void;
 }
 
 /** What a push did. */

@@ -6,7 +6,8 @@
  * about with a mount from its own repository, which opens the upload when the layer is missing:
  * five, the protocol's floor there. An unchanged chart pushed again is asked about with HEADs,
  * reported as already there, and nothing is written; behind a registry that ignores mounts it is
- * still reported as already there.
+ * still reported as already there. A chart's tags pushed together upload its blobs once, then put
+ * one manifest per tag.
  * @module
  */
 import assert from "node:assert/strict";
@@ -161,3 +162,72 @@ Deno.test("push: behind a registry that ignores mounts, unchanged charts are alr
   assert.equal(front.log.filter((r) => r.path.includes("mount=")).length, 1);
   assert.equal(count(seen, "DELETE 204"), 1, seen.join("\n"));
 });
+
+testEachRegistry(
+  "push: a chart's tags pushed together upload its blobs once and put a manifest per tag; pushed again, one HEAD per tag",
+  async (start) => {
+    await using registry = await start({ accessLog: true });
+    await using sb = await sandbox();
+    const tags = ["2.7.0", "2.7", "2", "latest", "stable", "v2"];
+    const refs = tags.map((tag) => `${registry.host}/team/tagged:${tag}`);
+    const sameManifest = { env: { SOURCE_DATE_EPOCH: "1700000000" } }; // one digest for all tags
+    for (const ref of refs) {
+      expectCode(await sb.run(["chart", "save", fixtureChart, ref], sameManifest), 0);
+    }
+
+    let from = registry.requests().length;
+    const run = expectCode(await sb.run(["chart", "push", ...refs, "--concurrency", "4"]), 0);
+    assert.equal(run.stdout.match(/: pushed to remote/g)?.length, tags.length, run.stdout);
+    const fresh = await requestsSince(registry, from);
+    const uploads = fresh.filter((line) => /^PUT \S+\/blobs\/uploads\//.test(line));
+    assert.deepEqual(uploads.map((line) => line.split(" ")[2]), ["201", "201"], fresh.join("\n"));
+    const manifests = fresh.filter((line) => /^PUT \S+\/manifests\//.test(line));
+    assert.deepEqual(
+      manifests.map((line) => line.replace(/^PUT \S+\/manifests\/(\S+) (\d+)$/, "$1 $2")).sort(),
+      tags.map((tag) => `${tag} 201`).sort(),
+      fresh.join("\n"),
+    );
+    // the first tag's 6 (its layer asked, two uploads, its manifest), then one PUT per other tag
+    assert.equal(fresh.length, 6 + tags.length - 1, fresh.join("\n"));
+
+    from = registry.requests().length;
+    const again = expectCode(await sb.run(["chart", "push", ...refs, "--concurrency", "4"]), 0);
+    const already = again.stdout.match(/already on remote, nothing pushed/g)?.length;
+    assert.equal(already, tags.length, again.stdout);
+    const repush = kinds(await requestsSince(registry, from));
+    // the first tag's two blobs and manifest asked about, then each other tag's manifest
+    assert.deepEqual(repush, Array(3 + tags.length - 1).fill("HEAD 200"), repush.join("\n"));
+  },
+);
+
+Deno.test("push: when the tag the others wait for fails, each other tag of the chart is pushed by itself", async () => {
+  await using registry = await startRegistry({ accessLog: true });
+  // The first manifest PUT is refused (a registry's 400, not tried again); the others pass.
+  await using front = startFaultProxy(registry.url, ({ request, url }) => {
+    const manifestPut = request.method === "PUT" && url.pathname.includes("/manifests/");
+    if (!manifestPut || front.log.some((r, i) => i < front.log.length - 1 && isManifestPut(r))) {
+      return undefined;
+    }
+    const errors = [{ code: "MANIFEST_INVALID", message: "refused for the test" }];
+    return Response.json({ errors }, { status: 400 });
+  });
+  await using sb = await sandbox();
+  const tags = ["1.0.0", "1.0", "1", "latest"];
+  const refs = tags.map((tag) => `${front.host}/team/failing:${tag}`);
+  const sameManifest = { env: { SOURCE_DATE_EPOCH: "1700000000" } };
+  for (const ref of refs) {
+    expectCode(await sb.run(["chart", "save", fixtureChart, ref], sameManifest), 0);
+  }
+  const run = await sb.run(["chart", "push", ...refs, "--concurrency", "4"]);
+  assert.equal(run.code, 3, run.stderr); // some refs failed
+  assert.match(run.stderr, /1 of 4 refs failed/);
+  assert.equal(run.stdout.match(/: pushed to remote/g)?.length, 3, run.stdout);
+  const lines = registry.requests();
+  const manifests = lines.filter((line) => /^PUT \S+\/manifests\//.test(line));
+  assert.equal(manifests.length, 3, lines.join("\n")); // the refused one never reached it
+});
+
+/** Whether a logged request is a manifest PUT. */
+function isManifestPut(request: { method: string; path: string }): boolean {
+  return request.method === "PUT" && request.path.includes("/manifests/");
+}
