@@ -9,8 +9,9 @@ import { type Descriptor, digestOf, oversized } from "./oci/descriptor.ts";
 import { type Fetcher, isBytesFetcher, type PushOptions } from "./target.ts";
 
 /**
- * Content up to this size is hashed in one call to Web Crypto at its end; past it, the bytes so
- * far and the rest stream through `node:crypto`. Loading `node:crypto` loads Deno's Node layer
+ * Content up to this size is hashed in one call at its end (`digestOf`: Web Crypto, or JavaScript
+ * for small buffers once a process has hashed many); past it, the bytes so far and the rest stream
+ * through `node:crypto`. Loading `node:crypto` loads Deno's Node layer
  * (~25 ms of CPU, more than a whole empty `deno run`), more than hashing a MiB costs.
  */
 const oneShotLimit = 1 << 20;

@@ -1,7 +1,8 @@
 /**
- * Hashing streams: small content is hashed with Web Crypto at its end, larger content streams
- * through node:crypto from the point it passes 1 MiB; the digest is the same either way, and a
- * verifying stream refuses content that differs from its descriptor on either side of that size.
+ * Hashing streams: small content is hashed in one call at its end (`digestOf`: Web Crypto for a
+ * process's first buffers, JavaScript for the later small ones), larger content streams through
+ * node:crypto from the point it passes 1 MiB; the digest is the same either way, and a verifying
+ * stream refuses content that differs from its descriptor on either side of that size.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
