@@ -1,6 +1,7 @@
 /** `h3 chart list`: every chart in the local cache, as an aligned table or JSON. @module */
 import { define } from "./_define.ts";
-import { openCache } from "../core/cache/layout.ts";
+import { readEntries } from "../core/cache/index_file.ts";
+import { cacheDir } from "../core/paths.ts";
 import { annotations } from "../core/oci/media_types.ts";
 import { shortDigest } from "../core/oci/descriptor.ts";
 import { humanAge } from "./ui/age.ts";
@@ -20,8 +21,7 @@ export default define({
     "# every cached chart\n$ h3 chart list\n\n# as JSON, for scripts\n$ h3 chart list --output json",
   run: async (ctx) => {
     const format = outputFormat(ctx.values.output, ["table", "json"]);
-    using cache = await openCache();
-    const rows = (await cache.entries()).map(({ ref, desc }) => {
+    const rows = (await readEntries(cacheDir())).map(({ ref, desc }) => {
       const a = desc.annotations ?? {};
       const created = a[annotations.created];
       return {

@@ -41,7 +41,8 @@ export type {
   VerifySignatureOptions,
 } from "./h3.ts";
 export type { CopyOptions, CopyResult } from "./copy.ts";
-export type { IndexEntry, OciLayout } from "./cache/layout.ts";
+export type { OciLayout } from "./cache/layout.ts";
+export type { IndexEntry } from "./cache/index_file.ts";
 export type { Repository } from "./transport/repository.ts";
 export type { TransportOptions } from "./transport/options.ts";
 export type { ProxySettings } from "./transport/proxy.ts";

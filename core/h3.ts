@@ -5,7 +5,8 @@
  * plugin types can name it without importing the client.
  * @module
  */
-import type { IndexEntry, OciLayout } from "./cache/layout.ts";
+import type { OciLayout } from "./cache/layout.ts";
+import type { IndexEntry } from "./cache/index_file.ts";
 import type { RepairResult, VerifyReport } from "./cache/verify.ts";
 import type { ExportResult } from "./chart/export.ts";
 import type { SaveOptions, SaveResult } from "./chart/save.ts";

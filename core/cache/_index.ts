@@ -1,40 +1,13 @@
-/** The layout's `index.json`: reading it, and replacing it whole under the index lock. @module */
-import { CacheError } from "../errors.ts";
+/**
+ * The layout's `index.json` as a view keeps it: read once and kept while the file is unchanged,
+ * and replaced whole under the index lock (reading it as a file: `index_file.ts`).
+ * @module
+ */
 import type { Descriptor } from "../oci/descriptor.ts";
-import { annotations, ociIndex } from "../oci/media_types.ts";
 import { withLock } from "./lock.ts";
 import { tempPath } from "./_files.ts";
-import { readTextIfExists, replaceFile } from "../write_file.ts";
-
-/** The parsed index.json of an OCI layout. */
-export interface LayoutIndex {
-  schemaVersion: 2;
-  mediaType?: string;
-  manifests: Descriptor[];
-  annotations?: Record<string, string>;
-}
-
-/** An empty index, as a new layout starts. */
-export function emptyIndex(): LayoutIndex {
-  return { schemaVersion: 2, mediaType: ociIndex, manifests: [] };
-}
-
-/** Reads index.json; a malformed one is a CacheError naming the file (never silently replaced). */
-export async function readIndex(dir: string): Promise<LayoutIndex> {
-  const path = `${dir}/index.json`;
-  const text = await readTextIfExists(path);
-  return text === undefined ? emptyIndex() : parseIndex(path, text);
-}
-
-function parseIndex(path: string, text: string): LayoutIndex {
-  try {
-    const index = JSON.parse(text) as LayoutIndex;
-    if (!Array.isArray(index.manifests)) throw new Error("no manifests array");
-    return index;
-  } catch (error) {
-    throw new CacheError(`${path} is corrupt: ${(error as Error).message}`);
-  }
-}
+import { replaceFile } from "../write_file.ts";
+import { emptyIndex, type LayoutIndex, parseIndex, readIndex, refName } from "./index_file.ts";
 
 /**
  * An entry of an index's `manifests` as a view keeps it: parsed as it was read or made, and from
@@ -414,11 +387,6 @@ export class IndexView implements Disposable {
     this.#seen?.file?.close();
     this.#seen = undefined;
   }
-}
-
-/** The reference a descriptor in the index is named by, if any. */
-export function refName(desc: Descriptor): string | undefined {
-  return desc.annotations?.[annotations.refName];
 }
 
 /**

@@ -45,16 +45,9 @@ import {
   tempPath,
 } from "./_files.ts";
 import { onInterrupt } from "../interrupt.ts";
-import { IndexView, readIndex, refName, withRefs } from "./_index.ts";
+import { IndexView, withRefs } from "./_index.ts";
+import { type IndexEntry, namedEntries, readIndex } from "./index_file.ts";
 import { type Lock, lockFile, readLock } from "./lock.ts";
-
-/** One named entry of the layout's index. */
-export interface IndexEntry {
-  /** The full reference, e.g. `localhost:5000/myrepo/mychart:latest`. */
-  ref: string;
-  /** The manifest descriptor, with h3's list annotations when h3 wrote it. */
-  desc: Descriptor;
-}
 
 /** What a garbage collection removed. */
 export interface CollectResult {
@@ -435,10 +428,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
 
   /** The named entries of the index, in ref order. */
   async entries(): Promise<IndexEntry[]> {
-    return (await this.#index.manifests()).flatMap((desc) => {
-      const ref = refName(desc);
-      return ref === undefined ? [] : [{ ref, desc: { ...desc } }];
-    });
+    return namedEntries(await this.#index.manifests());
   }
 
   /** Reads and parses a stored manifest. */

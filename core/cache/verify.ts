@@ -8,7 +8,8 @@ import { hashingStream } from "../digest.ts";
 import { CacheError, H3Error } from "../errors.ts";
 import { decodeManifest, type Descriptor, maxManifestSize } from "../oci/descriptor.ts";
 import { type StaleTemp, staleTemps } from "./_files.ts";
-import { readIndex, refName, updateIndex } from "./_index.ts";
+import { updateIndex } from "./_index.ts";
+import { readIndex, refName } from "./index_file.ts";
 import type { CollectResult, OciLayout } from "./layout.ts";
 
 /** One thing wrong with the cache, as a line a user reads: `subject: message`. */
