@@ -27,6 +27,8 @@ interface Edit {
   start: number;
   end: number;
   text: () => string;
+  /** For the insertion of a scope's moved declarations: that scope. */
+  into?: Node;
 }
 
 function isNode(value: unknown): value is Node {
@@ -65,12 +67,17 @@ export function eagerFunctions(code: string, hot: Set<string>): string {
   const ast = parse(code, { ecmaVersion: "latest", sourceType: "module" }) as unknown as Node;
   const edits: Edit[] = [];
   const moved = new Map<Node, Edit[]>();
-  /** `code` from `start` to `end` with the edits inside it applied (not `except`). */
-  const render = (start: number, end: number, except?: Edit): string => {
+  /**
+   * `code` from `start` to `end` with the edits inside it applied, but `except` and the insertion
+   * into `outer` (a declaration moved there renders itself without it: in minified code the
+   * declaration can start where its scope's insertion is, `{function f(){...}`).
+   */
+  const render = (start: number, end: number, except?: Edit, outer?: Node): string => {
     let out = "";
     let at = start;
     for (const edit of edits) {
       if (edit === except || edit.start < at || edit.end > end) continue;
+      if (outer && edit.into === outer) continue;
       out += code.slice(at, edit.start) + edit.text();
       at = edit.end;
     }
@@ -100,8 +107,8 @@ export function eagerFunctions(code: string, hot: Set<string>): string {
       moved.set(scope, list);
       // Anonymous, so that the body's uses of NAME see the binding (a declaration's can change).
       const text = () =>
-        `${keyword} ${id.name}=(${render(node.start, id.start, removed)}${
-          render(id.end, node.end, removed)
+        `${keyword} ${id.name}=(${render(node.start, id.start, removed, scope)}${
+          render(id.end, node.end, removed, scope)
         });`;
       list.push({ start: 0, end: 0, text });
     }
@@ -114,7 +121,8 @@ export function eagerFunctions(code: string, hot: Set<string>): string {
   visit(ast, undefined, ast, "var");
   for (const [scope, list] of moved) {
     const at = scopeStart(scope);
-    edits.push({ start: at, end: at, text: () => list.map((edit) => edit.text()).join("") });
+    const text = () => list.map((edit) => edit.text()).join("");
+    edits.push({ start: at, end: at, text, into: scope });
   }
   edits.sort((a, b) => a.start - b.start || (a.end - a.start) - (b.end - b.start));
   return render(0, code.length);
@@ -126,20 +134,20 @@ interface FunctionCoverage {
 }
 
 /**
- * The functions of the module at `url` that ran, from the coverage files in `dir` (`start:end`
- * offsets).
+ * The functions that ran, by module URL, from the coverage files in `dir` (`start:end` offsets).
  */
-export async function hotFunctions(dir: string, url: string): Promise<Set<string>> {
-  const hot = new Set<string>();
+export async function hotFunctions(dir: string): Promise<Map<string, Set<string>>> {
+  const byUrl = new Map<string, Set<string>>();
   for await (const file of Deno.readDir(dir)) {
     const profile = JSON.parse(await Deno.readTextFile(`${dir}/${file.name}`)) as {
       url: string;
       functions: FunctionCoverage[];
     };
-    if (profile.url !== url) continue;
+    let hot = byUrl.get(profile.url);
+    if (!hot) byUrl.set(profile.url, hot = new Set());
     for (const { ranges: [whole] } of profile.functions) {
       if (whole && whole.count > 0) hot.add(`${whole.startOffset}:${whole.endOffset}`);
     }
   }
-  return hot;
+  return byUrl;
 }

@@ -9,8 +9,10 @@
  * like only in the commands that use them. Deno reads and checks every file of a start path at
  * every start (~15 ms a MiB here), so the chunks are minified too. `h3.js` answers a lone
  * `--version` itself and imports the start file (`_start_file.ts`) for any other start: one file
- * that answers the help pages, usage errors and the first commands alone, with the functions they run compiled up front (`_eager.ts`), and hands other starts to the
- * chunks.
+ * that answers the help pages, usage errors and the first commands alone, with the functions they
+ * run compiled up front (`_eager.ts`), and hands other starts to the chunks, in which the functions
+ * that one chart's way through the cache runs (save, show, export, remove) are compiled up front
+ * too.
  * @module
  */
 import { basename, dirname } from "node:path";
@@ -109,10 +111,45 @@ const profiledStarts = [
   ["plugin", "list"],
 ];
 
+/**
+ * Runs `script` with each of `runs` under V8's coverage, with `home` as HELM_HOME (and HOME): the
+ * functions that ran, by module URL. The builder's own settings stay out (its plugins, say): only
+ * the variables h3 reads on these runs are set.
+ */
+async function profileRuns(
+  script: string,
+  runs: string[][],
+  home: string,
+  work: string,
+): Promise<Map<string, Set<string>>> {
+  const coverage = `${home}.coverage`;
+  const env = {
+    HELM_HOME: home,
+    HELM_PLUGINS: `${home}/plugins`,
+    HOME: home,
+    DOCKER_CONFIG: `${home}/docker`,
+    NO_COLOR: "1",
+  };
+  for (const args of runs) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-config", `--coverage=${coverage}`, script, ...args],
+      env,
+      cwd: work,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(
+        `bundle profile: h3 ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`,
+      );
+    }
+  }
+  return await hotFunctions(coverage);
+}
+
 /** Runs `start` (the start file, its chunks beside it) for each profiled start, with coverage. */
 async function profileStart(start: string, work: string): Promise<Set<string>> {
   const home = `${work}/profile-home`;
-  const coverage = `${work}/profile-coverage`;
   await Deno.mkdir(`${home}/registry`, { recursive: true });
   const created = "2026-01-01T00:00:00Z";
   await Deno.writeTextFile(
@@ -134,30 +171,46 @@ async function profileStart(start: string, work: string): Promise<Set<string>> {
       }],
     }),
   );
-  // The builder's own settings stay out (its plugins, say): only the variables h3 reads on these
-  // starts are set, to the empty home.
-  const env = {
-    HELM_HOME: home,
-    HELM_PLUGINS: `${home}/plugins`,
-    HOME: home,
-    DOCKER_CONFIG: `${home}/docker`,
-    NO_COLOR: "1",
-  };
-  for (const args of profiledStarts) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--no-config", `--coverage=${coverage}`, start, ...args],
-      env,
-      cwd: work,
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      throw new Error(
-        `start file: h3 ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`,
-      );
-    }
+  const hot = await profileRuns(start, profiledStarts, home, work);
+  return hot.get(pathToFileURL(start).href) ?? new Set();
+}
+
+/**
+ * The commands whose functions the program's chunks have V8 compile up front: one chart's way
+ * through the cache, offline (`CHART` is a small chart made for it, `OUT` a new folder).
+ */
+const profiledCommands = [
+  ["chart", "save", "CHART", "example.com/charts/demo:1.0.0"],
+  ["chart", "show", "all", "example.com/charts/demo:1.0.0"],
+  ["chart", "export", "example.com/charts/demo:1.0.0", "--destination", "OUT"],
+  ["chart", "remove", "example.com/charts/demo:1.0.0"],
+];
+
+/**
+ * Makes the functions that `profiledCommands` run eager in the program's chunks in `chunks` (not
+ * the start file, which has its own starts): a one-chart `chart save` compiled ~8 ms of them at
+ * every run.
+ */
+async function eagerProgram(chunks: string, work: string): Promise<void> {
+  const chart = `${work}/profile-chart`;
+  await Deno.mkdir(`${chart}/templates`, { recursive: true });
+  await Deno.writeTextFile(`${chart}/Chart.yaml`, "apiVersion: v2\nname: demo\nversion: 1.0.0\n");
+  await Deno.writeTextFile(`${chart}/values.yaml`, "replicas: 1\nimage: demo:1.0.0\n");
+  await Deno.writeTextFile(`${chart}/.helmignore`, "*.bak\n.git/\n");
+  await Deno.writeTextFile(`${chart}/templates/deployment.yaml`, "kind: Deployment\n");
+  const runs = profiledCommands.map((args) =>
+    args.map((arg) => arg === "CHART" ? chart : arg === "OUT" ? `${work}/profile-out` : arg)
+  );
+  const hot = await profileRuns(`${chunks}/entry.js`, runs, `${work}/program-home`, work);
+  let functions = 0;
+  for await (const file of Deno.readDir(chunks)) {
+    const found = hot.get(pathToFileURL(`${chunks}/${file.name}`).href);
+    if (file.name === "start.js" || !found?.size) continue;
+    functions += found.size;
+    const path = `${chunks}/${file.name}`;
+    await Deno.writeTextFile(path, eagerFunctions(await Deno.readTextFile(path), found));
   }
-  return await hotFunctions(coverage, pathToFileURL(start).href);
+  if (functions < 100) throw new Error(`the program's profile found ${functions} functions`);
 }
 
 /**
@@ -227,6 +280,7 @@ async function bundleProgram(
     throw new Error(`the Node-global probes of ${missed.join(", ")} changed: see _node_globals.ts`);
   }
   await bundleStart(start, staged, work);
+  await eagerProgram(staged, work);
   await Deno.remove(chunks, { recursive: true }).catch(() => {});
   await Deno.rename(staged, chunks);
   await Deno.writeTextFile(output, entryFile(basename(chunks), commit, otherCommands(own)));

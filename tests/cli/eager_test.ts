@@ -122,3 +122,12 @@ Deno.test("eager functions: only the hot ones change", () => {
     ),
   );
 });
+
+Deno.test("eager functions: minified code, a declaration first in its scope", async () => {
+  const minified =
+    "function a(){return b()+1}function b(){return 1}function o(){function i(){return 2}return i()}export default[a(),o(),(()=>{{function c(){return 3}return c()}})()];";
+  const eager = eagerFunctions(minified, allFunctions(minified));
+  assert.match(eager, /^var a=\(function \(\)\{return b\(\)\+1\}\);var b=/);
+  assert.match(eager, /\{var i=\(function \(\)\{return 2\}\);return i\(\)\}/);
+  assert.deepEqual(await run(eager), [2, 2, 3]);
+});
