@@ -8,6 +8,9 @@ function list(entries: Record<string, { description: string }>): string[] {
   return Object.entries(entries).map(([name, e]) => `  ${name.padEnd(width)}${e.description}`);
 }
 
+/** The flags that ask for a help page. */
+export const helpFlags: readonly string[] = ["--help", "-h"];
+
 /** `h3 --help`: what h3 is, its commands and global flags. */
 export function rootHelp(entries: Entries): string {
   return [
@@ -45,7 +48,7 @@ export function groupHelp(name: string, group: GroupEntry): string {
 
 /** The help page for `args` when it asks for the root's or a group's help; undefined otherwise. */
 export function treeHelp(args: string[], entries: Entries): string | undefined {
-  const words = args.filter((a) => a !== "--help" && a !== "-h");
+  const words = args.filter((a) => !helpFlags.includes(a));
   const asked = words.length < args.length || words.length <= 1;
   if (!asked || words.some((w) => w.startsWith("-"))) return undefined;
   if (words.length === 0) return rootHelp(entries);

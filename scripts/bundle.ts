@@ -32,6 +32,9 @@ import { eagerFunctions, hotFunctions } from "./_eager.ts";
 import { annotations } from "../core/oci/media_types.ts";
 import { probedPackages, withoutNodeProbes } from "./_node_globals.ts";
 import { versionFlags, versionLine } from "../main.ts";
+import { helpFlags } from "../commands/_help.ts";
+import { helmHome, homeDir, pluginsDir } from "../core/paths.ts";
+import { manifestPath } from "../core/plugin/installed.ts";
 import { tree } from "../commands/tree.ts";
 import { isGroup } from "../commands/_entries.ts";
 
@@ -43,7 +46,11 @@ function chunksDir(output: string): string {
 /**
  * `h3.js`, which runs the start file in `chunks`, but answers a lone `--version` (or `-v`) itself:
  * the version line is known when the bundle is built, so that start reads no chunk (~2 ms of CPU
- * for the start file's 48 KiB here). Any other start, `--debug --version` too, goes to main.ts:
+ * for the start file's 48 KiB here). So is h3's own help page (`--help`, `-h` or no words), `help`
+ * as the build's program printed it, while no plugin is installed: with no plugins manifest where
+ * h3 looks for it (found by the program's own functions, their source written into `h3.js`), the
+ * page is the build's (~3 ms of CPU for the start file here). Any other start, `--debug --version`
+ * too, goes to main.ts:
  * through the start file, or, when the command line names a built-in command of `others` (those
  * the start file does not run, which it would hand over at once), straight to the whole program
  * (`entry.js`, imported by a computed specifier so that Deno does not read its modules at every
@@ -53,13 +60,33 @@ function entryFile(
   chunks: string,
   commit: string,
   others: Record<string, true | string[]>,
+  help: string,
 ): string {
   return [
     "#!/usr/bin/env -S deno run -A",
-    `// h3: its code is in ${chunks}/ beside this file; a lone --version is answered here.`,
+    `// h3: its code is in ${chunks}/ beside this file; a lone --version is answered here, and`,
+    "// h3's help page while no plugin is installed.",
     "const words = Deno.args;",
+    "const noPlugins = () => {",
+    ...[homeDir, helmHome, pluginsDir, manifestPath].map((f) =>
+      `  ${f.toString().replaceAll("\n", "\n  ")}`
+    ),
+    "  try {",
+    "    Deno.statSync(manifestPath());",
+    "    return false;",
+    "  } catch (error) {",
+    "    return error instanceof Deno.errors.NotFound;",
+    "  }",
+    "};",
     `if (words.length === 1 && ${JSON.stringify(versionFlags)}.includes(words[0])) {`,
     `  console.log(${JSON.stringify(versionLine(commit))});`,
+    "} else if (",
+    `  (words.length === 0 || (words.length === 1 && ${
+      JSON.stringify(helpFlags)
+    }.includes(words[0]))) &&`,
+    "  noPlugins()",
+    ") {",
+    `  console.log(${JSON.stringify(help.replace(/\n$/, ""))});`,
     "} else {",
     `  const others = ${JSON.stringify(others)};`,
     '  const [first, second] = words.filter((word) => !word.startsWith("-"));',
@@ -175,6 +202,23 @@ async function profileStart(start: string, work: string): Promise<Set<string>> {
   return hot.get(pathToFileURL(start).href) ?? new Set();
 }
 
+/** h3's help page as the program at `start` prints it with no plugin installed. */
+async function programHelp(start: string, work: string): Promise<string> {
+  const home = `${work}/help-home`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-config", start, "--help"],
+    env: { HELM_HOME: home, HELM_PLUGINS: `${home}/plugins`, HOME: home, NO_COLOR: "1" },
+    cwd: work,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const [help, problem] = [out.stdout, out.stderr].map((bytes) => new TextDecoder().decode(bytes));
+  if (!out.success || problem !== "" || !help.startsWith("h3: ")) {
+    throw new Error(`h3 --help (for h3.js) printed ${JSON.stringify(help + problem)}`);
+  }
+  return help;
+}
+
 /**
  * The commands whose functions the program's chunks have V8 compile up front: one chart's way
  * through the cache, offline (`CHART` is a small chart made for it, `OUT` a new folder).
@@ -281,9 +325,10 @@ async function bundleProgram(
   }
   await bundleStart(start, staged, work);
   await eagerProgram(staged, work);
+  const help = await programHelp(`${staged}/start.js`, work);
   await Deno.remove(chunks, { recursive: true }).catch(() => {});
   await Deno.rename(staged, chunks);
-  await Deno.writeTextFile(output, entryFile(basename(chunks), commit, otherCommands(own)));
+  await Deno.writeTextFile(output, entryFile(basename(chunks), commit, otherCommands(own), help));
   await Deno.chmod(output, 0o755).catch(() => {}); // no modes on Windows
 }
 

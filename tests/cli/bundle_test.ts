@@ -258,6 +258,34 @@ Deno.test("a bundle with a baked plugin", async (t) => {
     assert.equal(expectCode(await box.run(["--debug", "--version"]), 0).stdout, result.stdout);
   });
 
+  await t.step("h3.js answers h3's help page itself until a plugin is installed", async () => {
+    // the program's own page (--debug takes the start to main.ts)
+    const page = expectCode(await box.run(["--debug", "--help"]), 0).stdout;
+    assert.match(page, /^h3: keep Helm charts in OCI registries\n[^]*\n {2}baked-hello /);
+    await Deno.rename(chunks, `${chunks}.aside`);
+    try {
+      for (const args of [["--help"], ["-h"], []]) {
+        const answered = expectCode(await box.run(args), 0);
+        assert.deepEqual([answered.stdout, answered.stderr], [page, ""], args.join(" "));
+      }
+    } finally {
+      await Deno.rename(`${chunks}.aside`, chunks);
+    }
+    // An installed plugin's command is on the page: the program writes it.
+    await Deno.writeTextFile(
+      `${box.dir}/local.ts`,
+      bakedPlugin.replaceAll("baked-hello", "local-hello"),
+    );
+    expectCode(await box.run(["plugin", "add", "local.ts"]), 0);
+    try {
+      const withPlugin = expectCode(await box.run(["--help"]), 0).stdout;
+      assert.match(withPlugin, /\n {2}local-hello +Greets from inside the bundle\n/);
+      assert.equal(withPlugin.replace(/ {2}local-hello .*\n/, ""), page);
+    } finally {
+      expectCode(await box.run(["plugin", "remove", "local-hello"]), 0);
+    }
+  });
+
   await t.step("built-in commands do real work in the bundle", async () => {
     await writeTree(`${box.dir}/mychart`, minimalChart);
     const saved = expectCode(
