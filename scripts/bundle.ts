@@ -46,11 +46,10 @@ function chunksDir(output: string): string {
 /**
  * `h3.js`, which runs the start file in `chunks`, but answers a lone `--version` (or `-v`) itself:
  * the version line is known when the bundle is built, so that start reads no chunk (~2 ms of CPU
- * for the start file's 48 KiB here). So is h3's own help page (`--help`, `-h` or no words), `help`
- * as the build's program printed it, while no plugin is installed: with no plugins manifest where
- * h3 looks for it (found by the program's own functions, their source written into `h3.js`), the
- * page is the build's (~3 ms of CPU for the start file here). Any other start, `--debug --version`
- * too, goes to main.ts:
+ * for the start file's 48 KiB here). So is h3's own help page (`--help`, `-h` or no words) while no
+ * plugin is installed (~3 ms of CPU for the start file here): `help` is the page as the build's
+ * program printed it, and `h3.js` looks for the plugins manifest with the program's own functions,
+ * their source written into it. Any other start, `--debug --version` too, goes to main.ts:
  * through the start file, or, when the command line names a built-in command of `others` (those
  * the start file does not run, which it would hand over at once), straight to the whole program
  * (`entry.js`, imported by a computed specifier so that Deno does not read its modules at every
@@ -139,10 +138,37 @@ const profiledStarts = [
 ];
 
 /**
- * Runs `script` with each of `runs` under V8's coverage, with `home` as HELM_HOME (and HOME): the
- * functions that ran, by module URL. The builder's own settings stay out (its plugins, say): only
- * the variables h3 reads on these runs are set.
+ * Runs the built `script` with `args` at build time, with `home` as HELM_HOME (and HOME): only the
+ * variables h3 reads on these runs are set, so the builder's own settings (its plugins, say) stay
+ * out. `flags` go to `deno run`. Fails unless the run succeeds.
  */
+async function runBuilt(
+  script: string,
+  args: string[],
+  home: string,
+  work: string,
+  flags: string[] = [],
+): Promise<Deno.CommandOutput> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-config", ...flags, script, ...args],
+    env: {
+      HELM_HOME: home,
+      HELM_PLUGINS: `${home}/plugins`,
+      HOME: home,
+      DOCKER_CONFIG: `${home}/docker`,
+      NO_COLOR: "1",
+    },
+    cwd: work,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`build: h3 ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return out;
+}
+
+/** Runs `script` with each of `runs` under V8's coverage: the functions that ran, by module URL. */
 async function profileRuns(
   script: string,
   runs: string[][],
@@ -150,27 +176,7 @@ async function profileRuns(
   work: string,
 ): Promise<Map<string, Set<string>>> {
   const coverage = `${home}.coverage`;
-  const env = {
-    HELM_HOME: home,
-    HELM_PLUGINS: `${home}/plugins`,
-    HOME: home,
-    DOCKER_CONFIG: `${home}/docker`,
-    NO_COLOR: "1",
-  };
-  for (const args of runs) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--no-config", `--coverage=${coverage}`, script, ...args],
-      env,
-      cwd: work,
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      throw new Error(
-        `bundle profile: h3 ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`,
-      );
-    }
-  }
+  for (const args of runs) await runBuilt(script, args, home, work, [`--coverage=${coverage}`]);
   return await hotFunctions(coverage);
 }
 
@@ -204,16 +210,9 @@ async function profileStart(start: string, work: string): Promise<Set<string>> {
 
 /** h3's help page as the program at `start` prints it with no plugin installed. */
 async function programHelp(start: string, work: string): Promise<string> {
-  const home = `${work}/help-home`;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-config", start, "--help"],
-    env: { HELM_HOME: home, HELM_PLUGINS: `${home}/plugins`, HOME: home, NO_COLOR: "1" },
-    cwd: work,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const out = await runBuilt(start, ["--help"], `${work}/help-home`, work);
   const [help, problem] = [out.stdout, out.stderr].map((bytes) => new TextDecoder().decode(bytes));
-  if (!out.success || problem !== "" || !help.startsWith("h3: ")) {
+  if (problem !== "" || !help.startsWith("h3: ")) {
     throw new Error(`h3 --help (for h3.js) printed ${JSON.stringify(help + problem)}`);
   }
   return help;
