@@ -246,7 +246,7 @@ export async function copy(
   try {
     const upToDate = !fresh && await isCurrent(dst, dstRef, desc.digest);
     if (!upToDate) {
-      const needs = [manifest.config, ...manifest.layers];
+      const needs = blobs.map(([, blob]) => blob);
       await putManifest(dst, desc, bytes, dstRef, needs, {
         queued: turn.queued,
         manifest,
