@@ -101,11 +101,6 @@ async function denoFloor(ctx: BenchContext): Promise<number> {
 
 const resultsFile = `${root}/bench/results.json`;
 
-/**
- * Writes `bench/results.json`: this run's rows, and from the last file the rows of cases this run
- * left out (`--only`) that still exist, each row with the time it was measured. A case that ran
- * replaces all its old rows (a failure row of a case that now runs goes).
- */
 /** The last file's rows to keep beside `fresh`: of cases that exist and did not run now. */
 export function keptRows(last: CaseResult[], fresh: CaseResult[]): CaseResult[] {
   const ran = new Set(fresh.map((r) => r.case));
@@ -115,6 +110,11 @@ export function keptRows(last: CaseResult[], fresh: CaseResult[]): CaseResult[] 
   );
 }
 
+/**
+ * Writes `bench/results.json`: this run's rows, and from the last file the rows of cases this run
+ * left out (`--only`) that still exist, each row with the time it was measured. A case that ran
+ * replaces all its old rows (a failure row of a case that now runs goes).
+ */
 async function saveResults(
   results: CaseResult[],
   rounds: number,
