@@ -11,7 +11,7 @@ import {
 } from "../tests/helpers/registry.ts";
 import type { OciLayout } from "../core/cache/layout.ts";
 import { smallCharts } from "./_fixtures.ts";
-import type { Program } from "./_measure.ts";
+import { type Program, sync } from "./_measure.ts";
 
 /** Deno's cache as this process sees it; every run uses it, so HOME can point elsewhere. */
 const denoDir = Deno.env.get("DENO_DIR") ||
@@ -139,6 +139,6 @@ export class BenchContext implements AsyncDisposable {
     const registry = await this.#registry?.catch(() => undefined);
     await registry?.[Symbol.asyncDispose]();
     await Deno.remove(this.work, { recursive: true }).catch(() => {});
-    await new Deno.Command("sync").output().catch(() => {});
+    await sync().catch(() => {});
   }
 }

@@ -89,6 +89,11 @@ export function perRun(stats: Stats, times: number): Stats {
   };
 }
 
+/** Flushes the file system's dirty pages (`sync`). */
+export async function sync(): Promise<void> {
+  await new Deno.Command("sync").output();
+}
+
 /** The median of some numbers. */
 export function median(values: number[]): number {
   const sorted = values.toSorted((a, b) => a - b);

@@ -49,25 +49,19 @@ function tenfold(stats: Stats): Stats {
 }
 
 /**
- * Runs of 1,000 refs per case. One takes a few seconds here, and judged ten times over against one
- * run of 10,000 refs (a minute or more), a single one's noise decided the ratio; the median of four
- * is steadier for a few seconds more.
- */
-const smallRuns = 4;
-
-/**
- * Runs of 10,000 refs per case. On these shared machines a series' pace drifts by a fifth within
- * minutes (registry:2's CPU per chart moved from 4.6 to 6.6 ms in one session), and a single large
- * run judged against the small runs' median swung from 0.77× to 1.04× in three runs of the same
- * code: two, each between small runs, are judged by their mean.
+ * Runs of 10,000 refs per case, each between two runs of 1,000. A run of 1,000 takes a few seconds
+ * here, and judged ten times over against one of 10,000 (a minute or more), a single one's noise
+ * decided the ratio: the small runs' median is steadier. On these shared machines a series' pace
+ * also drifts by a fifth within minutes (registry:2's CPU per chart moved from 4.6 to 6.6 ms in
+ * one session), and a single large run swung from 0.77× to 1.04× in three runs of the same code:
+ * two large runs are judged by their median (their mean).
  */
 const largeRuns = 2;
 
 /**
- * Runs `program(charts, round)` `largeRuns` times for 1,000 charts (× 10 tags) and `smallRuns`
- * times for 100, in turns (small, large, small, small, large, small: the registry holds more as
- * the runs go on, and each size sees it early and late), and judges the large runs' median against
- * ten times the small runs' median.
+ * Runs `program(charts, round)` for 100 charts (× 10 tags), 1,000, then 100 again, `largeRuns`
+ * times (the registry holds more as the runs go on, and each size sees it early and late), and
+ * judges the large runs' median against ten times the small runs' median.
  */
 async function scaled(
   spec: { name: string; h3: string },
@@ -75,16 +69,11 @@ async function scaled(
 ): Promise<CaseResult> {
   const small: Sample[] = [];
   const large: Sample[] = [];
-  const perLarge = smallRuns / largeRuns;
+  const runSmall = async () => small.push(await runOnce(await program(100, small.length)));
   for (let round = 0; round < largeRuns; round++) {
-    const smallRound = round * perLarge;
-    for (let k = 0; k < perLarge / 2; k++) {
-      small.push(await runOnce(await program(100, smallRound + k)));
-    }
+    await runSmall();
     large.push(await runOnce(await program(1000, round)));
-    for (let k = perLarge / 2; k < perLarge; k++) {
-      small.push(await runOnce(await program(100, smallRound + k)));
-    }
+    await runSmall();
   }
   const h3 = stats(large);
   const peer = tenfold(stats(small));

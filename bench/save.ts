@@ -6,7 +6,7 @@
  */
 import type { BenchContext } from "./_context.ts";
 import { writeChartDir } from "./_fixtures.ts";
-import { compare, runOnce } from "./_measure.ts";
+import { compare, runOnce, sync } from "./_measure.ts";
 import { type CaseResult, judge } from "./_report.ts";
 
 /** Saving a chart of 64 text files of 1 MiB each into an empty cache. */
@@ -89,9 +89,7 @@ async function exportCase(ctx: BenchContext, files: number): Promise<CaseResult>
     // unwritten), and each creation checks them one by one: here, runs right after the deletion of
     // the last run's 20,000 files paid up to 1 ms a file, tar and h3 alike, as the deleted inodes
     // and the run's files happened to meet (0.45× and 1.84× in two runs of the same code).
-    settle: async () => {
-      await new Deno.Command("sync").output();
-    },
+    settle: sync,
   });
   return judge({
     name: `export (${files.toLocaleString("en")} files)`,

@@ -9,7 +9,7 @@ import { OciLayout } from "../core/cache/layout.ts";
 import { annotations } from "../core/oci/media_types.ts";
 import type { BenchContext } from "./_context.ts";
 import { homeWithRefs, randomBytes, storeChart } from "./_fixtures.ts";
-import { compare, median, runOnce, type Sample, stats } from "./_measure.ts";
+import { compare, median, runOnce, type Sample, stats, sync } from "./_measure.ts";
 import { type CaseResult, judge } from "./_report.ts";
 
 const bulk = 100;
@@ -142,11 +142,6 @@ export async function bigPullCase(ctx: BenchContext): Promise<CaseResult> {
     maxRatio: 1.2,
     maxRssMiB: 256,
   }, measured);
-}
-
-/** Flushes the file system's dirty pages (`sync`). */
-async function sync(): Promise<void> {
-  await new Deno.Command("sync").output();
 }
 
 /** CPU time (user + system) a process has used so far, ms, from `/proc/PID/stat`. */
