@@ -1,7 +1,8 @@
 /**
  * The save and export cases: `h3 chart save` of a 64 MiB chart, and of charts of 2,000 and 20,000
  * small files, against `tar -czf - DIR | sha256sum`; `h3 chart export` of those charts against
- * `tar -xzf` of their package into a new directory.
+ * `tar -xzf` of their package into a new directory, with what each side spends per file beyond the
+ * export of a chart of 2 files.
  * @module
  */
 import type { BenchContext } from "./_context.ts";
@@ -63,12 +64,42 @@ export async function manyFilesCases(ctx: BenchContext): Promise<CaseResult[]> {
       maxRssMiB: manyFilesRss,
     }, measured));
   }
-  for (const files of [2000, 20000]) results.push(await exportCase(ctx, files));
+  const fixed = await exportRuns(ctx, 2);
+  for (const files of [2000, 20000]) {
+    const measured = await exportRuns(ctx, files);
+    results.push(judge(
+      {
+        name: `export (${files.toLocaleString("en")} files)`,
+        h3: "h3 chart export REF",
+        peer: "`tar -xzf` of the package into a new directory",
+        maxRatio: 2,
+        maxRssMiB: manyFilesRss,
+      },
+      measured,
+      perFile(measured, fixed, files),
+    ));
+  }
   return results;
 }
 
+/**
+ * What each side spends per file beyond the export of a chart of 2 files (`fixed`): the ratio
+ * without the start-up and the fixed work of each (Deno's start, tar's shell).
+ */
+function perFile(measured: Measured, fixed: Measured, files: number): string {
+  const [h3, tar] = (["h3", "peer"] as const).map((side) =>
+    (measured[side].ms - fixed[side].ms) * 1000 / (files - 2)
+  );
+  return `per file beyond a 2-file chart's export (h3 ${fixed.h3.ms.toFixed(0)} ms, tar ${
+    fixed.peer.ms.toFixed(0)
+  } ms): h3 ${h3.toFixed(1)} µs, tar ${tar.toFixed(1)} µs (${(h3 / tar).toFixed(2)}×)`;
+}
+
+/** The medians of both sides of a comparison. */
+type Measured = Awaited<ReturnType<typeof compare>>;
+
 /** Exporting the chart of `files` small files into a new directory, against `tar -xzf`. */
-async function exportCase(ctx: BenchContext, files: number): Promise<CaseResult> {
+async function exportRuns(ctx: BenchContext, files: number): Promise<Measured> {
   const dir = await manyFilesChart(ctx, files);
   const home = ctx.home(`export-${files}`);
   const ref = `charts.example/bench/many${files}:1.0.0`;
@@ -76,7 +107,7 @@ async function exportCase(ctx: BenchContext, files: number): Promise<CaseResult>
   const tgz = `${ctx.work}/many-${files}.tgz`;
   await runOnce(await ctx.shell(ctx.work, "tar-pack", [`tar -czf ${tgz} -C ${dir} .`]));
   const out = `${ctx.work}/export-${files}`;
-  const measured = await compare(ctx.rounds, async (round) => ({
+  return await compare(ctx.rounds, async (round) => ({
     h3: ctx.h3(home, ["chart", "export", ref, "--destination", `${out}/h3-${round}`]),
     peer: await ctx.shell(ctx.work, `tar-x-${round}`, [
       `mkdir -p ${out}/tar-${round}`,
@@ -91,11 +122,4 @@ async function exportCase(ctx: BenchContext, files: number): Promise<CaseResult>
     // and the run's files happened to meet (0.45× and 1.84× in two runs of the same code).
     settle: sync,
   });
-  return judge({
-    name: `export (${files.toLocaleString("en")} files)`,
-    h3: "h3 chart export REF",
-    peer: "`tar -xzf` of the package into a new directory",
-    maxRatio: 2,
-    maxRssMiB: manyFilesRss,
-  }, measured);
 }
