@@ -1,6 +1,6 @@
 /** `h3 chart push REF...`: push cached charts to their registries. @module */
 import { define } from "./_define.ts";
-import { isChartArchivePath } from "../core/chart/archive.ts";
+import { isChartArchivePath } from "../core/chart/archive_path.ts";
 import { UsageError } from "./_errors.ts";
 import {
   formatReference,

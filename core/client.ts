@@ -132,14 +132,12 @@ class Client implements H3 {
 
   async push(ref: string, options: Parameters<H3["push"]>[1] = {}): Promise<ChartPushResult> {
     const { onEvent, onStart, onWaiting, remote } = options;
-    const { archiveSource, isChartArchivePath, readChartArchive } = await import(
-      "./chart/archive.ts"
-    );
     const { pushChart, transfer } = await import("./chart/transfer.ts");
     if (remote !== undefined && isLayoutLocation(remote)) {
       throw new RefError(`${remote} is an OCI layout: use pushToLayout`);
     }
     if (remote !== undefined) {
+      const { archiveSource, readChartArchive } = await import("./chart/archive.ts");
       const archive = await readChartArchive(ref);
       const source = await archiveSource(archive);
       const target = archiveReference(remote, archive.meta.name, source.chartTag);
@@ -150,6 +148,7 @@ class Client implements H3 {
       });
       return { ref: target, ...result };
     }
+    const { isChartArchivePath } = await import("./chart/archive_path.ts");
     if (await isChartArchivePath(ref)) {
       throw new RefError(`${ref} is a packaged chart: push it to oci://REGISTRY[/NAMESPACE]`);
     }

@@ -117,18 +117,27 @@ export async function registriesConfFiles(
   return files;
 }
 
-/** Reads the configuration in force; empty when no file exists (the parser is not loaded then). */
+/**
+ * Reads the configuration in force; empty when no file exists or the files hold only comments (the
+ * parser is not loaded then).
+ */
 export async function loadRegistriesConf(
   env: Env = (name) => Deno.env.get(name),
 ): Promise<RegistriesConf> {
   const files = await registriesConfFiles(env);
   const byPrefix = new Map<string, RegistryEntry>();
-  if (files.length === 0) return { files, registries: [] };
+  const texts = await Promise.all(files.map((file) =>
+    Deno.readTextFile(file).catch((error) => {
+      throw new RegistriesConfError(file, (error as Error).message.split("\n")[0]);
+    })
+  ));
+  // Distributions ship a registries.conf of comments alone: no table, nothing to parse.
+  if (texts.every(onlyComments)) return { files, registries: [] };
   const { parse } = await import("smol-toml");
-  for (const file of files) {
+  for (const [at, file] of files.entries()) {
     let data: Record<string, unknown>;
     try {
-      data = parse(await Deno.readTextFile(file)) as Record<string, unknown>;
+      data = parse(texts[at]) as Record<string, unknown>;
     } catch (error) {
       throw new RegistriesConfError(file, (error as Error).message.split("\n")[0]);
     }
@@ -143,6 +152,23 @@ export async function loadRegistriesConf(
   const registries = [...byPrefix.values()];
   checkConflicts(registries);
   return { files, registries };
+}
+
+/**
+ * Whether a TOML text holds nothing but blank lines and comments, as TOML allows them (no control
+ * character but tab in a comment): it parses to an empty table.
+ */
+function onlyComments(text: string): boolean {
+  for (const raw of text.split("\n")) {
+    const line = (raw.endsWith("\r") ? raw.slice(0, -1) : raw).replace(/^[ \t]+/, "");
+    if (line === "") continue;
+    if (line[0] !== "#") return false;
+    for (let i = 1; i < line.length; i++) {
+      const c = line.charCodeAt(i);
+      if ((c < 0x20 && c !== 0x09) || c === 0x7f) return false;
+    }
+  }
+  return true;
 }
 
 function text(value: unknown, file: string, where: string): string {

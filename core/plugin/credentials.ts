@@ -8,7 +8,6 @@ import type { Credential, CredentialLookup } from "../auth/types.ts";
 import { AuthError, PluginError } from "../errors.ts";
 import { readCatalog } from "./catalog.ts";
 import { pluginConfig } from "./config.ts";
-import { firstLine, loadPlugin } from "./load.ts";
 
 const warned = new Set<string>();
 
@@ -27,6 +26,9 @@ async (
   const askers = plugins.filter((p) => p.credentials).sort((a, b) =>
     Number(a.builtIn) - Number(b.builtIn)
   );
+  if (askers.length === 0) return undefined;
+  // the loader (and the checks of a plugin's manifest it runs) only once a registry asks
+  const { firstLine, loadPlugin } = await import("./load.ts");
   for (const known of askers) {
     let plugin;
     try {

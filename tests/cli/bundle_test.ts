@@ -322,19 +322,35 @@ Deno.test("a bundle with a baked plugin", async (t) => {
     assert.ok(completion.length > 0, "no Node layer module ran for completion bash");
   });
 
-  await t.step("the baked plugin's credentials push to a registry with htpasswd auth", async () => {
-    await using registry = await startHtpasswdRegistry(box.dir, "bob", password);
-    const ref = `${registry.host}/baked/mychart:1.0.0`;
-    expectCode(await box.run(["chart", "save", "mychart", ref]), 0);
-    const refused = expectCode(await box.run(["chart", "push", ref]), 1);
-    assert.match(refused.stderr, /authentication required/);
-    const pushed = expectCode(
-      await box.run(["chart", "push", ref], { env: { BAKED_REGISTRY: registry.host } }),
-      0,
-    );
-    assert.match(pushed.stdout, /\n1\.0\.0: pushed to remote \(2 layers, .* total\)\n$/);
-    await assert.rejects(Deno.stat(`${box.dir}/docker/config.json`), Deno.errors.NotFound);
-  });
+  await t.step(
+    "the baked plugin's credentials push to a registry with htpasswd auth, without the YAML and tar readers",
+    async () => {
+      await using registry = await startHtpasswdRegistry(box.dir, "bob", password);
+      const ref = `${registry.host}/baked/mychart:1.0.0`;
+      expectCode(await box.run(["chart", "save", "mychart", ref]), 0);
+      // A cached chart's push sends stored blobs: yaml's and modern-tar's chunks (found by their own
+      // strings), set aside, are never loaded.
+      const readers = [...Deno.readDirSync(chunks)].map((e) => e.name).filter((name) =>
+        /YAMLParseError|ustar/.test(Deno.readTextFileSync(`${chunks}/${name}`))
+      );
+      assert.ok(readers.length >= 2, `yaml's and modern-tar's chunks: ${readers}`);
+      const aside = `${box.dir}/aside-readers`;
+      await Deno.mkdir(aside);
+      for (const name of readers) await Deno.rename(`${chunks}/${name}`, `${aside}/${name}`);
+      try {
+        const refused = expectCode(await box.run(["chart", "push", ref]), 1);
+        assert.match(refused.stderr, /authentication required/);
+        const pushed = expectCode(
+          await box.run(["chart", "push", ref], { env: { BAKED_REGISTRY: registry.host } }),
+          0,
+        );
+        assert.match(pushed.stdout, /\n1\.0\.0: pushed to remote \(2 layers, .* total\)\n$/);
+      } finally {
+        for (const name of readers) await Deno.rename(`${aside}/${name}`, `${chunks}/${name}`);
+      }
+      await assert.rejects(Deno.stat(`${box.dir}/docker/config.json`), Deno.errors.NotFound);
+    },
+  );
 
   await t.step("mod.js is the library for scripts outside h3's checkout", async () => {
     await Deno.writeTextFile(

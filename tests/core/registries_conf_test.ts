@@ -108,6 +108,35 @@ blocked = true
   }
 });
 
+Deno.test("a registries.conf of comments alone, as distributions ship it, configures nothing; a control character in a comment is still refused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const env: Record<string, string> = {
+      XDG_CONFIG_HOME: `${dir}/xdg`,
+      H3_SYSTEM_CONFIG_ROOT: `${dir}/root`,
+    };
+    const system = `${dir}/root/etc/containers/registries.conf`;
+    await write(
+      system,
+      "# For more information on this configuration file, see\r\n\n  #\t[[registry]]\n\n#",
+    );
+    assert.deepEqual(await loadRegistriesConf((name) => env[name]), {
+      files: [system],
+      registries: [],
+    });
+    await write(system, "# a comment with a bell \x07 in it\n");
+    await assert.rejects(
+      loadRegistriesConf((name) => env[name]),
+      new RegExp(`invalid registries configuration ${system}: `),
+    );
+    // a table after the comments is read as before
+    await write(system, '# mirrors\n[[registry]]\nlocation = "https://x.example"\n');
+    await assert.rejects(loadRegistriesConf((name) => env[name]), /URI schemes are not supported/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("mirrors: pulls try each mirror in order, then the primary; pushes go to the primary only", async () => {
   await using primary = await startRegistry();
   await using mirror = await startRegistry();
