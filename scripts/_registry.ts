@@ -27,7 +27,11 @@ export interface RegistryConfigOptions {
   accessLog?: boolean;
 }
 
-/** The registry's config.yml: filesystem storage in `storage`, listening on `addr` (host:port). */
+/**
+ * The registry's config.yml: filesystem storage in `storage`, listening on `addr` (host:port), with
+ * the in-memory cache of blob descriptors that the registry's shipped configs turn on (Debian's
+ * /etc/docker/registry/config.yml, the registry:2 image's).
+ */
 export function registryConfigYaml(
   storage: string,
   addr: string,
@@ -40,6 +44,8 @@ export function registryConfigYaml(
     "  accesslog:",
     `    disabled: ${!options.accessLog}`,
     "storage:",
+    "  cache:",
+    "    blobdescriptor: inmemory",
     "  filesystem:",
     `    rootdirectory: ${storage}`,
     "  delete:",
