@@ -11,6 +11,7 @@
  * @module
  */
 import type { OciLayout } from "./cache/layout.ts";
+import { isChartArchivePath } from "./chart/archive_path.ts";
 import { option, phrase, RefError, SettingError, SignatureError } from "./errors.ts";
 import type {
   ChartPullResult,
@@ -148,7 +149,6 @@ class Client implements H3 {
       });
       return { ref: target, ...result };
     }
-    const { isChartArchivePath } = await import("./chart/archive_path.ts");
     if (await isChartArchivePath(ref)) {
       throw new RefError(`${ref} is a packaged chart: push it to oci://REGISTRY[/NAMESPACE]`);
     }
