@@ -128,7 +128,7 @@ export async function loadRegistriesConf(
   const byPrefix = new Map<string, RegistryEntry>();
   const texts = await Promise.all(files.map((file) =>
     Deno.readTextFile(file).catch((error) => {
-      throw new RegistriesConfError(file, (error as Error).message.split("\n")[0]);
+      throw unreadable(file, error);
     })
   ));
   // Distributions ship a registries.conf of comments alone: no table, nothing to parse.
@@ -139,7 +139,7 @@ export async function loadRegistriesConf(
     try {
       data = parse(texts[at]) as Record<string, unknown>;
     } catch (error) {
-      throw new RegistriesConfError(file, (error as Error).message.split("\n")[0]);
+      throw unreadable(file, error);
     }
     // A later file replaces entries with the same prefix; within one file the first one wins.
     const seen = new Set<string>();
@@ -152,6 +152,11 @@ export async function loadRegistriesConf(
   const registries = [...byPrefix.values()];
   checkConflicts(registries);
   return { files, registries };
+}
+
+/** The error for a file that could not be read or parsed: its message's first line. */
+function unreadable(file: string, error: unknown): RegistriesConfError {
+  return new RegistriesConfError(file, (error as Error).message.split("\n")[0]);
 }
 
 /**
