@@ -5,6 +5,7 @@
  */
 import {
   errorMessage,
+  firstLine,
   H3Error,
   LocationError,
   type Naming,
@@ -94,7 +95,7 @@ function remedyText(remedy: Remedy): string {
  * worded as `describeError` words errors (flags, commands, the remedy), on one line.
  */
 export function describeWarning(message: string, problem?: unknown): string {
-  return problem instanceof H3Error ? describeError(problem).split("\n")[0] : message;
+  return problem instanceof H3Error ? firstLine(describeError(problem)) : message;
 }
 
 /** One line that tells the user what went wrong and, when h3 knows, what to do about it. */

@@ -21,7 +21,7 @@
  * ```
  * @module
  */
-import { H3Error, option, phrase, SettingError } from "./errors.ts";
+import { firstLine, H3Error, option, phrase, SettingError } from "./errors.ts";
 import type { Credential } from "./auth/types.ts";
 import { findCertsDir } from "./certs_d.ts";
 import { helmHome } from "./paths.ts";
@@ -147,7 +147,7 @@ export async function parseConfig(text: string, path: string): Promise<Config> {
   try {
     data = parse(text);
   } catch (error) {
-    fail("", (error as Error).message.split("\n")[0].replace(/:$/, ""));
+    fail("", firstLine(error).replace(/:$/, ""));
   }
   const config: Config = { path, registries: {} };
   if (data === null || data === undefined) return config;

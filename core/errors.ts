@@ -316,6 +316,12 @@ export class PartialFailure extends H3Error {
   override name = "PartialFailure";
 }
 
+/** The first line of an error's message (or of a string): import and parser errors run on for lines. */
+export function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0];
+}
+
 /** One line that tells the user what went wrong, without a stack trace. */
 export function errorMessage(error: unknown): string {
   if (error instanceof H3Error) return error.message;

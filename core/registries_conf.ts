@@ -12,7 +12,7 @@
  * @module
  */
 import { systemPath, userConfigDir } from "./certs_d.ts";
-import { H3Error } from "./errors.ts";
+import { firstLine, H3Error } from "./errors.ts";
 
 /** One endpoint: where a registry (or a mirror of it) is reached. */
 export interface Endpoint {
@@ -156,7 +156,7 @@ export async function loadRegistriesConf(
 
 /** The error for a file that could not be read or parsed: its message's first line. */
 function unreadable(file: string, error: unknown): RegistriesConfError {
-  return new RegistriesConfError(file, (error as Error).message.split("\n")[0]);
+  return new RegistriesConfError(file, firstLine(error));
 }
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 import { readAll } from "../digest.ts";
-import { AuthError, DigestError, H3Error } from "../errors.ts";
+import { AuthError, DigestError, firstLine, H3Error } from "../errors.ts";
 import { redactUrl } from "../transport/client.ts";
 import { networkError } from "../transport/http.ts";
 import type { Challenge } from "../transport/challenge.ts";
@@ -325,5 +325,5 @@ function serverMessage(text: string, credential: Credential | undefined): string
     secrets: [credential?.password, credential?.identityToken, credential?.registryToken],
     headers: basic ? [basicHeader(basic)] : [],
   };
-  return `: ${redact(message.split("\n")[0], secrets).slice(0, 200)}`;
+  return `: ${redact(firstLine(message), secrets).slice(0, 200)}`;
 }

@@ -3,7 +3,7 @@
  * stdout (the docker-credential-helpers protocol). Secrets pass through pipes only, never argv.
  * @module
  */
-import { AuthError } from "../errors.ts";
+import { AuthError, firstLine } from "../errors.ts";
 import type { Credential } from "./types.ts";
 
 /** The username a helper returns when its secret is an identity token rather than a password. */
@@ -41,7 +41,7 @@ async function run(
   if (/credentials not found/i.test(stdout)) return undefined;
   let detail = stdout || decoder.decode(output.stderr).trim() || `exit code ${output.code}`;
   for (const secret of secrets) if (secret) detail = detail.replaceAll(secret, "***");
-  throw new AuthError(`credential helper ${program} ${action} failed: ${detail.split("\n")[0]}`);
+  throw new AuthError(`credential helper ${program} ${action} failed: ${firstLine(detail)}`);
 }
 
 /** Asks helper `name` for the credentials of `serverURL`; undefined when it has none. */

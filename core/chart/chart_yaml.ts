@@ -15,7 +15,7 @@ import {
   LineCounter,
   parseAllDocuments,
 } from "yaml";
-import { ChartError } from "../errors.ts";
+import { ChartError, firstLine } from "../errors.ts";
 import { type ChartMetadata, validateMetadata } from "./metadata.ts";
 
 /** Aliases a chart file may expand before it is refused (a guard against alias bombs). */
@@ -34,7 +34,7 @@ function firstDocument(text: string, file: string): Document | undefined {
   const error = doc?.errors[0];
   if (error) {
     const { line } = lineCounter.linePos(error.pos[0]);
-    const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    const message = firstLine(error).replace(/ at line \d+, column \d+:?$/, "");
     throw new ChartError(`${file}:${line}: malformed YAML: ${message}`);
   }
   return doc;

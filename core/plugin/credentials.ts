@@ -5,7 +5,7 @@
  * @module
  */
 import type { Credential, CredentialLookup } from "../auth/types.ts";
-import { AuthError, PluginError } from "../errors.ts";
+import { AuthError, firstLine, PluginError } from "../errors.ts";
 import { readCatalog } from "./catalog.ts";
 import { pluginConfig } from "./config.ts";
 
@@ -28,7 +28,7 @@ async (
   );
   if (askers.length === 0) return undefined;
   // the loader (and the checks of a plugin's manifest it runs) only once a registry asks
-  const { firstLine, loadPlugin } = await import("./load.ts");
+  const { loadPlugin } = await import("./load.ts");
   for (const known of askers) {
     let plugin;
     try {

@@ -4,7 +4,7 @@
  * @module
  */
 import { parse } from "yaml";
-import { PluginError } from "../errors.ts";
+import { firstLine, PluginError } from "../errors.ts";
 import { helmHome, pluginsDir } from "../paths.ts";
 import { checkVersion } from "./validate.ts";
 
@@ -30,7 +30,7 @@ export async function readExecutable(dir: string): Promise<ExecutableMetadata> {
     data = parse(await Deno.readTextFile(file));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) throw new PluginError(`${file} does not exist`);
-    throw new PluginError(`${file} is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+    throw new PluginError(`${file} is not valid YAML: ${firstLine(error)}`);
   }
   const m = data as Partial<ExecutableMetadata>;
   if (typeof m !== "object" || m === null) throw new PluginError(`${file} is not a YAML mapping`);

@@ -3,7 +3,7 @@
  * once per process, and checks it is still the plugin the manifest describes.
  * @module
  */
-import { PluginChangedError, PluginError } from "../errors.ts";
+import { firstLine, PluginChangedError, PluginError } from "../errors.ts";
 import { pluginsDir } from "../paths.ts";
 import { bakedPlugins } from "./baked.ts";
 import type { KnownPlugin } from "./catalog.ts";
@@ -80,10 +80,4 @@ async function loadBaked(known: KnownPlugin): Promise<H3Plugin> {
   const baked = bakedPlugins().find((b) => b.info.name === known.name);
   if (!baked) throw new PluginError(`plugin "${known.name}" is not built into this h3`);
   return validatePlugin(await baked.load(), `"${known.name}" (built in)`);
-}
-
-/** The first line of an error's message: import errors carry long stacks of module paths. */
-export function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0];
 }

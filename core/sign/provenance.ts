@@ -6,7 +6,7 @@
  * @module
  */
 import { parse } from "yaml";
-import { SignatureError } from "../errors.ts";
+import { firstLine, SignatureError } from "../errors.ts";
 import { archiveName } from "../chart/provenance_text.ts";
 
 /** Provenance files larger than this are refused (Helm's are a few KiB). */
@@ -32,7 +32,7 @@ async function readKeyring<K>(
     );
   } catch (error) {
     throw new SignatureError(
-      `${source}: not a PGP keyring (${(error as Error).message.split("\n")[0]}); ` +
+      `${source}: not a PGP keyring (${firstLine(error)}); ` +
         `export one with "gpg --export${secret ? "-secret-keys" : ""} > FILE"`,
     );
   }

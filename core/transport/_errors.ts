@@ -4,7 +4,7 @@
  * @module
  */
 import { redact, type Secrets } from "../redact.ts";
-import { RegistryError } from "../errors.ts";
+import { firstLine, RegistryError } from "../errors.ts";
 
 /** Bytes of an error body read at most; the rest is dropped. */
 const maxErrorBody = 64 * 1024;
@@ -44,7 +44,7 @@ async function readReason(response: Response): Promise<{ code?: string; message:
   } catch {
     // not JSON: fall through to the text
   }
-  const line = text.trim().split("\n")[0].slice(0, 200);
+  const line = firstLine(text.trim()).slice(0, 200);
   return { message: line && !line.startsWith("<") ? line : fallback };
 }
 

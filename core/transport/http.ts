@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  firstLine,
   option,
   type Phrase,
   phrase,
@@ -289,5 +290,5 @@ export function networkError(registry: string, error: unknown): NetworkFailure {
   }
   const first = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const detail = first instanceof Error ? first.message : String(first);
-  return fail(`connection to ${registry} failed: ${detail.split("\n")[0]}`, false);
+  return fail(`connection to ${registry} failed: ${firstLine(detail)}`, false);
 }
