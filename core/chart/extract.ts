@@ -108,7 +108,7 @@ export async function extractChart(
   const forget = onInterrupt(() => Deno.remove(tmp, { recursive: true }));
   try {
     const work = `${tmp}/${name}`;
-    await Deno.mkdir(work, { mode: 0o755 });
+    await Deno.mkdir(work, { mode: 0o777 }); // 0755 once unpack has read the umask off it
     await unpack(archive, work, options);
     await placeChart(work, target, force, tmp);
     return target;
@@ -139,10 +139,20 @@ async function unpack(
   const maxFileSize = options.maxFileSize ?? defaultMaxFileSize;
   const kinds = new Map<string, "file" | "dir">();
   const made = new Set<string>([""]);
-  // The permission bits the umask lets through, as the top directory (made 0755) got them.
-  const allowed = (Deno.statSync(work).mode ?? 0o777) & 0o777;
-  const plain = { createNew: true, mode: 0o644 & allowed };
-  const executable = { createNew: true, mode: 0o755 & allowed };
+  // The permission bits the umask lets through, as the top directory (made 0777) got them; it gets
+  // 0755 of them, as the chart's other directories do (made 0755, less the umask).
+  const topMode = Deno.statSync(work).mode; // null on Windows, where modes do not apply
+  const allowed = (topMode ?? 0o777) & 0o777;
+  if (topMode !== null) Deno.chmodSync(work, 0o755 & allowed);
+  const modes = { plain: 0o644 & allowed, executable: 0o755 & allowed };
+  // `writeFile` with a mode chmods the file once open: where the umask turns the default 0666 into
+  // the same bits (022, 027, 077...), plain files get no mode, one system call less a file.
+  const writeOptions = {
+    plain: (0o666 & allowed) === modes.plain
+      ? { createNew: true }
+      : { createNew: true, mode: modes.plain },
+    executable: { createNew: true, mode: modes.executable },
+  };
   const makeDir = (rel: string) => {
     if (made.has(rel)) return;
     Deno.mkdirSync(`${work}/${rel}`, { recursive: true, mode: 0o755 });
@@ -170,11 +180,11 @@ async function unpack(
       }
       if (parent !== dir) makeDir(parent);
       dir = parent;
-      const how = ((header.mode ?? 0) & 0o111) !== 0 ? executable : plain;
+      const kind = ((header.mode ?? 0) & 0o111) !== 0 ? "executable" : "plain";
       const path = `${work}/${rel}`;
-      // a body in hand: one call (open with the mode, write and close), no promise
-      if (body instanceof Uint8Array) Deno.writeFileSync(path, body, how);
-      else await writeStream(path, body, how.mode);
+      // a body in hand: one call (open, write and close), no promise
+      if (body instanceof Uint8Array) Deno.writeFileSync(path, body, writeOptions[kind]);
+      else await writeStream(path, body, modes[kind]);
     }
   }
   if (kinds.get("Chart.yaml") !== "file") {

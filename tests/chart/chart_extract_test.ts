@@ -82,6 +82,19 @@ Deno.test("the umask applies to extracted files and directories, as to any file 
   assert.equal(await mode("."), 0o750);
 });
 
+Deno.test("a umask that leaves group and others write access still gives files 0644", async () => {
+  await using t = await tempDir();
+  const mode = await extractWithUmask(t.dir, 0o002, [
+    fileEntry("mychart/run.sh", "#!/bin/sh\n", 0o777),
+    fileEntry("mychart/templates/data.yaml", "x: 1\n", 0o666),
+  ]);
+  assert.equal(await mode("run.sh"), 0o755);
+  assert.equal(await mode("templates/data.yaml"), 0o644);
+  assert.equal(await mode("Chart.yaml"), 0o644);
+  assert.equal(await mode("templates"), 0o755);
+  assert.equal(await mode("."), 0o755);
+});
+
 const hostile: [string, TarEntry[], RegExp][] = [
   [
     "a parent-directory path",
