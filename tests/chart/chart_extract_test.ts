@@ -57,43 +57,46 @@ async function extractWithUmask(dir: string, umask: number, entries: TarEntry[])
   return async (path: string) => (await Deno.stat(`${dir}/mychart/${path}`)).mode! & 0o777;
 }
 
-Deno.test("extracted files get 0644, or 0755 when the archive marks them executable", async () => {
-  await using t = await tempDir();
-  const mode = await extractWithUmask(t.dir, 0o022, [
-    fileEntry("mychart/run.sh", "#!/bin/sh\n", 0o700),
-    fileEntry("mychart/data", "x", 0o666),
-  ]);
-  assert.equal(await mode("run.sh"), 0o755);
-  assert.equal(await mode("data"), 0o644);
-  assert.equal(await mode("."), 0o755);
-});
+/**
+ * The entries each umask case extracts: an executable only its owner may run, a file anyone may
+ * write, both in the archive's modes, and a file large enough to be streamed.
+ */
+const modeEntries = [
+  fileEntry("mychart/run.sh", "#!/bin/sh\n", 0o700),
+  fileEntry("mychart/templates/data.yaml", "x: 1\n", 0o666),
+  fileEntry("mychart/big.txt", "y".repeat(300 * 1024)), // over 256 KiB: a streamed body
+];
 
-Deno.test("the umask applies to extracted files and directories, as to any file h3 creates", async () => {
-  await using t = await tempDir();
-  const mode = await extractWithUmask(t.dir, 0o027, [
-    fileEntry("mychart/run.sh", "#!/bin/sh\n", 0o777),
-    fileEntry("mychart/templates/data.yaml", "x: 1\n", 0o666),
-    fileEntry("mychart/big.txt", "y".repeat(300 * 1024)), // over 256 KiB: a streamed body
-  ]);
-  assert.equal(await mode("run.sh"), 0o750);
-  assert.equal(await mode("templates/data.yaml"), 0o640);
-  assert.equal(await mode("big.txt"), 0o640);
-  assert.equal(await mode("templates"), 0o750);
-  assert.equal(await mode("."), 0o750);
-});
+/** Each umask, and the modes it leaves run.sh, the other files and the directories. */
+const umaskCases = [
+  {
+    name: "extracted files get 0644, or 0755 when the archive marks them executable",
+    umask: 0o022,
+    modes: { executable: 0o755, file: 0o644, dir: 0o755 },
+  },
+  {
+    name: "the umask applies to extracted files and directories, as to any file h3 creates",
+    umask: 0o027,
+    modes: { executable: 0o750, file: 0o640, dir: 0o750 },
+  },
+  {
+    name: "a umask that leaves group and others write access still gives files 0644",
+    umask: 0o002,
+    modes: { executable: 0o755, file: 0o644, dir: 0o755 },
+  },
+];
 
-Deno.test("a umask that leaves group and others write access still gives files 0644", async () => {
-  await using t = await tempDir();
-  const mode = await extractWithUmask(t.dir, 0o002, [
-    fileEntry("mychart/run.sh", "#!/bin/sh\n", 0o777),
-    fileEntry("mychart/templates/data.yaml", "x: 1\n", 0o666),
-  ]);
-  assert.equal(await mode("run.sh"), 0o755);
-  assert.equal(await mode("templates/data.yaml"), 0o644);
-  assert.equal(await mode("Chart.yaml"), 0o644);
-  assert.equal(await mode("templates"), 0o755);
-  assert.equal(await mode("."), 0o755);
-});
+for (const { name, umask, modes } of umaskCases) {
+  Deno.test(name, async () => {
+    await using t = await tempDir();
+    const mode = await extractWithUmask(t.dir, umask, modeEntries);
+    assert.equal(await mode("run.sh"), modes.executable);
+    for (const path of ["templates/data.yaml", "big.txt", "Chart.yaml"]) {
+      assert.equal(await mode(path), modes.file, path);
+    }
+    for (const path of ["templates", "."]) assert.equal(await mode(path), modes.dir, path);
+  });
+}
 
 const hostile: [string, TarEntry[], RegExp][] = [
   [
