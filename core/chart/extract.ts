@@ -144,14 +144,14 @@ async function unpack(
   const topMode = Deno.statSync(work).mode; // null on Windows, where modes do not apply
   const allowed = (topMode ?? 0o777) & 0o777;
   if (topMode !== null) Deno.chmodSync(work, 0o755 & allowed);
-  const modes = { plain: 0o644 & allowed, executable: 0o755 & allowed };
   // `writeFile` with a mode chmods the file once open: where the umask turns the default 0666 into
   // the same bits (022, 027, 077...), plain files get no mode, one system call less a file.
+  const plainMode = 0o644 & allowed;
   const writeOptions = {
-    plain: (0o666 & allowed) === modes.plain
+    plain: (0o666 & allowed) === plainMode
       ? { createNew: true }
-      : { createNew: true, mode: modes.plain },
-    executable: { createNew: true, mode: modes.executable },
+      : { createNew: true, mode: plainMode },
+    executable: { createNew: true, mode: 0o755 & allowed },
   };
   const makeDir = (rel: string) => {
     if (made.has(rel)) return;
@@ -184,7 +184,7 @@ async function unpack(
       const path = `${work}/${rel}`;
       // a body in hand: one call (open, write and close), no promise
       if (body instanceof Uint8Array) Deno.writeFileSync(path, body, writeOptions[kind]);
-      else await writeStream(path, body, modes[kind]);
+      else await writeStream(path, body, writeOptions[kind]);
     }
   }
   if (kinds.get("Chart.yaml") !== "file") {
@@ -193,12 +193,16 @@ async function unpack(
 }
 
 /**
- * Writes a streamed body (a large file) to the new file `path` with permission bits `mode` (the
- * umask already applied). The reader is not released at the end: the body is done with, and a
+ * Writes a streamed body (a large file) to the new file `path`, opened with `options` (`createNew`,
+ * and a `mode` the umask applies to). The reader is not released at the end: the body is done with, and a
  * release makes a new error for the reader's closed promise.
  */
-async function writeStream(path: string, body: ReadableStream<Uint8Array>, mode: number) {
-  using file = Deno.openSync(path, { write: true, createNew: true, mode });
+async function writeStream(
+  path: string,
+  body: ReadableStream<Uint8Array>,
+  options: Deno.OpenOptions,
+) {
+  using file = Deno.openSync(path, { ...options, write: true });
   const reader = body.getReader();
   for (let read = await reader.read(); !read.done; read = await reader.read()) {
     for (let at = 0; at < read.value.byteLength;) at += file.writeSync(read.value.subarray(at));

@@ -289,6 +289,5 @@ export function networkError(registry: string, error: unknown): NetworkFailure {
     return fail(`cannot connect to ${registry}: unknown host`, true);
   }
   const first = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const detail = first instanceof Error ? first.message : String(first);
-  return fail(`connection to ${registry} failed: ${firstLine(detail)}`, false);
+  return fail(`connection to ${registry} failed: ${firstLine(first)}`, false);
 }
