@@ -139,19 +139,32 @@ async function saveResults(
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      rounds: { type: "string", default: "3" },
-      only: { type: "string" },
-      markdown: { type: "boolean" },
-    },
-  });
+  const usage = `usage: deno task bench [--rounds N] [--only ${Object.keys(cases).join(",")}] ` +
+    "[--markdown]";
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: Deno.args,
+      options: {
+        rounds: { type: "string", default: "3" },
+        only: { type: "string" },
+        markdown: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : error}\n${usage}`);
+    Deno.exit(2);
+  }
+  if (values.help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
   const rounds = Number(values.rounds);
   const only = values.only?.split(",") ?? Object.keys(cases);
   const unknown = only.filter((name) => !(name in cases));
   if (!Number.isInteger(rounds) || rounds < 1 || unknown.length) {
-    console.error(`usage: deno task bench [--rounds N] [--only ${Object.keys(cases).join(",")}]`);
+    console.error(usage);
     Deno.exit(2);
   }
   if (!(await hasGnuTime())) {
