@@ -357,7 +357,7 @@ export class IndexView implements Disposable {
     return await withLock(`${this.#dir}/.index.lock`, async () => {
       const current = this.#unchanged() ?? seenOf(await readIndex(this.#dir));
       const { items, result, head = current.head } = change(current.items, current.head);
-      const text = { chunks: utf8Chunks(piecesOf(head, items)) };
+      const text = { chunks: utf8Chunks(piecesOf(head, items), chunkSize(current.info?.size)) };
       const { promise: written, resolve } = Promise.withResolvers<void>();
       this.#writing = written;
       try {
@@ -456,6 +456,17 @@ function entryText(entry: unknown): string {
 /** Where an entry's text starts and how far before the end it ends in `{ m: [entry] }`. */
 const entryStart = '{\n  "m": [\n    '.length;
 const entryEnd = "\n  ]\n}".length;
+
+/**
+ * The chunks index.json is written in, for an index that was `size` bytes: 64 KiB for a few refs,
+ * up to 1 MiB for thousands. Each chunk is an async write whose answer waits its turn among a
+ * bulk pull's transfers: a rewrite of 10,000 refs (~6 MiB) in 64 KiB chunks took about twice as
+ * long as in 1 MiB ones, and the tags waiting for the next rewrite (see `OciLayout.tag`'s rest,
+ * ten times the last one's time) were nearly twice as many.
+ */
+function chunkSize(size = 0): number {
+  return Math.min(Math.max(size, 64 * 1024), 1024 * 1024);
+}
 
 /**
  * Text pieces (strings, or bytes of UTF-8 text) as UTF-8 in chunks of up to `size` bytes, each a
