@@ -99,6 +99,22 @@ async function denoFloor(ctx: BenchContext): Promise<number> {
   return stats(samples).ms;
 }
 
+/**
+ * What creating a file costs in the work directory now, µs a file: 500 new files of 1 KiB with
+ * `writeFileSync`, in a folder of their own, left there until the bench ends (a deletion is what
+ * makes creations slow). ~10-40 µs where the file system is warm; 300-1,000 µs on an ext4 without
+ * a journal for minutes after thousands of deletions (docs/performance.md, "Many small files, and
+ * the file system"), which every case that writes files then meets, h3's and its peer's alike.
+ */
+function fileCreationUs(work: string, label: string): number {
+  const dir = `${work}/file-creation-${label}`;
+  Deno.mkdirSync(dir);
+  const bytes = new Uint8Array(1024);
+  const start = performance.now();
+  for (let i = 0; i < 500; i++) Deno.writeFileSync(`${dir}/${i}`, bytes);
+  return (performance.now() - start) * 1000 / 500;
+}
+
 const resultsFile = `${root}/bench/results.json`;
 
 /** The last file's rows to keep beside `fresh`: of cases that exist and did not run now. */
@@ -120,6 +136,7 @@ async function saveResults(
   rounds: number,
   floorMs: number,
   registryDir: string | undefined,
+  fileCreationUs: number[],
 ): Promise<void> {
   const date = new Date().toISOString();
   const fresh = results.map((r) => ({ ...r, date, floorMs: Math.round(floorMs) }));
@@ -133,6 +150,7 @@ async function saveResults(
     rounds,
     denoFloorMs: Math.round(floorMs),
     registryStorage: registryDir ?? "temp dir",
+    fileCreationUs: fileCreationUs.map(Math.round), // before the cases, after them
     results: [...kept, ...fresh].sort((a, b) => order(a) - order(b)),
   };
   await Deno.writeTextFile(resultsFile, JSON.stringify(report, null, 2) + "\n");
@@ -174,6 +192,7 @@ if (import.meta.main) {
   const work = await Deno.makeTempDir({ prefix: "h3-bench-" });
   console.error(`building the bundle into ${work}/h3/ (deno task bundle --output)…`);
   await using ctx = new BenchContext(await bundle(`${work}/h3`), work, rounds);
+  const creation = [fileCreationUs(work, "before")];
   const results: CaseResult[] = [];
   for (const name of only) {
     const { run, spec } = cases[name];
@@ -187,9 +206,14 @@ if (import.meta.main) {
     console.error(`${name}: ${Math.round((performance.now() - started) / 1000)} s`);
   }
   const floor = await denoFloor(ctx);
+  creation.push(fileCreationUs(work, "after"));
   console.log(`Deno floor (deno run of an empty script): ${Math.round(floor)} ms`);
+  console.log(
+    `File creation in ${work} (1 KiB, writeFileSync): ` +
+      creation.map((us) => `${Math.round(us)} µs`).join(" before the cases, ") + " after",
+  );
   console.log(`Registry storage: ${ctx.registryDir ?? Deno.env.get("TMPDIR") ?? "/tmp"}`);
   console.log(values.markdown ? markdown(results, floor) : table(results, floor));
-  await saveResults(results, rounds, floor, ctx.registryDir);
+  await saveResults(results, rounds, floor, ctx.registryDir, creation);
   if (results.some((r) => !r.pass)) Deno.exitCode = 1;
 }
