@@ -8,6 +8,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { firstLine } from "../core/errors.ts";
 import { BenchContext } from "./_context.ts";
 import { hasGnuTime, runOnce, stats } from "./_measure.ts";
 import { type CaseResult, failed, markdown, table } from "./_report.ts";
@@ -102,7 +103,7 @@ async function denoFloor(ctx: BenchContext): Promise<number> {
 /**
  * What creating a file costs in the work directory now, µs a file: 500 new files of 1 KiB with
  * `writeFileSync`, in a folder of their own, left there until the bench ends (a deletion is what
- * makes creations slow). ~10-40 µs where the file system is warm; 300-1,000 µs on an ext4 without
+ * makes creations slow). ~10-40 µs where the file system is warm; 300-2,000 µs on an ext4 without
  * a journal for minutes after thousands of deletions (docs/performance.md, "Many small files, and
  * the file system"), which every case that writes files then meets, h3's and its peer's alike.
  */
@@ -136,7 +137,7 @@ async function saveResults(
   rounds: number,
   floorMs: number,
   registryDir: string | undefined,
-  fileCreationUs: number[],
+  creationUs: number[],
 ): Promise<void> {
   const date = new Date().toISOString();
   const fresh = results.map((r) => ({ ...r, date, floorMs: Math.round(floorMs) }));
@@ -150,7 +151,7 @@ async function saveResults(
     rounds,
     denoFloorMs: Math.round(floorMs),
     registryStorage: registryDir ?? "temp dir",
-    fileCreationUs: fileCreationUs.map(Math.round), // before the cases, after them
+    fileCreationUs: creationUs.map(Math.round), // before the cases, after them
     results: [...kept, ...fresh].sort((a, b) => order(a) - order(b)),
   };
   await Deno.writeTextFile(resultsFile, JSON.stringify(report, null, 2) + "\n");
@@ -171,7 +172,7 @@ if (import.meta.main) {
       },
     }));
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : error}\n${usage}`);
+    console.error(`${firstLine(error)}\n${usage}`);
     Deno.exit(2);
   }
   if (values.help) {

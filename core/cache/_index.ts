@@ -460,7 +460,7 @@ const entryEnd = "\n  ]\n}".length;
 /**
  * The chunks index.json is written in, for an index that was `size` bytes: 64 KiB for a few refs,
  * up to 1 MiB for thousands. Each chunk is an async write whose answer waits its turn among a
- * bulk pull's transfers: a rewrite of 10,000 refs (~6 MiB) in 64 KiB chunks took 1.3-1.7 times as
+ * bulk pull's transfers: a rewrite of 10,000 refs (~6 MiB) in 64 KiB chunks took 1.2-1.8 times as
  * long as in chunks of up to 1 MiB, and up to twice as many tags waited for the next rewrite (see
  * `OciLayout.tag`'s rest, ten times the last one's time).
  */
