@@ -469,15 +469,15 @@ function chunkSize(size = 0): number {
 }
 
 /**
- * Text pieces (strings, or bytes of UTF-8 text) as UTF-8 in chunks of up to `size` bytes, each a
- * view of one buffer that the next chunk is made in again: a chunk must be used (written) before
- * the next is asked for. A rewrite of a big index makes no new bytes per chunk, where a new array
- * per chunk made a bulk pull's dozens of rewrites hundreds of MiB of short-lived buffers outside
- * the JS heap.
+ * Text pieces (strings, or bytes of UTF-8 text) as UTF-8 in chunks of up to `size` bytes (for
+ * index.json, see `chunkSize`), each a view of one buffer that the next chunk is made in again: a
+ * chunk must be used (written) before the next is asked for. A rewrite of a big index makes no new
+ * bytes per chunk, where a new array per chunk made a bulk pull's dozens of rewrites hundreds of
+ * MiB of short-lived buffers outside the JS heap.
  */
 export function* utf8Chunks(
   pieces: Iterable<string | Uint8Array>,
-  size = 64 * 1024,
+  size: number,
 ): Generator<Uint8Array> {
   const buffer = new Uint8Array(size);
   let filled = 0;
