@@ -7,8 +7,7 @@
  * one, helm.
  * @module
  */
-import { parseArgs } from "node:util";
-import { firstLine } from "../core/errors.ts";
+import { parseTaskArgs } from "../scripts/_task_args.ts";
 import { BenchContext } from "./_context.ts";
 import { hasGnuTime, runOnce, stats } from "./_measure.ts";
 import { type CaseResult, failed, markdown, table } from "./_report.ts";
@@ -160,25 +159,11 @@ async function saveResults(
 if (import.meta.main) {
   const usage = `usage: deno task bench [--rounds N] [--only ${Object.keys(cases).join(",")}] ` +
     "[--markdown]";
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: Deno.args,
-      options: {
-        rounds: { type: "string", default: "3" },
-        only: { type: "string" },
-        markdown: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    console.error(`${firstLine(error)}\n${usage}`);
-    Deno.exit(2);
-  }
-  if (values.help) {
-    console.log(usage);
-    Deno.exit(0);
-  }
+  const values = parseTaskArgs(Deno.args, {
+    rounds: { type: "string", default: "3" },
+    only: { type: "string" },
+    markdown: { type: "boolean" },
+  }, usage);
   const rounds = Number(values.rounds);
   const only = values.only?.split(",") ?? Object.keys(cases);
   const unknown = only.filter((name) => !(name in cases));

@@ -5,11 +5,11 @@
  */
 import { relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { PluginError } from "../core/errors.ts";
 import { dirModule } from "../core/plugin/install.ts";
 import { importPlugin } from "../core/plugin/load.ts";
 import { typescriptInfo } from "../core/plugin/validate.ts";
+import { parseTaskArgs } from "./_task_args.ts";
 
 /** The repository root. */
 export const root: string = resolve(new URL("..", import.meta.url).pathname);
@@ -28,13 +28,13 @@ export interface BuildFlags {
 
 /** Parses `--plugin PATH` (repeatable) and, when `withOutput`, `--output PATH`. */
 export function parseBuildFlags(args: string[], withOutput: boolean): BuildFlags {
-  const { values } = parseArgs({
-    args,
-    options: {
-      plugin: { type: "string", multiple: true, default: [] },
-      ...(withOutput ? { output: { type: "string" as const } } : {}),
-    },
-  });
+  const usage = withOutput
+    ? "usage: deno task bundle [--plugin PATH]... [--output FILE]"
+    : "usage: deno task compile [--plugin PATH]...";
+  const values = parseTaskArgs(args, {
+    plugin: { type: "string", multiple: true, default: [] },
+    ...(withOutput ? { output: { type: "string" as const } } : {}),
+  }, usage);
   const output = (values as { output?: string }).output;
   return { plugins: values.plugin.map((p) => resolve(p)), output: output && resolve(output) };
 }
