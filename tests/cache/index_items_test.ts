@@ -46,8 +46,9 @@ Deno.test("tags written in batches are in index.json's order, kept in order or n
     fc.property(
       fc.array(fc.option(refArb, { nil: undefined, freq: 8 }), { maxLength: 30 }),
       fc.array(refArb, { maxLength: 10 }),
+      fc.array(refArb, { maxLength: 10 }),
       fc.boolean(),
-      (before, tagged, ordered) => {
+      (before, tagged, taggedNext, ordered) => {
         const old = before.map((ref, i) => entry(ref, i));
         if (ordered) sortedTheOldWay(old);
         const batch = new Map(tagged.map((ref, i) => [ref, entry(ref, 1000 + i)]));
@@ -57,6 +58,15 @@ Deno.test("tags written in batches are in index.json's order, kept in order or n
           ...batch.values(),
         ]);
         assert.deepEqual(items.map((item) => item.value()), expected);
+        // The next batch goes into the list the first one made (known to be in order).
+        const next = new Map(taggedNext.map((ref, i) => [ref, entry(ref, 2000 + i)]));
+        assert.deepEqual(
+          withRefs(items, next).map((item) => item.value()),
+          sortedTheOldWay([
+            ...expected.filter((d) => !next.has(d.annotations?.[annotations.refName] ?? "")),
+            ...next.values(),
+          ]),
+        );
       },
     ),
     { numRuns: 500 },
