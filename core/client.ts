@@ -378,7 +378,6 @@ class Client implements H3 {
     const { openCopyEnd, planCopies } = await import("./copy_plan.ts");
     const { isReferrerTag } = await import("./referrers.ts");
     const { invalidTagMessage } = await import("./chart/tags.ts");
-    const { trustCheck } = await import("./sign/trust.ts");
     const { requirementFor } = await import("./sign/trust_options.ts");
     const { mirror } = await import("./mirror.ts");
     await using from = await openCopyEnd(src, true, (ref) => this.openRepository(ref));
@@ -410,8 +409,15 @@ class Client implements H3 {
       concurrency: options.tagConcurrency ?? await this.concurrency(),
       skipNonCharts: allTags,
       referrers,
+      // the signing code (with the YAML parser) is loaded only when a check applies
       verify: srcRef && required &&
-        trustCheck(from.target, required, srcRef.registry, srcRef.repository, src),
+        (await import("./sign/trust.ts")).trustCheck(
+          from.target,
+          required,
+          srcRef.registry,
+          srcRef.repository,
+          src,
+        ),
       onEvent: options.onEvent,
       onResult: options.onResult,
     });

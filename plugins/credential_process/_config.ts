@@ -3,8 +3,6 @@
  * `$H3_CREDENTIAL_PROCESS_CONFIG`): which command gives credentials for which registry hosts.
  * @module
  */
-import { parse } from "yaml";
-
 /** What the command prints on stdout. */
 export type OutputKind = "password" | "identity-token" | "registry-token";
 
@@ -39,6 +37,9 @@ export async function readRules(path: string): Promise<ProcessRule[]> {
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;
   }
+  // The YAML parser (a tenth of a registry command's code) is loaded only for a file to parse:
+  // every command that asks for credentials asks this plugin, and most users have no such file.
+  const { parse } = await import("yaml");
   let data: { registries?: unknown };
   try {
     data = (parse(text) ?? {}) as { registries?: unknown };

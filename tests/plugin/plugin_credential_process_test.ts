@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import credentialProcess from "../../plugins/credential_process/plugin.ts";
 import { duration, findRule, type ProcessRule } from "../../plugins/credential_process/_config.ts";
+import { sourceStartPath } from "../../bench/_start_path.ts";
 
 const secret = "s3cr3t-from-the-fake-login";
 
@@ -147,4 +148,12 @@ Deno.test("host patterns and durations", () => {
   assert.equal(duration(90, "x"), 90_000);
   assert.equal(duration("0", "x"), 0);
   assert.throws(() => duration("soon", "lifetime"), /lifetime must be a duration/);
+});
+
+Deno.test("the plugin loads no YAML parser until it has a config file to parse", async () => {
+  // It is asked by every command that needs credentials, and most users have no config file.
+  const root = new URL("../..", import.meta.url).pathname;
+  const loaded = (await sourceStartPath(root, "plugins/credential_process/plugin.ts")).modules;
+  assert.ok(loaded.some((m) => m.endsWith("plugins/credential_process/_config.ts")), `${loaded}`);
+  assert.ok(!loaded.some((m) => m.includes("npm:") && m.includes("yaml")), `${loaded}`);
 });
