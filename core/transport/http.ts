@@ -256,7 +256,7 @@ export interface NetworkFailure {
 /**
  * One line for a failed request to `registry`: a TLS problem names the host and suggests
  * `--ca-file`; other failures say what the network said. Not retryable when trying again cannot
- * help (TLS, refused connection, unknown host).
+ * help (TLS, refused connection, unknown host, a port fetch refuses).
  */
 export function networkError(registry: string, error: unknown): NetworkFailure {
   if (error instanceof ReadTimeout) return { error, retryable: true };
@@ -281,6 +281,17 @@ export function networkError(registry: string, error: unknown): NetworkFailure {
       kind: "plainHttp",
       registry,
     });
+  }
+  // The Fetch standard's blocked ports (5060, 6000, 6665-6669, 10080, ...): Deno's fetch refuses
+  // them before connecting, every time.
+  const blocked = /Requests to port (\d+) are blocked/.exec(text);
+  if (blocked) {
+    return fail(
+      `cannot connect to ${registry}: Deno's fetch refuses port ${
+        blocked[1]
+      } (a port the Fetch standard blocks); serve the registry on another port`,
+      true,
+    );
   }
   if (/Connection refused|ECONNREFUSED/i.test(text)) {
     return fail(`cannot connect to ${registry}: connection refused`, true);

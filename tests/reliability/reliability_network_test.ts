@@ -99,6 +99,16 @@ Deno.test("a registry that stays down fails in bounded time with one clear line"
     result.stderr,
     new RegExp(`^Error: .*cannot connect to ${gone}: connection refused\n$`),
   );
+
+  // A port Deno's fetch refuses (the Fetch standard's blocked ports): said at once, not retried.
+  const refusing = Date.now();
+  const blocked = expectCode(await box.run(["chart", "pull", "127.0.0.1:6000/x/chart:1.0.0"]), 1);
+  assert.ok(Date.now() - refusing < 5000);
+  assert.equal(
+    blocked.stderr,
+    "Error: 127.0.0.1:6000/x/chart:1.0.0: cannot connect to 127.0.0.1:6000: Deno's fetch refuses " +
+      "port 6000 (a port the Fetch standard blocks); serve the registry on another port\n",
+  );
 });
 
 // A registry that never answers, or stops sending mid-body, is given up on after H3_TIMEOUT
