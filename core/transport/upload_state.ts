@@ -5,6 +5,7 @@
  * holds the session. Failed uploads are cancelled and forgotten.
  * @module
  */
+import { digestOf } from "../oci/descriptor.ts";
 import { cacheDir } from "../paths.ts";
 import { replaceFile } from "../write_file.ts";
 
@@ -18,8 +19,7 @@ export interface UploadState {
 
 async function stateFile(registry: string, repository: string, digest: string): Promise<string> {
   const key = new TextEncoder().encode(`${registry}/${repository}@${digest}`);
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", key));
-  const name = Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
+  const name = (await digestOf(key)).slice("sha256:".length);
   return `${cacheDir()}/.uploads/${name}.json`;
 }
 
