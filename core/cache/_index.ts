@@ -462,15 +462,20 @@ function* piecesOf(head: LayoutIndex, items: readonly IndexItem[]): Generator<st
   yield fields ? "\n}\n" : "{}\n";
 }
 
-/** The entries' pieces: each entry's bytes, and the separator before it. */
+/**
+ * The entries' pieces: each entry's bytes, and the separator before it (as bytes: made once, not
+ * encoded again for each of a big index's entries at each rewrite).
+ */
 function* manifestsPieces(items: readonly IndexItem[]): Generator<string | Uint8Array> {
   if (!items.length) return yield "[]";
   for (let i = 0; i < items.length; i++) {
-    yield i ? ",\n    " : "[\n    ";
+    yield i ? entrySeparator : "[\n    ";
     yield items[i].bytes();
   }
   yield "\n  ]";
 }
+
+const entrySeparator = encoder.encode(",\n    ");
 
 /**
  * An entry's text as it stands in `manifests` (indented by four). Cut out of the text of
