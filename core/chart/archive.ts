@@ -5,7 +5,6 @@
  * archive as its content layer and `<archive>.prov`, when present, as its provenance layer.
  * @module
  */
-import { onInterrupt } from "../interrupt.ts";
 import { createTarDecoder } from "modern-tar";
 import { hashingStream, verifyingStream } from "../digest.ts";
 import { ChartError, H3Error } from "../errors.ts";
@@ -20,9 +19,9 @@ import { helmConfig, helmContent, helmProvenance, ociManifest } from "../oci/med
 import { versionToTag } from "../ref.ts";
 import type { Target } from "../target.ts";
 import { encodeConfig } from "./config.ts";
-import { extractChart } from "./extract.ts";
-import { loadChartDir } from "./load.ts";
-import type { ChartMetadata } from "./metadata.ts";
+import { eachChartEntry } from "./extract.ts";
+import { chartMetadata, type MetadataFile } from "./load.ts";
+import { type ChartMetadata, isValidChartName } from "./metadata.ts";
 import { chartAnnotations, sourceDateEpoch } from "./save.ts";
 
 /** A checked chart archive. */
@@ -66,20 +65,29 @@ async function topDirectory(path: string): Promise<string> {
 
 /**
  * Reads and checks a chart archive: every entry safe and under one top directory named after the
- * chart, Chart.yaml valid. Errors are `ChartError`s naming the file.
+ * chart, Chart.yaml valid and values.yaml readable, as Helm's loader checks an archive (in memory:
+ * nothing is extracted). Errors are `ChartError`s naming the file.
  */
 export async function readChartArchive(path: string): Promise<ChartArchive> {
   const info = await Deno.stat(path).catch(() => undefined);
   if (!info?.isFile) throw new ChartError(`${path}: no such file`);
-  const tmp = await Deno.makeTempDir({ prefix: "h3-archive-" });
-  const forget = onInterrupt(() => Deno.remove(tmp, { recursive: true }));
   try {
     const top = await topDirectory(path);
-    const dir = await extractChart((await Deno.open(path)).readable, {
-      name: top,
-      destination: tmp,
-    });
-    const { meta } = await loadChartDir(dir);
+    if (!isValidChartName(top)) throw new ChartError(`invalid chart name "${top}"`);
+    const texts = new Map<string, string>();
+    await eachChartEntry(
+      (await Deno.open(path)).readable,
+      { name: top },
+      ({ rel, header, body }) => {
+        if (header.type !== "file" || !metadataFiles.has(rel)) {
+          if (body instanceof ReadableStream) return body.cancel();
+          return;
+        }
+        if (body instanceof Uint8Array) texts.set(rel, decoder.decode(body));
+        else return new Response(body).text().then((text) => void texts.set(rel, text));
+      },
+    );
+    const meta = await chartMetadata((name) => texts.get(name), (name) => `${top}/${name}`);
     if (meta.name !== top) {
       throw new ChartError(
         `its top directory "${top}/" is not named after the chart "${meta.name}"`,
@@ -92,14 +100,20 @@ export async function readChartArchive(path: string): Promise<ChartArchive> {
     return { path, meta, content, provenance };
   } catch (error) {
     if (error instanceof H3Error && !error.message.startsWith(path)) {
-      error.message = `${path}: ${error.message.replaceAll(`${tmp}/`, "")}`;
+      error.message = `${path}: ${error.message}`;
     }
     throw error;
-  } finally {
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    forget();
   }
 }
+
+/** The files of an archive that its checks read (see `chartMetadata`). */
+const metadataFiles: ReadonlySet<string> = new Set<MetadataFile>([
+  "Chart.yaml",
+  "requirements.yaml",
+  "values.yaml",
+]);
+
+const decoder = new TextDecoder();
 
 /** One blob of an archive source: its descriptor and how to read it. */
 interface Blob {

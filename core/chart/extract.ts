@@ -112,6 +112,62 @@ export async function extractChart(
     await unpack(archive, work, options);
     await placeChart(work, target, force, tmp);
     return target;
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    forget();
+  }
+}
+
+/** An entry of a chart archive as `eachChartEntry` hands it on. */
+export interface ChartEntry {
+  /** Its path in the chart directory (see `relativePath`): `""` for the top directory. */
+  rel: string;
+  /** The directory it is in (`""` for the top one). */
+  parent: string;
+  header: TarHeader;
+  /**
+   * Its bytes: in hand, or a stream (a large file) to read or cancel before the visit ends. Bytes
+   * in hand are valid only during the visit.
+   */
+  body: Uint8Array | ReadableStream<Uint8Array>;
+}
+
+/**
+ * Reads a chart archive (a .tgz) entry by entry under the rules of extraction, and hands each to
+ * `visit` (awaited only when it returns a promise): only regular files and directories inside
+ * `<name>/` (`relativePath`), no entry twice or inside a file, no file over `maxFileSize`, at
+ * most `maxSize` bytes decompressed, and a Chart.yaml. A broken archive is a `ChartError`.
+ */
+export async function eachChartEntry(
+  archive: ReadableStream<Uint8Array> | Uint8Array,
+  options: Pick<ExtractOptions, "name" | "maxSize" | "maxFileSize">,
+  visit: (entry: ChartEntry) => void | Promise<void>,
+): Promise<void> {
+  const maxFileSize = options.maxFileSize ?? defaultMaxFileSize;
+  const kinds = new Map<string, "file" | "dir">();
+  let dir: string | undefined; // the last file's directory: claimed already
+  try {
+    const tar = gunzipReader(archive, options.maxSize ?? defaultMaxChartSize);
+    for await (const batch of tarStreamEntries(tar)) {
+      for (const { header, body } of batch) {
+        const rel = relativePath(header, options.name);
+        const slash = rel.lastIndexOf("/");
+        const parent = slash < 0 ? "" : rel.slice(0, slash);
+        claim(kinds, rel, header, parent === dir);
+        if (header.type === "file") {
+          if (header.size > maxFileSize) {
+            throw new ChartError(
+              phrase`chart file "${rel}" is ${humanSize(header.size)}, over the ${
+                humanSize(maxFileSize)
+              } limit for one file (see ${option("maxFileSize")})`,
+            );
+          }
+          dir = parent;
+        }
+        const visited = visit({ rel, parent, header, body });
+        if (visited) await visited;
+      }
+    }
   } catch (error) {
     if (error instanceof H3Error || error instanceof Deno.errors.PermissionDenied) throw error;
     if (error instanceof Error && Object.values(Deno.errors).some((e) => error instanceof e)) {
@@ -120,9 +176,9 @@ export async function extractChart(
     throw new ChartError(`invalid chart archive: ${(error as Error).message ?? error}`, {
       cause: error,
     });
-  } finally {
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    forget();
+  }
+  if (kinds.get("Chart.yaml") !== "file") {
+    throw new ChartError(`chart archive has no ${options.name}/Chart.yaml`);
   }
 }
 
@@ -136,8 +192,6 @@ async function unpack(
   work: string,
   options: ExtractOptions,
 ): Promise<void> {
-  const maxFileSize = options.maxFileSize ?? defaultMaxFileSize;
-  const kinds = new Map<string, "file" | "dir">();
   const made = new Set<string>([""]);
   // The permission bits the umask lets through, as the top directory (made 0777) got them; it gets
   // 0755 of them, as the chart's other directories do (made 0755, less the umask).
@@ -158,38 +212,21 @@ async function unpack(
     Deno.mkdirSync(`${work}/${rel}`, { recursive: true, mode: 0o755 });
     made.add(rel);
   };
-  let dir: string | undefined; // the last file's directory: claimed and made
-  const tar = gunzipReader(archive, options.maxSize ?? defaultMaxChartSize);
-  for await (const batch of tarStreamEntries(tar)) {
-    for (const { header, body } of batch) {
-      const rel = relativePath(header, options.name);
-      const slash = rel.lastIndexOf("/");
-      const parent = slash < 0 ? "" : rel.slice(0, slash);
-      claim(kinds, rel, header, parent === dir);
-      if (header.type === "directory") {
-        if (body instanceof ReadableStream) await body.cancel();
-        makeDir(rel);
-        continue;
-      }
-      if (header.size > maxFileSize) {
-        throw new ChartError(
-          phrase`chart file "${rel}" is ${humanSize(header.size)}, over the ${
-            humanSize(maxFileSize)
-          } limit for one file (see ${option("maxFileSize")})`,
-        );
-      }
-      if (parent !== dir) makeDir(parent);
-      dir = parent;
-      const kind = ((header.mode ?? 0) & 0o111) !== 0 ? "executable" : "plain";
-      const path = `${work}/${rel}`;
-      // a body in hand: one call (open, write and close), no promise
-      if (body instanceof Uint8Array) Deno.writeFileSync(path, body, writeOptions[kind]);
-      else await writeStream(path, body, writeOptions[kind]);
+  let dir: string | undefined; // the last file's directory: made
+  await eachChartEntry(archive, options, ({ rel, parent, header, body }) => {
+    if (header.type === "directory") {
+      makeDir(rel);
+      if (body instanceof ReadableStream) return body.cancel();
+      return;
     }
-  }
-  if (kinds.get("Chart.yaml") !== "file") {
-    throw new ChartError(`chart archive has no ${options.name}/Chart.yaml`);
-  }
+    if (parent !== dir) makeDir(parent);
+    dir = parent;
+    const kind = ((header.mode ?? 0) & 0o111) !== 0 ? "executable" : "plain";
+    const path = `${work}/${rel}`;
+    // a body in hand: one call (open, write and close), no promise
+    if (body instanceof Uint8Array) Deno.writeFileSync(path, body, writeOptions[kind]);
+    else return writeStream(path, body, writeOptions[kind]);
+  });
 }
 
 /**

@@ -42,25 +42,43 @@ export async function loadChartDir(input: string): Promise<ChartSource> {
     );
   }
 
-  let fields = parseYaml(await Deno.readTextFile(chartFile), chartFile);
+  const meta = await chartMetadata(
+    (name) => kept(name) ? Deno.readTextFile(`${dir}/${name}`) : undefined,
+    (name) => `${dir}/${name}`,
+  );
+  return { dir, meta, files };
+}
+
+/** The files of a chart that its metadata checks read. */
+export type MetadataFile = "Chart.yaml" | "requirements.yaml" | "values.yaml";
+
+/**
+ * A chart's Chart.yaml, validated and sanitized as Helm does, with values.yaml checked as Helm's
+ * loader checks it; `read` gives a file's text (undefined when the chart has none; Chart.yaml it
+ * must have), `label` names the file in errors.
+ */
+export async function chartMetadata(
+  read: (name: MetadataFile) => string | undefined | Promise<string | undefined>,
+  label: (name: MetadataFile) => string,
+): Promise<ChartMetadata> {
+  const chartFile = label("Chart.yaml");
+  let fields = parseYaml((await read("Chart.yaml")) ?? "", chartFile);
   let source = chartFile;
-  if (kept("requirements.yaml") && isMapping(fields)) {
+  const requirementsText = await read("requirements.yaml");
+  if (requirementsText !== undefined && isMapping(fields)) {
     // As Helm 3's loader: requirements.yaml (apiVersion v1's dependencies, still read for v2) is
     // decoded over Chart.yaml's fields, so its `dependencies` replace any in Chart.yaml.
-    const requirementsFile = `${dir}/requirements.yaml`;
-    const requirements = parseYaml(await Deno.readTextFile(requirementsFile), requirementsFile);
+    const requirements = parseYaml(requirementsText, label("requirements.yaml"));
     if (isMapping(requirements)) {
       fields = { ...fields, ...requirements };
       source = `${chartFile} (with requirements.yaml)`;
     }
   }
   const meta = validateMetadata(fields, source);
-  if (kept("values.yaml")) {
-    // As Helm's loader, which refuses to package or push a chart whose values it cannot read.
-    const valuesFile = `${dir}/values.yaml`;
-    checkValuesYaml(await Deno.readTextFile(valuesFile), valuesFile);
-  }
-  return { dir, meta, files };
+  const values = await read("values.yaml");
+  // As Helm's loader, which refuses to package or push a chart whose values it cannot read.
+  if (values !== undefined) checkValuesYaml(values, label("values.yaml"));
+  return meta;
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

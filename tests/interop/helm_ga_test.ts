@@ -123,6 +123,16 @@ Deno.test("push CHART.tgz refuses what is not a packaged chart, naming the file"
       await tgz([fileEntry("mychart/Chart.yaml", "apiVersion: v2\nname: mychart\n")]),
       /noversion-0\.1\.0\.tgz: .*version.* is required/,
     ],
+    [
+      // As Helm's loader: an archive's .helmignore is for packaging, its values.yaml is read.
+      "ignored-0.1.0.tgz",
+      await tgz([
+        fileEntry("mychart/Chart.yaml", yaml),
+        fileEntry("mychart/.helmignore", "values.yaml\n"),
+        fileEntry("mychart/values.yaml", "a: [\n"),
+      ]),
+      /ignored-0\.1\.0\.tgz: mychart\/values\.yaml:2: malformed YAML/,
+    ],
   ];
   for (const [name, bytes, message] of cases) {
     await Deno.writeFile(`${sb.dir}/${name}`, bytes);
