@@ -126,7 +126,7 @@ export async function writeChartDir(
   fileBytes: number,
 ): Promise<void> {
   await Deno.mkdir(`${dir}/templates`, { recursive: true });
-  await Deno.writeTextFile(`${dir}/Chart.yaml`, `apiVersion: v2\nname: ${name}\nversion: 1.0.0\n`);
+  await Deno.writeTextFile(`${dir}/Chart.yaml`, chartYaml(name));
   for (let i = 0; i < files; i++) {
     await Deno.writeTextFile(`${dir}/templates/t${i}.yaml`, chartText(fileBytes, i + 1));
   }
@@ -139,10 +139,30 @@ export function smallChartPackage(
   seed: number,
 ): Promise<Uint8Array> {
   return tgz([
-    fileEntry(`${name}/Chart.yaml`, `apiVersion: v2\nname: ${name}\nversion: 1.0.0\n`),
+    fileEntry(`${name}/Chart.yaml`, chartYaml(name)),
     fileEntry(`${name}/values.yaml`, valuesText(textBytes / 4, seed)),
     fileEntry(`${name}/templates/all.yaml`, chartText((textBytes * 3) / 4, seed + 7)),
   ]);
+}
+
+/** The package (.tgz) of the chart `writeChartDir` writes: Chart.yaml and `files` templates. */
+export function manyFilesPackage(
+  name: string,
+  files: number,
+  fileBytes: number,
+): Promise<Uint8Array> {
+  return tgz([
+    fileEntry(`${name}/Chart.yaml`, chartYaml(name)),
+    ...Array.from(
+      { length: files },
+      (_, i) => fileEntry(`${name}/templates/t${i}.yaml`, chartText(fileBytes, i + 1)),
+    ),
+  ]);
+}
+
+/** The Chart.yaml of the bench's charts: `name`, version 1.0.0. */
+function chartYaml(name: string): string {
+  return `apiVersion: v2\nname: ${name}\nversion: 1.0.0\n`;
 }
 
 /**
