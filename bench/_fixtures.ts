@@ -138,10 +138,9 @@ export function smallChartPackage(
   textBytes: number,
   seed: number,
 ): Promise<Uint8Array> {
-  return tgz([
-    fileEntry(`${name}/Chart.yaml`, chartYaml(name)),
-    fileEntry(`${name}/values.yaml`, valuesText(textBytes / 4, seed)),
-    fileEntry(`${name}/templates/all.yaml`, chartText((textBytes * 3) / 4, seed + 7)),
+  return chartPackage(name, [
+    ["values.yaml", valuesText(textBytes / 4, seed)],
+    ["templates/all.yaml", chartText((textBytes * 3) / 4, seed + 7)],
   ]);
 }
 
@@ -151,12 +150,17 @@ export function manyFilesPackage(
   files: number,
   fileBytes: number,
 ): Promise<Uint8Array> {
+  return chartPackage(
+    name,
+    Array.from({ length: files }, (_, i) => [`templates/t${i}.yaml`, chartText(fileBytes, i + 1)]),
+  );
+}
+
+/** A package (.tgz) of chart `name`: its Chart.yaml, then `files` (path in the chart, text). */
+function chartPackage(name: string, files: [string, string][]): Promise<Uint8Array> {
   return tgz([
     fileEntry(`${name}/Chart.yaml`, chartYaml(name)),
-    ...Array.from(
-      { length: files },
-      (_, i) => fileEntry(`${name}/templates/t${i}.yaml`, chartText(fileBytes, i + 1)),
-    ),
+    ...files.map(([path, text]) => fileEntry(`${name}/${path}`, text)),
   ]);
 }
 
