@@ -133,6 +133,26 @@ Deno.test("push CHART.tgz refuses what is not a packaged chart, naming the file"
       ]),
       /ignored-0\.1\.0\.tgz: mychart\/values\.yaml:2: malformed YAML/,
     ],
+    [
+      // Files past 256 KiB stream: one skipped, one read, and the entries after both still checked.
+      "large-0.1.0.tgz",
+      await tgz([
+        fileEntry("mychart/Chart.yaml", yaml),
+        fileEntry("mychart/templates/big.yaml", "# x\n".repeat(100_000)),
+        fileEntry("mychart/values.yaml", "a: 1\n".repeat(70_000) + "b: [\n"),
+        fileEntry("mychart/../escape", "x"),
+      ]),
+      /large-0\.1\.0\.tgz: unsafe chart archive: entry "mychart\/\.\.\/escape"/,
+    ],
+    [
+      "largevalues-0.1.0.tgz",
+      await tgz([
+        fileEntry("mychart/Chart.yaml", yaml),
+        fileEntry("mychart/templates/big.yaml", "# x\n".repeat(100_000)),
+        fileEntry("mychart/values.yaml", "a: 1\n".repeat(70_000) + "b: [\n"),
+      ]),
+      /largevalues-0\.1\.0\.tgz: mychart\/values\.yaml:70002: malformed YAML/,
+    ],
   ];
   for (const [name, bytes, message] of cases) {
     await Deno.writeFile(`${sb.dir}/${name}`, bytes);
