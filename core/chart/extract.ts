@@ -212,15 +212,13 @@ async function unpack(
     Deno.mkdirSync(`${work}/${rel}`, { recursive: true, mode: 0o755 });
     made.add(rel);
   };
-  let dir: string | undefined; // the last file's directory: made
   await eachChartEntry(archive, options, ({ rel, parent, header, body }) => {
     if (header.type === "directory") {
       makeDir(rel);
       if (body instanceof ReadableStream) return body.cancel();
       return;
     }
-    if (parent !== dir) makeDir(parent);
-    dir = parent;
+    makeDir(parent);
     const kind = ((header.mode ?? 0) & 0o111) !== 0 ? "executable" : "plain";
     const path = `${work}/${rel}`;
     // a body in hand: one call (open, write and close), no promise
