@@ -2,14 +2,18 @@
  * Where charts can be copied from and to besides registries, in skopeo's syntax: `oci:DIR[:REF]`
  * (an OCI image layout directory) and `oci-archive:FILE.tar[:REF]` (that layout in a tar file),
  * REF being the layout's `org.opencontainers.image.ref.name`. Both open as the same `OciLayout`
- * Target the cache is, so `copy` moves charts between any of them. An archive source is unpacked
- * into a temp directory (only the layout's files, checked); an archive destination is built in
- * one (from the existing archive, when there is one) and written as FILE.tar on `commit`, through
- * a temp file and a rename.
+ * Target the cache is, so `copy` moves charts between any of them. An archive source is read in
+ * place where it is a plain one (`cache/layout_archive.ts`: its blobs read from the file, only
+ * its index.json copied out), else unpacked into a temp directory (only the layout's files,
+ * checked); an archive destination is built in one (from the existing archive, when there is
+ * one) and written as FILE.tar on `commit`, through a temp file and a rename.
  * @module
  */
 import { createTarDecoder, createTarPacker } from "modern-tar";
+import { folderBlobs, overlayBlobs } from "./cache/blob_reader.ts";
 import { OciLayout } from "./cache/layout.ts";
+import { wholeBlobSize } from "./target.ts";
+import { LayoutArchive, layoutDir, layoutEntryName, layoutFile } from "./cache/layout_archive.ts";
 import { replaceFile } from "./write_file.ts";
 import { writeStream } from "./stream_file.ts";
 import { CacheError, RefError } from "./errors.ts";
@@ -91,15 +95,22 @@ export async function openLayoutLocation(
     };
   }
   const tmp = await Deno.makeTempDir({ prefix: "h3-archive-" });
-  const remove = () => Deno.remove(tmp, { recursive: true }).catch(() => {});
+  let archive: LayoutArchive | undefined;
+  const remove = () => {
+    archive?.[Symbol.dispose]();
+    return Deno.remove(tmp, { recursive: true }).catch(() => {});
+  };
   try {
     const exists = await isFile(location.path);
     if (source && !exists) throw new CacheError(`${location.input}: no such file`);
-    if (exists) await unpackLayout(location.path, tmp, location.input);
-    const layout = await OciLayout.open(tmp, label);
+    if (exists) archive = openInPlace(location.path, tmp, location.input);
+    if (exists && !archive) await unpackLayout(location.path, tmp, location.input);
+    // New blobs go into the temp folder; the archive's are read where they lie.
+    const blobs = archive && (source ? archive : overlayBlobs(folderBlobs(tmp), archive));
+    const layout = await OciLayout.open(tmp, label, { readOnly: source, blobs });
     return {
       layout,
-      commit: () => source ? Promise.resolve() : packLayout(tmp, location.path),
+      commit: () => source ? Promise.resolve() : packLayout(tmp, location.path, archive),
       [Symbol.asyncDispose]: () => {
         layout[Symbol.dispose]();
         return remove();
@@ -111,23 +122,35 @@ export async function openLayoutLocation(
   }
 }
 
-const layoutEntry =
-  /^(?:oci-layout|index\.json|blobs\/?|blobs\/sha256\/?|blobs\/sha256\/[a-f0-9]{64})$/;
+/** The archive at `path` read in place, or undefined when it is to be unpacked. */
+function openInPlace(path: string, dir: string, name: string): LayoutArchive | undefined {
+  try {
+    return LayoutArchive.open(path, dir);
+  } catch (error) {
+    throw new CacheError(`${name}: cannot be read (${(error as Error).message})`);
+  }
+}
 
-/** Unpacks the layout files of a tar archive into `dir`, refusing anything else. */
+/**
+ * Unpacks the layout files of a tar archive into `dir`, refusing a layout file's name on anything
+ * but a regular file (a directory's, on anything but a directory); other entries are skipped.
+ */
 async function unpackLayout(path: string, dir: string, name: string): Promise<void> {
   await Deno.mkdir(`${dir}/blobs/sha256`, { recursive: true });
   const file = await Deno.open(path);
   try {
     for await (const entry of file.readable.pipeThrough(createTarDecoder({ strict: true }))) {
-      const entryName = entry.header.name.replace(/^\.\//, "");
-      if (!layoutEntry.test(entryName)) {
-        await entry.body.cancel();
-        throw new CacheError(`${name}: unexpected entry "${entryName}" in an OCI layout archive`);
-      }
-      if (entry.header.type === "directory") {
+      const entryName = layoutEntryName(entry.header.name);
+      const directory = layoutDir.test(entryName);
+      if (!directory && !layoutFile.test(entryName)) {
+        // Not the layout's (another tool's notes, h3's own lock and temp files): never written.
         await entry.body.cancel();
         continue;
+      }
+      if (directory) {
+        await entry.body.cancel();
+        if (entry.header.type === "directory") continue;
+        throw new CacheError(`${name}: entry "${entryName}" is not a directory`);
       }
       if (entry.header.type !== "file") {
         await entry.body.cancel();
@@ -145,13 +168,17 @@ async function unpackLayout(path: string, dir: string, name: string): Promise<vo
   }
 }
 
-/** Writes the layout in `dir` (its layout files only) as a tar to `path`, atomically. */
-async function packLayout(dir: string, path: string): Promise<void> {
-  const blobs: string[] = [];
-  for await (const entry of Deno.readDir(`${dir}/blobs/sha256`)) {
-    if (entry.isFile && /^[a-f0-9]{64}$/.test(entry.name)) blobs.push(entry.name);
+/**
+ * Writes the layout in `dir` (its layout files only) as a tar to `path`, atomically, with the
+ * blobs of `archive` (the archive it was opened from, read in place) that `dir` does not have.
+ */
+async function packLayout(dir: string, path: string, archive?: LayoutArchive): Promise<void> {
+  const folder = folderBlobs(dir);
+  const names = new Set(archive?.hexes());
+  for await (const entry of readDirIfAny(`${dir}/blobs/sha256`)) {
+    if (entry.isFile && /^[a-f0-9]{64}$/.test(entry.name)) names.add(entry.name);
   }
-  blobs.sort();
+  const blobs = archive ? overlayBlobs(folder, archive) : folder;
   const { readable, controller } = createTarPacker();
   const header = (name: string, size: number, directory = false) => ({
     name,
@@ -165,17 +192,35 @@ async function packLayout(dir: string, path: string): Promise<void> {
     const size = (await file.stat()).size;
     await file.readable.pipeTo(controller.add(header(name, size)));
   };
+  const addBlob = async (hex: string) => {
+    const size = blobs.size(hex)!;
+    const entry = controller.add(header(`blobs/sha256/${hex}`, size));
+    if (size > wholeBlobSize) return await (await blobs.open(hex)).pipeTo(entry);
+    // a small blob read whole (a stream per blob costs more than its bytes)
+    const writer = entry.getWriter();
+    await writer.write(blobs.read(hex, size));
+    await writer.close();
+  };
   (async () => {
     try {
       await addFile("oci-layout");
       await addFile("index.json");
       await controller.add(header("blobs/", 0, true)).close();
       await controller.add(header("blobs/sha256/", 0, true)).close();
-      for (const blob of blobs) await addFile(`blobs/sha256/${blob}`);
+      for (const hex of [...names].sort()) await addBlob(hex);
       controller.finalize();
     } catch (error) {
       controller.error(error);
     }
   })();
   await replaceFile(path, readable);
+}
+
+/** The entries of the directory at `path`; none when it does not exist. */
+async function* readDirIfAny(path: string): AsyncIterable<Deno.DirEntry> {
+  try {
+    yield* Deno.readDir(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
 }

@@ -69,6 +69,26 @@ export function moveIntoPlaceSync(tmp: string, path: string): Promise<void> {
 }
 
 /**
+ * Makes the folder `path` and any missing parents, and returns what undoes that for a write that
+ * then failed: the folders this call made are removed, deepest first, each only while empty, so
+ * a failed write leaves no folder it made (a user's `-d out` stays as it was).
+ */
+export async function makeDirs(path: string): Promise<() => Promise<void>> {
+  const made: string[] = [];
+  // Each turn goes up one level: at most as many turns as `path` has parts.
+  for (let dir = path.replace(/\/+$/, ""); dir !== "" && dir !== "." && dir !== "/";) {
+    if (await Deno.lstat(dir).then(() => true, () => false)) break;
+    made.push(dir);
+    const slash = dir.lastIndexOf("/");
+    dir = slash < 0 ? "" : dir.slice(0, slash);
+  }
+  await Deno.mkdir(path, { recursive: true });
+  return async () => {
+    for (const dir of made) await Deno.remove(dir).catch(() => {});
+  };
+}
+
+/**
  * Puts the finished folder `work` at `path` by a rename. Anything already at `path` is first
  * renamed to `aside` (a path in the caller's temp folder, which its cleanup removes) and put back
  * when the rename fails, so `path` holds the old content or the new, never none.

@@ -115,20 +115,3 @@ export async function cleanTemps(
   }
   return freed;
 }
-
-/**
- * The first `max + 1` bytes of the file at `path` at most (more than `max` means it is longer),
- * read with synchronous calls: for the small files it is used on, one open, a read or two and a
- * close cost a fraction of a stream or of async calls (each a hop to a worker thread and back).
- */
-export function readCapped(path: string, max: number): Uint8Array {
-  using file = Deno.openSync(path);
-  const buffer = new Uint8Array(max + 1);
-  let filled = 0;
-  while (filled < buffer.byteLength) {
-    const read = file.readSync(buffer.subarray(filled));
-    if (read === null) break;
-    filled += read;
-  }
-  return buffer.subarray(0, filled);
-}

@@ -36,14 +36,8 @@ import {
   type Target,
   wholeBlobSize,
 } from "../target.ts";
-import {
-  checkFolders,
-  cleanTemps,
-  readCapped,
-  removeOwnTemps,
-  tempDir,
-  tempPath,
-} from "./_files.ts";
+import { checkFolders, cleanTemps, removeOwnTemps, tempDir, tempPath } from "./_files.ts";
+import { type BlobReader, folderBlobs } from "./blob_reader.ts";
 import { onInterrupt } from "../interrupt.ts";
 import { IndexView, withRefs } from "./_index.ts";
 import { type IndexEntry, namedEntries, readIndex } from "./index_file.ts";
@@ -76,6 +70,12 @@ interface PendingTag {
   patient: boolean;
   resolve: () => void;
   reject: (error: unknown) => void;
+}
+
+/** The hex of a `sha256:` digest; a `CacheError` for any other digest. */
+function hexOf(digest: string): string {
+  if (!digestPattern.test(digest)) throw new CacheError(`unsupported digest "${digest}"`);
+  return digest.slice("sha256:".length);
 }
 
 /** A stream of `bytes` that errors instead when they do not match `desc`. */
@@ -119,11 +119,15 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
   /** Opened only to read (a copy's source): nothing is ever created or changed in `dir`. */
   readonly readOnly: boolean;
 
-  private constructor(dir: string, label: string, readOnly: boolean) {
+  /** Where blobs are read from. */
+  readonly #blobs: BlobReader;
+
+  private constructor(dir: string, label: string, readOnly: boolean, blobs?: BlobReader) {
     this.dir = dir;
     this.label = label;
     this.readOnly = readOnly;
     this.#index = new IndexView(dir);
+    this.#blobs = blobs ?? folderBlobs(dir);
   }
 
   /**
@@ -137,20 +141,21 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
   /**
    * Opens the layout at `dir`; nothing is created until the first write. `label` names it in
    * messages (default "the cache"). With `readOnly`, the layout is only read: no file is created
-   * or changed in it (not even a lock file; see `hold`), and a write is refused.
+   * or changed in it (not even a lock file; see `hold`), and a write is refused. With `blobs`
+   * (a layout archive read in place), blobs are read from there; new ones are still written into
+   * `dir`, so `blobs` should read those too.
    */
   static open(
     dir: string,
     label = "the cache",
-    options: { readOnly?: boolean } = {},
+    options: { readOnly?: boolean; blobs?: BlobReader } = {},
   ): Promise<OciLayout> {
-    return Promise.resolve(new OciLayout(dir, label, options.readOnly === true));
+    return Promise.resolve(new OciLayout(dir, label, options.readOnly === true, options.blobs));
   }
 
   /** Where the blob with this digest lives. */
   blobPath(digest: string): string {
-    if (!digestPattern.test(digest)) throw new CacheError(`unsupported digest "${digest}"`);
-    return `${this.dir}/blobs/sha256/${digest.slice("sha256:".length)}`;
+    return `${this.dir}/blobs/sha256/${hexOf(digest)}`;
   }
 
   /** Resolves a full ref, `repo@sha256:...` or a bare digest to its manifest descriptor. */
@@ -161,8 +166,8 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
     if (digest && digestPattern.test(digest)) {
       const indexed = await this.#index.withDigest(digest);
       if (indexed) return { ...indexed };
-      const info = await Deno.stat(this.blobPath(digest)).catch(() => undefined);
-      if (info) return { mediaType: ociManifest, digest, size: info.size };
+      const size = this.#blobs.size(hexOf(digest));
+      if (size !== undefined) return { mediaType: ociManifest, digest, size };
     }
     throw new CacheError(`chart "${reference}" not found in ${this.label}`);
   }
@@ -173,11 +178,9 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
    */
   async fetch(desc: Descriptor): Promise<ReadableStream<Uint8Array>> {
     try {
-      if (desc.size <= wholeBlobSize) {
-        return verifiedWhole(desc, readCapped(this.blobPath(desc.digest), desc.size));
-      }
-      const file = await Deno.open(this.blobPath(desc.digest));
-      return file.readable.pipeThrough(verifyingStream(desc));
+      if (desc.size <= wholeBlobSize) return verifiedWhole(desc, this.#readCapped(desc));
+      const stream = await this.#blobs.open(hexOf(desc.digest));
+      return stream.pipeThrough(verifyingStream(desc));
     } catch (error) {
       throw this.#missing(desc, error);
     }
@@ -188,7 +191,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
     if (desc.size > wholeBlobSize) return undefined;
     let bytes: Uint8Array;
     try {
-      bytes = readCapped(this.blobPath(desc.digest), desc.size);
+      bytes = this.#readCapped(desc);
     } catch (error) {
       throw this.#missing(desc, error);
     }
@@ -196,10 +199,19 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
     return bytes;
   }
 
+  /** The blob `desc` names, read up to one byte past its size (to tell a longer one). */
+  #readCapped(desc: Descriptor): Uint8Array {
+    return this.#blobs.read(hexOf(desc.digest), desc.size + 1);
+  }
+
   /** A read's failure as thrown: a missing blob is a `CacheError` naming it and the cache. */
   #missing(desc: Descriptor, error: unknown): unknown {
     return error instanceof Deno.errors.NotFound
-      ? new CacheError(`blob ${desc.digest} is missing from the cache (${this.dir})`)
+      ? new CacheError(
+        this.label === "the cache"
+          ? `blob ${desc.digest} is missing from the cache (${this.dir})`
+          : `blob ${desc.digest} is missing from ${this.label}`,
+      )
       : error;
   }
 
@@ -210,13 +222,7 @@ export class OciLayout implements Target, BytesFetcher, Stager, Holder, Ingester
    * worker thread costs more than the stat.
    */
   exists(desc: Descriptor): Promise<boolean> {
-    let info: Deno.FileInfo | undefined;
-    try {
-      info = Deno.statSync(this.blobPath(desc.digest));
-    } catch {
-      info = undefined;
-    }
-    return Promise.resolve(info?.isFile === true && info.size === desc.size);
+    return Promise.resolve(this.#blobs.size(hexOf(desc.digest)) === desc.size);
   }
 
   /**

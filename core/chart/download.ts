@@ -5,7 +5,7 @@
  * cache, extracted). The one path by which a chart leaves the Targets for the file system.
  * @module
  */
-import { replaceFile } from "../write_file.ts";
+import { makeDirs, replaceFile } from "../write_file.ts";
 import { type CopyEvent, fetchManifest, progress } from "../copy.ts";
 import type { Descriptor, Manifest } from "../oci/descriptor.ts";
 import { SignatureError } from "../errors.ts";
@@ -81,9 +81,12 @@ export async function downloadChart(
     });
   } else {
     const content = await streamed();
-    await Deno.mkdir(destination || ".", { recursive: true });
+    const undo = await makeDirs(destination || ".");
     path = chartDirPath(destination, `${meta.name}-${meta.version}.tgz`);
-    await replaceFile(path, content);
+    await replaceFile(path, content).catch(async (error) => {
+      await undo();
+      throw error;
+    });
   }
   onEvent?.({ kind: "done", role: "layer", desc: parts.content, mounted: false });
   let provPath: string | undefined;

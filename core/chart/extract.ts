@@ -10,7 +10,7 @@ import type { TarHeader } from "modern-tar";
 import { onInterrupt } from "../interrupt.ts";
 import { ChartError, H3Error, option, phrase } from "../errors.ts";
 import { humanSize } from "../size.ts";
-import { replaceDir } from "../write_file.ts";
+import { makeDirs, replaceDir } from "../write_file.ts";
 import { isValidChartName } from "./metadata.ts";
 import { gunzipReader } from "./gunzip.ts";
 import { tarStreamEntries } from "./tar_read.ts";
@@ -92,6 +92,7 @@ export async function extractChart(
 ): Promise<string> {
   const { name, destination, force = false } = options;
   const target = chartDirPath(destination, name);
+  let undo: () => Promise<void>;
   try {
     if (!isValidChartName(name)) throw new ChartError(`invalid chart name "${name}"`);
     if (!force && (await exists(target))) {
@@ -99,22 +100,25 @@ export async function extractChart(
     }
     const dest = await Deno.stat(destination || ".").catch(() => undefined);
     if (dest && !dest.isDirectory) throw new ChartError(`${destination}: not a directory`);
-    await Deno.mkdir(destination || ".", { recursive: true });
+    undo = await makeDirs(destination || ".");
   } catch (error) {
     if (archive instanceof ReadableStream) await archive.cancel().catch(() => {});
     throw error;
   }
   const tmp = await Deno.makeTempDir({ dir: destination || ".", prefix: `.${name}.h3-` });
   const forget = onInterrupt(() => Deno.remove(tmp, { recursive: true }));
+  let placed = false;
   try {
     const work = `${tmp}/${name}`;
     await Deno.mkdir(work, { mode: 0o777 }); // 0755 once unpack has read the umask off it
     await unpack(archive, work, options);
     await placeChart(work, target, force, tmp);
+    placed = true;
     return target;
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     forget();
+    if (!placed) await undo();
   }
 }
 
