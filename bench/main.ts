@@ -11,6 +11,7 @@ import { parseTaskArgs } from "../scripts/_task_args.ts";
 import { BenchContext } from "./_context.ts";
 import { hasGnuTime, runOnce, stats } from "./_measure.ts";
 import { type CaseResult, failed, markdown, table } from "./_report.ts";
+import { archiveCase } from "./archive.ts";
 import { listCase } from "./list.ts";
 import { copyRefsCase, pullRefsCase, pushRefsCase } from "./refs.ts";
 import { copyAllTagsCases, helmBulkCases, oneChartCases } from "./peers.ts";
@@ -54,6 +55,10 @@ const cases: Record<string, { run: Case; spec: { name: string; h3: string; peer:
   copy: {
     run: copyAllTagsCases,
     spec: { name: "copy --all-tags", h3: "h3 chart copy --all-tags", peer: "skopeo, crane, oras" },
+  },
+  archive: {
+    run: archiveCase,
+    spec: { name: "archive", h3: "h3 chart copy oci-archive:…", peer: "skopeo" },
   },
   one: {
     run: oneChartCases,
