@@ -5,7 +5,6 @@
  * archive as its content layer and `<archive>.prov`, when present, as its provenance layer.
  * @module
  */
-import { createTarDecoder } from "modern-tar";
 import { hashingStream, verifyingStream } from "../digest.ts";
 import { ChartError, H3Error } from "../errors.ts";
 import {
@@ -17,11 +16,11 @@ import {
 } from "../oci/descriptor.ts";
 import { helmConfig, helmContent, helmProvenance, ociManifest } from "../oci/media_types.ts";
 import { versionToTag } from "../ref.ts";
-import type { Target } from "../target.ts";
+import { type BytesFetcher, type Target, wholeBlobSize } from "../target.ts";
 import { encodeConfig } from "./config.ts";
 import { eachChartEntry } from "./extract.ts";
 import { chartMetadata, type MetadataFile } from "./load.ts";
-import { type ChartMetadata, isValidChartName } from "./metadata.ts";
+import type { ChartMetadata } from "./metadata.ts";
 import { chartAnnotations, sourceDateEpoch } from "./save.ts";
 
 /** A checked chart archive. */
@@ -34,6 +33,15 @@ export interface ChartArchive {
   content: Descriptor;
   /** `<path>.prov` as a provenance layer, when that file exists. */
   provenance?: Descriptor;
+  /** The archive's bytes as read and checked, when it was small enough to hold (else the file is read again). */
+  bytes?: Uint8Array;
+}
+
+/** The first bytes of the file at `path` (enough to tell gzip data). */
+async function readHead(path: string): Promise<Uint8Array> {
+  using file = await Deno.open(path);
+  const head = new Uint8Array(2);
+  return head.subarray(0, (await file.read(head)) ?? 0);
 }
 
 /** Hashes a file as it streams; its descriptor with `mediaType`. */
@@ -45,22 +53,15 @@ async function fileDescriptor(path: string, mediaType: string): Promise<Descript
   return { mediaType, digest, size };
 }
 
-/** The first path component of the archive's first entry: the chart's top directory. */
-async function topDirectory(path: string): Promise<string> {
-  const file = await Deno.open(path);
-  const gunzip = new DecompressionStream("gzip") as unknown as TransformStream<
-    Uint8Array,
-    Uint8Array
-  >;
-  try {
-    for await (const entry of file.readable.pipeThrough(gunzip).pipeThrough(createTarDecoder())) {
-      await entry.body.cancel();
-      return entry.header.name.split("/").find((part) => part !== "" && part !== ".") ?? "";
-    }
-  } catch (error) {
-    throw new ChartError(`not a packaged chart (.tgz): ${(error as Error).message}`);
-  }
-  throw new ChartError("not a packaged chart (.tgz): the archive is empty");
+/**
+ * An archive up to this size is read once, into memory, and checked, hashed and pushed from
+ * there; a larger one is read from the file for each (Helm's charts are a few KiB to a few MiB).
+ */
+const wholeArchive = 16 * 1024 * 1024;
+
+/** Whether `bytes` start as gzip data does. */
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
 /**
@@ -72,12 +73,13 @@ export async function readChartArchive(path: string): Promise<ChartArchive> {
   const info = await Deno.stat(path).catch(() => undefined);
   if (!info?.isFile) throw new ChartError(`${path}: no such file`);
   try {
-    const top = await topDirectory(path);
-    if (!isValidChartName(top)) throw new ChartError(`invalid chart name "${top}"`);
+    const bytes = info.size <= wholeArchive ? await Deno.readFile(path) : undefined;
+    const head = bytes ?? await readHead(path);
+    if (!isGzip(head)) throw new ChartError("not a packaged chart (.tgz): not gzip data");
     const texts = new Map<string, string>();
-    await eachChartEntry(
-      (await Deno.open(path)).readable,
-      { name: top },
+    const top = await eachChartEntry(
+      bytes ?? (await Deno.open(path)).readable,
+      {},
       ({ rel, header, body }) => {
         if (header.type !== "file" || !metadataFiles.has(rel)) {
           if (body instanceof ReadableStream) return body.cancel();
@@ -93,11 +95,13 @@ export async function readChartArchive(path: string): Promise<ChartArchive> {
         `its top directory "${top}/" is not named after the chart "${meta.name}"`,
       );
     }
-    const content = await fileDescriptor(path, helmContent);
+    const content = bytes
+      ? { mediaType: helmContent, digest: await digestOf(bytes), size: bytes.byteLength }
+      : await fileDescriptor(path, helmContent);
     const prov = `${path}.prov`;
     const signed = await Deno.stat(prov).then((i) => i.isFile, () => false);
     const provenance = signed ? await fileDescriptor(prov, helmProvenance) : undefined;
-    return { path, meta, content, provenance };
+    return { path, meta, content, provenance, bytes };
   } catch (error) {
     if (error instanceof H3Error && !error.message.startsWith(path)) {
       error.message = `${path}: ${error.message}`;
@@ -115,17 +119,14 @@ const metadataFiles: ReadonlySet<string> = new Set<MetadataFile>([
 
 const decoder = new TextDecoder();
 
-/** One blob of an archive source: its descriptor and how to read it. */
-interface Blob {
-  desc: Descriptor;
-  open: () => Promise<ReadableStream<Uint8Array>>;
-}
+/** One blob of an archive source: its descriptor, and its bytes or the file that holds them. */
+type Blob = { desc: Descriptor; bytes: Uint8Array } | { desc: Descriptor; path: string };
 
 /**
  * A chart archive as a read-only Target: one manifest (config from Chart.yaml, the archive as
  * content, Helm's annotations) under the chart version's tag. Build it with `archiveSource`.
  */
-export class ArchiveSource implements Target {
+export class ArchiveSource implements Target, BytesFetcher {
   /** The tag the manifest is under: the chart version, `+` spelled `_`. */
   readonly chartTag: string;
   /** The manifest's descriptor. */
@@ -147,11 +148,26 @@ export class ArchiveSource implements Target {
     return Promise.reject(new ChartError(`the archive holds ${this.chartTag}, not "${reference}"`));
   }
 
-  /** A blob's bytes, verified against `desc`. */
+  /** A blob's bytes, verified against `desc` (bytes in hand were hashed here to make it). */
   async fetch(desc: Descriptor): Promise<ReadableStream<Uint8Array>> {
+    const blob = this.#blob(desc);
+    if ("bytes" in blob) return ReadableStream.from([blob.bytes]);
+    return (await Deno.open(blob.path)).readable.pipeThrough(verifyingStream(desc));
+  }
+
+  /** A blob in hand up to `wholeBlobSize` (the config, the manifest, a small archive). */
+  fetchBytes(desc: Descriptor): Promise<Uint8Array | undefined> {
+    const blob = this.#blob(desc);
+    const whole = "bytes" in blob && blob.bytes.byteLength <= wholeBlobSize;
+    return Promise.resolve(whole ? blob.bytes : undefined);
+  }
+
+  #blob(desc: Descriptor): Blob {
     const blob = this.#blobs.get(desc.digest);
-    if (!blob) throw new ChartError(`the archive has no blob ${desc.digest}`);
-    return (await blob.open()).pipeThrough(verifyingStream(desc));
+    if (!blob || blob.desc.size !== desc.size) {
+      throw new ChartError(`the archive has no blob ${desc.digest}`);
+    }
+    return blob;
   }
 
   /** Whether the source holds the blob. */
@@ -194,14 +210,13 @@ export async function archiveSource(
     digest: await digestOf(configBytes),
     size: configBytes.byteLength,
   };
-  const fromFile = (path: string) => async () => (await Deno.open(path)).readable;
   const blobs: Blob[] = [
-    { desc: config, open: () => Promise.resolve(ReadableStream.from([configBytes])) },
-    { desc: archive.content, open: fromFile(archive.path) },
+    { desc: config, bytes: configBytes },
+    archive.bytes
+      ? { desc: archive.content, bytes: archive.bytes }
+      : { desc: archive.content, path: archive.path },
   ];
-  if (archive.provenance) {
-    blobs.push({ desc: archive.provenance, open: fromFile(`${archive.path}.prov`) });
-  }
+  if (archive.provenance) blobs.push({ desc: archive.provenance, path: `${archive.path}.prov` });
   const manifest: Manifest = {
     schemaVersion: 2,
     mediaType: ociManifest,
@@ -211,6 +226,6 @@ export async function archiveSource(
   };
   const bytes = encodeManifest(manifest);
   const desc = await manifestDescriptor(bytes);
-  blobs.push({ desc, open: () => Promise.resolve(ReadableStream.from([bytes])) });
+  blobs.push({ desc, bytes });
   return new ArchiveSource(versionToTag(archive.meta.version), desc, blobs);
 }

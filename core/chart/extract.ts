@@ -140,21 +140,25 @@ export interface ChartEntry {
  * Reads a chart archive (a .tgz) entry by entry under the rules of extraction, and hands each to
  * `visit` (awaited only when it returns a promise): only regular files and directories inside
  * `<name>/` (`relativePath`), no entry twice or inside a file, no file over `maxFileSize`, at
- * most `maxSize` bytes decompressed, and a Chart.yaml. A broken archive is a `ChartError`.
+ * most `maxSize` bytes decompressed, and a Chart.yaml. Without a `name`, the first entry's top
+ * directory is the chart's (a valid chart name, as Helm's loader takes it). Returns the name. A
+ * broken archive is a `ChartError`.
  */
 export async function eachChartEntry(
   archive: ReadableStream<Uint8Array> | Uint8Array,
-  options: Pick<ExtractOptions, "name" | "maxSize" | "maxFileSize">,
+  options: Partial<Pick<ExtractOptions, "name" | "maxSize" | "maxFileSize">>,
   visit: (entry: ChartEntry) => void | Promise<void>,
-): Promise<void> {
+): Promise<string> {
   const maxFileSize = options.maxFileSize ?? defaultMaxFileSize;
   const kinds = new Map<string, "file" | "dir">();
   let dir: string | undefined; // the last file's directory: claimed already
+  let name = options.name;
   try {
     const tar = gunzipReader(archive, options.maxSize ?? defaultMaxChartSize);
     for await (const batch of tarStreamEntries(tar)) {
       for (const { header, body } of batch) {
-        const rel = relativePath(header, options.name);
+        name ??= topDirectory(header);
+        const rel = relativePath(header, name);
         const slash = rel.lastIndexOf("/");
         const parent = slash < 0 ? "" : rel.slice(0, slash);
         claim(kinds, rel, header, parent === dir);
@@ -181,9 +185,18 @@ export async function eachChartEntry(
       cause: error,
     });
   }
+  if (name === undefined) throw new ChartError("chart archive is empty");
   if (kinds.get("Chart.yaml") !== "file") {
-    throw new ChartError(`chart archive has no ${options.name}/Chart.yaml`);
+    throw new ChartError(`chart archive has no ${name}/Chart.yaml`);
   }
+  return name;
+}
+
+/** The first path part of the first entry: the chart's top directory, a valid chart name. */
+function topDirectory(header: TarHeader): string {
+  const top = header.name.split("/").find((part) => part !== "" && part !== ".") ?? "";
+  if (!isValidChartName(top)) throw new ChartError(`invalid chart name "${top}"`);
+  return top;
 }
 
 /**
