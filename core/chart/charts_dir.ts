@@ -7,7 +7,7 @@
  */
 import { ChartError } from "../errors.ts";
 import { parseYaml } from "./chart_yaml.ts";
-import { entryPath } from "./extract.ts";
+import { entryPath, topPart } from "./extract.ts";
 import { tarEntries } from "./tgz_entries.ts";
 import type { ChartMetadata } from "./metadata.ts";
 
@@ -15,7 +15,7 @@ import type { ChartMetadata } from "./metadata.ts";
 export async function archiveMeta(path: string): Promise<{ name: string; version: string }> {
   const file = await Deno.open(path);
   for await (const entry of tarEntries(file.readable)) {
-    const top = entry.header.name.split("/").find((p) => p !== "" && p !== ".") ?? "";
+    const top = topPart(entry.header.name);
     const rel = entry.header.type === "file" ? entryPath(entry.header, top).join("/") : "";
     if (rel !== "Chart.yaml") {
       await entry.body.cancel();

@@ -192,9 +192,14 @@ export async function eachChartEntry(
   return name;
 }
 
+/** The first part of an entry's path (`mychart` of `./mychart/Chart.yaml`); "" when none. */
+export function topPart(name: string): string {
+  return name.split("/").find((part) => part !== "" && part !== ".") ?? "";
+}
+
 /** The first path part of the first entry: the chart's top directory, a valid chart name. */
 function topDirectory(header: TarHeader): string {
-  const top = header.name.split("/").find((part) => part !== "" && part !== ".") ?? "";
+  const top = topPart(header.name);
   if (!isValidChartName(top)) throw new ChartError(`invalid chart name "${top}"`);
   return top;
 }

@@ -11,7 +11,7 @@ import { ChartError } from "../errors.ts";
 import type { Descriptor } from "../oci/descriptor.ts";
 import { formatReference, parseReference, type Reference } from "../ref.ts";
 import { readMeta } from "./transfer.ts";
-import { defaultMaxFileSize, entryPath } from "./extract.ts";
+import { defaultMaxFileSize, entryPath, topPart } from "./extract.ts";
 import { tarEntries } from "./tgz_entries.ts";
 import { chartParts } from "./manifest.ts";
 import type { ChartMetadata } from "./metadata.ts";
@@ -120,7 +120,7 @@ async function readSubchart(
 ): Promise<{ top: string; crds: ChartText[] }> {
   let top = "";
   for await (const entry of tarEntries(ReadableStream.from([bytes]))) {
-    top = entry.header.name.split("/").find((p) => p !== "" && p !== ".") ?? "";
+    top = topPart(entry.header.name);
     await entry.body.cancel();
     break;
   }
