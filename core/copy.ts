@@ -50,6 +50,11 @@ export interface CopyOptions {
   /** When set, the manifest must have this digest (a digest pin). */
   expectDigest?: string;
   /**
+   * The manifest `srcRef` resolves to in `src`, read and verified already (`fetchManifestBytes`):
+   * it is not read again.
+   */
+  manifest?: ManifestBytes;
+  /**
    * Blobs already read from `src` and verified (e.g. the config `validate` read), by digest: they
    * are copied from memory, not fetched again. Looked up when blobs move, after `validate`.
    */
@@ -85,6 +90,21 @@ export interface CopyResult {
   skipped: Descriptor[];
 }
 
+/** A manifest's descriptor and its exact bytes, verified against it. */
+export interface ManifestBytes {
+  /** The manifest's descriptor. */
+  desc: Descriptor;
+  /** Its bytes. */
+  bytes: Uint8Array;
+}
+
+/** Refuses a manifest whose digest is not the pinned one (when there is a pin). */
+function checkPin(desc: Descriptor, expectDigest: string | undefined): void {
+  if (expectDigest && desc.digest !== expectDigest) {
+    throw new DigestError(`manifest digest is ${desc.digest}, not the pinned ${expectDigest}`);
+  }
+}
+
 /**
  * Reads the manifest `reference` resolves to in `src`, verified against its digest, without
  * parsing it; with `expectDigest` (a digest pin) a manifest with another digest is refused before
@@ -94,19 +114,14 @@ export async function fetchManifestBytes(
   src: Target,
   reference: string,
   expectDigest?: string,
-): Promise<{ desc: Descriptor; bytes: Uint8Array }> {
-  const pinned = (desc: Descriptor) => {
-    if (expectDigest && desc.digest !== expectDigest) {
-      throw new DigestError(`manifest digest is ${desc.digest}, not the pinned ${expectDigest}`);
-    }
-  };
+): Promise<ManifestBytes> {
   if (isReferenceFetcher(src)) {
     const fetched = await src.fetchReference(reference);
-    pinned(fetched.desc);
+    checkPin(fetched.desc, expectDigest);
     return fetched;
   }
   const desc = await src.resolve(reference);
-  pinned(desc);
+  checkPin(desc, expectDigest);
   return { desc, bytes: await readManifest(src, desc) };
 }
 
@@ -178,7 +193,13 @@ export async function copy(
   // fetched: nothing of the destination is looked at before both are done.
   const holding = isHolder(dst) ? dst.hold() : Promise.resolve(undefined);
   holding.catch(() => {}); // a failed hold is thrown below, once the fetch is done
-  const fetched = await fetchManifest(src, srcRef, options.expectDigest).catch(async (error) => {
+  const read = async () => {
+    const given = options.manifest;
+    if (!given) return await fetchManifest(src, srcRef, options.expectDigest);
+    checkPin(given.desc, options.expectDigest);
+    return await parseManifest(src, given.desc, given.bytes);
+  };
+  const fetched = await read().catch(async (error) => {
     await (await holding.catch(() => undefined))?.[Symbol.asyncDispose]();
     throw error;
   });

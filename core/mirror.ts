@@ -5,7 +5,13 @@
  * a time. The local cache is never involved.
  * @module
  */
-import { type CopyEvent, fetchManifest, fetchManifestBytes, putManifest } from "./copy.ts";
+import {
+  type CopyEvent,
+  fetchManifestBytes,
+  type ManifestBytes,
+  parseManifest,
+  putManifest,
+} from "./copy.ts";
 import { DigestError } from "./errors.ts";
 import { notAChart } from "./chart/tags.ts";
 import { decodeManifest, type Descriptor, type Manifest } from "./oci/descriptor.ts";
@@ -89,8 +95,8 @@ export interface TagCopyOptions {
   referrers?: boolean;
   /** Checks the source's manifest (its signature) before any blob moves; throw to refuse. */
   verify?: (desc: Descriptor, manifest: Manifest) => Promise<unknown>;
-  /** What the source reference resolves to, when the caller has resolved it already. */
-  source?: Descriptor;
+  /** The manifest the source reference resolves to, when the caller has read it already. */
+  source?: ManifestBytes;
   /** The destination's tags, when listed already: a tag not among them is not asked about. */
   destinationTags?: ReadonlySet<string>;
   /**
@@ -109,10 +115,11 @@ export async function copyTag(
   options: TagCopyOptions = {},
 ): Promise<TagCopyResult> {
   const { onEvent } = options;
-  const [from, to] = await Promise.all([
-    options.source ?? src.resolve(copy.source),
+  const [source, to] = await Promise.all([
+    options.source ?? fetchManifestBytes(src, copy.source),
     resolveIfPresent(dst, copy.destination, options.destinationTags),
   ]);
+  const from = source.desc;
   const carry = async (desc: Descriptor) => {
     if (!options.referrers) return undefined;
     const found = await listReferrers(src, desc.digest);
@@ -122,7 +129,7 @@ export async function copyTag(
   if (pinned && to?.digest === from.digest) {
     // Up to date, but still checked: tags that share this manifest are tagged from it.
     if (options.verify) {
-      await options.verify(from, (await fetchManifest(src, from.digest)).manifest);
+      await options.verify(from, (await parseManifest(src, from, source.bytes)).manifest);
     }
     return { status: "skipped", copy, desc: from, referrers: await carry(from) };
   }
@@ -131,6 +138,7 @@ export async function copyTag(
     expectDigest: copy.expectDigest,
     verify: options.verify,
     onQueued: options.referrers ? undefined : options.onQueued,
+    manifest: source,
   });
   return {
     status: "copied",
@@ -207,27 +215,34 @@ export async function mirror(
       ? { status: "not-chart", copy, reason: (error as Error).message }
       : { status: "failed", copy, error };
   const destinationTags = copies.length > 1 ? await listedTags(dst) : undefined;
-  const resolved = new Map<TagCopy, Descriptor>();
-  // Each piece of work starts when a slot is free (see `eachInSlots`): 10,000 tags are not
-  // 10,000 closures and promises made up front, each living until its turn.
-  await eachInSlots(copies.length, concurrency, async (i) => {
+  // Each tag's manifest, read once (a GET by tag from a registry: what a HEAD would cost, and the
+  // copy need not read it again). Each piece of work starts when a slot is free (see
+  // `eachInSlots`): 10,000 tags are not 10,000 closures and promises made up front. One tag alone
+  // has no aliases to find: `copyTag` reads its manifest while it asks the destination.
+  const single = copies.length === 1;
+  const resolved = new Map<TagCopy, ManifestBytes>();
+  await eachInSlots(single ? 0 : copies.length, concurrency, async (i) => {
     const copy = copies[i];
     try {
-      resolved.set(copy, await src.resolve(copy.source));
+      resolved.set(copy, await fetchManifestBytes(src, copy.source));
     } catch (error) {
       record(failure(copy, error));
     }
   });
-  // The tags of each manifest, in the order of `copies`: the first is copied, the others tagged.
+  // The tags of each manifest, in the order of `copies`: the first is copied, the others tagged
+  // (their manifests' bytes are not needed: they are let go).
   const sameManifest = new Map<string, TagCopy[]>();
   for (const copy of copies) {
-    const digest = resolved.get(copy)?.digest;
+    const digest = resolved.get(copy)?.desc.digest;
     if (digest === undefined) continue;
     const group = sameManifest.get(digest);
-    if (group) group.push(copy);
-    else sameManifest.set(digest, [copy]);
+    if (group) {
+      group.push(copy);
+      resolved.delete(copy);
+    } else sameManifest.set(digest, [copy]);
   }
-  const groups = [...sameManifest.values()];
+  const groups = single ? [copies] : [...sameManifest.values()];
+  const tagged = copies.length - done.size; // tags resolved, each copied or tagged below
   sameManifest.clear();
   /** Copies a manifest's first tag, then hands its other tags (aliases) to `tags`. */
   const copyFirst = async ([first, ...aliases]: TagCopy[], release: () => void) => {
@@ -242,6 +257,7 @@ export async function mirror(
         destinationTags,
         onQueued: release,
       }).catch((error) => failure(first, error));
+      resolved.delete(first);
       record(result);
       if (!aliases.length) return;
       if (result.status !== "copied" && result.status !== "skipped") {
@@ -268,7 +284,7 @@ export async function mirror(
   // (queued as its chart was copied: the order the tags always had).
   const tags = aliasQueue();
   let next = 0;
-  await eachInSlots(resolved.size, concurrency, async (_, release) => {
+  await eachInSlots(tagged, concurrency, async (_, release) => {
     if (next < groups.length) return await copyFirst(groups[next++], release);
     let alias = tags.take();
     if (alias === undefined) alias = await tags.wait();

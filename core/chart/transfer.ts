@@ -68,8 +68,7 @@ export async function transfer(
   dst: Target,
   dstRef: string,
   source: string,
-  options: ChartTransferOptions & {
-    expectDigest?: string;
+  options: ChartTransferOptions & Pick<CopyOptions, "expectDigest" | "manifest"> & {
     /** `dst` is local (the cache): a config it holds already is read there, not from `src`. */
     localDst?: boolean;
   },
