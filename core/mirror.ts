@@ -216,34 +216,42 @@ export async function mirror(
       : { status: "failed", copy, error };
   const destinationTags = copies.length > 1 ? await listedTags(dst) : undefined;
   // Each tag's manifest, read once (a GET by tag from a registry: what a HEAD would cost, and the
-  // copy need not read it again). Each piece of work starts when a slot is free (see
-  // `eachInSlots`): 10,000 tags are not 10,000 closures and promises made up front. One tag alone
-  // has no aliases to find: `copyTag` reads its manifest while it asks the destination.
+  // copy need not read it again); the bytes are kept once per manifest, until it is copied. Each
+  // piece of work starts when a slot is free (see `eachInSlots`): 10,000 tags are not 10,000
+  // closures and promises made up front. One tag alone has no aliases to find: `copyTag` reads
+  // its manifest while it asks the destination.
   const single = copies.length === 1;
-  const resolved = new Map<TagCopy, ManifestBytes>();
+  const resolved = new Map<TagCopy, Descriptor>();
+  const manifests = new Map<string, Uint8Array>();
   await eachInSlots(single ? 0 : copies.length, concurrency, async (i) => {
     const copy = copies[i];
     try {
-      resolved.set(copy, await fetchManifestBytes(src, copy.source));
+      const { desc, bytes } = await fetchManifestBytes(src, copy.source);
+      resolved.set(copy, desc);
+      if (!manifests.has(desc.digest)) manifests.set(desc.digest, bytes);
     } catch (error) {
       record(failure(copy, error));
     }
   });
-  // The tags of each manifest, in the order of `copies`: the first is copied, the others tagged
-  // (their manifests' bytes are not needed: they are let go).
+  // The tags of each manifest, in the order of `copies`: the first is copied, the others tagged.
   const sameManifest = new Map<string, TagCopy[]>();
   for (const copy of copies) {
-    const digest = resolved.get(copy)?.desc.digest;
+    const digest = resolved.get(copy)?.digest;
     if (digest === undefined) continue;
     const group = sameManifest.get(digest);
-    if (group) {
-      group.push(copy);
-      resolved.delete(copy);
-    } else sameManifest.set(digest, [copy]);
+    if (group) group.push(copy);
+    else sameManifest.set(digest, [copy]);
   }
   const groups = single ? [copies] : [...sameManifest.values()];
-  const tagged = copies.length - done.size; // tags resolved, each copied or tagged below
   sameManifest.clear();
+  /** The manifest read for `copy`'s source, let go once taken (its copy is the only reader). */
+  const readFor = (copy: TagCopy): ManifestBytes | undefined => {
+    const desc = resolved.get(copy);
+    const bytes = desc && manifests.get(desc.digest);
+    if (!desc || !bytes) return undefined;
+    manifests.delete(desc.digest);
+    return { desc, bytes };
+  };
   /** Copies a manifest's first tag, then hands its other tags (aliases) to `tags`. */
   const copyFirst = async ([first, ...aliases]: TagCopy[], release: () => void) => {
     let left = aliases.length; // not handed to `tags` yet: slots are waiting for them
@@ -253,11 +261,10 @@ export async function mirror(
         onEvent,
         referrers: options.referrers,
         verify: options.verify,
-        source: resolved.get(first),
+        source: readFor(first),
         destinationTags,
         onQueued: release,
       }).catch((error) => failure(first, error));
-      resolved.delete(first);
       record(result);
       if (!aliases.length) return;
       if (result.status !== "copied" && result.status !== "skipped") {
@@ -284,7 +291,7 @@ export async function mirror(
   // (queued as its chart was copied: the order the tags always had).
   const tags = aliasQueue();
   let next = 0;
-  await eachInSlots(tagged, concurrency, async (_, release) => {
+  await eachInSlots(single ? 1 : resolved.size, concurrency, async (_, release) => {
     if (next < groups.length) return await copyFirst(groups[next++], release);
     let alias = tags.take();
     if (alias === undefined) alias = await tags.wait();
