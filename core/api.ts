@@ -40,7 +40,7 @@ export type {
   TransferOptions,
   VerifySignatureOptions,
 } from "./h3.ts";
-export type { CopyOptions, CopyResult } from "./copy.ts";
+export type { CopyOptions, CopyResult, ManifestBytes } from "./copy.ts";
 export type { OciLayout } from "./cache/layout.ts";
 export type { IndexEntry } from "./cache/index_file.ts";
 export type { Repository } from "./transport/repository.ts";
