@@ -15,6 +15,7 @@ import {
 import { chartCandidates, decodeIndex, noChartInIndex } from "./oci/index.ts";
 import { helmConfig } from "./oci/media_types.ts";
 import {
+  type BytesFetcher,
   isBytesFetcher,
   isCurrent,
   isHolder,
@@ -27,6 +28,7 @@ import {
   type StagedBlob,
   type TagOptions,
   type Target,
+  wholeBlobSize,
 } from "./target.ts";
 
 /** Which part of a chart a blob is. */
@@ -206,7 +208,6 @@ export async function copy(
   await using _dst = await holding;
   const { desc, manifest, bytes } = fetched;
   using turn = await takeTurn(dst, desc.digest, options.onQueued, options.onWaiting);
-  await options.validate?.(manifest, desc);
   const blobs: [BlobRole, Descriptor][] = [
     ["config", manifest.config],
     ...manifest.layers.map((l): [BlobRole, Descriptor] => ["layer", l]),
@@ -219,9 +220,29 @@ export async function copy(
     ? src.repository
     : undefined;
   // After a copy of this manifest that stored it there, its blobs are there: nothing to ask.
-  const there = turn.ahead
-    ? new Set(blobs.map(([, blob]) => blob.digest))
-    : await present(dst, manifest, limit, mountFrom === undefined);
+  // Otherwise the destination is asked while the manifest is validated, unless it is asked by
+  // probes (a probe may open an upload, which must wait for the manifest to pass): a HEAD or a
+  // stat only reads. A chart's small layers it lacks are read from the source meanwhile too (kept
+  // in memory until the manifest passes): a pull's package is not a request after its config's.
+  const probing = !turn.ahead && mountFrom === undefined && isProber(dst);
+  const asking = turn.ahead
+    ? Promise.resolve(new Set(blobs.map(([, blob]) => blob.digest)))
+    : probing
+    ? undefined
+    : present(dst, manifest, limit, false);
+  asking?.catch(() => {}); // thrown where it is awaited, below
+  const chart = manifest.config.mediaType === helmConfig;
+  const early = chart && mountFrom === undefined && asking && isBytesFetcher(src)
+    ? prefetch(src, manifest.layers, asking)
+    : undefined;
+  try {
+    await options.validate?.(manifest, desc);
+  } catch (error) {
+    // nothing left running: what was asked or read meanwhile is let go
+    await Promise.allSettled([asking, ...early?.values() ?? []]);
+    throw error;
+  }
+  const there = await (asking ?? present(dst, manifest, limit, true));
   // A destination that stages gets every blob or none: a failure discards what had arrived.
   const staged: StagedBlob[] = [];
   const moved = await Promise.allSettled(blobs.map(([role, blob]) =>
@@ -235,7 +256,7 @@ export async function copy(
       let mounted = false;
       if (mountFrom !== undefined && isMounter(dst)) mounted = await dst.mount(blob, mountFrom);
       if (!mounted) {
-        const read = options.fetched?.get(blob.digest) ??
+        const read = options.fetched?.get(blob.digest) ?? await early?.get(blob.digest) ??
           (isBytesFetcher(src) ? await src.fetchBytes(blob) : undefined);
         let content: ReadableStream<Uint8Array>;
         if (read) { // small: read whole and verified, one progress event
@@ -279,6 +300,26 @@ export async function copy(
     turn.stored = undefined;
     throw error;
   }
+}
+
+/**
+ * Reads from `src` the small layers (up to `wholeBlobSize`) the destination lacks, once `there`
+ * says which it holds, each at once: by digest, a promise of its verified bytes (undefined when
+ * it is larger than that after all). A failure is thrown where the bytes are awaited.
+ */
+function prefetch(
+  src: BytesFetcher,
+  layers: Descriptor[],
+  there: Promise<Set<string>>,
+): Map<string, Promise<Uint8Array | undefined>> {
+  const early = new Map<string, Promise<Uint8Array | undefined>>();
+  for (const layer of layers) {
+    if (layer.size > wholeBlobSize || early.has(layer.digest)) continue;
+    const read = there.then((held) => held.has(layer.digest) ? undefined : src.fetchBytes(layer));
+    read.catch(() => {}); // awaited when the layer moves; unread when the manifest is refused
+    early.set(layer.digest, read);
+  }
+  return early;
 }
 
 /** What a copy that stored a manifest tells the copies of it that waited: it moved blobs. */

@@ -55,24 +55,37 @@ export async function downloadChart(
   const { desc, manifest } = await fetchManifest(repository, reference, options.expectDigest);
   await options.verify?.(desc, manifest);
   const parts = chartParts(manifest);
-  const meta = await readMeta(repository, parts.config, reference);
   const { destination, onEvent, force, maxSize, maxFileSize } = options;
-  if (options.prov && !parts.provenance) {
-    throw new SignatureError(
-      `${reference}: no provenance to write (the chart was pushed unsigned)`,
+  // The package is asked for while the config is read and checked (a request's wait less), and
+  // read only once they pass. Extracted, a package the target reads whole (the cache's), in hand
+  // and verified, when no progress is asked for: no stream before the decompressor's.
+  const whole = options.untar && !onEvent && isBytesFetcher(repository);
+  const early = whole ? repository.fetchBytes(parts.content) : repository.fetch(parts.content);
+  early.catch(() => {}); // thrown where it is awaited, below
+  let meta: ChartMetadata;
+  try {
+    meta = await readMeta(repository, parts.config, reference);
+    if (options.prov && !parts.provenance) {
+      throw new SignatureError(
+        `${reference}: no provenance to write (the chart was pushed unsigned)`,
+      );
+    }
+  } catch (error) {
+    await early.then(
+      (read) => read instanceof ReadableStream ? read.cancel() : undefined,
+      () => {},
     );
+    throw error;
   }
   onEvent?.({ kind: "start", role: "layer", desc: parts.content });
-  const streamed = async () =>
-    (await repository.fetch(parts.content)).pipeThrough(progress("layer", parts.content, onEvent));
+  const read = await early;
+  const content = read instanceof Uint8Array
+    ? read
+    : (read ?? await repository.fetch(parts.content))
+      .pipeThrough(progress("layer", parts.content, onEvent));
   let path: string;
   if (options.untar) {
-    // a package the target reads whole (the cache's), in hand and verified, when no progress is
-    // asked for: no stream before the decompressor's
-    const whole = !onEvent && isBytesFetcher(repository)
-      ? await repository.fetchBytes(parts.content)
-      : undefined;
-    path = await extractChart(whole ?? await streamed(), {
+    path = await extractChart(content, {
       name: meta.name,
       destination,
       force,
@@ -80,7 +93,6 @@ export async function downloadChart(
       maxFileSize,
     });
   } else {
-    const content = await streamed();
     const undo = await makeDirs(destination || ".");
     path = chartDirPath(destination, `${meta.name}-${meta.version}.tgz`);
     await replaceFile(path, content).catch(async (error) => {
