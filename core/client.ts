@@ -33,6 +33,9 @@ import type { ReferrersOptions } from "./referrers.ts";
 import type { RegistryHosts } from "./registry_hosts.ts";
 import type { Config } from "./config.ts";
 import type { Repository } from "./transport/repository.ts";
+import type { Target } from "./target.ts";
+import type { CopyEvent } from "./copy.ts";
+import type { Descriptor, Manifest } from "./oci/descriptor.ts";
 
 /**
  * Opens an h3 client; use it with `await using h3 = await openH3()` so its connections close.
@@ -162,10 +165,10 @@ class Client implements H3 {
   }
 
   async pull(ref: string, options: Parameters<H3["pull"]>[1] = {}): Promise<ChartPullResult> {
-    const { version, devel, untar, force, prov, onEvent, onStart, onQueued, onWaiting } = options;
-    const { checkPull, writesFiles } = await import("./pull_form.ts");
+    const { version, devel, onEvent, onStart } = options;
+    const { checkPull } = await import("./pull_form.ts");
     const { requirementFor, requirementOf } = await import("./sign/trust_options.ts");
-    const { resolveReference } = await import("./chart/versions.ts");
+    const { exactVersionTag, resolveReference } = await import("./chart/versions.ts");
     if (isLayoutLocation(ref)) {
       throw new RefError(`${ref} is an OCI layout, not a registry reference: use pullFromLayout`);
     }
@@ -175,21 +178,59 @@ class Client implements H3 {
       typed,
       typed.digest ?? typed.tag,
     );
-    const resolved = await resolveReference(typed, repository, { version, devel });
-    const trust = await requirementFor(
-      required,
-      resolved.registry,
-      resolved.repository,
-      this.#config(),
-    );
+    const trust = await requirementFor(required, typed.registry, typed.repository, this.#config());
     const verify = trust && (await import("./sign/trust.ts")).trustCheck(
       repository,
       trust,
-      resolved.registry,
-      resolved.repository,
+      typed.registry,
+      typed.repository,
       ref,
     );
-    onStart?.(resolved);
+    // An exact --version is read as its tag at once, as Helm reads it; the tags are listed only
+    // when that tag is not there (a tag "v1.2.3", or no such version).
+    const guessed = exactVersionTag(typed, version);
+    const pullAs = async (resolved: Reference, guess: boolean) => {
+      // A guess announces the pull at its first event (or its end): one that misses says nothing.
+      let announced = !guess;
+      const announce = () => {
+        if (!announced) onStart?.(resolved);
+        announced = true;
+      };
+      if (!guess) onStart?.(resolved);
+      const events = onEvent && ((event: CopyEvent) => {
+        announce();
+        onEvent(event);
+      });
+      const result = await this.#pullResolved(ref, repository, resolved, verify, {
+        ...options,
+        onEvent: events,
+      });
+      announce();
+      return result;
+    };
+    if (!guessed) {
+      return await pullAs(await resolveReference(typed, repository, { version, devel }), false);
+    }
+    try {
+      return await pullAs({ ...typed, tag: guessed }, true);
+    } catch (error) {
+      if (!(await import("./target.ts")).isMissing(error)) throw error;
+      const listed = await resolveReference(typed, repository, { version, devel });
+      if (listed.tag === guessed) throw error;
+      return await pullAs(listed, false);
+    }
+  }
+
+  /** `pull` of `ref` as `resolved`, whose tag or digest is known (`pull` has resolved it). */
+  async #pullResolved(
+    ref: string,
+    repository: Target,
+    resolved: Reference,
+    verify: ((desc: Descriptor, manifest: Manifest) => Promise<unknown>) | undefined,
+    options: NonNullable<Parameters<H3["pull"]>[1]>,
+  ): Promise<ChartPullResult> {
+    const { untar, force, prov, onEvent, onQueued, onWaiting } = options;
+    const { writesFiles } = await import("./pull_form.ts");
     if (writesFiles([ref], options)) {
       const { downloadChart } = await import("./chart/download.ts");
       const written = await downloadChart(repository, resolved.tag ?? resolved.digest!, {

@@ -121,6 +121,17 @@ export async function resolveVersionTag(
 }
 
 /**
+ * The tag to read first for `ref` when it names no tag or digest and `version` is one exact SemVer
+ * version (not a range), as Helm reads it: the version, `+` spelled `_`; the tags need listing
+ * only when it is not there. Undefined otherwise.
+ */
+export function exactVersionTag(ref: Reference, version?: string): string | undefined {
+  const wanted = version?.trim();
+  if (!wanted || ref.tag || ref.digest) return undefined;
+  return semver.valid(wanted) === wanted ? versionToTag(wanted) : undefined;
+}
+
+/**
  * The reference to fetch for `ref` (parsed as typed): a tag or digest it names is kept (a
  * `version` that differs from its tag is a `SettingError`); without either, the tag `request`
  * selects among the tags of `repository`.

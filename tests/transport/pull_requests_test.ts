@@ -61,3 +61,47 @@ testEachRegistry(
     assert.equal([...Deno.readDirSync(`${puller.helmHome}/registry/blobs/sha256`)].length, blobs);
   },
 );
+
+testEachRegistry(
+  "pull --version: an exact version is read as its tag at once (no tag list), as Helm reads it",
+  async (start) => {
+    await using registry = await start({ accessLog: true });
+    await using sb = await sandbox();
+    for (const version of ["1.0.0", "1.2.0"]) {
+      const dir = `${sb.dir}/app-${version}`;
+      await writeTree(dir, {
+        ...minimalChart,
+        "Chart.yaml": `apiVersion: v2\nname: app\nversion: ${version}\n`,
+      });
+      const ref = `${registry.host}/team/app:${version}`;
+      expectCode(await sb.run(["chart", "save", dir, ref]), 0);
+      expectCode(await sb.run(["chart", "push", ref]), 0);
+    }
+    const repo = `oci://${registry.host}/team/app`;
+    const pull = async (version: string, code: number) => {
+      const from = registry.requests().length;
+      const out = await sb.run(["chart", "pull", repo, "--version", version, "-d", `out-${code}`]);
+      expectCode(out, code);
+      return { out, kinds: (await requestsSince(registry, from)).map(kind) };
+    };
+
+    // Exact: the manifest by its tag, then config and content together; no tag list.
+    const exact = await pull("1.0.0", 0);
+    assert.match(exact.out.stdout, /^Saved: out-0\/app-1\.0\.0\.tgz$/m);
+    assert.deepEqual(exact.kinds.sort(), ["GET blob 200", "GET blob 200", "GET manifest 200"]);
+    // A range: the tags are listed first.
+    const range = await pull("^1.0.0", 0);
+    assert.match(range.out.stdout, /^Saved: out-0\/app-1\.2\.0\.tgz$/m);
+    assert.equal(range.kinds.filter((k) => k.includes("/tags/list")).length, 1, range.kinds.join());
+    // A version that is not there: its tag is asked for, then the tags listed for the message.
+    const none = await pull("9.9.9", 1);
+    assert.equal(
+      none.out.stderr,
+      `Error: ${registry.host}/team/app: no version matches "9.9.9" (newest: 1.2.0, 1.0.0)\n`,
+    );
+    assert.deepEqual(none.kinds.map((k) => k.replace(/ \/v2\/team\/app\/tags\/list/, " tags")), [
+      "GET manifest 404",
+      "GET tags 200",
+    ]);
+  },
+);
