@@ -12,6 +12,7 @@ import { peer, type PeerName } from "../tests/helpers/peers.ts";
 import type { TestRegistry } from "../tests/helpers/registry.ts";
 import { pushChartVersion } from "../tests/helpers/remote_charts.ts";
 import type { BenchContext } from "./_context.ts";
+import { startDelay } from "./_delay.ts";
 import { manyFilesPackage, smallChartPackage } from "./_fixtures.ts";
 import { compare, runOnce } from "./_measure.ts";
 import { type CaseResult, judge } from "./_report.ts";
@@ -189,19 +190,42 @@ export async function oneChartCases(ctx: BenchContext): Promise<CaseResult[]> {
         peer: [`${helm} push ${manyTgz} oci://${host}/onemany-helm-${r} --plain-http`],
       }),
   );
-  const pulled = `oci://${host}/onepush-h3-0/chart-1`;
+  const pull = (registry: string, label: string) =>
+    measure(
+      {
+        name: `pull one chart vs helm${label}`,
+        h3: "h3 chart pull oci://… --version",
+        peer: "`helm pull`",
+      },
+      (r) => {
+        const pulled = `oci://${registry}/onepush-h3-0/chart-1`;
+        const dir = `${ctx.work}/onepull${label ? "-far" : ""}-${r}`;
+        return Promise.resolve({
+          h3: ["chart", "pull", pulled, "--version", "1.0.0", "-d", `${dir}/h3`],
+          peer: [
+            `mkdir -p ${dir}/helm`,
+            `${helm} pull ${pulled} --version 1.0.0 --plain-http -d ${dir}/helm`,
+          ],
+        });
+      },
+    );
+  await pull(host, "");
+  // The registry's answers each held 20 ms: what each round trip a command waits for in turn costs.
+  await using far = startDelay(host, 20);
+  await pull(far.host, ", 20 ms away");
   await measure(
-    { name: "pull one chart vs helm", h3: "h3 chart pull oci://… --version", peer: "`helm pull`" },
-    (r) => {
-      const dir = `${ctx.work}/onepull-${r}`;
-      return Promise.resolve({
-        h3: ["chart", "pull", pulled, "--version", "1.0.0", "-d", `${dir}/h3`],
-        peer: [
-          `mkdir -p ${dir}/helm`,
-          `${helm} pull ${pulled} --version 1.0.0 --plain-http -d ${dir}/helm`,
-        ],
-      });
+    {
+      name: "copy one chart vs crane, 20 ms away",
+      h3: "h3 chart copy SRC DST",
+      peer: "`crane copy`",
     },
+    (r) =>
+      Promise.resolve({
+        h3: ["chart", "copy", `${far.host}/onesrc/app:1.0.0`, `${far.host}/far-h3-${r}/app:1.0.0`],
+        peer: [
+          `${crane} copy --insecure ${far.host}/onesrc/app:1.0.0 ${far.host}/far-crane-${r}/app:1.0.0`,
+        ],
+      }),
   );
   return rows;
 }
