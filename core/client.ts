@@ -190,17 +190,20 @@ class Client implements H3 {
     // when that tag is not there (a tag "v1.2.3", or no such version).
     const guessed = exactVersionTag(typed, version);
     const pullAs = async (resolved: Reference, guess: boolean) => {
-      // A guess announces the pull at its first event (or its end): one that misses says nothing.
+      // A guess announces the pull at its first blob's event, before the blob moves: a guess that
+      // misses says nothing.
       let announced = !guess;
       const announce = () => {
         if (!announced) onStart?.(resolved);
         announced = true;
       };
       if (!guess) onStart?.(resolved);
-      const events = onEvent && ((event: CopyEvent) => {
-        announce();
-        onEvent(event);
-      });
+      const events = onEvent || (guess && onStart)
+        ? (event: CopyEvent) => {
+          announce();
+          onEvent?.(event);
+        }
+        : undefined;
       const result = await this.#pullResolved(ref, repository, resolved, verify, {
         ...options,
         onEvent: events,

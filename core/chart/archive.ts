@@ -5,7 +5,7 @@
  * archive as its content layer and `<archive>.prov`, when present, as its provenance layer.
  * @module
  */
-import { hashingStream, verifyingStream } from "../digest.ts";
+import { hashingStream, streamOf, verifyingStream } from "../digest.ts";
 import { ChartError, H3Error } from "../errors.ts";
 import {
   type Descriptor,
@@ -151,7 +151,7 @@ export class ArchiveSource implements Target, BytesFetcher {
   /** A blob's bytes, verified against `desc` (bytes in hand were hashed here to make it). */
   async fetch(desc: Descriptor): Promise<ReadableStream<Uint8Array>> {
     const blob = this.#blob(desc);
-    if ("bytes" in blob) return ReadableStream.from([blob.bytes]);
+    if ("bytes" in blob) return streamOf(blob.bytes);
     return (await Deno.open(blob.path)).readable.pipeThrough(verifyingStream(desc));
   }
 

@@ -163,6 +163,32 @@ Deno.test("each CLI command and the same library call give the same outcome", as
     assert.deepEqual(same(refs, "lib"), same(listed.map((e: { ref: string }) => e.ref), "cli"));
   });
 
+  await t.step(
+    "pull of an exact version: onStart hears its tag once, before any blob moves",
+    async () => {
+      const heard = await library(`
+      const heard = [];
+      await h3.pull("${repo("lib")}", {
+        version: "1.1.0",
+        onStart: (ref) => heard.push("start " + ref.tag),
+        onEvent: (event) => heard.push(event.kind),
+      });
+      await h3.pull("oci://${repo("lib")}", {
+        version: "1.0.0",
+        destination: "${lib.dir}/heard",
+        onStart: (ref) => heard.push("start " + ref.tag),
+      });
+      return heard;
+    `);
+      assert.equal(heard[0], "start 1.1.0", heard.join());
+      assert.deepEqual(heard.filter((h: string) => h.startsWith("start")), [
+        "start 1.1.0",
+        "start 1.0.0",
+      ]);
+      assert.ok(heard.indexOf("start 1.0.0") > heard.lastIndexOf("done"), heard.join());
+    },
+  );
+
   await t.step("Helm's form: --destination and --untar write the same files", async () => {
     expectCode(
       await run(["chart", "pull", `oci://${repo("cli")}`, "--version", "1.0.0", "-d", "out"]),
